@@ -1,0 +1,61 @@
+"""Coop Extranet: the member extranet of a shared-services cooperative."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from extranet.api import hookimpl
+from extranet.config import build_config, production_problems
+
+__all__ = ["create_app", "hookimpl"]
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
+    """Build an application. ``config`` overrides settings; ``plugins`` registers extra plugin
+    objects besides those found through the ``extranet.plugins`` entry points (tests)."""
+    instance_path = os.environ.get("EXTRANET_INSTANCE_PATH") or str(Path.cwd() / "instance")
+    app = Flask(__name__, instance_path=instance_path)
+    app.config.update(build_config(Path(app.instance_path)))
+    app.config.update(config or {})
+    if app.config["PRODUCTION"]:
+        problems = production_problems(app.config)
+        if problems:
+            raise RuntimeError("Refusing to start in production:\n- " + "\n- ".join(problems))
+
+    from extranet import cli, web
+    from extranet.extensions import (
+        configure_sqlite,
+        csrf,
+        db,
+        htmx,
+        limiter,
+        login_manager,
+        migrate,
+    )
+    from extranet.plugins import PluginHost
+
+    db.init_app(app)
+    configure_sqlite(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    htmx.init_app(app)
+
+    host = PluginHost(app)
+    app.extensions["extranet.plugins"] = host
+    host.load(plugins)
+
+    app.extensions["extranet.migration_dirs"] = host.migration_directories()
+    web.init_babel(app, host)
+    web.register_blueprints(app)
+    host.mount_blueprints()
+    web.init_request_cycle(app, host)
+    web.register_error_handlers(app)
+    cli.register(app)
+    return app

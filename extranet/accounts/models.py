@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from extranet.db_types import UTCDateTime, utcnow
+from extranet.extensions import db
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-case so that uniqueness is case-insensitive on every backend.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # None until an invited person chooses a password.
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    locale: Mapped[str] = mapped_column(String(10), default="fr_CA")
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_expert: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[Membership]] = relationship(  # noqa: F821
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    expert_fields: Mapped[list[ExpertField]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    # Flask-Login protocol
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_admin or self.is_expert
+
+    @property
+    def invitation_pending(self) -> bool:
+        return self.password_hash is None
+
+    @property
+    def field_slugs(self) -> set[str]:
+        return {f.field for f in self.expert_fields}
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
+
+    def check_password(self, password: str) -> bool:
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+    @classmethod
+    def by_email(cls, email: str) -> User | None:
+        return db.session.scalar(db.select(cls).where(cls.email == normalize_email(email)))
+
+
+class ExpertField(db.Model):
+    """Which experts serve which fields (by field slug)."""
+
+    __tablename__ = "expert_fields"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="expert_fields")

@@ -1,0 +1,73 @@
+"""Inviting people: staff by admins, organization members by admins and managers."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+
+from extranet.accounts.models import User, normalize_email
+from extranet.audit.service import record
+from extranet.auth.tokens import make_token
+from extranet.extensions import db
+from extranet.notifications.mail import queue_email
+from extranet.organizations.models import Membership, Organization
+
+
+def invitation_link(user: User) -> str:
+    return current_app.config["BASE_URL"] + url_for(
+        "auth.accept_invitation", token=make_token(user, "invite")
+    )
+
+
+def find_or_invite(email: str, name: str, locale: str) -> tuple[User, bool]:
+    """The account for ``email``, created without a password if new; (user, created)."""
+    user = User.by_email(email)
+    if user is not None:
+        return user, False
+    user = User(email=normalize_email(email), name=name.strip(), locale=locale, password_hash=None)
+    db.session.add(user)
+    db.session.flush()
+    return user, True
+
+
+def send_invitation(user: User, inviter: User, organization: Organization | None = None) -> None:
+    queue_email(
+        user.email,
+        user.locale,
+        _("You are invited to the Coop Extranet"),
+        "invitation",
+        user=user,
+        inviter=inviter,
+        organization=organization,
+        link=invitation_link(user),
+    )
+    record("accounts.invitation_sent", target=user, organization=organization)
+
+
+def add_to_organization(
+    user: User, organization: Organization, role: str, inviter: User
+) -> Membership:
+    """Give ``user`` a membership (or reactivate theirs) and tell them by e-mail."""
+    membership = db.session.scalar(
+        db.select(Membership).filter_by(user_id=user.id, organization_id=organization.id)
+    )
+    if membership is None:
+        membership = Membership(user=user, organization=organization, role=role)
+        db.session.add(membership)
+    membership.role = role
+    membership.active = True
+    if user.invitation_pending:
+        send_invitation(user, inviter, organization)
+    else:
+        queue_email(
+            user.email,
+            user.locale,
+            _("You now have access to %(org)s", org=organization.name),
+            "membership_added",
+            user=user,
+            inviter=inviter,
+            organization=organization,
+            link=current_app.config["BASE_URL"] + url_for("dashboard.index"),
+        )
+    record("organizations.member_added", target=user, organization=organization, role=role)
+    return membership

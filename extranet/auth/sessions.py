@@ -1,0 +1,92 @@
+"""Server-side login sessions: the cookie holds a random token, the database the truth."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app, request, session
+
+from extranet.auth.models import UserSession, hash_token
+from extranet.db_types import utcnow
+from extranet.extensions import db, login_manager
+
+SESSION_KEY = "sid"
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def start_session(user, remember: bool) -> None:
+    """Log ``user`` in with a brand-new session id (nothing of the anonymous session is kept)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    lifetime = (
+        current_app.config["PERMANENT_SESSION_LIFETIME"]
+        if remember
+        else current_app.config["SESSION_IDLE_LIFETIME"]
+    )
+    db.session.add(
+        UserSession(
+            token_hash=hash_token(token),
+            user=user,
+            remember=remember,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+            ip=request.remote_addr,
+            user_agent=(request.user_agent.string or "")[:300],
+        )
+    )
+    user.last_login_at = now
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    session[SESSION_KEY] = token
+    session.permanent = remember
+
+
+def current_session() -> UserSession | None:
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    return db.session.scalar(db.select(UserSession).where(UserSession.token_hash == hash_token(token)))
+
+
+def end_session() -> None:
+    row = current_session()
+    if row is not None:
+        db.session.delete(row)
+    session.clear()
+
+
+def end_other_sessions(user) -> int:
+    """End every session of ``user`` but the current one; returns how many ended."""
+    keep = current_session()
+    query = db.delete(UserSession).where(UserSession.user_id == user.id)
+    if keep is not None:
+        query = query.where(UserSession.id != keep.id)
+    return db.session.execute(query).rowcount
+
+
+def end_all_sessions(user) -> None:
+    db.session.execute(db.delete(UserSession).where(UserSession.user_id == user.id))
+
+
+@login_manager.request_loader
+def load_user_from_session(_request):
+    row = current_session()
+    if row is None:
+        return None
+    now = utcnow()
+    if row.expires_at <= now or not row.user.active:
+        db.session.delete(row)
+        db.session.commit()
+        session.pop(SESSION_KEY, None)
+        return None
+    if now - row.last_seen_at > TOUCH_EVERY:
+        # Sliding expiry for browser sessions; remembered ones keep their fixed term.
+        row.last_seen_at = now
+        if not row.remember:
+            row.expires_at = now + current_app.config["SESSION_IDLE_LIFETIME"]
+        db.session.commit()
+    return row.user

@@ -1,0 +1,126 @@
+"""``flask --app extranet …`` commands: demo, create-admin, plugins, worker, check."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import click
+from flask import Flask, current_app
+
+from extranet.extensions import db
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(demo)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(plugins_group)
+    app.cli.add_command(worker)
+    app.cli.add_command(check)
+
+
+@click.command("demo")
+@click.option("--password", envvar="DEMO_PASSWORD", help="Password of every demo account.")
+def demo(password: str | None) -> None:
+    """Load (or refresh) the demo consortium. Safe to run again."""
+    from extranet.demo import load_demo
+
+    password = password or secrets.token_urlsafe(9)
+    accounts = load_demo(password)
+    click.echo("Demo accounts (password: %s):" % password)
+    for email, description in accounts:
+        click.echo(f"  {email:<28} {description}")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrateur")
+@click.password_option()
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an administrator account, or make an existing account one."""
+    from extranet.accounts.models import User, normalize_email
+
+    user = User.by_email(email) or User(email=normalize_email(email), name=name)
+    user.is_admin = True
+    user.active = True
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"{user.email} is an administrator.")
+
+
+@click.group("plugins", invoke_without_command=True)
+@click.pass_context
+def plugins_group(ctx: click.Context) -> None:
+    """List field plugins with version and state; enable or disable one."""
+    if ctx.invoked_subcommand is None:
+        _print_plugins()
+
+
+def _print_plugins() -> None:
+    from extranet.plugins import host
+
+    plugins = host()
+    states = plugins.module_states()
+    click.echo(f"{'slug':<16}{'version':<12}{'state':<10}label")
+    for slug, field in plugins.fields.items():
+        state = "enabled" if states[slug] else "disabled"
+        click.echo(f"{slug:<16}{plugins.versions.get(slug, '-'):<12}{state:<10}{field.label}")
+    for name in current_app.config["BLOCKED_PLUGINS"]:
+        click.echo(f"{name:<16}{'-':<12}blocked")
+
+
+def _toggle(slug: str, enabled: bool) -> None:
+    from extranet.audit.service import record
+    from extranet.plugins import host
+
+    try:
+        host().set_enabled(slug, enabled)
+    except KeyError:
+        raise click.ClickException(f"No module named {slug!r}. See `flask --app extranet plugins`.") from None
+    record("admin.module_enabled" if enabled else "admin.module_disabled", target=f"module:{slug}", via="cli")
+    db.session.commit()
+    click.echo(f"{slug}: {'enabled' if enabled else 'disabled'}")
+
+
+@plugins_group.command("enable")
+@click.argument("slug")
+def enable_plugin(slug: str) -> None:
+    """Enable a module (effective on the next request, in every process)."""
+    _toggle(slug, True)
+
+
+@plugins_group.command("disable")
+@click.argument("slug")
+def disable_plugin(slug: str) -> None:
+    """Disable a module: its pages answer 404, its data is kept."""
+    _toggle(slug, False)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Drain what is due, then stop.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+def worker(once: bool, interval: float) -> None:
+    """Send the e-mail outbox, retrying failures with back-off."""
+    from extranet.notifications.mail import deliver_due
+
+    while True:
+        sent, failed = deliver_due()
+        if sent or failed:
+            click.echo(f"mail: {sent} sent, {failed} failed")
+        if once:
+            return
+        time.sleep(interval)
+
+
+@click.command("check")
+def check() -> None:
+    """Check the configuration for a production deployment."""
+    from extranet.config import production_problems
+
+    problems = production_problems(current_app.config)
+    for problem in problems:
+        click.echo(f"- {problem}")
+    if problems:
+        raise SystemExit(1)
+    click.echo("Configuration ready for production.")

@@ -1,0 +1,101 @@
+"""Settings, read from ``EXTRANET_*`` environment variables.
+
+Every setting has an embedded default so that a fresh checkout runs with no configuration:
+SQLite and local files under the instance folder, e-mail written to ``instance/mail/``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ENV_PREFIX = "EXTRANET_"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Return the secret key kept in the instance folder, creating it (mode 0600) on first start."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def build_config(instance_path: Path) -> dict:
+    base_url = _env("BASE_URL", "http://127.0.0.1:5000")
+    secure = _env_bool("SECURE_COOKIES", base_url.startswith("https://"))
+    database_url = _env("DATABASE_URL") or f"sqlite:///{instance_path / 'extranet.db'}"
+    redis_url = _env("REDIS_URL")
+    return {
+        "PRODUCTION": _env_bool("PRODUCTION", False),
+        "SECRET_KEY": _env("SECRET_KEY") or load_secret_key(instance_path),
+        "SECRET_KEY_FROM_ENV": _env("SECRET_KEY") is not None,
+        "BASE_URL": base_url.rstrip("/"),
+        "TRUSTED_HOSTS": [h.strip() for h in (_env("TRUSTED_HOSTS") or "").split(",") if h.strip()]
+        or None,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_IP": _env("LOGIN_LIMIT_PER_IP", "30 per minute; 300 per hour"),
+        "LOGIN_LIMIT_PER_ACCOUNT": _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 30 per hour"),
+        "MAIL_URL": _env("MAIL_URL") or f"file://{instance_path / 'mail'}",
+        "MAIL_FROM": _env("MAIL_FROM", "Coop Extranet <no-reply@example.org>"),
+        # "inline" sends queued mail at the end of the request that queued it;
+        # "worker" leaves it to `flask --app extranet worker` (several nodes).
+        "MAIL_DELIVERY": _env("MAIL_DELIVERY", "inline"),
+        "BLOCKED_PLUGINS": [p.strip() for p in (_env("BLOCKED_PLUGINS") or "").split(",") if p.strip()],
+        "PASSWORD_HASH_METHOD": _env("PASSWORD_HASH_METHOD", "scrypt"),
+        "PASSWORD_RESET_MAX_AGE": int(_env("PASSWORD_RESET_MAX_AGE", "3600")),
+        "INVITATION_MAX_AGE": int(_env("INVITATION_MAX_AGE", str(7 * 24 * 3600))),
+        "SESSION_IDLE_LIFETIME": timedelta(hours=int(_env("SESSION_IDLE_HOURS", "12"))),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=int(_env("REMEMBER_DAYS", "30"))),
+        "SESSION_COOKIE_NAME": "extranet_session",
+        "SESSION_COOKIE_SECURE": secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https" if secure else "http",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "WTF_CSRF_SSL_STRICT": secure,
+        "BABEL_DEFAULT_LOCALE": "fr_CA",
+        "BABEL_DEFAULT_TIMEZONE": "America/Toronto",
+        "LANGUAGES": ["fr_CA", "en"],
+        "PAGE_SIZE": 25,
+        "MAX_CONTENT_LENGTH": int(_env("MAX_FORM_BYTES", str(16 * 1024 * 1024))),
+    }
+
+
+def production_problems(config: dict) -> list[str]:
+    """Settings that cannot work on several nodes behind a proxy."""
+    problems = []
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        problems.append("EXTRANET_DATABASE_URL must point to PostgreSQL, not SQLite.")
+    if not config["REDIS_URL"]:
+        problems.append("EXTRANET_REDIS_URL is required so that rate limits are shared.")
+    if not config["SECRET_KEY_FROM_ENV"]:
+        problems.append("EXTRANET_SECRET_KEY must be set: every node needs the same key.")
+    if config["MAIL_URL"].startswith("file://"):
+        problems.append("EXTRANET_MAIL_URL must be an smtp:// URL.")
+    if not config["BASE_URL"].startswith("https://"):
+        problems.append("EXTRANET_BASE_URL must be an https:// URL.")
+    if config["MAIL_DELIVERY"] != "worker":
+        problems.append("EXTRANET_MAIL_DELIVERY must be 'worker' (run `flask --app extranet worker`).")
+    return problems

@@ -1,0 +1,103 @@
+"""The header's organization switcher and a manager's own team page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from extranet.accounts.models import User
+from extranet.accounts.service import add_to_organization, find_or_invite, send_invitation
+from extranet.audit.service import record
+from extranet.extensions import db
+from extranet.organizations.forms import MemberInviteForm
+from extranet.organizations.models import ROLES, Membership, Organization
+from extranet.policy import choose_organization, current_organization, require
+from extranet.web.htmx import render
+from extranet.web.security import safe_next
+
+bp = Blueprint("organizations", __name__, url_prefix="/organization")
+
+
+@bp.post("/switch")
+@login_required
+def switch():
+    org = choose_organization(request.form.get("organization_id", type=int) or 0)
+    if org is None:
+        abort(404)
+    flash(_("You are now working for %(org)s.", org=org.name), "info")
+    return redirect(safe_next(request.form.get("next"), url_for("dashboard.index")), 303)
+
+
+def _team_org() -> Organization:
+    org = current_organization()
+    require("organization.manage_members", org)
+    return org
+
+
+def members_of(org: Organization) -> list[Membership]:
+    return db.session.scalars(
+        db.select(Membership)
+        .where(Membership.organization_id == org.id)
+        .join(Membership.user)
+        .order_by(Membership.active.desc(), db.func.lower(User.name))
+    ).all()
+
+
+@bp.route("/members", methods=["GET", "POST"])
+@login_required
+def members():
+    org = _team_org()
+    form = MemberInviteForm()
+    if form.validate_on_submit():
+        user, _created = find_or_invite(form.email.data, form.name.data, form.locale.data)
+        if not user.active:
+            form.email.errors.append(_("This account is deactivated. Ask the cooperative to reactivate it."))
+        else:
+            add_to_organization(user, org, form.role.data, current_user._get_current_object())
+            db.session.commit()
+            flash(_("%(name)s now has access to %(org)s.", name=user.name, org=org.name), "success")
+            return redirect(url_for("organizations.members"), 303)
+    return render(
+        "organizations/members.html",
+        "organizations/_members.html",
+        org=org,
+        memberships=members_of(org),
+        form=form,
+        roles=ROLES,
+        status=422 if form.errors else 200,
+    )
+
+
+def _membership_for_change(membership_id: int) -> Membership:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None:
+        abort(404)
+    require("membership.change", membership)
+    return membership
+
+
+@bp.post("/members/<int:membership_id>")
+@login_required
+def update_member(membership_id: int):
+    membership = _membership_for_change(membership_id)
+    action = request.form.get("action")
+    if action == "deactivate":
+        membership.active = False
+        record("organizations.member_deactivated", target=membership.user, organization=membership.organization)
+        flash(_("%(name)s no longer has access.", name=membership.user.name), "success")
+    elif action == "reactivate":
+        membership.active = True
+        record("organizations.member_reactivated", target=membership.user, organization=membership.organization)
+        flash(_("%(name)s has access again.", name=membership.user.name), "success")
+    elif action in ROLES:
+        membership.role = action
+        record("organizations.role_changed", target=membership.user, organization=membership.organization, role=action)
+        flash(_("%(name)s is now %(role)s.", name=membership.user.name, role=membership.role_label.lower()), "success")
+    elif action == "resend" and membership.user.invitation_pending:
+        send_invitation(membership.user, current_user._get_current_object(), membership.organization)
+        flash(_("The invitation was sent again to %(email)s.", email=membership.user.email), "success")
+    else:
+        abort(400)
+    db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("organizations.members")), 303)

@@ -1,0 +1,173 @@
+"""The plugin host: discovery, the frozen registry of contributions, and module gating.
+
+One ``PluginHost`` per application (never a global manager built at import time). Field
+plugins are *modules* that an admin may disable at run time: the switch is a filter applied on
+every request, not an unregister, so no restart is needed and no data goes away.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from types import MappingProxyType, ModuleType
+
+import pluggy
+from flask import Blueprint, Flask, abort, current_app, g, request
+
+from extranet import hookspecs
+from extranet.admin.models import Module
+from extranet.contributions import Field
+from extranet.extensions import db
+
+ENTRY_POINT_GROUP = "extranet.plugins"
+CORE_PLUGIN = "core"
+SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+class PluginError(RuntimeError):
+    """A plugin breaks the contract; raised at startup with a message that names it."""
+
+
+class PluginHost:
+    def __init__(self, app: Flask):
+        self.app = app
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.fields: MappingProxyType[str, Field] = MappingProxyType({})
+        self.versions: dict[str, str] = {}
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(self, extra_plugins: tuple = ()) -> None:
+        from extranet import core_plugin
+
+        self.pm.register(core_plugin, name=CORE_PLUGIN)
+        for name in self.app.config["BLOCKED_PLUGINS"]:
+            self.pm.set_blocked(name)
+        self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        for dist_plugin, dist in self.pm.list_plugin_distinfo():
+            self.versions[self.pm.get_name(dist_plugin)] = dist.version
+        for plugin in extra_plugins:
+            self.pm.register(plugin, name=getattr(plugin, "SLUG", None))
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(f"Plugin {exc.plugin!r} implements an unknown hook: {exc}") from exc
+        self.pm.hook.extranet_init_app.call_historic(kwargs={"app": self.app})
+        self._collect_fields()
+
+    def _collect_fields(self) -> None:
+        fields: dict[str, Field] = {}
+        for plugin in self.plugins():
+            name = self.pm.get_name(plugin)
+            contributed = _flatten(
+                self.pm.subset_hook_caller(
+                    "extranet_register_fields", remove_plugins=self._others(plugin)
+                )(app=self.app)
+            )
+            if name == CORE_PLUGIN:
+                if contributed:
+                    raise PluginError("The core plugin may not register fields.")
+                continue
+            if len(contributed) != 1:
+                raise PluginError(
+                    f"Plugin {name!r} must register exactly one field, got {len(contributed)}."
+                )
+            field = contributed[0]
+            if not SLUG_RE.match(field.slug):
+                raise PluginError(f"Field slug {field.slug!r} is not a valid identifier.")
+            if field.slug != name:
+                raise PluginError(
+                    f"Plugin {name!r} registers field {field.slug!r}: the entry-point name and "
+                    "the field slug must be the same."
+                )
+            if field.slug in fields:
+                raise PluginError(f"Two plugins register the field {field.slug!r}.")
+            fields[field.slug] = field
+        self.fields = MappingProxyType(dict(sorted(fields.items(), key=lambda kv: kv[1].order)))
+
+    def plugin_directories(self) -> list[Path]:
+        """The package folder of each plugin (for its translations and migrations)."""
+        folders = []
+        for plugin in self.plugins():
+            if self.pm.get_name(plugin) == CORE_PLUGIN:
+                continue
+            module = plugin if isinstance(plugin, ModuleType) else sys.modules[type(plugin).__module__]
+            if getattr(module, "__file__", None):
+                folders.append(Path(module.__file__).parent)
+        return folders
+
+    def migration_directories(self) -> list[str]:
+        """Each plugin's ``migrations`` folder: its own Alembic branch."""
+        return [str(d / "migrations") for d in self.plugin_directories() if (d / "migrations").is_dir()]
+
+    def mount_blueprints(self) -> None:
+        for plugin in self.plugins():
+            name = self.pm.get_name(plugin)
+            blueprints = _flatten(
+                self.pm.subset_hook_caller(
+                    "extranet_register_blueprints", remove_plugins=self._others(plugin)
+                )(app=self.app)
+            )
+            for bp in blueprints:
+                if not isinstance(bp, Blueprint):
+                    raise PluginError(f"Plugin {name!r} returned {bp!r}, not a Blueprint.")
+                if bp.name != name:
+                    raise PluginError(
+                        f"Plugin {name!r} returned blueprint {bp.name!r}: it must be named "
+                        f"{name!r}."
+                    )
+                self.app.register_blueprint(bp, url_prefix=f"/{name}")
+
+    def plugins(self) -> list:
+        return [p for p in self.pm.get_plugins() if self.pm.get_name(p) is not None]
+
+    def _others(self, plugin) -> list:
+        return [p for p in self.pm.get_plugins() if p is not plugin]
+
+    # -- modules (per request) -------------------------------------------------------------
+
+    def module_states(self) -> dict[str, bool]:
+        """Enabled state of every field module, read once per request from the database."""
+        if "module_states" not in g:
+            rows = dict(db.session.execute(db.select(Module.slug, Module.enabled)).all())
+            g.module_states = {slug: rows.get(slug, True) for slug in self.fields}
+        return g.module_states
+
+    def enabled_fields(self) -> list[Field]:
+        states = self.module_states()
+        return [f for slug, f in self.fields.items() if states[slug]]
+
+    def is_enabled(self, slug: str) -> bool:
+        return self.module_states().get(slug, False)
+
+    def hook(self, name: str):
+        """A caller for ``name`` that skips the hooks of disabled modules."""
+        states = self.module_states()
+        disabled = [
+            self.pm.get_plugin(slug) for slug, enabled in states.items() if not enabled
+        ]
+        return self.pm.subset_hook_caller(name, remove_plugins=[p for p in disabled if p])
+
+    def set_enabled(self, slug: str, enabled: bool) -> None:
+        if slug not in self.fields:
+            raise KeyError(slug)
+        module = db.session.get(Module, slug) or Module(slug=slug, settings={})
+        module.enabled = enabled
+        db.session.add(module)
+        g.pop("module_states", None)
+
+    def gate_request(self) -> None:
+        """404 for the routes of a disabled module, before its view runs."""
+        blueprint = (request.blueprint or "").split(".")[0]
+        if blueprint in self.fields and not self.is_enabled(blueprint):
+            abort(404)
+
+
+def _flatten(results: list) -> list:
+    return [item for result in results for item in (result or [])]
+
+
+def host() -> PluginHost:
+    return current_app.extensions["extranet.plugins"]

@@ -1,0 +1,217 @@
+"""Pytest fixtures for the core's tests and for plugin test suites (``-p extranet.testing``).
+
+Database tests run on SQLite, and on PostgreSQL when ``EXTRANET_TEST_POSTGRES_URL`` is set.
+The schema is built once per session by running the migrations; each test starts from empty
+tables. No application context stays pushed during a test, so that every test-client request
+runs in a fresh one, as in production: use ``with app.app_context():`` to touch the database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import text
+
+from extranet import create_app
+from extranet.extensions import db as _db
+
+PASSWORD = "correct horse battery"
+
+
+def _test_config(database_url: str, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production keeps scrypt
+        "MAIL_URL": f"file://{tmp_path / 'mail'}",
+        "BASE_URL": "http://localhost",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("EXTRANET_TEST_POSTGRES_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url, tmp_path_factory) -> str:
+    """Build the schema once, from the migrations (so they are tested too)."""
+    from flask_migrate import upgrade
+
+    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        if _db.engine.dialect.name == "postgresql":
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade(revision="heads")
+        _db.engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def make_app(migrated_database, tmp_path):
+    """``make_app(plugins=(), **config)``: an application on the test database."""
+    apps = []
+
+    def factory(plugins: tuple = (), **config):
+        application = create_app({**_test_config(migrated_database, tmp_path), **config}, plugins=plugins)
+        apps.append(application)
+        return application
+
+    yield factory
+    if apps:
+        with apps[0].app_context():
+            _empty_tables()
+            _db.session.remove()
+        for application in apps:
+            with application.app_context():
+                _db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    if _db.engine.dialect.name == "postgresql":
+        with _db.engine.begin() as conn:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        with _db.engine.begin() as conn:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def register_plugin(make_app):
+    """``register_plugin(plugin, ...)``: an application with extra plugin objects registered."""
+
+    def register(*plugins, **config):
+        return make_app(plugins=plugins, **config)
+
+    return register
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    """The database, inside an application context for the duration of the test."""
+    with app.app_context():
+        yield _db
+
+
+@dataclass
+class Person:
+    id: int
+    email: str
+    name: str
+    password: str = PASSWORD
+
+
+@dataclass
+class People:
+    """Users of each role in two organizations, A and B, under different federations."""
+
+    admin: Person
+    expert: Person
+    manager_a: Person
+    member_a: Person
+    manager_b: Person
+    member_b: Person
+    org_a: int
+    org_b: int
+    federation_a: int
+    federation_b: int
+    extra: dict = field(default_factory=dict)
+
+
+def create_person(email: str, name: str, **flags) -> Person:
+    from extranet.accounts.models import User
+
+    user = User(email=email, name=name, **flags)
+    user.set_password(PASSWORD)
+    _db.session.add(user)
+    _db.session.flush()
+    return Person(user.id, user.email, user.name)
+
+
+@pytest.fixture
+def people(app) -> People:
+    from extranet.accounts.models import ExpertField
+    from extranet.organizations.models import Membership, Organization, Subscription
+    from extranet.plugins import host
+
+    with app.app_context():
+        fields = list(host().fields)
+        fed_a = Organization(name="Fédération A", kind="federation")
+        fed_b = Organization(name="Fédération B", kind="federation")
+        org_a = Organization(name="Coopérative A", kind="cooperative", parent=fed_a)
+        org_b = Organization(name="Coopérative B", kind="cooperative", parent=fed_b)
+        for org in (org_a, org_b):
+            org.subscriptions = [Subscription(field=slug) for slug in fields]
+        _db.session.add_all([fed_a, fed_b, org_a, org_b])
+        _db.session.flush()
+        admin = create_person("admin@test.org", "Ada Admin", is_admin=True)
+        expert = create_person("expert@test.org", "Émile Expert", is_expert=True)
+        _db.session.add_all(ExpertField(user_id=expert.id, field=slug) for slug in fields)
+        result = {"admin": admin, "expert": expert}
+        for org, suffix in ((org_a, "a"), (org_b, "b")):
+            for role in ("manager", "member"):
+                person = create_person(f"{role}.{suffix}@test.org", f"{role.title()} {suffix.upper()}")
+                _db.session.add(Membership(user_id=person.id, organization_id=org.id, role=role))
+                result[f"{role}_{suffix}"] = person
+        _db.session.commit()
+        return People(
+            **result, org_a=org_a.id, org_b=org_b.id, federation_a=fed_a.id, federation_b=fed_b.id
+        )
+
+
+CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def post(client):
+    """``post(url, data)``: a form post carrying the session's CSRF token, like a browser."""
+
+    def send(url: str, data: dict | None = None, **kwargs):
+        return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
+
+    return send
+
+
+@pytest.fixture
+def login_as(client):
+    """``login_as(person)`` logs the test client in through the login form."""
+
+    def login(person: Person, remember: bool = False):
+        data = {"email": person.email, "password": person.password, "csrf_token": csrf_token(client)}
+        if remember:
+            data["remember"] = "y"
+        response = client.post("/login", data=data)
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return response
+
+    return login

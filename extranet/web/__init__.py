@@ -1,0 +1,120 @@
+"""Wiring of the web layer: languages, blueprints, the request cycle, error pages."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from flask import Flask, g, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from extranet.extensions import babel
+from extranet.web.security import apply_security_headers
+
+LANGUAGE_SESSION_KEY = "locale"
+
+CORE_BLUEPRINTS = (
+    "extranet.auth.views",
+    "extranet.accounts.views",
+    "extranet.dashboard.views",
+    "extranet.organizations.views",
+    "extranet.admin.views",
+    "extranet.audit.views",
+)
+
+
+def select_locale() -> str:
+    languages = babel_languages()
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get(LANGUAGE_SESSION_KEY)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def babel_languages() -> list[str]:
+    from flask import current_app
+
+    return current_app.config["LANGUAGES"]
+
+
+def init_babel(app: Flask, host) -> None:
+    """Core catalogs first, then each plugin's own ``translations`` folder."""
+    directories = [str(Path(__file__).parent.parent / "translations")]
+    for folder in host.plugin_directories():
+        if (folder / "translations").is_dir() and str(folder / "translations") not in directories:
+            directories.append(str(folder / "translations"))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
+    babel.init_app(app, locale_selector=select_locale)
+    # The default domain caches catalogs per locale across applications; start clean.
+    with app.app_context():
+        babel.domain_instance.cache.clear()
+
+
+def register_blueprints(app: Flask) -> None:
+    for module_name in CORE_BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module_name).bp)
+
+
+def init_request_cycle(app: Flask, host) -> None:
+    from extranet import policy
+    from extranet.notifications.mail import deliver_queued_after_request
+
+    app.before_request(host.gate_request)
+
+    @app.after_request
+    def after(response):
+        deliver_queued_after_request(response)
+        return apply_security_headers(response)
+
+    @app.context_processor
+    def globals_for_templates():
+        return {
+            "can": lambda action, target=None: policy.can(current_user, action, target),
+            "current_organization": policy.current_organization,
+            "switchable_organizations": lambda: policy.switchable_organizations(current_user),
+            "nav_fields": lambda: [
+                f for f in host.enabled_fields() if policy.can(current_user, "field.use", f.slug)
+            ],
+            "current_locale": lambda: str(get_locale()),
+        }
+
+    app.jinja_env.globals["LANGUAGES"] = {"fr_CA": "Français", "en": "English"}
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments changed (pagination, sorting, filters)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    403: (_l("Forbidden"), _l("You are not allowed to do this.")),
+    404: (_l("Page not found"), _l("This page does not exist, or you do not have access to it.")),
+    405: (_l("Not allowed"), _l("This action is not available here.")),
+    413: (_l("Too large"), _l("What you sent is larger than allowed.")),
+    429: (_l("Too many attempts"), _l("Please wait a moment before trying again.")),
+    500: (_l("Something went wrong"), _l("The error has been logged. Please try again later.")),
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    def handle(error):
+        code = getattr(error, "code", 500) or 500
+        title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+        if isinstance(error, CSRFError):
+            text = _l("The form has expired. Reload the page and try again.")
+        g.setdefault("error_page", True)
+        return render_template("errors/error.html", code=code, title=title, text=text), code
+
+    for code in ERROR_TEXTS:
+        app.register_error_handler(code, handle)
+    app.register_error_handler(CSRFError, handle)
