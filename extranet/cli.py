@@ -7,6 +7,7 @@ import time
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from extranet.extensions import db
 
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--password", envvar="DEMO_PASSWORD", help="Password of every demo account.")
 def demo(password: str | None) -> None:
     """Load (or refresh) the demo consortium. Safe to run again."""
@@ -33,6 +35,7 @@ def demo(password: str | None) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", default="Administrateur")
 @click.password_option()
@@ -49,8 +52,9 @@ def create_admin(email: str, name: str, password: str) -> None:
     click.echo(f"{user.email} is an administrator.")
 
 
-@click.group("plugins", invoke_without_command=True)
+@click.group("plugins", cls=AppGroup, invoke_without_command=True)
 @click.pass_context
+@with_appcontext
 def plugins_group(ctx: click.Context) -> None:
     """List field plugins with version and state; enable or disable one."""
     if ctx.invoked_subcommand is None:
@@ -98,6 +102,7 @@ def disable_plugin(slug: str) -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Drain what is due, then stop.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker(once: bool, interval: float) -> None:
@@ -114,6 +119,7 @@ def worker(once: bool, interval: float) -> None:
 
 
 @click.command("check")
+@with_appcontext
 def check() -> None:
     """Check the configuration for a production deployment."""
     from extranet.config import production_problems

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from types import MappingProxyType, ModuleType
 
@@ -45,11 +46,19 @@ class PluginHost:
         self.pm.register(core_plugin, name=CORE_PLUGIN)
         for name in self.app.config["BLOCKED_PLUGINS"]:
             self.pm.set_blocked(name)
+        names = [ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)]
+        twins = sorted({name for name in names if names.count(name) > 1})
+        if twins:
+            # pluggy would silently keep the first one; an operator must choose.
+            raise PluginError(f"Two installed distributions provide the plugin {twins[0]!r}.")
         self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         for dist_plugin, dist in self.pm.list_plugin_distinfo():
             self.versions[self.pm.get_name(dist_plugin)] = dist.version
         for plugin in extra_plugins:
-            self.pm.register(plugin, name=getattr(plugin, "SLUG", None))
+            name = getattr(plugin, "SLUG", None)
+            if name is not None and self.pm.has_plugin(name):
+                raise PluginError(f"A plugin named {name!r} is registered twice.")
+            self.pm.register(plugin, name=name)
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:

@@ -203,6 +203,20 @@ def post(client):
 
 
 @pytest.fixture
+def client_for():
+    """``client_for(app, person)``: a new test client of ``app``, logged in as ``person``."""
+
+    def make(application, person: Person):
+        client = application.test_client()
+        data = {"email": person.email, "password": person.password, "csrf_token": csrf_token(client)}
+        response = client.post("/login", data=data)
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return client
+
+    return make
+
+
+@pytest.fixture
 def login_as(client):
     """``login_as(person)`` logs the test client in through the login form."""
 

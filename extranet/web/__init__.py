@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from flask import Flask, g, render_template, request, session, url_for
+from flask import Flask, g, has_request_context, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,6 +28,8 @@ CORE_BLUEPRINTS = (
 
 def select_locale() -> str:
     languages = babel_languages()
+    if not has_request_context():  # CLI and workers: the default language
+        return languages[0]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get(LANGUAGE_SESSION_KEY)

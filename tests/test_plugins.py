@@ -1,0 +1,253 @@
+"""The plugin host: the contract, registry checks, and module gating at run time."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+from flask import Blueprint
+
+from extranet import hookspecs
+from extranet.api import Field, hookimpl
+from extranet.plugins import PluginError, host
+from tests.sample_plugin import SamplePlugin
+
+ROOT = Path(__file__).parent.parent
+HOOKS = sorted(name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("extranet_"))
+
+
+def _subscribe_org_a(app, people, slug="sample"):
+    from extranet.extensions import db
+    from extranet.organizations.models import Subscription
+
+    with app.app_context():
+        db.session.add(Subscription(organization_id=people.org_a, field=slug))
+        db.session.commit()
+
+
+@pytest.fixture
+def sample():
+    return SamplePlugin()
+
+
+@pytest.fixture
+def sample_app(register_plugin, sample):
+    return register_plugin(sample)
+
+
+# -- meta-tests: every hook implemented by the sample plugin, tested, documented ----------
+
+
+def test_sample_plugin_implements_every_hook(sample):
+    implemented = {name for name in dir(sample) if name.startswith("extranet_")}
+    assert implemented == set(HOOKS)
+
+
+def test_every_hook_has_a_test():
+    tested = set(re.findall(r"def test_(extranet_\w+?)(?:__\w+)?\(", "".join(
+        p.read_text() for p in (ROOT / "tests").rglob("test_*.py")
+    )))
+    assert set(HOOKS) <= tested, f"hooks without a test_<hook> function: {set(HOOKS) - tested}"
+
+
+def test_every_hook_is_documented():
+    doc = (ROOT / "docs" / "plugins.md").read_text()
+    missing = [name for name in HOOKS if f"`{name}(" not in doc]
+    assert not missing, f"hooks missing from docs/plugins.md: {missing}"
+
+
+def test_every_hookspec_has_a_docstring():
+    for name in HOOKS:
+        assert (getattr(hookspecs, name).__doc__ or "").strip(), name
+
+
+# -- one test per hook ----------------------------------------------------------------------
+
+
+def test_extranet_init_app(sample, sample_app):
+    assert sample.initialised_apps == [sample_app]
+
+
+def test_extranet_register_fields(sample_app):
+    with sample_app.app_context():
+        field = host().fields["sample"]
+    assert field.label == "Sample field" and field.order == 50
+
+
+def test_extranet_register_blueprints(sample_app, client_for, people):
+    _subscribe_org_a(sample_app, people)
+    client = client_for(sample_app, people.member_a)
+    page = client.get("/sample/")
+    assert page.status_code == 200 and "Sample field home" in page.get_data(as_text=True)
+    # A member of an organization that does not subscribe to the field gets 404.
+    assert client_for(sample_app, people.member_b).get("/sample/").status_code == 404
+
+
+def test_extranet_dashboard_widgets(sample_app, client_for, people):
+    _subscribe_org_a(sample_app, people)
+    client = client_for(sample_app, people.member_a)
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "Sample widget" in dashboard and 'hx-get="/sample/widget"' in dashboard
+    fragment = client.get("/sample/widget", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Sample widget body" in fragment and "<html" not in fragment
+
+
+# -- registry checks ------------------------------------------------------------------------
+
+
+def test_two_plugins_with_one_slug_are_refused(register_plugin):
+    with pytest.raises(PluginError, match="registered twice"):
+        register_plugin(SamplePlugin(), SamplePlugin())
+
+
+def test_two_distributions_with_one_entry_point_name_are_refused(register_plugin, monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    twins = [
+        EntryPoint("sample", "tests.sample_plugin:SamplePlugin", "extranet.plugins"),
+        EntryPoint("sample", "elsewhere:Plugin", "extranet.plugins"),
+    ]
+    monkeypatch.setattr("extranet.plugins.entry_points", lambda group: twins)
+    with pytest.raises(PluginError, match="Two installed distributions"):
+        register_plugin()
+
+
+class _Mismatched:
+    SLUG = "mismatched"
+
+    @hookimpl
+    def extranet_register_fields(self, app):
+        return [Field(slug="sample", label="x")]
+
+
+def test_field_slug_must_match_plugin_name(register_plugin):
+    with pytest.raises(PluginError, match="entry-point name and the field slug"):
+        register_plugin(_Mismatched())
+
+
+def test_duplicate_field_is_refused(register_plugin):
+    class Twin:
+        SLUG = "twin"
+
+        @hookimpl
+        def extranet_register_fields(self, app):
+            return [Field(slug="twin", label="a"), Field(slug="twin", label="b")]
+
+    with pytest.raises(PluginError, match="exactly one field"):
+        register_plugin(Twin())
+
+
+def test_blueprint_must_be_named_after_plugin(register_plugin):
+    class WrongBlueprint(SamplePlugin):
+        @hookimpl
+        def extranet_register_blueprints(self, app):
+            return [Blueprint("elsewhere", __name__)]
+
+    with pytest.raises(PluginError, match="must be named 'sample'"):
+        register_plugin(WrongBlueprint())
+
+
+def test_unknown_hook_is_refused(register_plugin):
+    class Typo:
+        SLUG = "typo"
+
+        @hookimpl
+        def extranet_register_feilds(self, app):
+            return []
+
+    with pytest.raises(PluginError, match="unknown hook"):
+        register_plugin(Typo())
+
+
+def test_invalid_slug_is_refused(register_plugin):
+    class Bad:
+        SLUG = "Bad-Slug"
+
+        @hookimpl
+        def extranet_register_fields(self, app):
+            return [Field(slug="Bad-Slug", label="x")]
+
+    with pytest.raises(PluginError, match="not a valid identifier"):
+        register_plugin(Bad())
+
+
+def test_blocked_plugin_does_not_load(register_plugin):
+    app = register_plugin(SamplePlugin(), BLOCKED_PLUGINS=["sample"])
+    with app.app_context():
+        assert "sample" not in host().fields
+    assert "/sample/" not in {rule.rule for rule in app.url_map.iter_rules()}
+
+
+def test_menu_order_comes_from_field_order(register_plugin, client_for, people):
+    app = register_plugin(SamplePlugin("zeta", order=1), SamplePlugin("alpha", order=2))
+    with app.app_context():
+        assert list(host().fields) == ["zeta", "alpha"]
+    _subscribe_org_a(app, people, "zeta")
+    _subscribe_org_a(app, people, "alpha")
+    page = client_for(app, people.member_a).get("/").get_data(as_text=True)
+    assert page.index('data-field="zeta"') < page.index('data-field="alpha"')
+
+
+# -- the admin toggle -----------------------------------------------------------------------
+
+
+def test_disabling_a_module_takes_effect_in_every_process(register_plugin, client_for, people):
+    first = register_plugin(SamplePlugin())
+    second = register_plugin(SamplePlugin())  # another process on the same database
+    _subscribe_org_a(first, people)
+    member = client_for(second, people.member_a)
+    assert 'data-field="sample"' in member.get("/").get_data(as_text=True)
+
+    admin = client_for(first, people.admin)
+    modules = admin.get("/admin/modules").get_data(as_text=True)
+    assert "Sample field" in modules
+    response = admin.post("/admin/modules/sample", data={"enabled": "0", "csrf_token": _token(admin)})
+    assert response.status_code == 303
+
+    dashboard = member.get("/").get_data(as_text=True)
+    assert 'data-field="sample"' not in dashboard and "Sample widget" not in dashboard
+    assert member.get("/sample/").status_code == 404
+    assert member.get("/sample/widget").status_code == 404
+
+    with second.app_context():
+        from extranet.audit.models import AuditEvent
+        from extranet.extensions import db
+        from extranet.organizations.models import Subscription
+
+        assert db.session.scalar(db.select(Subscription).filter_by(field="sample")) is not None
+        assert db.session.scalar(db.select(AuditEvent).filter_by(action="admin.module_disabled"))
+
+    admin.post("/admin/modules/sample", data={"enabled": "1", "csrf_token": _token(admin)})
+    assert member.get("/sample/").status_code == 200
+
+
+def test_module_toggle_is_for_admins_only(sample_app, client_for, people):
+    for person in (people.expert, people.manager_a, people.member_a):
+        client = client_for(sample_app, person)
+        assert client.get("/admin/modules").status_code == 404
+        response = client.post("/admin/modules/sample", data={"enabled": "0", "csrf_token": _token(client)})
+        assert response.status_code == 404
+
+
+def test_toggling_an_unknown_module_is_404(sample_app, client_for, people):
+    admin = client_for(sample_app, people.admin)
+    assert admin.post("/admin/modules/nope", data={"enabled": "0", "csrf_token": _token(admin)}).status_code == 404
+
+
+def test_plugins_cli_lists_and_toggles(sample_app):
+    runner = sample_app.test_cli_runner()
+    listing = runner.invoke(args=["plugins"])
+    assert listing.exit_code == 0 and re.search(r"sample\s+-\s+enabled\s+Sample field", listing.output)
+    assert runner.invoke(args=["plugins", "disable", "sample"]).exit_code == 0
+    assert re.search(r"sample\s+-\s+disabled", runner.invoke(args=["plugins"]).output)
+    assert runner.invoke(args=["plugins", "enable", "sample"]).exit_code == 0
+    failed = runner.invoke(args=["plugins", "disable", "nope"])
+    assert failed.exit_code != 0 and "No module named 'nope'" in failed.output
+
+
+def _token(client):
+    from extranet.testing import csrf_token
+
+    return csrf_token(client, "/")
