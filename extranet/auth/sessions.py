@@ -37,10 +37,7 @@ def start_session(user, remember: bool) -> None:
         )
     )
     user.last_login_at = now
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    _clear_keeping_language()
     session[SESSION_KEY] = token
     session.permanent = remember
 
@@ -56,7 +53,15 @@ def end_session() -> None:
     row = current_session()
     if row is not None:
         db.session.delete(row)
+    _clear_keeping_language()
+
+
+def _clear_keeping_language() -> None:
+    """A fresh session (nothing carried over but the chosen language)."""
+    locale = session.get("locale")
     session.clear()
+    if locale:
+        session["locale"] = locale
 
 
 def end_other_sessions(user) -> int:
