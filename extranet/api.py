@@ -8,25 +8,34 @@ from __future__ import annotations
 
 import pluggy
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
-from extranet.contributions import Field, Widget
+from extranet.contributions import ROLES, Field, RequestType, State, Transition, Widget, Workflow
 from extranet.extensions import db
 from extranet.hookspecs import PROJECT
-from extranet.policy import can, current_organization, require
+from extranet.policy import can, current_organization, request_scope, require, visible_requests
+from extranet.requests.forms import CommentForm, ReasonForm, RequestForm
+from extranet.requests.models import ServiceRequest
+from extranet.requests.standard import STANDARD
+from extranet.web.forms import BaseForm
 from extranet.web.htmx import hx_redirect, render
 
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
-class BaseForm(FlaskForm):
-    """Base class for plugin forms: CSRF-protected, translated error messages."""
-
-
 __all__ = [
+    "ROLES",
+    "STANDARD",
     "BaseForm",
+    "CommentForm",
     "Field",
+    "ReasonForm",
+    "RequestForm",
+    "RequestType",
+    "ServiceRequest",
+    "State",
+    "Transition",
     "Widget",
+    "Workflow",
     "can",
     "current_organization",
     "current_user",
@@ -35,5 +44,7 @@ __all__ = [
     "hx_redirect",
     "login_required",
     "render",
+    "request_scope",
     "require",
+    "visible_requests",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -20,6 +22,11 @@ class Field:
     colour: str = "#35607a"
     order: int = 100
     settings_form: type[FlaskForm] | None = None
+    prefix: str = ""  # of request references, e.g. "RH" gives RH-2026-0042
+
+    @property
+    def reference_prefix(self) -> str:
+        return self.prefix or self.slug.upper()
 
 
 @dataclass(frozen=True)
@@ -30,3 +37,83 @@ class Widget:
     title: Any
     url: str
     order: int = 100
+
+
+ROLES = ("requester", "contact", "member", "manager", "expert", "assignee", "admin")
+
+
+@dataclass(frozen=True)
+class State:
+    """A request state. ``waiting_on`` says whose turn it is: "expert", "member" or "nobody"."""
+
+    slug: str
+    label: Any
+    terminal: bool = False
+    waiting_on: str = "expert"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A move between states, allowed to people holding one of ``roles`` on the request
+    (see ``ROLES``). ``form`` collects what the move needs (a reason, a checklist); ``guard``
+    is called as ``guard(request, user)`` and returns a reason to refuse, or None."""
+
+    slug: str
+    label: Any
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]
+    form: type[FlaskForm] | None = None
+    guard: Callable[[Any, Any], Any] | None = None
+    danger: bool = False
+
+
+@dataclass(frozen=True)
+class Workflow:
+    slug: str
+    label: Any
+    initial: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+
+    def state(self, slug: str) -> State | None:
+        return next((s for s in self.states if s.slug == slug), None)
+
+    def transition(self, slug: str) -> Transition | None:
+        return next((t for t in self.transitions if t.slug == slug), None)
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources]
+
+    def derive(
+        self,
+        slug: str,
+        label: Any,
+        states: tuple[State, ...] = (),
+        transitions: tuple[Transition, ...] = (),
+        replace_transitions: dict[str, Transition] | None = None,
+    ) -> Workflow:
+        """A new workflow from this one: added states and transitions, some replaced."""
+        replaced = replace_transitions or {}
+        kept = tuple(replaced.get(t.slug, t) for t in self.transitions)
+        return replace(
+            self, slug=slug, label=label, states=self.states + states, transitions=kept + transitions
+        )
+
+
+@dataclass(frozen=True)
+class RequestType:
+    """A kind of request of a field, with its own form. Form fields named ``priority`` or
+    ``due_date`` also set the request's priority and due date; ``response_targets`` maps a
+    priority to the time the cooperative commits to answer in (the due time shown)."""
+
+    field: str
+    slug: str
+    label: Any
+    form: type[FlaskForm]
+    workflow: str = "standard"
+    confidentiality: str = "standard"
+    description: Any = ""
+    template: str | None = None
+    order: int = 100
+    response_targets: dict[str, timedelta] = field(default_factory=dict)

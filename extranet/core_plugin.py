@@ -20,3 +20,10 @@ def extranet_dashboard_widgets(user, organization):
             order=0,
         )
     ]
+
+
+@hookimpl
+def extranet_register_workflows(app):
+    from extranet.requests.standard import STANDARD
+
+    return [STANDARD]

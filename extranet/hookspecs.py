@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from flask import Blueprint, Flask
 
     from extranet.accounts.models import User
-    from extranet.contributions import Field, Widget
+    from extranet.contributions import Field, RequestType, Transition, Widget, Workflow
     from extranet.organizations.models import Organization
+    from extranet.requests.models import ServiceRequest
 
 PROJECT = "extranet"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -34,6 +35,18 @@ def extranet_register_fields(app: Flask) -> list[Field]:
 
 
 @hookspec
+def extranet_register_request_types(app: Flask) -> list[RequestType]:
+    """Called at startup. Return the request types of the plugin's field, each with its form
+    and the slug of the workflow it follows."""
+
+
+@hookspec
+def extranet_register_workflows(app: Flask) -> list[Workflow]:
+    """Called at startup. Return workflows (states and transitions). A plugin's workflow slugs
+    are its name or start with ``<name>_``; the core registers ``standard``."""
+
+
+@hookspec
 def extranet_register_blueprints(app: Flask) -> list[Blueprint]:
     """Called at startup. Return blueprints; each is mounted at ``/<slug>`` and must be named
     after the plugin. Its routes answer 404 while the module is disabled."""
@@ -43,3 +56,21 @@ def extranet_register_blueprints(app: Flask) -> list[Blueprint]:
 def extranet_dashboard_widgets(user: User, organization: Organization | None) -> list[Widget]:
     """Called on every dashboard view, for enabled modules only. Return widgets; each is a
     fragment the dashboard loads lazily from the widget's URL."""
+
+
+@hookspec
+def extranet_authorize_transition(user: User, request: ServiceRequest, transition: Transition) -> bool | None:
+    """Called before a transition is offered or applied, for enabled modules. Return False to
+    deny, None to abstain; any False denies."""
+
+
+@hookspec
+def extranet_request_created(request: ServiceRequest, user: User) -> None:
+    """Called after a new request is committed. A failing listener is logged and never breaks
+    the user's action."""
+
+
+@hookspec
+def extranet_request_transitioned(request: ServiceRequest, transition: Transition, user: User) -> None:
+    """Called after a transition is committed. A failing listener is logged and never breaks
+    the user's action."""

@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, abort, current_app, g, request
 
 from extranet import hookspecs
 from extranet.admin.models import Module
-from extranet.contributions import Field
+from extranet.contributions import ROLES, Field, RequestType, Workflow
 from extranet.extensions import db
 
 ENTRY_POINT_GROUP = "extranet.plugins"
@@ -36,6 +36,8 @@ class PluginHost:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.fields: MappingProxyType[str, Field] = MappingProxyType({})
+        self.workflows: MappingProxyType[str, Workflow] = MappingProxyType({})
+        self.request_types: MappingProxyType[tuple[str, str], RequestType] = MappingProxyType({})
         self.versions: dict[str, str] = {}
 
     # -- loading ---------------------------------------------------------------------------
@@ -65,25 +67,56 @@ class PluginHost:
             raise PluginError(f"Plugin {exc.plugin!r} implements an unknown hook: {exc}") from exc
         self.pm.hook.extranet_init_app.call_historic(kwargs={"app": self.app})
         self._collect_fields()
+        self._collect_workflows()
+        self._collect_request_types()
+
+    def _contributions(self, hook: str):
+        """(plugin name, item) for every item each plugin returns from a startup hook."""
+        for plugin in self.plugins():
+            caller = self.pm.subset_hook_caller(hook, remove_plugins=self._others(plugin))
+            for item in _flatten(caller(app=self.app)):
+                yield self.pm.get_name(plugin), item
+
+    def _collect_workflows(self) -> None:
+        workflows: dict[str, Workflow] = {}
+        for name, workflow in self._contributions("extranet_register_workflows"):
+            if name != CORE_PLUGIN and workflow.slug != name and not workflow.slug.startswith(name + "_"):
+                raise PluginError(f"Plugin {name!r}: workflow {workflow.slug!r} must be named {name!r} or start with '{name}_'.")
+            if workflow.slug in workflows:
+                raise PluginError(f"Two plugins register the workflow {workflow.slug!r}.")
+            _check_workflow(workflow)
+            workflows[workflow.slug] = workflow
+        self.workflows = MappingProxyType(workflows)
+
+    def _collect_request_types(self) -> None:
+        types: dict[tuple[str, str], RequestType] = {}
+        for name, rtype in self._contributions("extranet_register_request_types"):
+            if rtype.field != name or rtype.field not in self.fields:
+                raise PluginError(f"Plugin {name!r}: request type {rtype.slug!r} names the unknown field {rtype.field!r}.")
+            if rtype.workflow not in self.workflows:
+                raise PluginError(f"Plugin {name!r}: request type {rtype.slug!r} uses the unknown workflow {rtype.workflow!r}.")
+            if rtype.confidentiality not in {"standard", "restricted"}:
+                raise PluginError(f"Plugin {name!r}: request type {rtype.slug!r} has confidentiality {rtype.confidentiality!r}.")
+            if (rtype.field, rtype.slug) in types:
+                raise PluginError(f"Plugin {name!r} registers the request type {rtype.slug!r} twice.")
+            types[(rtype.field, rtype.slug)] = rtype
+        ordered = sorted(types.items(), key=lambda kv: (self.fields[kv[0][0]].order, kv[1].order))
+        self.request_types = MappingProxyType(dict(ordered))
+
+    def types_of(self, field: str) -> list[RequestType]:
+        return [t for (f, _slug), t in self.request_types.items() if f == field]
 
     def _collect_fields(self) -> None:
+        contributed: dict[str, list[Field]] = {self.pm.get_name(p): [] for p in self.plugins()}
+        for name, field in self._contributions("extranet_register_fields"):
+            contributed[name].append(field)
+        if contributed.pop(CORE_PLUGIN):
+            raise PluginError("The core plugin may not register fields.")
         fields: dict[str, Field] = {}
-        for plugin in self.plugins():
-            name = self.pm.get_name(plugin)
-            contributed = _flatten(
-                self.pm.subset_hook_caller(
-                    "extranet_register_fields", remove_plugins=self._others(plugin)
-                )(app=self.app)
-            )
-            if name == CORE_PLUGIN:
-                if contributed:
-                    raise PluginError("The core plugin may not register fields.")
-                continue
-            if len(contributed) != 1:
-                raise PluginError(
-                    f"Plugin {name!r} must register exactly one field, got {len(contributed)}."
-                )
-            field = contributed[0]
+        for name, items in contributed.items():
+            if len(items) != 1:
+                raise PluginError(f"Plugin {name!r} must register exactly one field, got {len(items)}.")
+            field = items[0]
             if not SLUG_RE.match(field.slug):
                 raise PluginError(f"Field slug {field.slug!r} is not a valid identifier.")
             if field.slug != name:
@@ -91,8 +124,6 @@ class PluginHost:
                     f"Plugin {name!r} registers field {field.slug!r}: the entry-point name and "
                     "the field slug must be the same."
                 )
-            if field.slug in fields:
-                raise PluginError(f"Two plugins register the field {field.slug!r}.")
             fields[field.slug] = field
         self.fields = MappingProxyType(dict(sorted(fields.items(), key=lambda kv: kv[1].order)))
 
@@ -112,22 +143,12 @@ class PluginHost:
         return [str(d / "migrations") for d in self.plugin_directories() if (d / "migrations").is_dir()]
 
     def mount_blueprints(self) -> None:
-        for plugin in self.plugins():
-            name = self.pm.get_name(plugin)
-            blueprints = _flatten(
-                self.pm.subset_hook_caller(
-                    "extranet_register_blueprints", remove_plugins=self._others(plugin)
-                )(app=self.app)
-            )
-            for bp in blueprints:
-                if not isinstance(bp, Blueprint):
-                    raise PluginError(f"Plugin {name!r} returned {bp!r}, not a Blueprint.")
-                if bp.name != name:
-                    raise PluginError(
-                        f"Plugin {name!r} returned blueprint {bp.name!r}: it must be named "
-                        f"{name!r}."
-                    )
-                self.app.register_blueprint(bp, url_prefix=f"/{name}")
+        for name, bp in self._contributions("extranet_register_blueprints"):
+            if not isinstance(bp, Blueprint):
+                raise PluginError(f"Plugin {name!r} returned {bp!r}, not a Blueprint.")
+            if bp.name != name:
+                raise PluginError(f"Plugin {name!r} returned blueprint {bp.name!r}: it must be named {name!r}.")
+            self.app.register_blueprint(bp, url_prefix=f"/{name}")
 
     def plugins(self) -> list:
         return [p for p in self.pm.get_plugins() if self.pm.get_name(p) is not None]
@@ -172,6 +193,24 @@ class PluginHost:
         blueprint = (request.blueprint or "").split(".")[0]
         if blueprint in self.fields and not self.is_enabled(blueprint):
             abort(404)
+
+
+def _check_workflow(workflow: Workflow) -> None:
+    states = {s.slug for s in workflow.states}
+    if len(states) != len(workflow.states):
+        raise PluginError(f"Workflow {workflow.slug!r} declares a state twice.")
+    if workflow.initial not in states:
+        raise PluginError(f"Workflow {workflow.slug!r}: unknown initial state {workflow.initial!r}.")
+    slugs = [t.slug for t in workflow.transitions]
+    if len(set(slugs)) != len(slugs):
+        raise PluginError(f"Workflow {workflow.slug!r} declares a transition twice.")
+    for t in workflow.transitions:
+        unknown = ({t.target, *t.sources} - states)
+        if unknown:
+            raise PluginError(f"Workflow {workflow.slug!r}, transition {t.slug!r}: unknown state {sorted(unknown)[0]!r}.")
+        bad_roles = set(t.roles) - set(ROLES)
+        if bad_roles or not t.roles:
+            raise PluginError(f"Workflow {workflow.slug!r}, transition {t.slug!r}: roles must be among {ROLES}.")
 
 
 def _flatten(results: list) -> list:

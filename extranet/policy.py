@@ -58,6 +58,127 @@ def _use_field(user, slug: str) -> bool:
     return org is not None and slug in org.subscribed_fields
 
 
+def _manage_other_user(user, target) -> bool:
+    # Nobody locks themselves out: another admin must change an admin's roles or deactivate them.
+    return user.is_admin and target is not None and target.id != user.id
+
+
+def _resend_invitation(user, target) -> bool:
+    return user.is_admin and target is not None and target.active and target.invitation_pending
+
+
+# -- requests ---------------------------------------------------------------------------------
+
+
+def request_roles(user, req) -> set[str]:
+    """The workflow roles ``user`` holds on ``req`` (see ``extranet.api.ROLES``)."""
+    roles = set()
+    if user.is_admin:
+        roles.add("admin")
+    if req.field in user.field_slugs:
+        roles.add("expert")
+    if req.requester_id == user.id:
+        roles.add("requester")
+    roles.update(p.role for p in req.participants if p.user_id == user.id)
+    membership = _membership(user, req.organization)
+    if membership is not None:
+        roles.add("member")
+        if membership.role == "manager":
+            roles.add("manager")
+    return roles
+
+
+def _field_enabled(slug: str) -> bool:
+    from extranet.plugins import host
+
+    return host().is_enabled(slug)
+
+
+def _federation_manager_of(user, org: Organization) -> bool:
+    if not org.share_with_federation or org.parent is None:
+        return False
+    membership = _membership(user, org.parent)
+    return membership is not None and membership.role == "manager"
+
+
+def _view_request(user, req) -> bool:
+    if user.is_admin:
+        return True  # also when the module is off: admins keep a read-only view
+    if not _field_enabled(req.field):
+        return False
+    roles = request_roles(user, req)
+    if roles & {"requester", "contact", "assignee"}:
+        return True
+    if "expert" in roles:
+        # A restricted request shows to the field's experts only until one is assigned.
+        return not req.is_restricted or not req.assignees
+    if req.is_restricted:
+        return False
+    return "member" in roles or _federation_manager_of(user, req.organization)
+
+
+def _work_on_request(user, req) -> bool:
+    """Anything that changes a request needs it visible, its module on, and not finished."""
+    from extranet.plugins import host
+
+    workflow = host().workflows[host().request_types[(req.field, req.type)].workflow]
+    state = workflow.state(req.state)
+    return _field_enabled(req.field) and _view_request(user, req) and not (state and state.terminal)
+
+
+def _staff_on_request(user, req) -> bool:
+    return bool(request_roles(user, req) & {"admin", "expert", "assignee"})
+
+
+def _transition(user, target) -> bool:
+    from extranet.plugins import host
+
+    req, transition = target
+    if not _field_enabled(req.field) or req.state not in transition.sources:
+        return False
+    if not _view_request(user, req) or not request_roles(user, req) & set(transition.roles):
+        return False
+    if transition.guard is not None and transition.guard(req, user) is not None:
+        return False
+    votes = host().hook("extranet_authorize_transition")(user=user, request=req, transition=transition)
+    return False not in votes
+
+
+def _create_request(user, target) -> bool:
+    """``target`` is (organization, field slug): a member of the organization, or the manager
+    of its federation when it shares with the federation, in a field it subscribes to."""
+    org, slug = target
+    if org is None or not org.active or not _field_enabled(slug) or slug not in org.subscribed_fields:
+        return False
+    return _membership(user, org) is not None or _federation_manager_of(user, org)
+
+
+def _take_request(user, req) -> bool:
+    return (
+        req.field in user.field_slugs
+        and _work_on_request(user, req)
+        and user.id not in {u.id for u in req.assignees}
+    )
+
+
+def _assign_request(user, req) -> bool:
+    return bool(request_roles(user, req) & {"admin", "expert"}) and _work_on_request(user, req)
+
+
+def _name_contacts(user, req) -> bool:
+    return bool(request_roles(user, req) & {"requester", "manager", "admin"}) and _work_on_request(user, req)
+
+
+def _see_message(user, message) -> bool:
+    return _view_request(user, message.request) and (
+        not message.internal or _staff_on_request(user, message.request)
+    )
+
+
+def _write_internal_note(user, req) -> bool:
+    return _staff_on_request(user, req) and _work_on_request(user, req)
+
+
 RULES: dict[str, Callable[..., bool]] = {
     "admin.access": _is_admin,
     "organizations.manage": _is_admin,
@@ -68,6 +189,19 @@ RULES: dict[str, Callable[..., bool]] = {
     "organization.manage_members": _manage_members,
     "membership.change": _change_membership,
     "field.use": _use_field,
+    "user.change_flags": _manage_other_user,
+    "user.deactivate": _manage_other_user,
+    "user.resend_invitation": _resend_invitation,
+    "request.view": _view_request,
+    "request.create": _create_request,
+    "request.transition": _transition,
+    "request.message": _work_on_request,
+    "request.internal_note": _write_internal_note,
+    "request.see_internal": _staff_on_request,
+    "request.take": _take_request,
+    "request.assign": _assign_request,
+    "request.contacts": _name_contacts,
+    "message.view": _see_message,
 }
 
 
@@ -118,3 +252,51 @@ def choose_organization(org_id: int) -> Organization | None:
     session[ORG_SESSION_KEY] = org.id
     g.pop("current_org", None)
     return org
+
+
+def transition_refusal(user, req, transition) -> str | None:
+    """Why a guard refuses a transition that the user's roles allow (shown next to it)."""
+    return transition.guard(req, user) if transition.guard is not None else None
+
+
+def request_scope(user) -> Organization | None:
+    """Which organization a request list is limited to: the current one for members,
+    none for staff, whose lists span the organizations they serve."""
+    return None if user.is_staff else current_organization()
+
+
+def visible_requests(user, org: Organization | None = None):
+    """A select of the requests ``user`` may see (within ``org`` when given): the same rule as
+    ``can(user, "request.view", request)``, as a query for lists, search and exports."""
+    from sqlalchemy import and_, exists, false, or_, select
+
+    from extranet.plugins import host
+    from extranet.requests.models import RequestParticipant as P
+    from extranet.requests.models import ServiceRequest as R
+
+    query = select(R)
+    org_ids = []
+    if org is not None:
+        org_ids = [org.id]
+        if org.is_federation and _manage_members(user, org):
+            org_ids += [c.id for c in org.children if c.active and c.share_with_federation]
+        query = query.where(R.organization_id.in_(org_ids))
+    if user.is_admin:
+        return query
+    query = query.where(R.field.in_([f.slug for f in host().enabled_fields()]))
+    named = exists().where(P.request_id == R.id, P.user_id == user.id, P.role.in_(("contact", "assignee")))
+    anyone_assigned = exists().where(P.request_id == R.id, P.role == "assignee")
+    allowed = [R.requester_id == user.id, named]
+    if user.field_slugs:
+        allowed.append(and_(R.field.in_(user.field_slugs), or_(R.confidentiality == "standard", ~anyone_assigned)))
+    member_of = [m.organization_id for m in user.memberships if m.active and m.organization.active]
+    allowed.append(and_(R.confidentiality == "standard", R.organization_id.in_(member_of or [-1])))
+    shared = [
+        c.id
+        for m in user.memberships
+        if m.active and m.role == "manager" and m.organization.active
+        for c in m.organization.children
+        if c.active and c.share_with_federation
+    ]
+    allowed.append(and_(R.confidentiality == "standard", R.organization_id.in_(shared)) if shared else false())
+    return query.where(or_(*allowed))

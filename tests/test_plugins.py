@@ -10,7 +10,7 @@ import pytest
 from flask import Blueprint
 
 from extranet import hookspecs
-from extranet.api import Field, hookimpl
+from extranet.api import STANDARD, Field, Transition, hookimpl
 from extranet.plugins import PluginError, host
 from tests.sample_plugin import SamplePlugin
 
@@ -19,11 +19,14 @@ HOOKS = sorted(name for name, _ in inspect.getmembers(hookspecs, inspect.isfunct
 
 
 def _subscribe_org_a(app, people, slug="sample"):
+    """Organization A subscribes to the field, and the expert serves it."""
+    from extranet.accounts.models import ExpertField
     from extranet.extensions import db
     from extranet.organizations.models import Subscription
 
     with app.app_context():
         db.session.add(Subscription(organization_id=people.org_a, field=slug))
+        db.session.add(ExpertField(user_id=people.expert.id, field=slug))
         db.session.commit()
 
 
@@ -251,3 +254,111 @@ def _token(client):
     from extranet.testing import csrf_token
 
     return csrf_token(client, "/")
+
+
+# -- request hooks --------------------------------------------------------------------------
+
+
+def _file_question(client, topic="general", priority="normal", slug="sample"):
+    from extranet.testing import csrf_token
+
+    return client.post(
+        f"/requests/new/{slug}/question",
+        data={"title": "Une question", "description": "Détails", "topic": topic, "priority": priority,
+              "csrf_token": csrf_token(client, "/")},
+    )
+
+
+def _reference(response) -> str:
+    return response.location.rstrip("/").split("/")[-1]
+
+
+def test_extranet_register_request_types(sample_app, client_for, people):
+    _subscribe_org_a(sample_app, people)
+    page = client_for(sample_app, people.member_a).get("/requests/new/sample").get_data(as_text=True)
+    assert "Question" in page and "Review" in page
+    with sample_app.app_context():
+        assert host().request_types[("sample", "review")].confidentiality == "restricted"
+
+
+def test_extranet_register_workflows(sample_app):
+    with sample_app.app_context():
+        workflow = host().workflows["sample_review"]
+    assert workflow.transition("deliver").sources == ("reviewed",)
+    assert workflow.state("reviewed") and workflow.state("closed").terminal
+
+
+def test_extranet_request_created(sample, sample_app, client_for, people):
+    _subscribe_org_a(sample_app, people)
+    response = _file_question(client_for(sample_app, people.member_a), priority="urgent")
+    assert response.status_code == 303
+    reference = _reference(response)
+    assert re.fullmatch(r"SAMPLE-\d{4}-0001", reference)
+    assert sample.created == [reference]
+    with sample_app.app_context():
+        from extranet.extensions import db
+        from extranet.requests.models import ServiceRequest
+
+        req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
+        assert req.priority == "urgent" and req.data == {"topic": "general"}
+        assert abs((req.due_at - req.created_at).total_seconds() - 4 * 3600) < 5
+
+
+def test_extranet_request_transitioned(sample, sample_app, client_for, people):
+    _subscribe_org_a(sample_app, people)
+    reference = _reference(_file_question(client_for(sample_app, people.member_a)))
+    expert = client_for(sample_app, people.expert)
+    response = expert.post(f"/requests/{reference}/transition/accept", data={"csrf_token": _token(expert)})
+    assert response.status_code == 303
+    assert sample.transitioned == [(reference, "accept")]
+
+
+def test_extranet_authorize_transition(sample_app, client_for, people):
+    from extranet.extensions import db
+    from extranet.requests.models import ServiceRequest
+
+    _subscribe_org_a(sample_app, people)
+    member = client_for(sample_app, people.member_a)
+    reference = _reference(_file_question(member, topic="locked"))
+    with sample_app.app_context():
+        req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
+        req.state = "delivered"
+        db.session.commit()
+    assert 'data-transition="close"' not in member.get(f"/requests/{reference}").get_data(as_text=True)
+    denied = member.post(f"/requests/{reference}/transition/close-x", data={"csrf_token": _token(member)})
+    assert denied.status_code == 404
+    assert member.post(f"/requests/{reference}/transition/close", data={"csrf_token": _token(member)}).status_code == 404
+
+
+def test_a_failing_listener_never_breaks_the_action(register_plugin, client_for, people, caplog):
+    class Broken(SamplePlugin):
+        @hookimpl
+        def extranet_request_created(self, request, user):
+            raise RuntimeError("listener bug")
+
+    app = register_plugin(Broken())
+    _subscribe_org_a(app, people)
+    response = _file_question(client_for(app, people.member_a))
+    assert response.status_code == 303
+    assert "listener extranet_request_created failed" in caplog.text
+
+
+def test_request_type_with_unknown_workflow_is_refused(register_plugin):
+    class Lost(SamplePlugin):
+        @hookimpl
+        def extranet_register_workflows(self, app):
+            return []
+
+    with pytest.raises(PluginError, match="unknown workflow 'sample_review'"):
+        register_plugin(Lost())
+
+
+def test_workflow_with_unknown_state_is_refused(register_plugin):
+    class Broken(SamplePlugin):
+        @hookimpl
+        def extranet_register_workflows(self, app):
+            return [STANDARD.derive("sample_review", "x", transitions=(
+                Transition("jump", "Jump", ("nowhere",), "closed", ("expert",)),))]
+
+    with pytest.raises(PluginError, match="unknown state 'nowhere'"):
+        register_plugin(Broken())

@@ -2,8 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from extranet.api import BaseForm
-from extranet.auth.forms import MIN_PASSWORD
+from extranet.auth.forms import MIN_PASSWORD, strip
+from extranet.web.forms import BaseForm
 
 LOCALE_CHOICES = [("fr_CA", "Français"), ("en", "English")]
 
@@ -27,6 +27,8 @@ class ChangePasswordForm(BaseForm):
 
 
 class InviteForm(BaseForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)]
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)

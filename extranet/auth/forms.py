@@ -2,19 +2,24 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from extranet.api import BaseForm
+from extranet.web.forms import BaseForm
 
 MIN_PASSWORD = 10
 
 
+def strip(value):
+    """A filter: surrounding spaces (pasted addresses) are not part of the value."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class LoginForm(BaseForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Remember me on this device"))
 
 
 class ForgotPasswordForm(BaseForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email()])
 
 
 class NewPasswordForm(BaseForm):

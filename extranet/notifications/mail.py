@@ -9,10 +9,12 @@ message (the embedded default, ``instance/mail/``), ``smtp://user:pass@host:port
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -29,12 +31,14 @@ MAX_ATTEMPTS = 10
 
 def queue_email(to: str, locale: str, subject, template: str, **context) -> OutboxEmail:
     """Render ``emails/<template>.txt`` in the recipient's language and add it to the outbox;
-    it goes out once the caller commits."""
+    it goes out once the caller commits. Pass ``subject`` as a *lazy* string (``lazy_gettext``)
+    so that it is translated here, in the recipient's language too."""
     with force_locale(locale):
         email = OutboxEmail(
             to=to,
             locale=locale,
-            subject=str(subject),
+            # A header: one line (a name typed with a line break must not break sending).
+            subject=" ".join(str(subject).split())[:300],
             body_text=render_template(f"emails/{template}.txt", **context),
         )
     db.session.add(email)
@@ -47,9 +51,11 @@ def build_message(email: OutboxEmail) -> EmailMessage:
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = email.to
     message["Subject"] = email.subject
+    message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain="extranet")
-    message["Content-Language"] = email.locale.replace("_", "-")
     message.set_content(email.body_text)
+    # After set_content, which clears every Content-* header set before it.
+    message["Content-Language"] = email.locale.replace("_", "-")
     return message
 
 
@@ -59,7 +65,10 @@ def send(message: EmailMessage, url: str) -> None:
         folder = Path(unquote(parts.path))
         folder.mkdir(parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
-        name = f"{stamp}-{message['To'].split('@')[0]}.eml"
+        # The address's local part may hold "/" or "..": keep only harmless characters, and a
+        # random suffix so that two messages of the same microsecond never overwrite each other.
+        local = re.sub(r"[^A-Za-z0-9_+-]+", "_", message["To"].rsplit("@", 1)[0])[:40]
+        name = f"{stamp}-{secrets.token_hex(3)}-{local}.eml"
         tmp = folder / (name + ".part")
         tmp.write_bytes(bytes(message))
         tmp.rename(folder / name)  # readers never see half a message

@@ -23,6 +23,8 @@ CORE_BLUEPRINTS = (
     "extranet.organizations.views",
     "extranet.admin.views",
     "extranet.audit.views",
+    "extranet.requests.views",
+    "extranet.notifications.views",
 )
 
 
@@ -64,7 +66,10 @@ def register_blueprints(app: Flask) -> None:
 
 def init_request_cycle(app: Flask, host) -> None:
     from extranet import policy
+    from extranet.db_types import utcnow
     from extranet.notifications.mail import deliver_queued_after_request
+    from extranet.requests import presenters
+    from extranet.requests.views import open_states
 
     app.before_request(host.gate_request)
 
@@ -87,6 +92,13 @@ def init_request_cycle(app: Flask, host) -> None:
 
     app.jinja_env.globals["LANGUAGES"] = {"fr_CA": "Français", "en": "English"}
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals.update(
+        field_label=presenters.field_label,
+        type_label=presenters.type_label,
+        state_label=presenters.state_label,
+        open_states=open_states,
+        now=utcnow,
+    )
     app.jinja_env.add_extension("jinja2.ext.do")
 
 

@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, url_for
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import DataRequired
 
-from extranet.api import Field, Widget, current_organization, hookimpl, login_required, render, require
+from extranet.api import (
+    STANDARD,
+    Field,
+    RequestForm,
+    RequestType,
+    State,
+    Transition,
+    Widget,
+    current_organization,
+    hookimpl,
+    login_required,
+    render,
+    require,
+)
+
+
+class QuestionForm(RequestForm):
+    topic = SelectField("Topic", choices=[("general", "General"), ("locked", "Locked")], validators=[DataRequired()])
+    priority = SelectField("Priority", choices=[("normal", "Normal"), ("urgent", "Urgent")], default="normal")
 
 
 class SamplePlugin:
@@ -15,6 +37,8 @@ class SamplePlugin:
         self.SLUG = slug
         self.order = order
         self.initialised_apps = []
+        self.created = []
+        self.transitioned = []
         self.blueprint = Blueprint(slug, __name__, template_folder="templates")
         self.blueprint.add_url_rule("/", "index", login_required(self.index))
         self.blueprint.add_url_rule("/widget", "widget", login_required(self.widget))
@@ -42,3 +66,43 @@ class SamplePlugin:
     @hookimpl
     def extranet_dashboard_widgets(self, user, organization):
         return [Widget(slug=self.SLUG, title="Sample widget", url=url_for(f"{self.SLUG}.widget"), order=self.order)]
+
+    @hookimpl
+    def extranet_register_request_types(self, app):
+        return [
+            RequestType(
+                field=self.SLUG, slug="question", label="Question", form=QuestionForm,
+                response_targets={"urgent": timedelta(hours=4)},
+            ),
+            RequestType(
+                field=self.SLUG, slug="review", label="Review", form=RequestForm,
+                workflow=f"{self.SLUG}_review", confidentiality="restricted",
+            ),
+        ]
+
+    @hookimpl
+    def extranet_register_workflows(self, app):
+        return [
+            STANDARD.derive(
+                f"{self.SLUG}_review", "Review",
+                states=(State("reviewed", "Reviewed"),),
+                transitions=(Transition("review", "Review", ("in_progress",), "reviewed", ("expert",)),),
+                replace_transitions={
+                    "deliver": Transition("deliver", "Deliver", ("reviewed",), "delivered", ("assignee", "admin")),
+                },
+            )
+        ]
+
+    @hookimpl
+    def extranet_authorize_transition(self, user, request, transition):
+        if transition.slug == "close" and request.data.get("topic") == "locked":
+            return False
+        return None
+
+    @hookimpl
+    def extranet_request_created(self, request, user):
+        self.created.append(request.reference)
+
+    @hookimpl
+    def extranet_request_transitioned(self, request, transition, user):
+        self.transitioned.append((request.reference, transition.slug))

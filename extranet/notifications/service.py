@@ -1,0 +1,86 @@
+"""Who hears about what happens to a request: in-app notifications and e-mail, each in the
+recipient's own language, never to the person who acted, never about what they cannot see."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from extranet.accounts.models import ExpertField, User
+from extranet.extensions import db
+from extranet.notifications.mail import queue_email
+from extranet.notifications.models import MutedEmail, Notification
+
+KIND_LABELS = {
+    "request_new": _l("New request in my fields"),
+    "request_assigned": _l("A request is assigned to me"),
+    "request_transitioned": _l("A request I follow changes state"),
+    "message_new": _l("New message on a request I follow"),
+}
+
+
+def describe(notification: Notification) -> str:
+    """The sentence shown for a notification, in the current language."""
+    from extranet.requests.presenters import state_label
+
+    req = notification.request
+    actor = notification.actor.name if notification.actor else _l("Someone")
+    params = {"ref": req.reference if req else "", "title": req.title if req else "", "actor": actor}
+    if notification.kind == "request_new":
+        return str(_l("%(actor)s submitted %(ref)s “%(title)s”.", **params))
+    if notification.kind == "request_assigned":
+        return str(_l("%(actor)s assigned %(ref)s “%(title)s” to you.", **params))
+    if notification.kind == "request_transitioned":
+        state = state_label(req, notification.params.get("state", "")) if req else ""
+        return str(_l("%(ref)s “%(title)s” is now: %(state)s (%(actor)s).", state=state, **params))
+    if notification.kind == "message_new":
+        return str(_l("%(actor)s wrote on %(ref)s “%(title)s”.", **params))
+    return notification.kind
+
+
+def _concerned(kind: str, req) -> list[User]:
+    if kind == "request_new":
+        experts = select(User).join(ExpertField).where(ExpertField.field == req.field, User.active.is_(True))
+        return list(db.session.scalars(experts))
+    return [req.requester, *req.contacts, *req.assignees]
+
+
+def notify(kind: str, req, actor: User | None, recipients: list[User] | None = None, **params) -> None:
+    from extranet.policy import can
+
+    people = recipients if recipients is not None else _concerned(kind, req)
+    seen = set()
+    internal = params.get("internal", False)
+    for user in people:
+        if user.id in seen or (actor is not None and user.id == actor.id) or not user.active:
+            continue
+        seen.add(user.id)
+        if not can(user, "request.view", req):
+            continue
+        if internal and not can(user, "request.see_internal", req):
+            continue
+        notification = Notification(user=user, kind=kind, request=req, actor=actor, params=params)
+        db.session.add(notification)
+        if db.session.get(MutedEmail, (user.id, kind)) is None and not user.invitation_pending:
+            _email(user, notification)
+
+
+def _email(user: User, notification: Notification) -> None:
+    from flask import current_app
+
+    req = notification.request
+    with force_locale(user.locale):
+        text = describe(notification)
+        subject = f"[{req.reference}] {text}"
+    queue_email(
+        user.email,
+        user.locale,
+        subject[:300],
+        "notification",
+        user=user,
+        text=text,
+        link=current_app.config["BASE_URL"] + url_for("requests.detail", reference=req.reference),
+        preferences=current_app.config["BASE_URL"] + url_for("notifications.preferences"),
+    )

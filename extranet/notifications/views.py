@@ -1,0 +1,88 @@
+"""The notification centre and each person's e-mail preferences."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, update
+
+from extranet.db_types import utcnow
+from extranet.extensions import db
+from extranet.notifications.models import KINDS, MutedEmail, Notification
+from extranet.notifications.service import KIND_LABELS, describe
+from extranet.policy import can
+from extranet.web.htmx import hx_redirect, render
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+@bp.get("/")
+@login_required
+def index():
+    query = (
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.id.desc())
+    )
+    page = db.paginate(query, page=request.args.get("page", 1, type=int),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    # A notification about something the reader can no longer see says nothing about it.
+    items = [(n, describe(n)) for n in page.items if n.request is None or can(current_user, "request.view", n.request)]
+    return render("notifications/index.html", "notifications/_list.html", page=page, items=items)
+
+
+@bp.get("/badge")
+@login_required
+def badge():
+    return render("notifications/_badge.html", "notifications/_badge.html", count=unread_count(current_user))
+
+
+@bp.post("/<int:notification_id>")
+@login_required
+def open_one(notification_id: int):
+    """Mark as read, then go to what it is about."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        abort(404)
+    notification.read_at = notification.read_at or utcnow()
+    db.session.commit()
+    if notification.request is not None and can(current_user, "request.view", notification.request):
+        return redirect(url_for("requests.detail", reference=notification.request.reference), 303)
+    return redirect(url_for("notifications.index"), 303)
+
+
+@bp.post("/read")
+@login_required
+def mark_all_read():
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    flash(_("All notifications are marked as read."), "success")
+    return hx_redirect(url_for("notifications.index"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    muted = set(db.session.scalars(select(MutedEmail.kind).where(MutedEmail.user_id == current_user.id)))
+    if request.method == "POST":
+        wanted = set(request.form.getlist("email"))
+        for kind in KINDS:
+            if kind in wanted and kind in muted:
+                db.session.delete(db.session.get(MutedEmail, (current_user.id, kind)))
+            elif kind not in wanted and kind not in muted:
+                db.session.add(MutedEmail(user_id=current_user.id, kind=kind))
+        db.session.commit()
+        flash(_("Your e-mail preferences are saved."), "success")
+        return redirect(url_for("notifications.preferences"), 303)
+    return render("notifications/preferences.html", kinds=KIND_LABELS, muted=muted)

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extranet.accounts.models import User
+from extranet.db_types import UTCDateTime, utcnow
+from extranet.extensions import db
+from extranet.organizations.models import Organization
+
+PRIORITIES = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
+CONFIDENTIALITY = {"standard": _l("Whole organization"), "restricted": _l("Restricted")}
+
+
+class ServiceRequest(db.Model):
+    """One generic table for every field's requests: ``type`` and ``data`` carry the rest."""
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        Index("ix_requests_org_state", "organization_id", "state"),
+        Index("ix_requests_field_state", "field", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(30), unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(40))
+    confidentiality: Mapped[str] = mapped_column(String(20), default="standard")
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The state entered last, and when: "delivered less than 30 days ago" reads it.
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    organization: Mapped[Organization] = relationship()
+    requester: Mapped[User] = relationship()
+    participants: Mapped[list[RequestParticipant]] = relationship(
+        back_populates="request", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestEvent.id"
+    )
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="Message.id"
+    )
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.confidentiality == "restricted"
+
+    def people(self, role: str) -> list[User]:
+        return [p.user for p in self.participants if p.role == role]
+
+    @property
+    def assignees(self) -> list[User]:
+        return self.people("assignee")
+
+    @property
+    def contacts(self) -> list[User]:
+        return self.people("contact")
+
+    @property
+    def priority_label(self) -> str:
+        return str(PRIORITIES.get(self.priority, self.priority))
+
+    def __repr__(self) -> str:
+        return f"<ServiceRequest {self.reference}>"
+
+
+class RequestParticipant(db.Model):
+    """Named contacts (role "contact") and assigned experts (role "assignee")."""
+
+    __tablename__ = "request_participants"
+    __table_args__ = (UniqueConstraint("request_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+    request: Mapped[ServiceRequest] = relationship(back_populates="participants")
+    user: Mapped[User] = relationship()
+
+
+class RequestEvent(db.Model):
+    """The history: creation, transitions, assignments, contacts."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(30))
+    transition: Mapped[str | None] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    request: Mapped[ServiceRequest] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[ServiceRequest] = relationship(back_populates="messages")
+    author: Mapped[User | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", order_by="Attachment.id"
+    )
+
+
+class Attachment(db.Model):
+    """A file attached to a message; the bytes live in storage under a server-made key."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(100))
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    message: Mapped[Message] = relationship(back_populates="attachments")
+
+
+class ReferenceCounter(db.Model):
+    """The last number given per reference prefix and year (RH-2026-0042)."""
+
+    __tablename__ = "reference_counters"
+
+    prefix: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,184 @@
+"""What happens to a request: creation, transitions, assignment, contacts, messages.
+
+Each function changes the session and records history, audit and notifications; the caller
+commits once, then calls ``after_commit`` so that plugin listeners see committed data.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from extranet.audit.service import record
+from extranet.contributions import RequestType, Transition
+from extranet.db_types import utcnow
+from extranet.extensions import db
+from extranet.notifications.service import notify
+from extranet.plugins import host
+from extranet.requests.models import (
+    PRIORITIES,
+    Message,
+    ReferenceCounter,
+    RequestEvent,
+    RequestParticipant,
+    ServiceRequest,
+)
+
+log = logging.getLogger(__name__)
+GENERIC_FIELDS = {"title", "description", "restricted", "csrf_token", "submit", "organization_id"}
+
+
+class StaleRequest(Exception):
+    """Someone else changed the request since the page was loaded."""
+
+
+def next_reference(prefix: str, year: int) -> str:
+    """``PREFIX-YEAR-NNNN``; an atomic increment, safe under concurrent creation."""
+    bump = (
+        update(ReferenceCounter)
+        .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
+        .values(value=ReferenceCounter.value + 1)
+    )
+    if db.session.execute(bump).rowcount == 0:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ReferenceCounter(prefix=prefix, year=year, value=1))
+        except IntegrityError:  # another request created the counter meanwhile
+            db.session.execute(bump)
+    value = db.session.scalar(
+        select(ReferenceCounter.value).where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
+    )
+    return f"{prefix}-{year}-{value:04d}"
+
+
+def _json_ready(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def _end_of_day(day: date) -> datetime:
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(day, time(23, 59), tzinfo=zone)
+
+
+def create_request(organization, rtype: RequestType, form, user) -> ServiceRequest:
+    field = host().fields[rtype.field]
+    now = utcnow()
+    data = {name: _json_ready(f.data) for name, f in form._fields.items() if name not in GENERIC_FIELDS}
+    req = ServiceRequest(
+        reference=next_reference(field.reference_prefix, now.year),
+        organization=organization,
+        field=rtype.field,
+        type=rtype.slug,
+        title=form.title.data.strip(),
+        description=(form.description.data or "").strip(),
+        data={k: v for k, v in data.items() if k not in {"priority", "due_date"}},
+        state=host().workflows[rtype.workflow].initial,
+        confidentiality="restricted" if form.restricted.data else "standard",
+        requester=user,
+        created_at=now,
+        state_changed_at=now,
+    )
+    priority = data.get("priority")
+    if priority in PRIORITIES:
+        req.priority = priority
+    if rtype.response_targets.get(req.priority):
+        req.due_at = now + rtype.response_targets[req.priority]
+    if "due_date" in form._fields and form.due_date.data:
+        req.due_at = _end_of_day(form.due_date.data)
+    db.session.add(req)
+    db.session.add(RequestEvent(request=req, actor=user, kind="created", to_state=req.state))
+    db.session.flush()
+    record("requests.created", target=req, organization=organization, reference=req.reference)
+    notify("request_new", req, actor=user)
+    return req
+
+
+def workflow_of(req: ServiceRequest):
+    plugins = host()
+    return plugins.workflows[plugins.request_types[(req.field, req.type)].workflow]
+
+
+def check_version(req: ServiceRequest, version: int | None) -> None:
+    if version is not None and version != req.version:
+        raise StaleRequest
+
+
+def apply_transition(req: ServiceRequest, transition: Transition, user, comment: str = "", details=None) -> None:
+    source = req.state
+    req.state = transition.target
+    req.state_changed_at = utcnow()
+    db.session.add(
+        RequestEvent(
+            request=req,
+            actor=user,
+            kind="transition",
+            transition=transition.slug,
+            from_state=source,
+            to_state=transition.target,
+            comment=comment.strip(),
+            details=details or {},
+        )
+    )
+    record("requests.transitioned", target=req, organization=req.organization,
+           transition=transition.slug, source=source, target_state=transition.target)
+    notify("request_transitioned", req, actor=user, transition=transition.slug, state=transition.target)
+
+
+def assign(req: ServiceRequest, expert, actor) -> None:
+    """Make ``expert`` an assignee (several experts may work a request)."""
+    if any(p.user_id == expert.id and p.role == "assignee" for p in req.participants):
+        return
+    req.participants.append(RequestParticipant(user=expert, role="assignee"))
+    req.updated_at = utcnow()
+    db.session.add(RequestEvent(request=req, actor=actor, kind="assigned", details={"user": expert.name}))
+    record("requests.assigned", target=req, organization=req.organization, expert=expert.email)
+    notify("request_assigned", req, actor=actor, recipients=[expert])
+
+
+def unassign(req: ServiceRequest, expert, actor) -> None:
+    for participant in list(req.participants):
+        if participant.user_id == expert.id and participant.role == "assignee":
+            req.participants.remove(participant)
+            db.session.add(RequestEvent(request=req, actor=actor, kind="unassigned", details={"user": expert.name}))
+            record("requests.unassigned", target=req, organization=req.organization, expert=expert.email)
+
+
+def set_contacts(req: ServiceRequest, people: list, actor) -> None:
+    wanted = {u.id: u for u in people if u.id != req.requester_id}
+    current = {p.user_id: p for p in req.participants if p.role == "contact"}
+    for user_id, participant in current.items():
+        if user_id not in wanted:
+            req.participants.remove(participant)
+    added = [u for uid, u in wanted.items() if uid not in current]
+    for user in added:
+        req.participants.append(RequestParticipant(user=user, role="contact"))
+    if added or set(current) - set(wanted):
+        db.session.add(RequestEvent(request=req, actor=actor, kind="contacts",
+                                    details={"contacts": [u.name for u in wanted.values()]}))
+        record("requests.contacts_changed", target=req, organization=req.organization)
+
+
+def post_message(req: ServiceRequest, author, body: str, internal: bool) -> Message:
+    message = Message(request=req, author=author, body=body.strip(), internal=internal)
+    db.session.add(message)
+    req.updated_at = utcnow()
+    db.session.flush()
+    notify("message_new", req, actor=author, internal=internal, message_id=message.id)
+    return message
+
+
+def after_commit(hook: str, **kwargs) -> None:
+    """Call a plugin listener after the commit; a failing one is logged, never raised."""
+    try:
+        host().hook(hook)(**kwargs)
+    except Exception:
+        log.exception("listener %s failed", hook)

@@ -1,0 +1,59 @@
+"""The standard request workflow (DESIGN §6), which fields refine with ``Workflow.derive``:
+
+submitted → accepted → in_progress ⇄ waiting_on_member → delivered → closed, with cancelled
+(requester, before work starts), declined (staff, with a reason), and reopening a delivered
+request within 30 days.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from extranet.contributions import State, Transition, Workflow
+from extranet.db_types import utcnow
+from extranet.requests.forms import ReasonForm
+
+REOPEN_WITHIN = timedelta(days=30)
+MEMBER_SIDE = ("requester", "contact", "manager")
+STAFF = ("expert", "admin")
+
+
+def within_reopen_window(req, user):
+    if utcnow() - req.state_changed_at > REOPEN_WITHIN:
+        return _l("A request can be reopened within 30 days of its delivery.")
+    return None
+
+
+STANDARD = Workflow(
+    slug="standard",
+    label=_l("Standard"),
+    initial="submitted",
+    states=(
+        State("submitted", _l("Submitted")),
+        State("accepted", _l("Accepted")),
+        State("in_progress", _l("In progress")),
+        State("waiting_on_member", _l("Waiting on the member"), waiting_on="member"),
+        State("delivered", _l("Delivered"), waiting_on="member"),
+        State("closed", _l("Closed"), terminal=True, waiting_on="nobody"),
+        State("cancelled", _l("Cancelled"), terminal=True, waiting_on="nobody"),
+        State("declined", _l("Declined"), terminal=True, waiting_on="nobody"),
+    ),
+    transitions=(
+        Transition("accept", _l("Accept"), ("submitted",), "accepted", STAFF),
+        Transition("start", _l("Start the work"), ("accepted",), "in_progress", ("assignee", "admin")),
+        Transition("ask_member", _l("Ask the member"), ("in_progress",), "waiting_on_member",
+                   ("assignee", "admin"), form=ReasonForm),
+        Transition("member_replied", _l("I have answered"), ("waiting_on_member",), "in_progress",
+                   (*MEMBER_SIDE, "assignee", "admin")),
+        Transition("deliver", _l("Deliver"), ("in_progress",), "delivered", ("assignee", "admin")),
+        Transition("close", _l("Close"), ("delivered",), "closed", (*MEMBER_SIDE, "admin")),
+        Transition("reopen", _l("Reopen"), ("delivered",), "in_progress", MEMBER_SIDE,
+                   form=ReasonForm, guard=within_reopen_window),
+        Transition("cancel", _l("Cancel the request"), ("submitted", "accepted"), "cancelled",
+                   ("requester",), danger=True),
+        Transition("decline", _l("Decline"), ("submitted", "accepted"), "declined", STAFF,
+                   form=ReasonForm, danger=True),
+    ),
+)

@@ -1,0 +1,344 @@
+"""Requests: the list, filing a new one, the detail page, transitions, assignment, messages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from extranet.accounts.models import ExpertField, User
+from extranet.extensions import db
+from extranet.organizations.models import Membership, Organization
+from extranet.plugins import host
+from extranet.policy import can, current_organization, request_scope, require, visible_requests
+from extranet.requests import service
+from extranet.requests.forms import AssignForm, CommentForm, MessageForm
+from extranet.requests.models import RequestParticipant, ServiceRequest
+from extranet.web.htmx import hx_redirect, render, wants_fragment
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+SORTS = {
+    "-created": ServiceRequest.created_at.desc(),
+    "created": ServiceRequest.created_at.asc(),
+    "-updated": ServiceRequest.updated_at.desc(),
+    "due": ServiceRequest.due_at.asc(),
+    "reference": ServiceRequest.reference.asc(),
+}
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def get_request(reference: str) -> ServiceRequest:
+    """The request with this reference, or 404 if it does not exist or is not visible."""
+    req = db.session.scalar(select(ServiceRequest).where(ServiceRequest.reference == reference))
+    if req is None:
+        abort(404)
+    require("request.view", req)
+    return req
+
+
+def _parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def filtered_requests(args, user):
+    """The list's query from its URL arguments (shareable: the URL is the whole state)."""
+    query = visible_requests(user, request_scope(user))
+    field = args.get("field", "")
+    if field:
+        query = query.where(ServiceRequest.field == field)
+    if args.get("state"):
+        query = query.where(ServiceRequest.state == args["state"])
+    if args.get("type"):
+        query = query.where(ServiceRequest.type == args["type"])
+    assignee = args.get("assignee", "")
+    assigned = select(RequestParticipant.request_id).where(RequestParticipant.role == "assignee")
+    if assignee == "me":
+        query = query.where(ServiceRequest.id.in_(assigned.where(RequestParticipant.user_id == user.id)))
+    elif assignee == "none":
+        query = query.where(ServiceRequest.id.not_in(assigned))
+    elif assignee.isdigit():
+        query = query.where(ServiceRequest.id.in_(assigned.where(RequestParticipant.user_id == int(assignee))))
+    since, until = _parse_day(args.get("since")), _parse_day(args.get("until"))
+    if since:
+        query = query.where(ServiceRequest.created_at >= datetime.combine(since, time.min).astimezone())
+    if until:
+        query = query.where(ServiceRequest.created_at <= datetime.combine(until, time.max).astimezone())
+    text = args.get("q", "").strip()
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(ServiceRequest.title).like(like),
+                func.lower(ServiceRequest.reference).like(like),
+                func.lower(ServiceRequest.description).like(like),
+            )
+        )
+    if args.get("open") == "1":
+        query = query.where(ServiceRequest.state.in_(open_states()))
+    return query.order_by(SORTS.get(args.get("sort"), SORTS["-created"]), ServiceRequest.id.desc())
+
+
+def open_states() -> set[str]:
+    return {s.slug for w in host().workflows.values() for s in w.states if not s.terminal}
+
+
+def _filter_choices(user):
+    plugins = host()
+    fields = [f for f in plugins.enabled_fields() if can(user, "field.use", f.slug)]
+    states = {}
+    for workflow in plugins.workflows.values():
+        for state in workflow.states:
+            states.setdefault(state.slug, state.label)
+    types = [t for t in plugins.request_types.values() if t.field in {f.slug for f in fields}]
+    experts = []
+    if user.is_staff:
+        experts = db.session.scalars(
+            select(User).where(User.is_expert.is_(True), User.active.is_(True)).order_by(User.name)
+        ).all()
+    return {"fields": fields, "states": states, "types": types, "experts": experts, "sorts": SORTS}
+
+
+@bp.get("/")
+@login_required
+def index():
+    user = _user()
+    page = db.paginate(
+        filtered_requests(request.args, user).options(
+            selectinload(ServiceRequest.participants).selectinload(RequestParticipant.user),
+            selectinload(ServiceRequest.organization),
+        ),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render(
+        "requests/index.html",
+        "requests/_table.html",
+        page=page,
+        args=request.args,
+        choices=_filter_choices(user),
+        can_file=bool(fields_to_file(user)),
+    )
+
+
+# -- filing ---------------------------------------------------------------------------------
+
+
+def organizations_to_file_for(user) -> list[Organization]:
+    """The current organization and, for a federation's manager, its sharing members."""
+    org = current_organization()
+    if org is None:
+        return []
+    candidates = [org, *sorted(org.children, key=lambda o: o.name.casefold())]
+    return [o for o in candidates if any(can(user, "request.create", (o, f)) for f in host().fields)]
+
+
+def fields_to_file(user):
+    orgs = organizations_to_file_for(user)
+    return [f for f in host().enabled_fields() if any(can(user, "request.create", (o, f.slug)) for o in orgs)]
+
+
+@bp.get("/new")
+@login_required
+def choose_field():
+    fields = fields_to_file(_user())
+    return render("requests/choose_field.html", fields=fields)
+
+
+@bp.get("/new/<field>")
+@login_required
+def choose_type(field: str):
+    if field not in [f.slug for f in fields_to_file(_user())]:
+        abort(404)
+    return render("requests/choose_type.html", field=host().fields[field], types=host().types_of(field))
+
+
+@bp.route("/new/<field>/<type_slug>", methods=["GET", "POST"])
+@login_required
+def new(field: str, type_slug: str):
+    user = _user()
+    rtype = host().request_types.get((field, type_slug))
+    if rtype is None or field not in [f.slug for f in fields_to_file(user)]:
+        abort(404)
+    orgs = [o for o in organizations_to_file_for(user) if can(user, "request.create", (o, field))]
+    form = rtype.form()
+    if request.method == "GET":
+        form.restricted.data = rtype.confidentiality == "restricted"
+    organization_id = request.form.get("organization_id", type=int) or orgs[0].id
+    organization = next((o for o in orgs if o.id == organization_id), None)
+    if form.validate_on_submit():
+        if organization is None:
+            abort(404)
+        req = service.create_request(organization, rtype, form, user)
+        db.session.commit()
+        service.after_commit("extranet_request_created", request=req, user=user)
+        flash(_("Your request %(ref)s is submitted.", ref=req.reference), "success")
+        return redirect(url_for("requests.detail", reference=req.reference), 303)
+    return render(
+        "requests/new.html", field=host().fields[field], rtype=rtype, form=form, organizations=orgs,
+        organization_id=organization_id, status=422 if form.errors else 200,
+    )
+
+
+# -- one request ----------------------------------------------------------------------------
+
+
+def timeline(req: ServiceRequest, user) -> list:
+    """Events and the messages the user may see, oldest first."""
+    messages = [m for m in req.messages if can(user, "message.view", m)]
+    items = [("event", e.at, e) for e in req.events] + [("message", m.created_at, m) for m in messages]
+    return sorted(items, key=lambda item: item[1])
+
+
+def _detail_context(req: ServiceRequest, user, **overrides):
+    workflow = service.workflow_of(req)
+    transitions = [t for t in workflow.transitions_from(req.state) if can(user, "request.transition", (req, t))]
+    forms = {t.slug: (t.form or CommentForm)(prefix=t.slug, formdata=None, version=req.version) for t in transitions}
+    experts = []
+    if can(user, "request.assign", req):
+        experts = db.session.scalars(
+            select(User).join(ExpertField).where(ExpertField.field == req.field, User.active.is_(True)).order_by(User.name)
+        ).all()
+    assign_form = AssignForm(formdata=None)
+    assign_form.expert.choices = [(e.id, e.name) for e in experts]
+    colleagues = []
+    if can(user, "request.contacts", req):
+        colleagues = db.session.scalars(
+            select(User).join(Membership).where(
+                Membership.organization_id == req.organization_id, Membership.active.is_(True),
+                User.active.is_(True), User.id != req.requester_id,
+            ).order_by(User.name)
+        ).all()
+    context = {
+        "req": req,
+        "rtype": host().request_types.get((req.field, req.type)),
+        "workflow": workflow,
+        "transitions": transitions,
+        "transition_forms": forms,
+        "message_form": MessageForm(formdata=None),
+        "assign_form": assign_form,
+        "colleagues": colleagues,
+        "timeline": timeline(req, user),
+        "module_enabled": host().is_enabled(req.field),
+    }
+    context.update(overrides)
+    return context
+
+
+@bp.get("/<reference>")
+@login_required
+def detail(reference: str):
+    req = get_request(reference)
+    return render("requests/detail.html", **_detail_context(req, _user()))
+
+
+@bp.post("/<reference>/transition/<slug>")
+@login_required
+def transition(reference: str, slug: str):
+    user = _user()
+    req = get_request(reference)
+    chosen = service.workflow_of(req).transition(slug)
+    if chosen is None:
+        abort(404)
+    form = (chosen.form or CommentForm)(prefix=slug)
+    if not can(user, "request.transition", (req, chosen)):
+        # Either someone moved the request on meanwhile, or it was never allowed.
+        if form.version.data and str(req.version) != form.version.data:
+            return _stale(req, user)
+        abort(404)
+    if not form.validate_on_submit():
+        forms = dict(_detail_context(req, user)["transition_forms"], **{slug: form})
+        return render("requests/detail.html", **_detail_context(req, user, transition_forms=forms, open_transition=slug), status=422)
+    try:
+        service.check_version(req, int(form.version.data or 0) or None)
+        details = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version", "comment"}}
+        service.apply_transition(req, chosen, user, comment=form.comment.data or "", details=details)
+        db.session.commit()
+    except (service.StaleRequest, StaleDataError):
+        db.session.rollback()
+        return _stale(get_request(reference), user)
+    service.after_commit("extranet_request_transitioned", request=req, transition=chosen, user=user)
+    flash(_("%(ref)s: %(action)s — done.", ref=req.reference, action=chosen.label), "success")
+    return hx_redirect(url_for("requests.detail", reference=req.reference))
+
+
+def _stale(req, user):
+    flash(_("Someone else changed this request in the meantime. Here it is as it is now; nothing of yours was saved."), "warning")
+    return render("requests/detail.html", **_detail_context(req, user), status=409)
+
+
+@bp.post("/<reference>/take")
+@login_required
+def take(reference: str):
+    user = _user()
+    req = get_request(reference)
+    require("request.take", req)
+    service.assign(req, user, actor=user)
+    db.session.commit()
+    flash(_("You are now assigned to %(ref)s.", ref=req.reference), "success")
+    return hx_redirect(url_for("requests.detail", reference=reference))
+
+
+@bp.post("/<reference>/assign")
+@login_required
+def assign(reference: str):
+    user = _user()
+    req = get_request(reference)
+    require("request.assign", req)
+    expert = db.session.get(User, request.form.get("expert", type=int) or 0)
+    if expert is None or req.field not in expert.field_slugs or not expert.active:
+        abort(400)
+    if request.form.get("remove") == "1":
+        service.unassign(req, expert, actor=user)
+    else:
+        service.assign(req, expert, actor=user)
+    db.session.commit()
+    return hx_redirect(url_for("requests.detail", reference=reference))
+
+
+@bp.post("/<reference>/contacts")
+@login_required
+def contacts(reference: str):
+    user = _user()
+    req = get_request(reference)
+    require("request.contacts", req)
+    wanted = {int(v) for v in request.form.getlist("contact") if v.isdigit()}
+    allowed = {u.id: u for u in _detail_context(req, user)["colleagues"]}
+    if wanted - set(allowed):
+        abort(400)
+    service.set_contacts(req, [allowed[i] for i in wanted], actor=user)
+    db.session.commit()
+    flash(_("The contacts are saved."), "success")
+    return hx_redirect(url_for("requests.detail", reference=reference))
+
+
+@bp.post("/<reference>/messages")
+@login_required
+def post_message(reference: str):
+    user = _user()
+    req = get_request(reference)
+    require("request.message", req)
+    form = MessageForm()
+    if form.internal.data:
+        require("request.internal_note", req)
+    if form.validate_on_submit():
+        service.post_message(req, user, form.body.data, internal=bool(form.internal.data))
+        db.session.commit()
+        if wants_fragment():
+            return render("requests/detail.html", "requests/_conversation.html",
+                          **_detail_context(req, user))
+        return redirect(url_for("requests.detail", reference=reference) + "#conversation", 303)
+    return render("requests/detail.html", "requests/_conversation.html",
+                  **_detail_context(req, user, message_form=form), status=422)
