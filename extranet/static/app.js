@@ -1,0 +1,111 @@
+/* Coop Extranet: the little behaviour the server-rendered pages need.
+   Loaded with `defer` after htmx; no inline scripts (strict CSP), no dependencies. */
+(function () {
+  "use strict";
+
+  // Lets CSS hide no-JS fallbacks (.js-hidden), e.g. the org switcher's submit button.
+  document.documentElement.classList.add("js");
+
+  // --- Auto-submit: <select data-autosubmit> submits its form on change. ---
+  document.addEventListener("change", function (event) {
+    const select = event.target.closest && event.target.closest("select[data-autosubmit]");
+    if (!select || !select.form) return;
+    // requestSubmit fires a real submit event, so htmx and data-confirm still apply.
+    if (select.form.requestSubmit) select.form.requestSubmit();
+    else select.form.submit();
+  });
+
+  // --- Confirmation of destructive actions: data-confirm on the submitter or the form. ---
+  function confirmText(form, submitter) {
+    if (submitter && submitter.hasAttribute("data-confirm")) return submitter.getAttribute("data-confirm");
+    if (form && form.hasAttribute && form.hasAttribute("data-confirm")) return form.getAttribute("data-confirm");
+    return null;
+  }
+
+  // Plain forms. Bubble phase: htmx's own listener on an htmx-driven form has already run
+  // and called preventDefault, in which case the htmx:confirm handler below does the asking.
+  document.addEventListener("submit", function (event) {
+    if (event.defaultPrevented) return;
+    const text = confirmText(event.target, event.submitter);
+    if (text && !window.confirm(text)) event.preventDefault();
+  });
+
+  // HTMX requests (hx-post forms and buttons, boosted forms).
+  document.addEventListener("htmx:confirm", function (event) {
+    const d = event.detail;
+    const trigger = d.triggeringEvent;
+    const text = confirmText(d.elt, trigger && trigger.submitter);
+    if (!text) return;
+    event.preventDefault(); // hold the request until the user answers
+    if (window.confirm(text)) d.issueRequest(true);
+  });
+
+  // --- Focus after HTMX swaps. ---
+  // Remember whether focus was inside the region about to be replaced.
+  let focusWasInside = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const target = event.detail.target;
+    focusWasInside = !!(target && target.contains(document.activeElement));
+  });
+
+  const USER_EVENTS = /^(submit|click|change|input|keyup|keydown)$/;
+  const handled = new WeakSet(); // afterSwap fires once per swapped element; act once per swap
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const d = event.detail;
+    if (handled.has(d)) return;
+    handled.add(d);
+    const region = event.target;
+    const trigger = d.requestConfig && d.requestConfig.triggeringEvent;
+    // Only move focus after a user action (not when dashboard widgets load by themselves).
+    const userDriven = focusWasInside || (trigger && USER_EVENTS.test(trigger.type));
+    if (!userDriven) return;
+    const error = region.querySelector(".form-field--error, .error");
+    const errorField = error && (error.closest(".form-field") || error).querySelector("input:not([type=hidden]), select, textarea");
+    const auto = region.querySelector("[autofocus]");
+    const next = errorField || auto;
+    if (next) {
+      next.focus();
+    } else if (!document.activeElement || document.activeElement === document.body) {
+      // The focused element was swapped away: put focus on the new content, not back at the top.
+      if (!region.hasAttribute("tabindex")) region.setAttribute("tabindex", "-1");
+      region.focus({ preventScroll: true });
+    }
+  });
+
+  // --- Network/server errors on HTMX requests: show the server-translated message. ---
+  function showRequestError() {
+    const flashes = document.getElementById("flashes");
+    const text = document.body.getAttribute("data-error-message");
+    if (!flashes || !text) return;
+    const old = flashes.querySelector("[data-request-error]");
+    if (old) old.remove(); // re-adding makes the live region announce it again
+    const p = document.createElement("p");
+    p.className = "flash flash--error";
+    p.setAttribute("data-request-error", "");
+    p.textContent = text;
+    flashes.appendChild(p);
+  }
+  document.addEventListener("htmx:responseError", showRequestError);
+  document.addEventListener("htmx:sendError", showRequestError);
+  // A later successful request clears the stale error.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.detail.successful) return;
+    const old = document.querySelector("#flashes [data-request-error]");
+    if (old) old.remove();
+  });
+
+  // --- User menu (<details class="user-menu">): close on Escape and on outside click. ---
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+      const hadFocus = menu.contains(document.activeElement);
+      menu.open = false;
+      if (hadFocus) menu.querySelector("summary").focus();
+    });
+  });
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+})();

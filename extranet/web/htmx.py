@@ -12,7 +12,7 @@ def wants_fragment() -> bool:
     return bool(htmx_request.htmx) and not htmx_request.htmx.boosted
 
 
-def render(page: str, fragment: str | None = None, status: int = 200, **context):
+def render(page: str, fragment: str | None = None, /, status: int = 200, **context):
     template = fragment if fragment and wants_fragment() else page
     response = make_response(render_template(template, **context), status)
     response.vary.add("HX-Request")
