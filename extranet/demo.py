@@ -5,6 +5,7 @@ Idempotent: running it again updates the same records (and sets the given passwo
 from __future__ import annotations
 
 from extranet.accounts.models import ExpertField, User
+from extranet.demo_requests import load_demo_requests
 from extranet.extensions import db
 from extranet.organizations.models import Membership, Organization, Subscription
 from extranet.plugins import host
@@ -29,6 +30,7 @@ MEMBERS = [
 PEOPLE = [
     ("admin@example.org", "Danielle Tremblay", "administratrice", True, False, []),
     ("expert@example.org", "Marc-André Gagnon", "expert, tous les domaines", False, True, []),
+    ("experte2@example.org", "Isabelle Fortin", "experte, seconde révision", False, True, []),
     ("gestion.a@example.org", "Sophie Bouchard", "gestionnaire, Les Jardins du Fleuve", False, False, [(0, "manager")]),
     ("membre.a@example.org", "Louis Côté", "membre, Les Jardins du Fleuve", False, False, [(0, "member")]),
     ("gestion.b@example.org", "Amira Benali", "gestionnaire, Boréal Informatique", False, False, [(3, "manager")]),
@@ -82,5 +84,17 @@ def load_demo(password: str) -> list[tuple[str, str]]:
             membership.active = True
             db.session.add(membership)
         accounts.append((email, description))
+    db.session.flush()
+    users = {u.email: u for u in db.session.scalars(db.select(User))}
+    load_demo_requests(
+        [
+            (members[0], users["membre.a@example.org"], users["gestion.a@example.org"]),
+            (members[3], users["membre.b@example.org"], users["gestion.b@example.org"]),
+        ],
+        {
+            "admin": users["admin@example.org"],
+            "experts": [users["expert@example.org"], users["experte2@example.org"]],
+        },
+    )
     db.session.commit()
     return accounts

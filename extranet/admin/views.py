@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from extranet.accounts.models import ExpertField, User
+from extranet.accounts.service import add_to_organization, find_or_invite, send_invitation
+from extranet.admin.forms import (
+    NO_PARENT,
+    OrganizationForm,
+    StaffInviteForm,
+    SubscriptionsForm,
+    UserForm,
+)
 from extranet.audit.service import record
+from extranet.auth.sessions import end_all_sessions
 from extranet.extensions import db
+from extranet.organizations.forms import MemberInviteForm
+from extranet.organizations.models import KINDS, Membership, Organization, Subscription
 from extranet.plugins import host
-from extranet.policy import require
+from extranet.policy import can, require
 from extranet.web.htmx import hx_redirect, render
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -55,3 +70,429 @@ def toggle_module(slug: str):
     else:
         flash(_("The %(module)s module is disabled. Its data is kept.", module=label), "success")
     return hx_redirect(url_for("admin.modules"))
+
+
+# -- organizations ---------------------------------------------------------------------------
+
+ORG_STATES = {"active": True, "inactive": False}
+
+
+def _page(query):
+    return db.paginate(
+        query,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+
+
+def _active_member_counts(org_ids: list[int]) -> dict[int, int]:
+    if not org_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(Membership.organization_id, db.func.count(Membership.id))
+        .join(Membership.user)
+        .where(
+            Membership.organization_id.in_(org_ids),
+            Membership.active.is_(True),
+            User.active.is_(True),
+        )
+        .group_by(Membership.organization_id)
+    ).all()
+    return dict(rows)
+
+
+@bp.get("/organizations")
+def organizations():
+    require("organizations.manage")
+    q = request.args.get("q", "").strip()
+    kind = request.args.get("kind", "")
+    state = request.args.get("state", "")
+    query = db.select(Organization).options(joinedload(Organization.parent))
+    if q:
+        query = query.where(Organization.name.icontains(q, autoescape=True))
+    if kind in KINDS:
+        query = query.where(Organization.kind == kind)
+    if state in ORG_STATES:
+        query = query.where(Organization.active.is_(ORG_STATES[state]))
+    page = _page(query.order_by(db.func.lower(Organization.name), Organization.id))
+    return render(
+        "admin/organizations.html",
+        "admin/_organizations.html",
+        results=page,
+        counts=_active_member_counts([o.id for o in page.items]),
+        q=q,
+        kind=kind,
+        state=state,
+        kinds=KINDS,
+        filtered=bool(q or kind in KINDS or state in ORG_STATES),
+    )
+
+
+def _organization_or_404(org_id: int) -> Organization:
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        abort(404)
+    return org
+
+
+def _save_organization(form: OrganizationForm, org: Organization) -> None:
+    org.name = form.name.data
+    org.kind = form.kind.data
+    org.parent_id = form.parent_id.data or None
+    org.share_with_federation = bool(form.share_with_federation.data) and org.parent_id is not None
+    org.locale = form.locale.data
+
+
+def _organization_form_page(form: OrganizationForm, org: Organization | None):
+    return render(
+        "admin/organization_form.html",
+        form=form,
+        organization=org,
+        status=422 if form.errors else 200,
+    )
+
+
+def _commit_unique_name(form: OrganizationForm) -> bool:
+    """Commit; a name taken by a concurrent request is reported on the form, not a 500."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.name.errors = [*form.name.errors, _("Another organization already has this name.")]
+        return False
+    return True
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+def new_organization():
+    require("organizations.manage")
+    form = OrganizationForm()
+    if form.validate_on_submit():
+        org = Organization()
+        _save_organization(form, org)
+        db.session.add(org)
+        db.session.flush()
+        record("organizations.created", target=org, organization=org, name=org.name, kind=org.kind)
+        if _commit_unique_name(form):
+            flash(_("The organization %(org)s is created.", org=org.name), "success")
+            return redirect(url_for("admin.organization", org_id=org.id), 303)
+    return _organization_form_page(form, None)
+
+
+@bp.route("/organizations/<int:org_id>/edit", methods=["GET", "POST"])
+def edit_organization(org_id: int):
+    require("organizations.manage")
+    org = _organization_or_404(org_id)
+    form = OrganizationForm(obj=org, organization=org)
+    if request.method == "GET":
+        form.parent_id.data = org.parent_id or NO_PARENT
+    if form.validate_on_submit():
+        before = {
+            "name": org.name,
+            "kind": org.kind,
+            "parent_id": org.parent_id,
+            "share_with_federation": org.share_with_federation,
+            "locale": org.locale,
+        }
+        _save_organization(form, org)
+        changes = {k: getattr(org, k) for k, v in before.items() if getattr(org, k) != v}
+        record("organizations.updated", target=org, organization=org, **changes)
+        if _commit_unique_name(form):
+            flash(_("The organization %(org)s is saved.", org=org.name), "success")
+            return redirect(url_for("admin.organization", org_id=org.id), 303)
+    return _organization_form_page(form, org)
+
+
+def _memberships_of(org: Organization) -> list[Membership]:
+    return db.session.scalars(
+        db.select(Membership)
+        .join(Membership.user)
+        .options(contains_eager(Membership.user))
+        .where(Membership.organization_id == org.id)
+        .order_by(Membership.active.desc(), db.func.lower(User.name), User.id)
+    ).all()
+
+
+def _subscriptions_form(org: Organization, formdata=None) -> SubscriptionsForm:
+    fields = host().fields
+    form = SubscriptionsForm(formdata=formdata, prefix="subscriptions")
+    form.fields.choices = [(slug, field.label) for slug, field in fields.items()]
+    if formdata is None:
+        form.fields.data = sorted(org.subscribed_fields & set(fields))
+    return form
+
+
+def _organization_page(org: Organization, member_form=None, subscriptions_form=None, status=200):
+    member_form = member_form or MemberInviteForm(formdata=None, prefix="member")
+    children = db.session.scalars(
+        db.select(Organization)
+        .where(Organization.parent_id == org.id)
+        .order_by(db.func.lower(Organization.name))
+    ).all()
+    return render(
+        "admin/organization.html",
+        organization=org,
+        children=children,
+        memberships=_memberships_of(org),
+        member_form=member_form,
+        subscriptions_form=subscriptions_form or _subscriptions_form(org),
+        fields=host().fields,
+        status=status,
+    )
+
+
+@bp.get("/organizations/<int:org_id>")
+def organization(org_id: int):
+    require("organizations.manage")
+    return _organization_page(_organization_or_404(org_id))
+
+
+@bp.post("/organizations/<int:org_id>/members")
+def add_member(org_id: int):
+    require("organizations.manage")
+    org = _organization_or_404(org_id)
+    form = MemberInviteForm(prefix="member")
+    if form.validate_on_submit():
+        user, _created = find_or_invite(form.email.data, form.name.data, form.locale.data)
+        if not user.active:
+            form.email.errors.append(
+                _("This account is deactivated. Reactivate it on its page first.")
+            )
+        else:
+            add_to_organization(user, org, form.role.data, current_user._get_current_object())
+            db.session.commit()
+            flash(_("%(name)s now has access to %(org)s.", name=user.name, org=org.name), "success")
+            return redirect(url_for("admin.organization", org_id=org.id) + "#memberships", 303)
+    return _organization_page(org, member_form=form, status=422)
+
+
+@bp.post("/organizations/<int:org_id>/subscriptions")
+def organization_subscriptions(org_id: int):
+    require("organizations.manage")
+    org = _organization_or_404(org_id)
+    form = _subscriptions_form(org, formdata=request.form)
+    if not form.validate_on_submit():
+        return _organization_page(org, subscriptions_form=form, status=422)
+    wanted = set(form.fields.data or [])
+    rows = {s.field: s for s in org.subscriptions}
+    changed = {}
+    for slug in host().fields:
+        row = rows.get(slug)
+        if row is None and slug in wanted:
+            org.subscriptions.append(Subscription(field=slug, active=True))
+            changed[slug] = True
+        elif row is not None and row.active != (slug in wanted):
+            row.active = slug in wanted
+            changed[slug] = row.active
+    if changed:
+        record("organizations.subscriptions_changed", target=org, organization=org, **changed)
+        db.session.commit()
+        flash(_("The subscriptions of %(org)s are saved.", org=org.name), "success")
+    else:
+        flash(_("Nothing changed."), "info")
+    return redirect(url_for("admin.organization", org_id=org.id) + "#subscriptions", 303)
+
+
+@bp.post("/organizations/<int:org_id>/active")
+def deactivate_organization(org_id: int):
+    require("organizations.manage")
+    org = _organization_or_404(org_id)
+    active = request.form.get("active")
+    if active not in {"0", "1"}:
+        abort(400)
+    org.active = active == "1"
+    record(
+        "organizations.reactivated" if org.active else "organizations.deactivated",
+        target=org,
+        organization=org,
+    )
+    db.session.commit()
+    if org.active:
+        flash(_("%(org)s is active again.", org=org.name), "success")
+    else:
+        flash(_("%(org)s is deactivated: its members no longer see it.", org=org.name), "success")
+    return hx_redirect(url_for("admin.organization", org_id=org.id))
+
+
+# -- people ----------------------------------------------------------------------------------
+
+USER_FILTERS = {
+    "staff": lambda: db.or_(User.is_admin.is_(True), User.is_expert.is_(True)),
+    "members": lambda: db.and_(User.is_admin.is_(False), User.is_expert.is_(False)),
+    "inactive": lambda: User.active.is_(False),
+    "pending": lambda: User.password_hash.is_(None),
+}
+
+
+@bp.get("/users")
+def users():
+    require("users.manage")
+    q = request.args.get("q", "").strip()
+    show = request.args.get("show", "")
+    query = db.select(User).options(
+        selectinload(User.memberships).joinedload(Membership.organization)
+    )
+    if q:
+        query = query.where(
+            db.or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True))
+        )
+    if show in USER_FILTERS:
+        query = query.where(USER_FILTERS[show]())
+    page = _page(query.order_by(db.func.lower(User.name), User.id))
+    return render(
+        "admin/users.html",
+        "admin/_users.html",
+        results=page,
+        q=q,
+        show=show,
+        filtered=bool(q or show in USER_FILTERS),
+    )
+
+
+def _field_choices() -> list[tuple[str, str]]:
+    return [(slug, field.label) for slug, field in host().fields.items()]
+
+
+def _set_expert_fields(user: User, slugs: set[str]) -> None:
+    """Make ``user`` serve exactly ``slugs`` among the registered fields (others are kept)."""
+    registered = set(host().fields)
+    for row in list(user.expert_fields):
+        if row.field in registered and row.field not in slugs:
+            user.expert_fields.remove(row)
+    have = user.field_slugs
+    for slug in sorted(slugs & registered - have):
+        user.expert_fields.append(ExpertField(field=slug))
+
+
+def _apply_flags(user: User, form) -> dict:
+    """Set the staff flags and fields from ``form``; returns what changed, for the audit."""
+    slugs = set(form.fields.data or []) if form.is_expert.data else set()
+    before = (user.is_admin, user.is_expert, user.field_slugs)
+    user.is_admin = bool(form.is_admin.data)
+    user.is_expert = bool(form.is_expert.data)
+    _set_expert_fields(user, slugs)
+    after = (user.is_admin, user.is_expert, user.field_slugs)
+    if before == after:
+        return {}
+    return {"is_admin": user.is_admin, "is_expert": user.is_expert, "fields": sorted(user.field_slugs)}
+
+
+def _flags_change(user: User, form) -> bool:
+    return (bool(form.is_admin.data), bool(form.is_expert.data)) != (user.is_admin, user.is_expert)
+
+
+SELF_FLAGS_ERROR = _l(
+    "You cannot change your own roles: another administrator must do it."
+)
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+def invite_staff():
+    require("users.manage")
+    form = StaffInviteForm()
+    form.fields.choices = _field_choices()
+    if form.validate_on_submit():
+        user, created = find_or_invite(form.email.data, form.name.data, form.locale.data)
+        if not user.active:
+            form.email.errors.append(_("This account is deactivated. Reactivate it on its page first."))
+        elif _flags_change(user, form) and not can(current_user, "user.change_flags", user):
+            form.is_admin.errors.append(str(SELF_FLAGS_ERROR))
+        else:
+            changes = _apply_flags(user, form)
+            inviter = current_user._get_current_object()
+            if user.invitation_pending:
+                record("users.staff_invited", target=user, created=created, **changes)
+                send_invitation(user, inviter)
+                message = _("An invitation was sent to %(email)s.", email=user.email)
+            else:
+                if changes:
+                    record("users.updated", target=user, **changes)
+                message = _(
+                    "%(email)s already has an account: no invitation was sent, their roles are updated.",
+                    email=user.email,
+                )
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("admin.user", user_id=user.id), 303)
+    return render("admin/invite_staff.html", form=form, status=422 if form.errors else 200)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user(user_id: int):
+    require("users.manage")
+    person = _user_or_404(user_id)
+    form = UserForm(obj=person)
+    form.fields.choices = _field_choices()
+    if request.method == "GET":
+        form.fields.data = sorted(person.field_slugs & set(host().fields))
+    if form.validate_on_submit():
+        if _flags_change(person, form) and not can(current_user, "user.change_flags", person):
+            form.is_admin.errors.append(str(SELF_FLAGS_ERROR))
+        else:
+            changes = {}
+            name = form.name.data.strip()
+            if (name, form.locale.data) != (person.name, person.locale):
+                person.name, person.locale = name, form.locale.data
+                changes.update(name=name, locale=person.locale)
+            changes.update(_apply_flags(person, form))
+            if changes:
+                record("users.updated", target=person, **changes)
+                db.session.commit()
+                flash(_("The account of %(name)s is saved.", name=person.name), "success")
+            else:
+                flash(_("Nothing changed."), "info")
+            return redirect(url_for("admin.user", user_id=person.id), 303)
+    memberships = db.session.scalars(
+        db.select(Membership)
+        .join(Membership.organization)
+        .options(contains_eager(Membership.organization))
+        .where(Membership.user_id == person.id)
+        .order_by(db.func.lower(Organization.name))
+    ).all()
+    return render(
+        "admin/user.html",
+        person=person,
+        form=form,
+        memberships=memberships,
+        status=422 if form.errors else 200,
+    )
+
+
+@bp.post("/users/<int:user_id>/active")
+def user_active(user_id: int):
+    require("users.manage")
+    person = _user_or_404(user_id)
+    active = request.form.get("active")
+    if active == "0":
+        require("user.deactivate", person)
+        person.active = False
+        end_all_sessions(person)
+        record("users.deactivated", target=person)
+        flash(_("%(name)s is deactivated and signed out.", name=person.name), "success")
+    elif active == "1":
+        person.active = True
+        record("users.reactivated", target=person)
+        flash(_("%(name)s can sign in again.", name=person.name), "success")
+    else:
+        abort(400)
+    db.session.commit()
+    return hx_redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.post("/users/<int:user_id>/invitation")
+def resend_invitation(user_id: int):
+    require("users.manage")
+    person = _user_or_404(user_id)
+    require("user.resend_invitation", person)
+    send_invitation(person, current_user._get_current_object())
+    db.session.commit()
+    flash(_("The invitation was sent again to %(email)s.", email=person.email), "success")
+    return hx_redirect(url_for("admin.user", user_id=person.id))

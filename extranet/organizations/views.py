@@ -31,6 +31,8 @@ def switch():
 
 def _team_org() -> Organization:
     org = current_organization()
+    if org is None:
+        abort(404)
     require("organization.manage_members", org)
     return org
 

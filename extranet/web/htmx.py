@@ -9,7 +9,9 @@ from htmx_flask import request as htmx_request
 
 def wants_fragment() -> bool:
     """A non-boosted HTMX request swaps a fragment; everything else gets the whole page."""
-    return bool(htmx_request.htmx) and not htmx_request.htmx.boosted
+    htmx = htmx_request.htmx
+    # A history restore (Back button, no cache) needs the whole page.
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render(page: str, fragment: str | None = None, /, status: int = 200, **context):
