@@ -1,0 +1,111 @@
+"""Every route of the application (plugins included) has a stated expectation, and the
+generic ones are checked here: anonymous visitors are sent to the login page, non-admins get
+404 on administration routes. Object-level rules (one organization never sees another's
+requests) are tested route by route in test_request_isolation.py.
+
+A new route makes ``test_every_route_has_an_expectation`` fail until it is listed below.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from extranet.testing import csrf_token
+from tests.sample_plugin import SamplePlugin
+
+PUBLIC = {
+    "static",
+    "auth.login",
+    "auth.logout",
+    "auth.forgot_password",
+    "auth.reset_password",
+    "auth.accept_invitation",
+    "accounts.set_language",
+}
+ADMIN = {
+    "admin.index", "admin.modules", "admin.toggle_module",
+    "admin.organizations", "admin.new_organization", "admin.edit_organization", "admin.organization",
+    "admin.organization_subscriptions", "admin.deactivate_organization", "admin.add_member",
+    "admin.users", "admin.invite_staff", "admin.user", "admin.user_active", "admin.resend_invitation",
+    "audit.log",
+}
+# Signed-in people only; what each may do is then decided per object by the policy.
+SIGNED_IN = {
+    "dashboard.index", "dashboard.organization_widget",
+    "accounts.profile", "accounts.change_password",
+    "organizations.switch", "organizations.members", "organizations.update_member",
+    "notifications.index", "notifications.badge", "notifications.open_one",
+    "notifications.mark_all_read", "notifications.preferences",
+    "requests.index", "requests.choose_field", "requests.choose_type", "requests.new",
+    "requests.detail", "requests.transition", "requests.take", "requests.assign",
+    "requests.contacts", "requests.post_message", "requests.attachment",
+    "sample.index", "sample.widget",
+}
+# Field plugins' home pages and widgets: signed-in, and the organization must subscribe.
+FIELD_BLUEPRINTS = {"hr", "legal", "accounting", "it", "communications"}
+
+
+@pytest.fixture
+def matrix_app(register_plugin):
+    return register_plugin(SamplePlugin())
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        args = {name: 1 if "int" in str(rule._converters.get(name, "")).lower() else "x" for name in rule.arguments}
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, rule.build(args, append_unknown=False)[1]
+
+
+def _expectation(endpoint: str) -> str | None:
+    if endpoint in PUBLIC:
+        return "public"
+    if endpoint in ADMIN:
+        return "admin"
+    if endpoint in SIGNED_IN or endpoint.split(".")[0] in FIELD_BLUEPRINTS:
+        return "signed-in"
+    return None
+
+
+def test_every_route_has_an_expectation(matrix_app):
+    missing = sorted({e for e, _m, _u in _routes(matrix_app) if _expectation(e) is None})
+    assert not missing, f"routes with no expectation in the authorization matrix: {missing}"
+
+
+def test_anonymous_visitors_are_sent_to_login(matrix_app):
+    client = matrix_app.test_client()
+    token = csrf_token(client)
+    for endpoint, method, url in _routes(matrix_app):
+        if _expectation(endpoint) == "public":
+            continue
+        response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+        assert response.status_code == 302, (endpoint, method, response.status_code)
+        assert re.search(r"/login(\?|$)", response.location), (endpoint, response.location)
+        htmx = client.open(url, method=method, headers={"HX-Request": "true", "X-CSRFToken": token})
+        assert htmx.status_code == 401 and htmx.headers["HX-Redirect"] == "/login", endpoint
+
+
+def test_administration_is_404_for_everyone_else(matrix_app, people, client_for):
+    for person in (people.member_a, people.manager_a, people.expert):
+        client = client_for(matrix_app, person)
+        token = csrf_token(client, "/")
+        for endpoint, method, url in _routes(matrix_app):
+            if _expectation(endpoint) != "admin":
+                continue
+            response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+            assert response.status_code == 404, (person.email, endpoint, method, response.status_code)
+
+
+def test_state_changes_need_a_csrf_token(matrix_app, people, client_for):
+    client = client_for(matrix_app, people.admin)
+    for endpoint, method, url in _routes(matrix_app):
+        if method != "POST":
+            continue
+        response = client.post(url, data={})
+        assert response.status_code == 400, (endpoint, response.status_code)
+        htmx = client.post(url, headers={"HX-Request": "true"})
+        assert htmx.status_code == 400, (endpoint, htmx.status_code)
