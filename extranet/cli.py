@@ -29,7 +29,7 @@ def demo(password: str | None) -> None:
 
     password = password or secrets.token_urlsafe(9)
     accounts = load_demo(password)
-    click.echo("Demo accounts (password: %s):" % password)
+    click.echo(f"Demo accounts (password: {password}):")
     for email, description in accounts:
         click.echo(f"  {email:<28} {description}")
 

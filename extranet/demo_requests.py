@@ -99,6 +99,7 @@ def _actor(transition, req, people):
 
 def _stamp(req, moment) -> None:
     """Move what was just recorded to the demo's simulated clock."""
+    db.session.flush()
     for event in req.events:
         if event.at > moment:
             event.at = moment

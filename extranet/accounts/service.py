@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from extranet.accounts.models import User, normalize_email
 from extranet.audit.service import record
@@ -11,12 +10,11 @@ from extranet.auth.tokens import make_token
 from extranet.extensions import db
 from extranet.notifications.mail import queue_email
 from extranet.organizations.models import Membership, Organization
+from extranet.web.urls import external_url
 
 
 def invitation_link(user: User) -> str:
-    return current_app.config["BASE_URL"] + url_for(
-        "auth.accept_invitation", token=make_token(user, "invite")
-    )
+    return external_url("auth.accept_invitation", token=make_token(user, "invite"))
 
 
 def find_or_invite(email: str, name: str, locale: str) -> tuple[User, bool]:
@@ -34,7 +32,7 @@ def send_invitation(user: User, inviter: User, organization: Organization | None
     queue_email(
         user.email,
         user.locale,
-        _("You are invited to the Coop Extranet"),
+        _l("You are invited to the Coop Extranet"),
         "invitation",
         user=user,
         inviter=inviter,
@@ -62,12 +60,12 @@ def add_to_organization(
         queue_email(
             user.email,
             user.locale,
-            _("You now have access to %(org)s", org=organization.name),
+            _l("You now have access to %(org)s", org=organization.name),
             "membership_added",
             user=user,
             inviter=inviter,
             organization=organization,
-            link=current_app.config["BASE_URL"] + url_for("dashboard.index"),
+            link=external_url("dashboard.index"),
         )
     record("organizations.member_added", target=user, organization=organization, role=role)
     return membership

@@ -30,7 +30,8 @@ def profile():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"), 303)
-    return render("accounts/profile.html", form=form, password_form=password_form)
+    status = 422 if request.method == "POST" else 200
+    return render("accounts/profile.html", form=form, password_form=password_form, status=status)
 
 
 @bp.post("/profile/password")

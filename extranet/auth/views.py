@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from extranet.accounts.models import User
 from extranet.audit.service import record
@@ -15,12 +19,25 @@ from extranet.extensions import db, limiter, login_manager
 from extranet.notifications.mail import queue_email
 from extranet.web.htmx import render
 from extranet.web.security import safe_next
+from extranet.web.urls import external_url
 
 bp = Blueprint("auth", __name__)
 
 
 def _account_key() -> str:
     return "account:" + (request.form.get("email") or "").strip().lower()
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _hash_anyway(password: str) -> None:
+    """Spend the time of a real password check, so that an unknown address (or an invitation
+    not yet accepted) cannot be told from a wrong password by timing the answer."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    check_password_hash(_DUMMY_HASHES[method], password)
 
 
 def _login_failed(response) -> bool:
@@ -50,7 +67,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = User.by_email(form.email.data)
-        if user is not None and user.active and user.check_password(form.password.data):
+        if user is not None and user.password_hash is not None:
+            password_ok = user.check_password(form.password.data)
+        else:
+            _hash_anyway(form.password.data)
+            password_ok = False
+        if user is not None and user.active and password_ok:
             sessions.start_session(user, remember=form.remember.data)
             record("auth.login", target=user, actor=user)
             db.session.commit()
@@ -81,11 +103,11 @@ def forgot_password():
             queue_email(
                 user.email,
                 user.locale,
-                _("Reset your password"),
+                # Lazy: translated by queue_email in the recipient's language, not the visitor's.
+                _l("Reset your password"),
                 "password_reset",
                 user=user,
-                link=current_app.config["BASE_URL"]
-                + url_for("auth.reset_password", token=make_token(user, "reset")),
+                link=external_url("auth.reset_password", token=make_token(user, "reset")),
             )
             record("auth.reset_requested", target=user, actor=user)
             db.session.commit()

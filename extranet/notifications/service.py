@@ -3,7 +3,6 @@ recipient's own language, never to the person who acted, never about what they c
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -12,6 +11,7 @@ from extranet.accounts.models import ExpertField, User
 from extranet.extensions import db
 from extranet.notifications.mail import queue_email
 from extranet.notifications.models import MutedEmail, Notification
+from extranet.web.urls import external_url
 
 KIND_LABELS = {
     "request_new": _l("New request in my fields"),
@@ -53,6 +53,7 @@ def notify(kind: str, req, actor: User | None, recipients: list[User] | None = N
     people = recipients if recipients is not None else _concerned(kind, req)
     seen = set()
     internal = params.get("internal", False)
+    chosen = []
     for user in people:
         if user.id in seen or (actor is not None and user.id == actor.id) or not user.active:
             continue
@@ -61,14 +62,21 @@ def notify(kind: str, req, actor: User | None, recipients: list[User] | None = N
             continue
         if internal and not can(user, "request.see_internal", req):
             continue
+        chosen.append(user)
+    if not chosen:
+        return
+    # One query for everybody's e-mail preferences, not one per recipient.
+    muted = set(db.session.scalars(
+        select(MutedEmail.user_id).where(MutedEmail.kind == kind, MutedEmail.user_id.in_([u.id for u in chosen]))
+    ))
+    for user in chosen:
         notification = Notification(user=user, kind=kind, request=req, actor=actor, params=params)
         db.session.add(notification)
-        if db.session.get(MutedEmail, (user.id, kind)) is None and not user.invitation_pending:
+        if user.id not in muted and not user.invitation_pending:
             _email(user, notification)
 
 
 def _email(user: User, notification: Notification) -> None:
-    from flask import current_app
 
     req = notification.request
     with force_locale(user.locale):
@@ -81,6 +89,6 @@ def _email(user: User, notification: Notification) -> None:
         "notification",
         user=user,
         text=text,
-        link=current_app.config["BASE_URL"] + url_for("requests.detail", reference=req.reference),
-        preferences=current_app.config["BASE_URL"] + url_for("notifications.preferences"),
+        link=external_url("requests.detail", reference=req.reference),
+        preferences=external_url("notifications.preferences"),
     )

@@ -36,16 +36,3 @@ class MessageForm(BaseForm):
 
 class AssignForm(BaseForm):
     expert = SelectField(_l("Expert"), coerce=int)
-
-
-class FilterForm(BaseForm):
-    class Meta:
-        csrf = False  # a GET form
-
-    q = StringField(_l("Search"))
-    field = SelectField(_l("Field"))
-    state = SelectField(_l("State"))
-    type = SelectField(_l("Type"))
-    assignee = SelectField(_l("Assigned to"))
-    since = StringField(_l("From"))
-    until = StringField(_l("To"))

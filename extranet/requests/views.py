@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -16,9 +17,9 @@ from extranet.extensions import db
 from extranet.organizations.models import Membership, Organization
 from extranet.plugins import host
 from extranet.policy import can, current_organization, request_scope, require, visible_requests
-from extranet.requests import service
+from extranet.requests import attachments, service
 from extranet.requests.forms import AssignForm, CommentForm, MessageForm
-from extranet.requests.models import RequestParticipant, ServiceRequest
+from extranet.requests.models import Attachment, RequestParticipant, ServiceRequest
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -70,11 +71,12 @@ def filtered_requests(args, user):
         query = query.where(ServiceRequest.id.not_in(assigned))
     elif assignee.isdigit():
         query = query.where(ServiceRequest.id.in_(assigned.where(RequestParticipant.user_id == int(assignee))))
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     since, until = _parse_day(args.get("since")), _parse_day(args.get("until"))
     if since:
-        query = query.where(ServiceRequest.created_at >= datetime.combine(since, time.min).astimezone())
+        query = query.where(ServiceRequest.created_at >= datetime.combine(since, time.min, tzinfo=zone))
     if until:
-        query = query.where(ServiceRequest.created_at <= datetime.combine(until, time.max).astimezone())
+        query = query.where(ServiceRequest.created_at <= datetime.combine(until, time.max, tzinfo=zone))
     text = args.get("q", "").strip()
     if text:
         like = f"%{text.lower()}%"
@@ -298,10 +300,13 @@ def assign(reference: str):
     req = get_request(reference)
     require("request.assign", req)
     expert = db.session.get(User, request.form.get("expert", type=int) or 0)
-    if expert is None or req.field not in expert.field_slugs or not expert.active:
-        abort(400)
     if request.form.get("remove") == "1":
+        # Any current assignee can be removed, also one who left the field or was deactivated.
+        if expert is None or expert not in req.assignees:
+            abort(400)
         service.unassign(req, expert, actor=user)
+    elif expert is None or req.field not in expert.field_slugs or not expert.active:
+        abort(400)
     else:
         service.assign(req, expert, actor=user)
     db.session.commit()
@@ -334,11 +339,42 @@ def post_message(reference: str):
     if form.internal.data:
         require("request.internal_note", req)
     if form.validate_on_submit():
-        service.post_message(req, user, form.body.data, internal=bool(form.internal.data))
-        db.session.commit()
+        try:
+            saved = attachments.store_uploads(attachments.uploads_of(request.files.getlist("files")))
+        except attachments.UploadRefused as refused:
+            return render("requests/detail.html", "requests/_conversation.html",
+                          **_detail_context(req, user, message_form=form, file_errors=[str(refused)]), status=422)
+        try:
+            message = service.post_message(req, user, form.body.data, internal=bool(form.internal.data))
+            attachments.attach(message, saved, user)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            attachments.discard(saved)  # no row, so no file either
+            raise
         if wants_fragment():
             return render("requests/detail.html", "requests/_conversation.html",
                           **_detail_context(req, user))
         return redirect(url_for("requests.detail", reference=reference) + "#conversation", 303)
     return render("requests/detail.html", "requests/_conversation.html",
                   **_detail_context(req, user, message_form=form), status=422)
+
+
+# -- attachments ----------------------------------------------------------------------------
+
+
+@bp.context_processor
+def _upload_limits():
+    return {"upload_limit": lambda: attachments.human_size(attachments.max_upload_bytes())}
+
+
+@bp.get("/<reference>/attachments/<int:attachment_id>")
+@login_required
+def attachment(reference: str, attachment_id: int):
+    """Download a file: visible only with its message, and only under its own request's URL."""
+    req = get_request(reference)
+    found = db.session.get(Attachment, attachment_id)
+    if found is None or found.message.request_id != req.id:
+        abort(404)
+    require("message.view", found.message)
+    return attachments.send(found)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, render_template, request, session, url_for
+from flask import Flask, has_request_context, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from extranet.extensions import babel
+from extranet.extensions import babel, db
 from extranet.web.security import apply_security_headers
 
 LANGUAGE_SESSION_KEY = "locale"
@@ -126,7 +126,9 @@ def register_error_handlers(app: Flask) -> None:
         title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
         if isinstance(error, CSRFError):
             text = _l("The form has expired. Reload the page and try again.")
-        g.setdefault("error_page", True)
+        if code >= 500:
+            # The failed transaction may be unusable (PostgreSQL): the error page needs a clean one.
+            db.session.rollback()
         return render_template("errors/error.html", code=code, title=title, text=text), code
 
     for code in ERROR_TEXTS:
