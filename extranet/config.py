@@ -79,7 +79,10 @@ def build_config(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "America/Toronto",
         "LANGUAGES": ["fr_CA", "en"],
         "PAGE_SIZE": 25,
-        "MAX_CONTENT_LENGTH": int(_env("MAX_FORM_BYTES", str(16 * 1024 * 1024))),
+        "STORAGE_URL": _env("STORAGE_URL") or f"file://{instance_path / 'files'}",
+        "MAX_UPLOAD_BYTES": int(_env("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))),
+        # A whole request: a message may carry several files.
+        "MAX_CONTENT_LENGTH": int(_env("MAX_REQUEST_BYTES", str(200 * 1024 * 1024))),
     }
 
 

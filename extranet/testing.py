@@ -28,6 +28,7 @@ def _test_config(database_url: str, tmp_path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production keeps scrypt
         "MAIL_URL": f"file://{tmp_path / 'mail'}",
+        "STORAGE_URL": f"file://{tmp_path / 'files'}",
         "BASE_URL": "http://localhost",
         "RATELIMIT_STORAGE_URI": "memory://",
     }

@@ -28,7 +28,7 @@ SORTS = {
     "-created": ServiceRequest.created_at.desc(),
     "created": ServiceRequest.created_at.asc(),
     "-updated": ServiceRequest.updated_at.desc(),
-    "due": ServiceRequest.due_at.asc(),
+    "due": ServiceRequest.due_at.asc().nulls_last(),  # as on PostgreSQL, also on SQLite
     "reference": ServiceRequest.reference.asc(),
 }
 
@@ -79,12 +79,12 @@ def filtered_requests(args, user):
         query = query.where(ServiceRequest.created_at <= datetime.combine(until, time.max, tzinfo=zone))
     text = args.get("q", "").strip()
     if text:
-        like = f"%{text.lower()}%"
+        text = text.lower()  # "%" and "_" are searched for as such, not as wildcards
         query = query.where(
             or_(
-                func.lower(ServiceRequest.title).like(like),
-                func.lower(ServiceRequest.reference).like(like),
-                func.lower(ServiceRequest.description).like(like),
+                func.lower(ServiceRequest.title).contains(text, autoescape=True),
+                func.lower(ServiceRequest.reference).contains(text, autoescape=True),
+                func.lower(ServiceRequest.description).contains(text, autoescape=True),
             )
         )
     if args.get("open") == "1":

@@ -34,7 +34,8 @@ def apply_security_headers(response):
     if current_app.config["SESSION_COOKIE_SECURE"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Pages of a signed-in user hold members' data: never keep them in a shared cache.
-    if not request.path.startswith("/static/") and current_user.is_authenticated:
+    private = not request.path.startswith("/static/") and current_user.is_authenticated
+    if private and "no-store" not in headers.get("Cache-Control", ""):
         headers["Cache-Control"] = "no-store"
     return response
 
