@@ -400,7 +400,7 @@ def test_a_tampered_file_is_refused_at_download(app, client_for, english, storag
 def test_sanitize_filename(app):
     from extranet.requests.attachments import sanitize_filename
 
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         assert sanitize_filename("../../etc/passwd") == "passwd"
         assert sanitize_filename("C:\\Users\\x\\doc.pdf") == "doc.pdf"
         assert sanitize_filename("  ...  .env") == "env"
