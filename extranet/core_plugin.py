@@ -5,20 +5,27 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from extranet.api import Widget, hookimpl
+from extranet.api import Widget, can, hookimpl
+
+# (slug, title, endpoint, order, the policy action that shows it)
+CORE_WIDGETS = (
+    ("organization", _l("My organization"), "dashboard.organization_widget", 0, "dashboard.member"),
+    ("waiting-on-me", _l("Waiting on me"), "dashboard.waiting_on_me_widget", 10, "dashboard.member"),
+    ("open-by-field", _l("Open requests by field"), "dashboard.open_by_field_widget", 20, "dashboard.member"),
+    ("my-queue", _l("My queue"), "dashboard.my_queue_widget", 30, "dashboard.expert"),
+    ("unassigned", _l("Unassigned in my fields"), "dashboard.unassigned_widget", 40, "dashboard.expert"),
+    ("overdue", _l("Overdue"), "dashboard.overdue_widget", 50, "dashboard.expert"),
+    ("volume", _l("Volume this month"), "dashboard.volume_widget", 60, "dashboard.admin"),
+)
 
 
 @hookimpl
 def extranet_dashboard_widgets(user, organization):
-    if organization is None:
-        return []
+    """Widgets according to who the user is, decided by the policy (each route checks again)."""
     return [
-        Widget(
-            slug="organization",
-            title=_l("My organization"),
-            url=url_for("dashboard.organization_widget"),
-            order=0,
-        )
+        Widget(slug=slug, title=title, url=url_for(endpoint), order=order)
+        for slug, title, endpoint, order, action in CORE_WIDGETS
+        if can(user, action, organization)
     ]
 
 

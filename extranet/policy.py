@@ -77,10 +77,13 @@ def request_roles(user, req) -> set[str]:
         roles.add("admin")
     if req.field in user.field_slugs:
         roles.add("expert")
-    if req.requester_id == user.id:
-        roles.add("requester")
-    roles.update(p.role for p in req.participants if p.user_id == user.id)
     membership = _membership(user, req.organization)
+    # The requester and named contacts act for the organization: only while they still belong
+    # to it (or manage its sharing federation), so that someone who left keeps no access.
+    belongs = membership is not None or _federation_manager_of(user, req.organization)
+    if req.requester_id == user.id and belongs:
+        roles.add("requester")
+    roles.update(p.role for p in req.participants if p.user_id == user.id and (p.role == "assignee" or belongs))
     if membership is not None:
         roles.add("member")
         if membership.role == "manager":
@@ -95,7 +98,7 @@ def _field_enabled(slug: str) -> bool:
 
 
 def _federation_manager_of(user, org: Organization) -> bool:
-    if not org.share_with_federation or org.parent is None:
+    if not org.active or not org.share_with_federation or org.parent is None:
         return False
     membership = _membership(user, org.parent)
     return membership is not None and membership.role == "manager"
@@ -202,6 +205,10 @@ RULES: dict[str, Callable[..., bool]] = {
     "request.assign": _assign_request,
     "request.contacts": _name_contacts,
     "message.view": _see_message,
+    # Dashboard widgets: the member's need a current organization (the target) they belong to.
+    "dashboard.member": lambda user, org: _membership(user, org) is not None,
+    "dashboard.expert": lambda user, target=None: user.is_expert and bool(user.field_slugs),
+    "dashboard.admin": _is_admin,
 }
 
 
@@ -284,13 +291,7 @@ def visible_requests(user, org: Organization | None = None):
     if user.is_admin:
         return query
     query = query.where(R.field.in_([f.slug for f in host().enabled_fields()]))
-    named = exists().where(P.request_id == R.id, P.user_id == user.id, P.role.in_(("contact", "assignee")))
-    anyone_assigned = exists().where(P.request_id == R.id, P.role == "assignee")
-    allowed = [R.requester_id == user.id, named]
-    if user.field_slugs:
-        allowed.append(and_(R.field.in_(user.field_slugs), or_(R.confidentiality == "standard", ~anyone_assigned)))
     member_of = [m.organization_id for m in user.memberships if m.active and m.organization.active]
-    allowed.append(and_(R.confidentiality == "standard", R.organization_id.in_(member_of or [-1])))
     shared = [
         c.id
         for m in user.memberships
@@ -298,5 +299,14 @@ def visible_requests(user, org: Organization | None = None):
         for c in m.organization.children
         if c.active and c.share_with_federation
     ]
+    # As in request_roles: requester and contacts only within the organizations one belongs to.
+    belongs = R.organization_id.in_((member_of + shared) or [-1])
+    assigned = exists().where(P.request_id == R.id, P.user_id == user.id, P.role == "assignee")
+    contact = exists().where(P.request_id == R.id, P.user_id == user.id, P.role == "contact")
+    anyone_assigned = exists().where(P.request_id == R.id, P.role == "assignee")
+    allowed = [assigned, and_(belongs, or_(R.requester_id == user.id, contact))]
+    if user.field_slugs:
+        allowed.append(and_(R.field.in_(user.field_slugs), or_(R.confidentiality == "standard", ~anyone_assigned)))
+    allowed.append(and_(R.confidentiality == "standard", R.organization_id.in_(member_of or [-1])))
     allowed.append(and_(R.confidentiality == "standard", R.organization_id.in_(shared)) if shared else false())
     return query.where(or_(*allowed))

@@ -29,11 +29,13 @@ ADMIN = {
     "admin.organizations", "admin.new_organization", "admin.edit_organization", "admin.organization",
     "admin.organization_subscriptions", "admin.deactivate_organization", "admin.add_member",
     "admin.users", "admin.invite_staff", "admin.user", "admin.user_active", "admin.resend_invitation",
-    "audit.log",
+    "audit.log", "dashboard.volume_widget",
 }
 # Signed-in people only; what each may do is then decided per object by the policy.
 SIGNED_IN = {
-    "dashboard.index", "dashboard.organization_widget",
+    "dashboard.index", "dashboard.organization_widget", "dashboard.open_by_field_widget",
+    "dashboard.waiting_on_me_widget", "dashboard.my_queue_widget", "dashboard.unassigned_widget",
+    "dashboard.overdue_widget",
     "accounts.profile", "accounts.change_password",
     "organizations.switch", "organizations.members", "organizations.update_member",
     "notifications.index", "notifications.badge", "notifications.open_one",

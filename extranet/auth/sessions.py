@@ -88,7 +88,8 @@ def load_user_from_session(_request):
         db.session.commit()
         session.pop(SESSION_KEY, None)
         return None
-    if now - row.last_seen_at > TOUCH_EVERY:
+    # The header's unread-count poll is not activity: it must not keep an idle session alive.
+    if now - row.last_seen_at > TOUCH_EVERY and request.endpoint != "notifications.badge":
         # Sliding expiry for browser sessions; remembered ones keep their fixed term.
         row.last_seen_at = now
         if not row.remember:

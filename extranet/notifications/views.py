@@ -5,43 +5,67 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from extranet.db_types import utcnow
 from extranet.extensions import db
 from extranet.notifications.models import KINDS, MutedEmail, Notification
 from extranet.notifications.service import KIND_LABELS, describe
-from extranet.policy import can
-from extranet.web.htmx import hx_redirect, render
+from extranet.policy import can, visible_requests
+from extranet.requests.models import ServiceRequest
+from extranet.web.htmx import render, wants_fragment
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+CHANGED = "notifications-changed"  # the HX-Trigger event the header's badge listens for
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def readable(user):
+    """The condition on notifications that ``user`` may read: their own, and only about
+    requests they can still see (the same rule as ``request.view``, as a correlated EXISTS)."""
+    visible = visible_requests(user).with_only_columns(ServiceRequest.id).where(
+        ServiceRequest.id == Notification.request_id
+    )
+    return (Notification.user_id == user.id) & or_(Notification.request_id.is_(None), visible.exists())
 
 
 def unread_count(user) -> int:
     return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        select(func.count(Notification.id)).where(readable(user), Notification.read_at.is_(None))
     )
+
+
+def _list_context(user) -> dict:
+    query = (
+        select(Notification)
+        .where(readable(user))
+        .options(
+            selectinload(Notification.request),
+            selectinload(Notification.actor),
+        )
+        .order_by(Notification.id.desc())
+    )
+    page = db.paginate(query, page=request.args.get("page", 1, type=int),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    items = [(n, describe(n)) for n in page.items]
+    return {"page": page, "items": items, "unread": unread_count(user)}
 
 
 @bp.get("/")
 @login_required
 def index():
-    query = (
-        select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(Notification.id.desc())
-    )
-    page = db.paginate(query, page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    # A notification about something the reader can no longer see says nothing about it.
-    items = [(n, describe(n)) for n in page.items if n.request is None or can(current_user, "request.view", n.request)]
-    return render("notifications/index.html", "notifications/_list.html", page=page, items=items)
+    return render("notifications/index.html", "notifications/_list.html", **_list_context(_user()))
 
 
 @bp.get("/badge")
 @login_required
 def badge():
-    return render("notifications/_badge.html", "notifications/_badge.html", count=unread_count(current_user))
+    return render("notifications/_badge.html", "notifications/_badge.html", count=unread_count(_user()))
 
 
 @bp.post("/<int:notification_id>")
@@ -67,8 +91,14 @@ def mark_all_read():
         .values(read_at=utcnow())
     )
     db.session.commit()
+    if wants_fragment():
+        # Swap the list in place; the header's badge hears the event and refreshes itself.
+        response = render("notifications/index.html", "notifications/_list.html",
+                          done=True, **_list_context(_user()))
+        response.headers["HX-Trigger"] = CHANGED
+        return response
     flash(_("All notifications are marked as read."), "success")
-    return hx_redirect(url_for("notifications.index"))
+    return redirect(url_for("notifications.index"), 303)
 
 
 @bp.route("/preferences", methods=["GET", "POST"])
