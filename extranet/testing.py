@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from extranet import create_app
@@ -65,6 +66,7 @@ def make_app(migrated_database, tmp_path):
 
     def factory(plugins: tuple = (), **config):
         application = create_app({**_test_config(migrated_database, tmp_path), **config}, plugins=plugins)
+        application.test_client_class = EnglishClient
         apps.append(application)
         return application
 
@@ -87,6 +89,15 @@ def _empty_tables() -> None:
         with _db.engine.begin() as conn:
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+class EnglishClient(FlaskClient):
+    """Assertions read English: a test client's browser asks for English unless a test
+    sends its own Accept-Language (the product's default stays French)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 @pytest.fixture
@@ -141,10 +152,10 @@ class People:
     extra: dict = field(default_factory=dict)
 
 
-def create_person(email: str, name: str, **flags) -> Person:
+def create_person(email: str, name: str, locale: str = "en", **flags) -> Person:
     from extranet.accounts.models import User
 
-    user = User(email=email, name=name, **flags)
+    user = User(email=email, name=name, locale=locale, **flags)
     user.set_password(PASSWORD)
     _db.session.add(user)
     _db.session.flush()

@@ -186,7 +186,7 @@ def test_blocked_plugin_does_not_load(register_plugin):
 def test_menu_order_comes_from_field_order(register_plugin, client_for, people):
     app = register_plugin(SamplePlugin("zeta", order=1), SamplePlugin("alpha", order=2))
     with app.app_context():
-        assert list(host().fields) == ["zeta", "alpha"]
+        assert list(host().fields)[:2] == ["zeta", "alpha"]
     _subscribe_org_a(app, people, "zeta")
     _subscribe_org_a(app, people, "alpha")
     page = client_for(app, people.member_a).get("/").get_data(as_text=True)

@@ -19,7 +19,14 @@ def log_in(page, base_url, person):
 
 
 def test_member_switches_to_english_and_logs_out(page, live_server, register_plugin, people):
-    base_url = live_server(register_plugin(SamplePlugin()))
+    app = register_plugin(SamplePlugin())
+    with app.app_context():
+        from extranet.accounts.models import User
+        from extranet.extensions import db
+
+        db.session.get(User, people.member_a.id).locale = "fr_CA"
+        db.session.commit()
+    base_url = live_server(app)
     log_in(page, base_url, people.member_a)
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     page.click(".lang-switch button[value=en]")
