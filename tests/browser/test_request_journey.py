@@ -1,0 +1,75 @@
+"""Issue "Expertise fields as plugins": an HR request from submission to closing, in two browsers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_core_journeys import log_in
+
+
+@pytest.fixture
+def hr_app(app):
+    from extranet.plugins import host
+
+    with app.app_context():
+        assert "hr" in host().fields, "the HR plugin is installed by `make test`"
+    return app
+
+
+def transition(page, slug):
+    page.click(f'summary[data-transition="{slug}"]')
+    page.locator(f'summary[data-transition="{slug}"] + form button[type=submit]').click()
+    expect(page.locator(".flash--success")).to_be_visible()
+
+
+def send_message(page, text):
+    page.fill("#conversation textarea[name=body]", text)
+    page.click("#conversation button[type=submit]")
+    expect(page.locator("#conversation")).to_contain_text(text)
+
+
+def test_hr_request_from_submission_to_closing(browser, hr_app, live_server, people):
+    base_url = live_server(hr_app)
+    member = browser.new_context().new_page()
+    expert = browser.new_context().new_page()
+    for page in (member, expert):
+        page.set_default_timeout(10_000)
+
+    log_in(member, base_url, people.member_a)
+    member.click(".main-nav >> text=Requests")
+    member.click("text=New request")
+    member.click("a.tile >> text=Human resources")
+    member.click("a.tile >> text=Policy review")
+    member.fill("input[name=title]", "Politique de télétravail")
+    member.fill("input[name=policy_name]", "Télétravail")
+    member.fill("textarea[name=goals]", "Clarifier les jours de présence au bureau.")
+    member.click("main form button[type=submit]")
+    expect(member.locator("#request-state")).to_have_text("Submitted")
+    reference = re.search(r"/requests/(RH-\d{4}-\d{4})$", member.url).group(1)
+    expect(member.locator(".facts").first).to_contain_text("Restricted")  # HR's default
+
+    log_in(expert, base_url, people.expert)
+    expert.goto(f"{base_url}/requests/{reference}")
+    expert.click("#take-request")
+    expect(expert.locator(".request-side")).to_contain_text(people.expert.name)
+    transition(expert, "accept")
+    transition(expert, "start")
+    expect(expert.locator("#request-state")).to_have_text("In progress")
+    send_message(expert, "Bonjour, pouvez-vous m'envoyer la politique actuelle?")
+
+    member.goto(f"{base_url}/requests/{reference}")
+    expect(member.locator("#conversation")).to_contain_text("pouvez-vous m'envoyer")
+    send_message(member, "Voici le texte actuel, merci!")
+
+    expert.reload()
+    expect(expert.locator("#conversation")).to_contain_text("Voici le texte actuel")
+    transition(expert, "deliver")
+    expect(expert.locator("#request-state")).to_have_text("Delivered")
+
+    member.reload()
+    transition(member, "close")
+    expect(member.locator("#request-state")).to_have_text("Closed")
+    expect(member.locator("summary[data-transition]")).to_have_count(0)
