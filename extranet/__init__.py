@@ -27,7 +27,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
         if problems:
             raise RuntimeError("Refusing to start in production:\n- " + "\n- ".join(problems))
 
-    from extranet import cli, web
+    from extranet import cli, models, web  # noqa: F401  (models: every table is known)
     from extranet.extensions import (
         configure_sqlite,
         csrf,

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extranet.accounts.models import User
+from extranet.db_types import UTCDateTime, utcnow
+from extranet.extensions import db
+from extranet.organizations.models import Organization
+
+VISIBILITY = {
+    "org": _l("Whole organization"),
+    "restricted": _l("Restricted to the request's participants"),
+    "internal": _l("Internal (experts only)"),
+}
+SCAN_STATES = ("not_scanned", "pending", "clean", "infected")
+
+
+class Folder(db.Model):
+    """A folder of an organization's document space in one field."""
+
+    __tablename__ = "folders"
+    __table_args__ = (UniqueConstraint("organization_id", "field", "parent_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("folders.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    organization: Mapped[Organization] = relationship()
+    parent: Mapped[Folder | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Folder]] = relationship(back_populates="parent")
+
+
+class Document(db.Model):
+    """A document in a folder, attached to a request, or behind a field resource (no
+    organization). Deleting sends it to the trash (``deleted_at``) for 30 days."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_org_field", "organization_id", "field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    field: Mapped[str] = mapped_column(String(40))
+    folder_id: Mapped[int | None] = mapped_column(ForeignKey("folders.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    title: Mapped[str] = mapped_column(String(255))
+    visibility: Mapped[str] = mapped_column(String(20), default="org")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    organization: Mapped[Organization | None] = relationship()
+    folder: Mapped[Folder | None] = relationship()
+    request = relationship("ServiceRequest")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="DocumentVersion.number"
+    )
+
+    @property
+    def current(self) -> DocumentVersion | None:
+        return self.versions[-1] if self.versions else None
+
+
+class DocumentVersion(db.Model):
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(100))
+    scan_status: Mapped[str] = mapped_column(String(20), default="not_scanned")
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    uploader: Mapped[User | None] = relationship()
+
+
+class Resource(db.Model):
+    """A guide, template or model document an expert publishes for a field's members."""
+
+    __tablename__ = "resources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field: Mapped[str] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(String(255))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(10), default="fr")  # fr, en or both
+    category: Mapped[str] = mapped_column(String(60), default="guide")
+    audience: Mapped[str] = mapped_column(String(20), default="members")
+    published: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    document: Mapped[Document] = relationship()
+
+
+class ResourceVisit(db.Model):
+    """When a person last opened a field's library: what is newer gets a "new" badge."""
+
+    __tablename__ = "resource_visits"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

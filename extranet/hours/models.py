@@ -1,0 +1,99 @@
+"""Service hours. Durations are integer minutes and money integer cents, never floats;
+``Decimal`` is used for arithmetic on display and in exports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extranet.accounts.models import User
+from extranet.db_types import UTCDateTime, utcnow
+from extranet.extensions import db
+from extranet.organizations.models import Organization
+
+CARRY_OVER = ("none", "unused")
+
+
+class Agreement(db.Model):
+    """An organization's yearly allotment of hours in one field, and its rates."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (UniqueConstraint("organization_id", "field", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int]
+    minutes_allotted: Mapped[int]
+    hourly_rate_cents: Mapped[int]
+    overage_rate_cents: Mapped[int]
+    carry_over: Mapped[str] = mapped_column(String(20), default="none")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+
+
+class TimeEntry(db.Model):
+    __tablename__ = "time_entries"
+    __table_args__ = (Index("ix_time_entries_expert_date", "expert_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    date: Mapped[date] = mapped_column(Date, index=True)
+    minutes: Mapped[int]
+    activity: Mapped[str] = mapped_column(String(40))
+    billable: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    request = relationship("ServiceRequest")
+    expert: Mapped[User] = relationship()
+
+
+class Statement(db.Model):
+    """An organization's monthly statement; once closed, immutable (and so is its month)."""
+
+    __tablename__ = "statements"
+    __table_args__ = (UniqueConstraint("organization_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    month: Mapped[date] = mapped_column(Date)  # the first day of the month
+    lines: Mapped[list] = mapped_column(JSON, default=list)
+    total_minutes: Mapped[int] = mapped_column(default=0)
+    total_cents: Mapped[int] = mapped_column(default=0)
+    overage_minutes: Mapped[int] = mapped_column(default=0)
+    overage_cents: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    organization: Mapped[Organization] = relationship()
+
+
+class Satisfaction(db.Model):
+    """The member's rating of a closed request (1 to 5) and comment."""
+
+    __tablename__ = "satisfaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    rating: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request = relationship("ServiceRequest")
+
+
+class HourAlert(db.Model):
+    """A threshold (80 or 100 %) already announced for an agreement: announced once."""
+
+    __tablename__ = "hour_alerts"
+
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True)
+    threshold: Mapped[int] = mapped_column(primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

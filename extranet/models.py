@@ -1,0 +1,27 @@
+"""Every model of the core, imported together so that the schema (and Alembic's
+autogenerate) always sees all tables, whichever views are loaded."""
+
+from extranet.accounts.models import ExpertField, User
+from extranet.admin.models import Module
+from extranet.audit.models import AuditEvent
+from extranet.auth.models import UserSession
+from extranet.documents.models import Document, DocumentVersion, Folder, Resource, ResourceVisit
+from extranet.hours.models import Agreement, HourAlert, Satisfaction, Statement, TimeEntry
+from extranet.notifications.models import MutedEmail, Notification, OutboxEmail
+from extranet.organizations.models import Membership, Organization, Subscription
+from extranet.requests.models import (
+    Attachment,
+    Message,
+    ReferenceCounter,
+    RequestEvent,
+    RequestParticipant,
+    ServiceRequest,
+)
+
+__all__ = [
+    "Agreement", "Attachment", "AuditEvent", "Document", "DocumentVersion", "ExpertField",
+    "Folder", "HourAlert", "Membership", "Message", "Module", "MutedEmail", "Notification",
+    "Organization", "OutboxEmail", "ReferenceCounter", "RequestEvent", "RequestParticipant",
+    "Resource", "ResourceVisit", "Satisfaction", "ServiceRequest", "Statement", "Subscription",
+    "TimeEntry", "User", "UserSession",
+]
