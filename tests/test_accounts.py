@@ -27,6 +27,19 @@ def get_user(app, user_id: int) -> User:
         return user
 
 
+def speaks_french(app, user_id: int) -> None:
+    """The person chose French on their account (test people speak English)."""
+    with app.app_context():
+        _db.session.get(User, user_id).locale = "fr_CA"
+        _db.session.commit()
+
+
+def without_accept_language(client):
+    """A browser that states no language preference: the product default applies."""
+    client.environ_base.pop("HTTP_ACCEPT_LANGUAGE", None)
+    return client
+
+
 def change_password(client, current: str, password: str, confirm: str | None = None, **kwargs):
     return client.post(
         "/profile/password",
@@ -45,7 +58,8 @@ def test_profile_requires_login(client):
     assert response.status_code == 302 and "/login?next=/profile" in response.location
 
 
-def test_profile_page_shows_both_forms(client, people, login_as):
+def test_profile_page_shows_both_forms(app, client, people, login_as):
+    speaks_french(app, people.member_a.id)
     login_as(people.member_a)
     response = client.get("/profile")
     assert response.status_code == 200
@@ -61,6 +75,7 @@ def test_profile_page_shows_both_forms(client, people, login_as):
 
 
 def test_profile_update_changes_name_and_language(app, client, people, login_as):
+    speaks_french(app, people.member_a.id)
     login_as(people.member_a)
     assert html_lang(client.get("/profile")) == "fr"
     response = client.post(
@@ -84,6 +99,7 @@ def test_profile_update_changes_name_and_language(app, client, people, login_as)
     "data, field", [({"name": "  ", "locale": "en"}, "name"), ({"name": "X", "locale": "de"}, "locale")]
 )
 def test_invalid_profile_is_refused_with_422(app, client, people, login_as, data, field):
+    speaks_french(app, people.member_a.id)
     login_as(people.member_a)
     response = client.post("/profile", data={**data, "csrf_token": csrf_token(client, "/profile")})
     assert response.status_code == 422
@@ -94,6 +110,7 @@ def test_invalid_profile_is_refused_with_422(app, client, people, login_as, data
 
 
 def test_language_switch_when_anonymous(client):
+    without_accept_language(client)
     assert html_lang(client.get("/login")) == "fr"
     token = csrf_token(client)
     response = client.post("/language", data={"locale": "en", "next": "/login", "csrf_token": token})
@@ -111,6 +128,7 @@ def test_language_switch_follows_accept_language_until_chosen(client):
 
 
 def test_language_switch_when_signed_in_is_kept_on_the_account(app, client, people, login_as):
+    speaks_french(app, people.member_a.id)
     login_as(people.member_a)
     assert html_lang(client.get("/")) == "fr"
     response = client.post(
@@ -119,8 +137,8 @@ def test_language_switch_when_signed_in_is_kept_on_the_account(app, client, peop
     assert response.status_code == 303 and response.location == "/profile"
     assert html_lang(client.get("/profile")) == "en"
     assert get_user(app, people.member_a.id).locale == "en"
-    # The account remembers it on another device too.
-    other = app.test_client()
+    # The account remembers it on another device too, whatever that browser prefers.
+    other = without_accept_language(app.test_client())
     other.post(
         "/login",
         data={"email": people.member_a.email, "password": PASSWORD, "csrf_token": csrf_token(other)},
@@ -129,6 +147,7 @@ def test_language_switch_when_signed_in_is_kept_on_the_account(app, client, peop
 
 
 def test_language_switch_ignores_unknown_languages_and_foreign_next(app, client, people):
+    without_accept_language(client)
     token = csrf_token(client)
     response = client.post(
         "/language", data={"locale": "de", "next": "https://evil.example/", "csrf_token": token}
@@ -138,11 +157,12 @@ def test_language_switch_ignores_unknown_languages_and_foreign_next(app, client,
 
 
 def test_language_switch_is_in_the_header_of_every_page(client, people, login_as):
-    page = client.get("/login").get_data(as_text=True)
+    page = client.get("/login", headers={"Accept-Language": "fr-CA"}).get_data(as_text=True)
     assert 'action="/language"' in page and 'name="locale" value="en"' in page
     login_as(people.member_a)
     page = client.get("/profile").get_data(as_text=True)
     assert 'action="/language"' in page and 'name="next" value="/profile"' in page
+    assert 'name="locale" value="fr_CA"' in page
 
 
 def test_password_change_with_a_wrong_current_password(app, client, people, login_as):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -103,7 +104,32 @@ def test_admin_creates_an_organization(app, client, people, login_as, post):
     detail = client.get(f"/admin/organizations/{org_id}").get_data(as_text=True)
     assert "Mutuelle C" in detail and "Fédération A" in detail
     assert "Nobody has access to this organization yet." in detail
-    assert "No field of expertise is installed" in detail  # no plugin: subscriptions empty state
+    # A new organization subscribes to nothing: every installed field is offered, unchecked.
+    from extranet.plugins import host
+
+    with app.app_context():
+        installed = set(host().fields)
+    assert installed
+    boxes = SUBSCRIPTION_BOX_RE.findall(detail)
+    assert {value for _checked, value in boxes} == installed
+    assert not any(checked for checked, _value in boxes)
+
+
+SUBSCRIPTION_BOX_RE = re.compile(r'<input (checked )?id="[^"]+" name="subscriptions-fields" type="checkbox" value="([^"]+)">')
+
+
+def test_subscriptions_empty_state_when_no_field_is_installed(make_app, client_for):
+    app = make_app(BLOCKED_PLUGINS=["hr", "legal", "accounting", "it"])
+    db, _u, _a, _m, Organization, _s = _models()
+    with app.app_context():
+        admin = create_person("admin@test.org", "Ada Admin", is_admin=True)
+        org = Organization(name="Lonely coop", kind="cooperative")
+        db.session.add(org)
+        db.session.commit()
+        org_id = org.id
+    detail = client_for(app, admin).get(f"/admin/organizations/{org_id}").get_data(as_text=True)
+    assert "No field of expertise is installed, so there is nothing to subscribe to." in detail
+    assert 'name="subscriptions-fields"' not in detail
 
 
 def test_duplicate_name_is_refused(app, client, people, login_as, post):

@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from extranet.accounts.models import User
 from extranet.db_types import utcnow
 from extranet.extensions import db as _db
 from extranet.notifications.mail import (
@@ -207,6 +208,9 @@ def test_smtp_delivery(make_app, people):
     port = free_port()
     with smtp_server(port) as server:
         app = make_app(MAIL_URL=f"smtp://127.0.0.1:{port}")
+        with app.app_context():  # a French-speaking recipient: the header follows their account
+            _db.session.get(User, people.member_a.id).locale = "fr_CA"
+            _db.session.commit()
         client = app.test_client()
         assert request_reset(client, people.member_a.email).status_code == 303
     [envelope] = server.envelopes

@@ -324,7 +324,7 @@ def test_404_page(client):
     assert response.status_code == 404
     page = response.get_data(as_text=True)
     assert "Page not found" in page and "Traceback" not in page
-    assert '<html lang="fr">' in page
+    assert '<html lang="en">' in page  # the full layout, in the browser's language
 
 
 def test_405_page(client):
