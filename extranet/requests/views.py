@@ -255,10 +255,11 @@ def transition(reference: str, slug: str):
     if chosen is None:
         abort(404)
     form = (chosen.form or CommentForm)(prefix=slug)
+    if form.version.data and str(req.version) != form.version.data:
+        # The page was out of date (whether the move is still possible or not, and before
+        # judging the form): show the request as it is now. A garbled version lands here too.
+        return _stale(req, user)
     if not can(user, "request.transition", (req, chosen)):
-        # Either someone moved the request on meanwhile, or it was never allowed.
-        if form.version.data and str(req.version) != form.version.data:
-            return _stale(req, user)
         abort(404)
     if not form.validate_on_submit():
         forms = dict(_detail_context(req, user)["transition_forms"], **{slug: form})

@@ -1,0 +1,227 @@
+"""The request list: filters, search, sorting, pagination, the HTMX fragment, empty states."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from extranet.db_types import utcnow
+from tests.sample_plugin import SamplePlugin
+from tests.test_requests import add_person, in_english
+
+REF_RE = re.compile(r'<td><a href="/requests/([A-Z]+-\d{4}-\d{4})">')
+TORONTO = ZoneInfo("America/Toronto")
+
+
+@pytest.fixture
+def app(register_plugin):
+    """Two fields, "sample" and "extra", both subscribed by A and B and served by the expert."""
+    return register_plugin(SamplePlugin(), SamplePlugin("extra", order=60))
+
+
+@pytest.fixture
+def people(people, app):
+    return in_english(app, people)
+
+
+def seed(app, people, *rows):
+    """Insert requests directly: each row is a dict of ServiceRequest columns, plus
+    ``assignee`` (a Person) and ``ago`` (days before now, for created_at)."""
+    from extranet.extensions import db
+    from extranet.requests.models import RequestParticipant, ServiceRequest
+
+    now = utcnow()
+    with app.app_context():
+        for row in rows:
+            row = dict(row)
+            assignee = row.pop("assignee", None)
+            created = row.pop("created", None) or now - timedelta(days=row.pop("ago", 0))
+            values = {
+                "organization_id": people.org_a, "requester_id": people.member_a.id, "field": "sample",
+                "type": "question", "state": "submitted", "title": row["reference"], "description": "",
+                "data": {}, "created_at": created, "updated_at": created, "state_changed_at": created,
+                **row,
+            }
+            req = ServiceRequest(**values)
+            if assignee is not None:
+                req.participants.append(RequestParticipant(user_id=assignee.id, role="assignee"))
+            db.session.add(req)
+        db.session.commit()
+
+
+def refs(client, query="", htmx=False):
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.get(f"/requests/{query}", headers=headers)
+    assert response.status_code == 200
+    return REF_RE.findall(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def five(app, people):
+    """Five requests of organization A in two fields, seen by the expert of both."""
+    expert2 = add_person(app, "expert2", fields=("sample", "extra"))
+    now = utcnow()
+    seed(
+        app, people,
+        {"reference": "SAMPLE-2026-0001", "title": "Alpha printer", "ago": 10, "due_at": now + timedelta(days=5),
+         "updated_at": now - timedelta(hours=2)},
+        {"reference": "SAMPLE-2026-0002", "type": "review", "state": "in_progress", "title": "Beta payroll",
+         "ago": 8, "due_at": now + timedelta(days=1), "assignee": people.expert},
+        {"reference": "EXTRA-2026-0001", "field": "extra", "state": "delivered", "title": "Gamma contract",
+         "ago": 6, "assignee": expert2, "description": "A 100% urgent matter"},
+        {"reference": "EXTRA-2026-0002", "field": "extra", "title": "Delta printer", "ago": 4,
+         "due_at": now + timedelta(days=3), "updated_at": now - timedelta(hours=1)},
+        {"reference": "SAMPLE-2026-0003", "state": "closed", "title": "Epsilon", "ago": 2},
+    )
+    return expert2
+
+
+NEWEST_FIRST = ["SAMPLE-2026-0003", "EXTRA-2026-0002", "EXTRA-2026-0001", "SAMPLE-2026-0002", "SAMPLE-2026-0001"]
+
+
+def test_filters(app, client_for, people, five):
+    expert = client_for(app, people.expert)
+    assert refs(expert) == NEWEST_FIRST
+
+    def shown(query):
+        return set(refs(expert, query))
+
+    assert shown("?field=sample") == {"SAMPLE-2026-0001", "SAMPLE-2026-0002", "SAMPLE-2026-0003"}
+    assert shown("?field=extra") == {"EXTRA-2026-0001", "EXTRA-2026-0002"}
+    assert shown("?state=submitted") == {"SAMPLE-2026-0001", "EXTRA-2026-0002"}
+    assert shown("?type=review") == {"SAMPLE-2026-0002"}
+    assert shown("?assignee=me") == {"SAMPLE-2026-0002"}
+    assert shown("?assignee=none") == {"SAMPLE-2026-0001", "EXTRA-2026-0002", "SAMPLE-2026-0003"}
+    assert shown(f"?assignee={five.id}") == {"EXTRA-2026-0001"}
+    assert shown("?open=1") == set(NEWEST_FIRST) - {"SAMPLE-2026-0003"}
+    assert shown("?field=sample&state=submitted") == {"SAMPLE-2026-0001"}
+    # Unknown or malformed values filter nothing out, or everything, but never fail.
+    assert shown("?since=yesterday&until=&assignee=x") == set(NEWEST_FIRST)
+    assert shown("?state=nowhere") == set()
+
+    today = datetime.now(TORONTO).date()
+    assert shown(f"?since={today - timedelta(days=7)}") == {"EXTRA-2026-0001", "EXTRA-2026-0002", "SAMPLE-2026-0003"}
+    assert shown(f"?until={today - timedelta(days=5)}") == {"SAMPLE-2026-0001", "SAMPLE-2026-0002", "EXTRA-2026-0001"}
+    assert shown(f"?since={today - timedelta(days=9)}&until={today - timedelta(days=5)}") == {
+        "SAMPLE-2026-0002", "EXTRA-2026-0001"}
+
+
+def test_search(app, client_for, people, five):
+    expert = client_for(app, people.expert)
+    assert refs(expert, "?q=printer") == ["EXTRA-2026-0002", "SAMPLE-2026-0001"]
+    assert refs(expert, "?q=PRINTER") == ["EXTRA-2026-0002", "SAMPLE-2026-0001"]
+    assert refs(expert, "?q=extra-2026-0002") == ["EXTRA-2026-0002"]
+    assert refs(expert, "?q=urgent") == ["EXTRA-2026-0001"]  # the description
+    # "%" and "_" are plain characters, not wildcards.
+    assert refs(expert, "?q=100%25") == ["EXTRA-2026-0001"]
+    assert refs(expert, "?q=%25") == ["EXTRA-2026-0001"]
+    assert refs(expert, "?q=_") == []
+    assert refs(expert, "?q=%20%20") == NEWEST_FIRST  # blank: no search
+
+
+def test_days_are_the_cooperative_s_days(app, client_for, people):
+    """since/until are calendar days in the cooperative's time zone, not the server's."""
+    late = datetime(2026, 1, 15, 23, 30, tzinfo=TORONTO)  # 04:30 UTC on the 16th
+    early = datetime(2026, 1, 16, 0, 30, tzinfo=TORONTO)
+    seed(app, people, {"reference": "SAMPLE-2026-0101", "created": late.astimezone(UTC)},
+         {"reference": "SAMPLE-2026-0102", "created": early.astimezone(UTC)})
+    expert = client_for(app, people.expert)
+    assert refs(expert, "?until=2026-01-15") == ["SAMPLE-2026-0101"]
+    assert refs(expert, "?since=2026-01-16") == ["SAMPLE-2026-0102"]
+    assert refs(expert, "?since=2026-01-15&until=2026-01-16") == ["SAMPLE-2026-0102", "SAMPLE-2026-0101"]
+    # The date shown in the list is the local one too.
+    html = expert.get("/requests/?until=2026-01-15").get_data(as_text=True)
+    assert "Jan 15, 2026" in html
+
+
+@pytest.mark.parametrize(("sort", "expected"), [
+    ("-created", NEWEST_FIRST),
+    ("created", NEWEST_FIRST[::-1]),
+    ("-updated", ["EXTRA-2026-0002", "SAMPLE-2026-0001", "SAMPLE-2026-0003", "EXTRA-2026-0001", "SAMPLE-2026-0002"]),
+    # Soonest due first; those without a due date last (on every database), newest first.
+    ("due", ["SAMPLE-2026-0002", "EXTRA-2026-0002", "SAMPLE-2026-0001", "SAMPLE-2026-0003", "EXTRA-2026-0001"]),
+    ("reference", ["EXTRA-2026-0001", "EXTRA-2026-0002", "SAMPLE-2026-0001", "SAMPLE-2026-0002", "SAMPLE-2026-0003"]),
+    ("nonsense", NEWEST_FIRST),
+])
+def test_sorting(app, client_for, people, five, sort, expected):
+    expert = client_for(app, people.expert)
+    assert refs(expert, f"?sort={sort}") == expected
+    page = expert.get(f"/requests/?sort={sort}").get_data(as_text=True)
+    if sort != "nonsense":
+        assert re.search(rf'<option value="{re.escape(sort)}" selected>', page)
+
+
+def test_pagination_keeps_the_filters(app, client_for, people):
+    now = utcnow()
+    seed(app, people, *[
+        {"reference": f"SAMPLE-2026-{n:04d}", "title": f"Bulk {n}", "created": now - timedelta(minutes=n)}
+        for n in range(1, 31)
+    ], {"reference": "SAMPLE-2026-0099", "title": "Other", "created": now})
+    member = client_for(app, people.member_a)
+    first = member.get("/requests/?q=Bulk")
+    html = first.get_data(as_text=True)
+    assert REF_RE.findall(html) == [f"SAMPLE-2026-{n:04d}" for n in range(1, 26)]
+    assert "30 requests" in html and "Page 1 of 2" in html
+    link = re.search(r'<a href="([^"]+)" rel="next" hx-get="([^"]+)" hx-target="#request-table"', html)
+    assert link and link.group(1) == link.group(2)
+    next_url = link.group(1).replace("&amp;", "&")
+    assert "q=Bulk" in next_url and "page=2" in next_url
+    second = member.get(next_url).get_data(as_text=True)
+    assert REF_RE.findall(second) == [f"SAMPLE-2026-{n:04d}" for n in range(26, 31)]
+    assert "Page 2 of 2" in second and 'rel="prev"' in second and 'rel="next"' not in second
+    fragment = member.get(next_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert REF_RE.findall(fragment) == REF_RE.findall(second)
+
+
+def test_htmx_fragment_and_shareable_url(app, client_for, people, five):
+    expert = client_for(app, people.expert)
+    query = "?field=sample&sort=reference&q=sample&open=1"
+    fragment = expert.get(f"/requests/{query}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "HX-Request" in fragment.headers["Vary"]
+    body = fragment.get_data(as_text=True).strip()
+    assert body.startswith('<div id="request-table"') and body.endswith("</div>")
+    assert "<html" not in body and 'class="filters"' not in body
+    # The same URL without HTMX (a shared link, a reload): the whole page, the same rows.
+    full = expert.get(f"/requests/{query}")
+    assert "HX-Request" in full.headers["Vary"]
+    html = full.get_data(as_text=True)
+    assert "<html" in html and 'class="filters"' in html
+    assert REF_RE.findall(html) == REF_RE.findall(body) == ["SAMPLE-2026-0001", "SAMPLE-2026-0002"]
+    # The filter form shows the state of the URL.
+    assert re.search(r'<option value="sample" selected>', html) and 'name="q" value="sample"' in html
+    # Swapping replaces the table instead of nesting a second one inside it.
+    assert re.search(r'<form class="filters"[^>]*hx-target="#request-table" hx-swap="outerHTML"', html)
+    assert '<div id="request-table" class="table-wrap" hx-swap="outerHTML">' in body
+    # A boosted request (a link followed by htmx) gets the whole page.
+    boosted = expert.get(f"/requests/{query}", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in boosted.get_data(as_text=True)
+
+
+def test_empty_states(app, client_for, people, five):
+    member_b = client_for(app, people.member_b)
+    for query in ("", "?sort=due", "?q=&field=&type=&state=&since=&until=&sort=-created", "?page=1"):
+        html = member_b.get(f"/requests/{query}").get_data(as_text=True)
+        assert "No request yet." in html and "No request matches" not in html, query
+    for query in ("?q=zzz", "?state=closed", "?field=sample&sort=due"):
+        html = member_b.get(f"/requests/{query}").get_data(as_text=True)
+        assert "No request matches these filters." in html and "No request yet." not in html, query
+    expert = client_for(app, people.expert)
+    html = expert.get("/requests/?q=zzz", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "No request matches these filters." in html and "<table" not in html
+
+
+def test_members_see_their_organization_only(app, client_for, people, five):
+    seed(app, people, {"reference": "SAMPLE-2026-0200", "organization_id": people.org_b,
+                       "requester_id": people.member_b.id, "title": "From B"})
+    assert refs(client_for(app, people.member_a)) == NEWEST_FIRST
+    assert refs(client_for(app, people.manager_b)) == ["SAMPLE-2026-0200"]
+    # Staff lists span the organizations, with a column naming each.
+    html = client_for(app, people.admin).get("/requests/?sort=reference").get_data(as_text=True)
+    assert REF_RE.findall(html)[-1] == "SAMPLE-2026-0200" and "Coopérative B" in html
+    # Members have no assignee filter; staff do.
+    assert 'name="assignee"' not in client_for(app, people.member_a).get("/requests/").get_data(as_text=True)
+    assert 'name="assignee"' in html
