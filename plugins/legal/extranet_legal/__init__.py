@@ -1,0 +1,104 @@
+"""Legal (Juridique), an expertise field of Coop Extranet.
+
+Legal requests are restricted by default, and follow the ``legal`` workflow: before accepting a
+mandate, an expert checks the cooperative's files for conflicts of interest with the parties.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from extranet.api import (
+    Field,
+    RequestType,
+    ServiceRequest,
+    can,
+    current_organization,
+    current_user,
+    db,
+    hookimpl,
+    login_required,
+    render,
+    request_scope,
+    require,
+    visible_requests,
+)
+from extranet_legal.forms import BylawsAmendmentForm, ContractReviewForm, GeneralMeetingForm
+from extranet_legal.workflow import LEGAL
+
+SLUG = "legal"
+LATEST = 10
+
+FIELD = Field(
+    slug=SLUG,
+    label=_l("Legal"),
+    description=_l(
+        "Contracts, bylaws, general meetings and governance: our legal team reviews, drafts and "
+        "advises, after checking that it has no conflict of interest."
+    ),
+    icon="scale",
+    colour="#3d4f7a",
+    order=20,
+    prefix="JUR",
+)
+
+TYPES = [
+    RequestType(
+        field=SLUG, slug="contract_review", label=_l("Contract review"), form=ContractReviewForm,
+        workflow=LEGAL.slug, confidentiality="restricted", order=10,
+        description=_l("Have a contract reviewed before you sign it."),
+    ),
+    RequestType(
+        field=SLUG, slug="bylaws_amendment", label=_l("Bylaws amendment"), form=BylawsAmendmentForm,
+        workflow=LEGAL.slug, confidentiality="restricted", order=20,
+        description=_l("Draft amendments to your bylaws and the resolutions to adopt them."),
+    ),
+    RequestType(
+        field=SLUG, slug="general_meeting", label=_l("General meeting"), form=GeneralMeetingForm,
+        workflow=LEGAL.slug, confidentiality="restricted", order=30,
+        description=_l("Prepare the notice, the agenda and the resolutions of a general meeting."),
+    ),
+]
+
+bp = Blueprint(SLUG, __name__, template_folder="templates")
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The field's home page: what it does, a tile per request type, the latest requests."""
+    require("field.use", SLUG)
+    latest = db.session.scalars(
+        visible_requests(current_user, request_scope(current_user))
+        .where(ServiceRequest.field == SLUG)
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+        .limit(LATEST)
+    ).all()
+    return render(
+        "legal/index.html",
+        field=FIELD,
+        types=TYPES,
+        can_file=can(current_user, "request.create", (current_organization(), SLUG)),
+        latest=latest,
+    )
+
+
+@hookimpl
+def extranet_register_fields(app):
+    return [FIELD]
+
+
+@hookimpl
+def extranet_register_request_types(app):
+    return TYPES
+
+
+@hookimpl
+def extranet_register_workflows(app):
+    return [LEGAL]
+
+
+@hookimpl
+def extranet_register_blueprints(app):
+    return [bp]
