@@ -9,8 +9,18 @@ from __future__ import annotations
 import pluggy
 from flask_login import current_user, login_required
 
-from extranet.contributions import ROLES, Field, RequestType, State, Transition, Widget, Workflow
+from extranet.contributions import (
+    ROLES,
+    DocumentCategory,
+    Field,
+    RequestType,
+    State,
+    Transition,
+    Widget,
+    Workflow,
+)
 from extranet.extensions import db
+from extranet.field_pages import field_home
 from extranet.hookspecs import PROJECT
 from extranet.policy import can, current_organization, request_scope, require, visible_requests
 from extranet.requests.forms import CommentForm, ReasonForm, RequestForm
@@ -27,6 +37,7 @@ __all__ = [
     "STANDARD",
     "BaseForm",
     "CommentForm",
+    "DocumentCategory",
     "Field",
     "ReasonForm",
     "RequestForm",
@@ -40,6 +51,7 @@ __all__ = [
     "current_organization",
     "current_user",
     "db",
+    "field_home",
     "hookimpl",
     "hx_redirect",
     "login_required",

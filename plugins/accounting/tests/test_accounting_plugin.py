@@ -83,7 +83,7 @@ def test_accounting_home_page(app, people, client_for):
     assert "<h1>Comptabilité</h1>" in html and "révise chaque dossier" in html
     for type_slug in GOOD:
         assert f'href="/requests/new/accounting/{type_slug}"' in html
-    assert "Aucune demande en comptabilité pour l’instant." in html
+    assert "Aucune demande dans ce domaine pour l’instant." in html
     assert 'href="/requests/?field=accounting"' in html
     reference = reference_of(file_request(member, "budget", GOOD["budget"]))
     manager = client_for(app, people.manager_a).get("/accounting/").get_data(as_text=True)

@@ -7,27 +7,13 @@ assigned experts and the administrators see them. They follow the standard workf
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from extranet.api import (
-    Field,
-    RequestType,
-    ServiceRequest,
-    can,
-    current_organization,
-    current_user,
-    db,
-    hookimpl,
-    login_required,
-    render,
-    request_scope,
-    require,
-    visible_requests,
-)
+from extranet.api import Field, RequestType, field_home, hookimpl, login_required
 from extranet_hr.forms import JobPostingForm, PolicyReviewForm, WorkplaceConflictForm
 
 SLUG = "hr"
-LATEST = 10
 
 FIELD = Field(
     slug=SLUG,
@@ -60,27 +46,13 @@ TYPES = [
     ),
 ]
 
-bp = Blueprint(SLUG, __name__, template_folder="templates")
+bp = Blueprint(SLUG, __name__)
 
 
 @bp.get("/")
 @login_required
 def index():
-    """The field's home page: what it does, a tile per request type, the latest requests."""
-    require("field.use", SLUG)
-    latest = db.session.scalars(
-        visible_requests(current_user, request_scope(current_user))
-        .where(ServiceRequest.field == SLUG)
-        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
-        .limit(LATEST)
-    ).all()
-    return render(
-        "hr/index.html",
-        field=FIELD,
-        types=TYPES,
-        can_file=can(current_user, "request.create", (current_organization(), SLUG)),
-        latest=latest,
-    )
+    return field_home(SLUG, note=_("HR requests are confidential: only you, the colleagues you name, the assigned advisers and the administrators see them."))
 
 
 @hookimpl

@@ -128,7 +128,7 @@ def test_hr_home_page(app, people, client_for):
     assert "<h1>Ressources humaines</h1>" in html and "en toute confidentialité" in html
     for type_slug in GOOD:
         assert f'href="/requests/new/hr/{type_slug}"' in html
-    assert "Aucune demande en ressources humaines pour l’instant." in html
+    assert "Aucune demande dans ce domaine pour l’instant." in html
     assert 'href="/requests/?field=hr"' in html
 
     reference = reference_of(file_request(member, "job_posting", GOOD["job_posting"]))

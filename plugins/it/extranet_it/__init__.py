@@ -9,27 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from extranet.api import (
-    Field,
-    RequestType,
-    ServiceRequest,
-    can,
-    current_organization,
-    current_user,
-    db,
-    hookimpl,
-    login_required,
-    render,
-    request_scope,
-    require,
-    visible_requests,
-)
+from extranet.api import Field, RequestType, field_home, hookimpl, login_required
 from extranet_it.forms import SecurityReviewForm, SupportTicketForm, WebsiteProjectForm
 
 SLUG = "it"
-LATEST = 10
 
 # How soon the cooperative answers a support ticket, by priority.
 RESPONSE_TARGETS = {
@@ -69,27 +55,13 @@ TYPES = [
     ),
 ]
 
-bp = Blueprint(SLUG, __name__, template_folder="templates")
+bp = Blueprint(SLUG, __name__)
 
 
 @bp.get("/")
 @login_required
 def index():
-    """The field's home page: what it does, a tile per request type, the latest requests."""
-    require("field.use", SLUG)
-    latest = db.session.scalars(
-        visible_requests(current_user, request_scope(current_user))
-        .where(ServiceRequest.field == SLUG)
-        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
-        .limit(LATEST)
-    ).all()
-    return render(
-        "it/index.html",
-        field=FIELD,
-        types=TYPES,
-        can_file=can(current_user, "request.create", (current_organization(), SLUG)),
-        latest=latest,
-    )
+    return field_home(SLUG, note=_("Response times for support tickets: urgent, 4 hours; high, 1 day; normal, 3 days; low, 10 days."))
 
 
 @hookimpl

@@ -124,7 +124,7 @@ def test_it_home_page(app, people, client_for):
     assert "<h1>Technologies de l’information</h1>" in html and "billets de soutien" in html
     for type_slug in GOOD:
         assert f'href="/requests/new/it/{type_slug}"' in html
-    assert "Aucune demande en TI pour l’instant." in html and 'href="/requests/?field=it"' in html
+    assert "Aucune demande dans ce domaine pour l’instant." in html and 'href="/requests/?field=it"' in html
     form = member.get("/requests/new/it/support_ticket").get_data(as_text=True)
     assert "Nous répondons à un billet urgent en 4 heures" in form
 

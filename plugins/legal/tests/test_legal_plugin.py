@@ -98,7 +98,7 @@ def test_legal_home_page(app, people, client_for):
     assert "<h1>Juridique</h1>" in html and "conflit d’intérêts" in html
     for type_slug in GOOD:
         assert f'href="/requests/new/legal/{type_slug}"' in html
-    assert "Aucune demande juridique pour l’instant." in html and 'href="/requests/?field=legal"' in html
+    assert "Aucune demande dans ce domaine pour l’instant." in html and 'href="/requests/?field=legal"' in html
     reference = reference_of(file_request(member, "general_meeting", GOOD["general_meeting"]))
     html = member.get("/legal/").get_data(as_text=True)
     assert f'href="/requests/{reference}"' in html and "Assemblée générale" in html
