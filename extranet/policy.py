@@ -182,6 +182,235 @@ def _write_internal_note(user, req) -> bool:
     return _staff_on_request(user, req) and _work_on_request(user, req)
 
 
+# -- field resource libraries ------------------------------------------------------------------
+
+
+def _publish_resources(user, slug: str) -> bool:
+    """Experts of the field and admins publish its resources (module on)."""
+    return _field_enabled(slug) and (user.is_admin or slug in user.field_slugs)
+
+
+def _view_resource(user, resource) -> bool:
+    """Whoever may use the field reads its published resources; drafts are for its staff."""
+    return _use_field(user, resource.field) and (resource.published or _publish_resources(user, resource.field))
+
+
+# -- service hours and satisfaction ----------------------------------------------------------
+
+
+def _log_time(user, req) -> bool:
+    """Experts of the request's field (assigned or not) and admins, on a request they see,
+    while its module is on."""
+    return _field_enabled(req.field) and (user.is_admin or req.field in user.field_slugs) and _view_request(user, req)
+
+
+def _edit_time(user, entry) -> bool:
+    """One's own entries (an admin's: anyone's), on a request one may still log time on."""
+    return (entry.expert_id == user.id or user.is_admin) and _log_time(user, entry.request)
+
+
+def _org_sees_hours(user, org, slug: str) -> bool:
+    """An organization's managers always see its hours; its members when the field's module
+    setting ``members_see_hours`` says so."""
+    from extranet.hours.service import members_see_hours
+
+    membership = _membership(user, org)
+    if membership is None:
+        return False
+    return membership.role == "manager" or members_see_hours(slug)
+
+
+def _view_field_balance(user, target) -> bool:
+    """``target`` is (organization, field slug)."""
+    org, slug = target
+    if org is None or not _field_enabled(slug):
+        return False
+    return user.is_admin or _org_sees_hours(user, org, slug)
+
+
+def _view_balance(user, org) -> bool:
+    """The hour bank page and widget of an organization: admins, its managers, and its members
+    when one of its fields lets members see hours."""
+    if org is None:
+        return False
+    if user.is_admin:
+        return True
+    return any(_view_field_balance(user, (org, slug)) for slug in org.subscribed_fields)
+
+
+def _view_time(user, req) -> bool:
+    """The time logged on a request: those who may log it, and the organization's people who
+    see its hours."""
+    if _log_time(user, req):
+        return True
+    return _field_enabled(req.field) and _view_request(user, req) and _org_sees_hours(user, req.organization, req.field)
+
+
+def _see_time_notes(user, req) -> bool:
+    """Time notes are internal, unless the field's module setting shows them to members."""
+    from extranet.hours.service import members_see_notes
+
+    return _log_time(user, req) or (_view_time(user, req) and members_see_notes(req.field))
+
+
+def _view_timesheet(user, expert) -> bool:
+    return expert is not None and (user.is_admin or (user.id == expert.id and user.is_expert))
+
+
+def _see_rating(user, req) -> bool:
+    return req.state == "closed" and _view_request(user, req)
+
+
+def _rate_request(user, req) -> bool:
+    """The requester and named contacts rate a closed request, once."""
+    from sqlalchemy import func, select
+
+    from extranet.hours.models import Satisfaction
+
+    if not _field_enabled(req.field) or req.state != "closed":
+        return False
+    if not request_roles(user, req) & {"requester", "contact"}:
+        return False
+    return not db.session.scalar(select(func.count(Satisfaction.id)).where(Satisfaction.request_id == req.id))
+
+
+# -- document spaces ---------------------------------------------------------------------------
+
+TRASH_DAYS = 30  # a deleted document may be restored for this many days, then it is purged
+
+
+def _space_of(target):
+    """(organization, field) of a space given as such, or of a folder or document."""
+    if isinstance(target, tuple):
+        return target
+    return target.organization, target.field
+
+
+def _document_staff(user, field: str) -> bool:
+    return user.is_admin or (field in user.field_slugs and _field_enabled(field))
+
+
+def _org_manager(user, org) -> bool:
+    membership = _membership(user, org)
+    return membership is not None and membership.role == "manager"
+
+
+def _use_document_space(user, target) -> bool:
+    """The space of (organization, field): members of the organization when it subscribes to
+    the field (module on), the field's experts for any organization subscribing, admins."""
+    org, field = _space_of(target)
+    if org is None:
+        return False
+    if user.is_admin:
+        return True
+    if not org.active or not _field_enabled(field) or field not in org.subscribed_fields:
+        return False
+    return field in user.field_slugs or _membership(user, org) is not None
+
+
+def _sees_document(user, doc) -> bool:
+    """Visibility, trash aside: "org" for the space (and the request's own rule when attached
+    to a request), "restricted" for a request's participants (without a request: the uploader,
+    managers and staff), "internal" for the field's experts and admins."""
+    if doc.organization_id is None or not _use_document_space(user, doc):
+        return False
+    if doc.visibility == "internal":
+        return _document_staff(user, doc.field)
+    if doc.request_id is not None:
+        req = doc.request
+        if not _view_request(user, req):
+            return False
+        if doc.visibility == "restricted":
+            # As request.view on a restricted request.
+            roles = request_roles(user, req)
+            return bool(roles & {"admin", "requester", "contact", "assignee"}) or ("expert" in roles and not req.assignees)
+        return True
+    if doc.visibility == "restricted":
+        return _document_staff(user, doc.field) or doc.created_by_id == user.id or _org_manager(user, doc.organization)
+    return True
+
+
+def _view_document(user, doc) -> bool:
+    return doc.deleted_at is None and _sees_document(user, doc)
+
+
+def _upload_document(user, target) -> bool:
+    """Target: a space (organization, field), a request (its documents), or a document (a
+    new version)."""
+    from extranet.requests.models import ServiceRequest
+
+    if isinstance(target, ServiceRequest):
+        return _work_on_request(user, target) and _use_document_space(user, (target.organization, target.field))
+    if isinstance(target, tuple):
+        return _use_document_space(user, target) and (user.is_admin or _field_enabled(target[1]))
+    return _manage_document(user, target)
+
+
+def _manage_document(user, doc) -> bool:
+    """Rename, move, change visibility, delete, new version: the uploader, the organization's
+    managers, the field's experts and admins, on a document they see."""
+    if not _view_document(user, doc):
+        return False
+    return _document_staff(user, doc.field) or doc.created_by_id == user.id or _org_manager(user, doc.organization)
+
+
+def _in_trash_window(doc) -> bool:
+    from datetime import timedelta
+
+    from extranet.db_types import utcnow
+
+    return doc.deleted_at is not None and doc.deleted_at > utcnow() - timedelta(days=TRASH_DAYS)
+
+
+def _empty_trash(user, target) -> bool:
+    """The trash of a space (target: the space or a deleted document): its managers and admins."""
+    if not _use_document_space(user, target):
+        return False
+    org, _field = _space_of(target)
+    if not (user.is_admin or _org_manager(user, org)):
+        return False
+    return isinstance(target, tuple) or (target.deleted_at is not None and _sees_document(user, target))
+
+
+def _restore_document(user, target) -> bool:
+    return _empty_trash(user, target) and (isinstance(target, tuple) or _in_trash_window(target))
+
+
+def _manage_folders(user, target) -> bool:
+    """Create, rename, move and delete folders: the organization's managers, the field's
+    experts and admins."""
+    org, field = _space_of(target)
+    return _use_document_space(user, target) and (_document_staff(user, field) or _org_manager(user, org))
+
+
+def _see_storage_usage(user, org) -> bool:
+    return org is not None and (user.is_admin or _org_manager(user, org))
+
+
+def visible_documents(user, org: Organization, field: str):
+    """A select of the documents of the space (organization, field) that ``user`` sees, not in
+    the trash and not attached to a request (those show with their request): the same rule as
+    ``can(user, "document.view", doc)``, as a query for lists. The caller checked the space."""
+    from sqlalchemy import and_, or_, select
+
+    from extranet.documents.models import Document as D
+
+    query = select(D).where(
+        D.organization_id == org.id, D.field == field, D.deleted_at.is_(None), D.request_id.is_(None)
+    )
+    if _document_staff(user, field):
+        return query
+    if _org_manager(user, org):
+        return query.where(D.visibility.in_(("org", "restricted")))
+    return query.where(or_(D.visibility == "org", and_(D.visibility == "restricted", D.created_by_id == user.id)))
+
+
+def _organization_report(user, org) -> bool:
+    """Statements and the annual report of an organization: admins and its managers; with no
+    organization (the cooperative's report), admins only."""
+    return user.is_admin if org is None else _manage_members(user, org)
+
+
 RULES: dict[str, Callable[..., bool]] = {
     "admin.access": _is_admin,
     "organizations.manage": _is_admin,
@@ -209,6 +438,34 @@ RULES: dict[str, Callable[..., bool]] = {
     "dashboard.member": lambda user, org: _membership(user, org) is not None,
     "dashboard.expert": lambda user, target=None: user.is_expert and bool(user.field_slugs),
     "dashboard.admin": _is_admin,
+    "resource.view": _view_resource,
+    "resource.publish": _publish_resources,
+    "time.log": _log_time,
+    "time.edit": _edit_time,
+    "time.view": _view_time,
+    "time.see_notes": _see_time_notes,
+    "time.timesheet": _view_timesheet,
+    "hours.manage": _is_admin,
+    "hours.view_balance": _view_balance,
+    "hours.view_field_balance": _view_field_balance,
+    "request.rate": _rate_request,
+    "request.see_rating": _see_rating,
+    # The "Hours" menu: admins, experts (their timesheet), whoever sees the organization's hours.
+    "hours.menu": lambda user, org=None: user.is_admin or _view_timesheet(user, user) or _view_balance(user, org),
+    "documents.space": _use_document_space,
+    "document.view": _view_document,
+    "document.upload": _upload_document,
+    "document.manage": _manage_document,
+    "document.restore": _restore_document,
+    "document.purge": _empty_trash,
+    "folder.manage": _manage_folders,
+    "documents.usage": _see_storage_usage,
+    "documents.quotas": _is_admin,
+    "documents.internal": lambda user, field: _document_staff(user, field),
+    "reports.view": _is_admin,
+    "statements.view": _organization_report,
+    "statements.close": _is_admin,
+    "annual.view": _organization_report,
 }
 
 
@@ -262,8 +519,14 @@ def choose_organization(org_id: int) -> Organization | None:
 
 
 def transition_refusal(user, req, transition) -> str | None:
-    """Why a guard refuses a transition that the user's roles allow (shown next to it)."""
-    return transition.guard(req, user) if transition.guard is not None else None
+    """Why a guard refuses a transition that the user's roles would allow now (shown greyed
+    out with the reason, rather than silently missing); None otherwise."""
+    if transition.guard is None or req.state not in transition.sources:
+        return None
+    if not _work_on_request(user, req) or not request_roles(user, req) & set(transition.roles):
+        return None
+    reason = transition.guard(req, user)
+    return str(reason) if reason is not None else None
 
 
 def request_scope(user) -> Organization | None:

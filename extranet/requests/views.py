@@ -16,7 +16,14 @@ from extranet.accounts.models import ExpertField, User
 from extranet.extensions import db
 from extranet.organizations.models import Membership, Organization
 from extranet.plugins import host
-from extranet.policy import can, current_organization, request_scope, require, visible_requests
+from extranet.policy import (
+    can,
+    current_organization,
+    request_scope,
+    require,
+    transition_refusal,
+    visible_requests,
+)
 from extranet.requests import attachments, service
 from extranet.requests.forms import AssignForm, CommentForm, MessageForm
 from extranet.requests.models import Attachment, RequestParticipant, ServiceRequest
@@ -207,6 +214,8 @@ def timeline(req: ServiceRequest, user) -> list:
 def _detail_context(req: ServiceRequest, user, **overrides):
     workflow = service.workflow_of(req)
     transitions = [t for t in workflow.transitions_from(req.state) if can(user, "request.transition", (req, t))]
+    refused = [(t, reason) for t in workflow.transitions_from(req.state)
+               if (reason := transition_refusal(user, req, t)) is not None]
     forms = {t.slug: (t.form or CommentForm)(prefix=t.slug, formdata=None, version=req.version) for t in transitions}
     experts = []
     if can(user, "request.assign", req):
@@ -228,6 +237,7 @@ def _detail_context(req: ServiceRequest, user, **overrides):
         "rtype": host().request_types.get((req.field, req.type)),
         "workflow": workflow,
         "transitions": transitions,
+        "refused_transitions": refused,
         "transition_forms": forms,
         "message_form": MessageForm(formdata=None),
         "assign_form": assign_form,

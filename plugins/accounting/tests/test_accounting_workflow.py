@@ -94,6 +94,8 @@ def test_accounting_review_needs_a_second_expert(app, people, client_for):
     # The expert who did the work cannot approve it, nor ask for changes to it.
     detail = worker.get(f"/requests/{reference}").get_data(as_text=True)
     assert "En révision" in detail and 'data-transition="approve_review"' not in detail
+    # ... and is told why, next to the greyed-out action.
+    assert 'id="refused-approve_review"' in detail
     assert _post(worker, reference, "approve_review").status_code == 404
     assert _post(worker, reference, "request_changes", comment="Rien").status_code == 404
     assert load(app, reference).state == "in_review"
