@@ -9,7 +9,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from extranet.documents.cli import documents_group
 from extranet.extensions import db
+from extranet.storage.cli import storage_group
 
 
 def register(app: Flask) -> None:
@@ -18,6 +20,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(plugins_group)
     app.cli.add_command(worker)
     app.cli.add_command(check)
+    app.cli.add_command(storage_group)
+    app.cli.add_command(documents_group)
 
 
 @click.command("demo")

@@ -79,8 +79,16 @@ def build_config(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "America/Toronto",
         "LANGUAGES": ["fr_CA", "en"],
         "PAGE_SIZE": 25,
+        # Expert utilisation in the reports: billable hours per month that count as 100 %.
+        "EXPERT_MONTHLY_CAPACITY_HOURS": int(_env("EXPERT_MONTHLY_CAPACITY_HOURS", "120")),
         "STORAGE_URL": _env("STORAGE_URL") or f"file://{instance_path / 'files'}",
+        # An S3-compatible server other than AWS (MinIO, Ceph...) for an s3:// STORAGE_URL.
+        "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
+        # clamd's unix socket path or tcp://host:port: uploads are then virus-scanned.
+        "CLAMD_SOCKET": _env("CLAMD_SOCKET"),
         "MAX_UPLOAD_BYTES": int(_env("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))),
+        # Document space of an organization whose storage_quota is unset (bytes, all fields).
+        "DOCUMENT_QUOTA": int(_env("DOCUMENT_QUOTA", str(5 * 1024**3))),
         # A whole request: a message may carry several files.
         "MAX_CONTENT_LENGTH": int(_env("MAX_REQUEST_BYTES", str(200 * 1024 * 1024))),
     }
@@ -97,6 +105,8 @@ def production_problems(config: dict) -> list[str]:
         problems.append("EXTRANET_SECRET_KEY must be set: every node needs the same key.")
     if config["MAIL_URL"].startswith("file://"):
         problems.append("EXTRANET_MAIL_URL must be an smtp:// URL.")
+    if not config["STORAGE_URL"].startswith("s3://"):
+        problems.append("EXTRANET_STORAGE_URL must be an s3:// URL: every node must see the same files.")
     if not config["BASE_URL"].startswith("https://"):
         problems.append("EXTRANET_BASE_URL must be an https:// URL.")
     if config["MAIL_DELIVERY"] != "worker":

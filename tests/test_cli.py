@@ -205,7 +205,7 @@ def test_check_fails_listing_problems_of_the_embedded_defaults(app):
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.startswith("- ")]
     assert len(lines) >= 4
-    for expected in ("EXTRANET_REDIS_URL", "EXTRANET_SECRET_KEY", "EXTRANET_MAIL_URL", "EXTRANET_BASE_URL", "EXTRANET_MAIL_DELIVERY"):
+    for expected in ("EXTRANET_REDIS_URL", "EXTRANET_SECRET_KEY", "EXTRANET_MAIL_URL", "EXTRANET_BASE_URL", "EXTRANET_MAIL_DELIVERY", "EXTRANET_STORAGE_URL"):
         assert any(expected in line for line in lines), expected
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         assert any("EXTRANET_DATABASE_URL" in line for line in lines)
@@ -221,6 +221,7 @@ def test_check_passes_with_production_settings(app):
         MAIL_URL="smtp://mail.internal:587?starttls=1",
         BASE_URL="https://extranet.example.org",
         MAIL_DELIVERY="worker",
+        STORAGE_URL="s3://extranet-files",
     )
     result = run(app, "check")
     assert result.exit_code == 0, result.output

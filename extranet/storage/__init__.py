@@ -5,7 +5,8 @@ metadata kept in the database, never part of a key. ``save`` streams by chunks, 
 counting on the way, and an object becomes visible under its key only once it is complete.
 
 The backend comes from the ``STORAGE_URL`` setting: ``file:///path`` (the default, under the
-instance folder) for now; an S3-compatible backend comes later behind the same interface.
+instance folder; ``extranet.storage.local``) or ``s3://bucket/optional/prefix`` (an S3-compatible
+bucket through boto3, ``extranet.storage.s3``; ``S3_ENDPOINT_URL`` for a server other than AWS).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
@@ -102,6 +104,11 @@ class Storage:
         """Every stored key (for an orphan checker comparing with the database)."""
         raise NotImplementedError
 
+    def keys_with_time(self) -> Iterator[tuple[str, datetime]]:
+        """Every stored key with when it was last written (an aware UTC datetime), so that
+        the checker never removes an object whose row may still be on its way."""
+        raise NotImplementedError
+
     def delete_many(self, keys: Iterable[str]) -> None:
         """Best-effort cleanup after a failure: delete each key, never raise."""
         for key in keys:
@@ -119,7 +126,9 @@ class Storage:
         return digest.hexdigest()
 
 
-def storage_from_url(url: str, instance_path: str | Path) -> Storage:
+def storage_from_url(url: str, instance_path: str | Path, endpoint_url: str | None = None) -> Storage:
+    """The backend for ``url``: ``file:///absolute``, ``file://relative/to/instance`` or
+    ``s3://bucket/optional/prefix`` (``endpoint_url``: an S3-compatible server)."""
     parts = urlsplit(url)
     if parts.scheme == "file":
         from extranet.storage.local import LocalStorage
@@ -128,8 +137,12 @@ def storage_from_url(url: str, instance_path: str | Path) -> Storage:
         if not root.is_absolute():
             root = Path(instance_path) / root
         return LocalStorage(root)
+    if parts.scheme == "s3":
+        from extranet.storage.s3 import S3Storage
+
+        return S3Storage(parts.netloc, unquote(parts.path), endpoint_url=endpoint_url)
     raise ValueError(
-        f"Unsupported STORAGE_URL scheme {parts.scheme!r}: only file:// is available for now."
+        f"Unsupported STORAGE_URL scheme {parts.scheme!r}: use file:// or s3://."
     )
 
 
@@ -138,7 +151,9 @@ def get_storage() -> Storage:
     storage = current_app.extensions.get(EXTENSION_KEY)
     if storage is None:
         url = current_app.config["STORAGE_URL"]
-        storage = storage_from_url(url, current_app.instance_path)
+        storage = storage_from_url(
+            url, current_app.instance_path, current_app.config.get("S3_ENDPOINT_URL")
+        )
         current_app.extensions[EXTENSION_KEY] = storage
     return storage
 

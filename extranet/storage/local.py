@@ -11,6 +11,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -87,6 +88,14 @@ class LocalStorage(Storage):
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
+
+    def keys_with_time(self) -> Iterator[tuple[str, datetime]]:
+        for key in self.keys():
+            try:
+                mtime = self.path(key).stat().st_mtime
+            except FileNotFoundError:  # deleted meanwhile
+                continue
+            yield key, datetime.fromtimestamp(mtime, UTC)
 
     def keys(self) -> Iterator[str]:
         if not self.root.is_dir():

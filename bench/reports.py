@@ -1,0 +1,115 @@
+"""Report pages at ×1 and ×10 (DESIGN §13): p50/p95 server time and SQL queries per page.
+
+    .venv/bin/python bench/reports.py            # builds the datasets if missing, 20 runs each
+    .venv/bin/python bench/reports.py --runs 50 --year 2025
+
+Each page is requested through the Flask test client (the whole server side: routing, policy,
+queries, templates; no network), after two warm-up requests. Queries are counted with a
+SQLAlchemy ``before_cursor_execute`` event. Target: reports ≤ 200 ms p95, the same query count
+at ×1 and ×10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import dataset  # noqa: E402
+
+
+def _login(client, email: str) -> None:
+    from extranet.testing import csrf_token
+
+    response = client.post("/login", data={"email": email, "password": dataset.PASSWORD,
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 303, response.status_code
+
+
+def _info(path: Path, scale: float) -> dict:
+    """The ids the pages need, read back from an existing dataset."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        org = conn.execute(
+            "SELECT r.organization_id FROM time_entries t JOIN requests r ON r.id = t.request_id "
+            "GROUP BY r.organization_id ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
+        manager = conn.execute(
+            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id "
+            "WHERE m.organization_id = ? AND m.role = 'manager'", (org,)).fetchone()[0]
+        entries = conn.execute("SELECT COUNT(*) FROM time_entries").fetchone()[0]
+    return {"organization_id": org, "manager_email": manager, "admin_email": "user1@bench.example.org", "entries": entries}
+
+
+def measure(path: Path, scale: float, runs: int, year: int) -> list[tuple[str, float, float, int]]:
+    from sqlalchemy import event
+
+    from extranet.extensions import db
+
+    if not path.exists():
+        print(f"building {path} …", flush=True)
+        dataset.build(path, scale)
+    info = _info(path, scale)
+    app = dataset.make_app(path)
+    with app.app_context():
+        engine = db.engine
+    queries = []
+    event.listen(engine, "before_cursor_execute", lambda *a: queries.append(1))
+    admin, manager = app.test_client(), app.test_client()
+    _login(admin, info["admin_email"])
+    _login(manager, info["manager_email"])
+    org = info["organization_id"]
+    month = f"{year}-03"
+    pages = [
+        ("admin reports (year)", admin, f"/reports/?year={year}"),
+        ("admin reports (field filter)", admin, f"/reports/?year={year}&field=hr"),
+        ("annual report (cooperative)", admin, f"/reports/annual?year={year}"),
+        ("annual report (organization)", manager, f"/reports/annual/{org}?year={year}"),
+        ("statement (one month)", manager, f"/reports/statements/{org}/{month}"),
+        ("statements list (a month)", admin, f"/reports/statements?year={year}&month=3"),
+        ("my statements (manager)", manager, "/reports/my-statements"),
+        ("annual report XLSX", admin, f"/reports/annual.xlsx?year={year}"),
+    ]
+    results = []
+    for label, client, url in pages:
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        timings = []
+        for _ in range(runs):
+            queries.clear()
+            start = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200
+        cuts = statistics.quantiles(timings, n=20, method="inclusive")
+        results.append((label, statistics.median(timings), cuts[18], len(queries)))
+    with app.app_context():
+        db.engine.dispose()
+    print(f"\n{path.name}: {info['entries']:,} time entries, organization {org}, {runs} runs per page")
+    print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    for label, p50, p95, count in results:
+        print(f"{label:32} {p50:8.1f} {p95:8.1f} {count:8d}")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Report pages at ×1 and ×10")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--year", type=int, default=date.today().year - 1)
+    parser.add_argument("--only", choices=("x1", "x10"))
+    args = parser.parse_args()
+    for name, scale in (("x1", 0.1), ("x10", 1.0)):
+        if args.only and args.only != name:
+            continue
+        measure(dataset.default_path(scale), scale, args.runs, args.year)
+
+
+if __name__ == "__main__":
+    main()
