@@ -16,6 +16,7 @@ CORE_WIDGETS = (
     ("unassigned", _l("Unassigned in my fields"), "dashboard.unassigned_widget", 40, "dashboard.expert"),
     ("overdue", _l("Overdue"), "dashboard.overdue_widget", 50, "dashboard.expert"),
     ("volume", _l("Volume this month"), "dashboard.volume_widget", 60, "dashboard.admin"),
+    ("hours", _l("Hour bank"), "hours.widget", 5, "hours.view_balance"),
 )
 
 

@@ -14,7 +14,16 @@ if TYPE_CHECKING:
     from flask import Blueprint, Flask
 
     from extranet.accounts.models import User
-    from extranet.contributions import Field, RequestType, Transition, Widget, Workflow
+    from extranet.contributions import (
+        DocumentCategory,
+        Field,
+        RequestType,
+        Transition,
+        Widget,
+        Workflow,
+    )
+    from extranet.documents.models import Document
+    from extranet.hours.models import TimeEntry
     from extranet.organizations.models import Organization
     from extranet.requests.models import ServiceRequest
 
@@ -74,3 +83,21 @@ def extranet_request_created(request: ServiceRequest, user: User) -> None:
 def extranet_request_transitioned(request: ServiceRequest, transition: Transition, user: User) -> None:
     """Called after a transition is committed. A failing listener is logged and never breaks
     the user's action."""
+
+
+@hookspec
+def extranet_register_document_categories(app: Flask) -> list[DocumentCategory]:
+    """Called at startup. Return the document categories of the plugin's own field (each
+    restricts the accepted types and size of the uploads filed under it)."""
+
+
+@hookspec
+def extranet_document_uploaded(document: Document, user: User) -> None:
+    """Called after an upload is committed (a new document, or a new version of one), for
+    enabled modules. A failing listener is logged and never breaks the user's action."""
+
+
+@hookspec
+def extranet_time_logged(entry: TimeEntry) -> None:
+    """Called after a new time entry is committed (an expert logged time on a request), for
+    enabled modules. A failing listener is logged and never breaks the user's action."""

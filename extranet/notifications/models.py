@@ -26,7 +26,7 @@ class OutboxEmail(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-KINDS = ("request_new", "request_assigned", "request_transitioned", "message_new")
+KINDS = ("request_new", "request_assigned", "request_transitioned", "message_new", "hours_80", "hours_100")
 
 
 class Notification(db.Model):

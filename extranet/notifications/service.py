@@ -3,7 +3,9 @@ recipient's own language, never to the person who acted, never about what they c
 
 from __future__ import annotations
 
-from flask_babel import force_locale
+from decimal import Decimal
+
+from flask_babel import force_locale, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -18,6 +20,8 @@ KIND_LABELS = {
     "request_assigned": _l("A request is assigned to me"),
     "request_transitioned": _l("A request I follow changes state"),
     "message_new": _l("New message on a request I follow"),
+    "hours_80": _l("My organization has used 80 percent of its hours in a field"),
+    "hours_100": _l("My organization has used all its hours in a field"),
 }
 
 
@@ -37,7 +41,22 @@ def describe(notification: Notification) -> str:
         return str(_l("%(ref)s “%(title)s” is now: %(state)s (%(actor)s).", state=state, **params))
     if notification.kind == "message_new":
         return str(_l("%(actor)s wrote on %(ref)s “%(title)s”.", **params))
+    if notification.kind in ("hours_80", "hours_100"):  # about an organization, no request
+        return _describe_hours(notification)
     return notification.kind
+
+
+def _describe_hours(notification: Notification) -> str:
+    from extranet.plugins import host
+
+    p = notification.params or {}
+    field = host().fields.get(p.get("field", ""))
+    percent = format_decimal(Decimal(p["percent"])) if p.get("percent") else ""
+    values = {"organization": p.get("organization", ""), "field": field.label if field else p.get("field", ""),
+              "year": str(p.get("year", "")), "percent": percent}
+    if notification.kind == "hours_100":
+        return str(_l("%(organization)s has used all its %(field)s hours for %(year)s (%(percent)s%%).", **values))
+    return str(_l("%(organization)s has used %(percent)s%% of its %(field)s hours for %(year)s.", **values))
 
 
 def _concerned(kind: str, req) -> list[User]:

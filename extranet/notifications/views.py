@@ -79,6 +79,8 @@ def open_one(notification_id: int):
     db.session.commit()
     if notification.request is not None and can(current_user, "request.view", notification.request):
         return redirect(url_for("requests.detail", reference=notification.request.reference), 303)
+    if notification.kind.startswith("hours_"):
+        return redirect(url_for("hours.index", year=notification.params.get("year")), 303)
     return redirect(url_for("notifications.index"), 303)
 
 

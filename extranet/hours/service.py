@@ -1,0 +1,486 @@
+"""Service hours: durations, money, the hour bank and its alerts.
+
+Everyone uses these functions (time logging, the balance pages, statements and reports), so that
+a figure is computed one way only. Durations are integer minutes and money integer cents;
+``Decimal`` is used for parsing and arithmetic, never ``float``.
+
+The hour bank of an organization in a field for a year:
+
+- ``base``: the agreement's ``minutes_allotted`` (0 without an agreement);
+- ``carried``: with the carry-over rule ``"unused"``, the previous year's unused minutes, that is
+  ``max(0, previous agreement's minutes_allotted - previous year's used minutes)`` (hours carry
+  over one year, they do not snowball); 0 with ``"none"`` or without a previous agreement;
+- ``allotted = base + carried``;
+- ``used``: billable minutes of the time entries dated that year on the organization's requests
+  of that field (non-billable time never counts);
+- ``remaining = max(0, allotted - used)``, ``overage = max(0, used - allotted)``;
+- ``percent = used * 100 / allotted`` (a ``Decimal``; None when nothing is allotted).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask import current_app, g
+from flask_babel import force_locale, format_decimal, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from extranet.extensions import db
+from extranet.hours.models import Agreement, HourAlert, Statement, TimeEntry
+
+MAX_MINUTES_PER_ENTRY = 24 * 60
+THRESHOLDS = (80, 100)
+
+ACTIVITIES = {
+    "analysis": _l("Analysis"),
+    "meeting": _l("Meeting"),
+    "drafting": _l("Drafting"),
+    "review": _l("Review"),
+    "travel": _l("Travel"),
+    "other": _l("Other"),
+}
+
+CARRY_OVER_LABELS = {
+    "none": _l("None: unused hours are lost at the end of the year"),
+    "unused": _l("Unused: the previous year's unused hours are added to this year's allotment"),
+}
+
+# Module.settings keys of a field (admins toggle them on /hours/agreements).
+MEMBERS_SEE_HOURS = "members_see_hours"
+MEMBERS_SEE_NOTES = "members_see_time_notes"
+
+
+# -- durations -----------------------------------------------------------------------------------
+
+_HM = re.compile(r"^(\d{1,4})\s*(?::|h)\s*(\d{1,2})?\s*(?:m|min)?$")
+_MINUTES = re.compile(r"^(\d{1,6})\s*(?:m|min|mn)?$")
+_HOURS = re.compile(r"^(\d{1,4}(?:[.,]\d+)?)\s*h?$")
+
+
+def parse_duration(text: str) -> int:
+    """Integer minutes from what a person types: ``"1:30"``, ``"1h30"``, ``"2h"`` (hours and
+    minutes), ``"90"`` or ``"90 min"`` (minutes), ``"1.5"`` or ``"1,5"`` (decimal hours).
+
+    Raises ``ValueError`` when the text is not a duration (a negative one included). Decimal
+    hours are rounded to the nearest minute (half up). Bounds are checked by the form."""
+    value = " ".join((text or "").strip().lower().split())
+    if not value:
+        raise ValueError("empty")
+    match = _HM.match(value)
+    if match and (":" in value or "h" in value):
+        hours, minutes = int(match.group(1)), int(match.group(2) or 0)
+        if minutes >= 60:
+            raise ValueError("minutes")
+        return hours * 60 + minutes
+    match = _MINUTES.match(value)
+    if match:
+        return int(match.group(1))
+    match = _HOURS.match(value)
+    if match:
+        hours = Decimal(match.group(1).replace(",", "."))
+        return int((hours * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    raise ValueError(value)
+
+
+def format_minutes(minutes: int | None) -> str:
+    """``hours:minutes`` in the current language (``"1:30"``, ``"1 h 30"`` in French); the hours
+    are grouped per locale (``"1,234:05"``). Negative values keep their sign."""
+    minutes = int(minutes or 0)
+    sign = "-" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    return sign + gettext("%(hours)s:%(minutes)s", hours=format_decimal(hours), minutes=f"{rest:02d}")
+
+
+def hours_decimal(minutes: int) -> Decimal:
+    """Minutes as decimal hours with two places (exports, statements): 90 → Decimal("1.50")."""
+    return (Decimal(int(minutes)) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# -- money -----------------------------------------------------------------------------------------
+
+_MONEY = re.compile(r"^\d+(?:[.,]\d{1,2})?$")
+
+
+def parse_money(text: str) -> int:
+    """Integer cents from ``"95"``, ``"95.00"``, ``"95,00"``, ``"1 234,50"``, ``"$95"``.
+    Raises ``ValueError`` for anything else (negative amounts and more than 2 decimals too)."""
+    value = (text or "").strip().replace("$", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if not _MONEY.match(value):
+        raise ValueError(text)
+    try:
+        amount = Decimal(value.replace(",", "."))
+    except InvalidOperation as exc:  # pragma: no cover - the pattern already refuses it
+        raise ValueError(text) from exc
+    return int(amount * 100)
+
+
+def money_decimal(cents: int) -> Decimal:
+    """Cents as a ``Decimal`` amount with two places: 9500 → Decimal("95.00")."""
+    return (Decimal(int(cents)) / 100).quantize(Decimal("0.01"))
+
+
+def format_money(cents: int | None) -> str:
+    """Cents as money in the current language (``"$95.00"``, ``"95,00 $"``)."""
+    from flask_babel import format_currency
+
+    return format_currency(money_decimal(cents or 0), current_app.config.get("CURRENCY", "CAD"))
+
+
+def amount_cents(minutes: int, rate_cents: int) -> int:
+    """What ``minutes`` cost at an hourly rate, in cents, rounded half up."""
+    return int((Decimal(int(minutes)) * int(rate_cents) / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def split_overage(used_before: int, minutes: int, allotted: int) -> tuple[int, int]:
+    """``(within, over)``: how much of ``minutes`` (logged after ``used_before`` minutes were
+    already used in the year) falls within the allotment and how much beyond it."""
+    within = max(0, min(minutes, allotted - used_before))
+    return within, minutes - within
+
+
+# -- periods and closed months -------------------------------------------------------------------
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    """The first and last day of ``year`` (both included)."""
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    """The first and last day of the month containing ``month``."""
+    first = month.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def parse_iso_week(text: str | None, today: date | None = None) -> date:
+    """The Monday of an ISO week like ``"2026-W48"``; this week's for anything else."""
+    match = re.fullmatch(r"(\d{4})-W(\d{1,2})", (text or "").strip())
+    if match:
+        try:
+            return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+        except ValueError:
+            pass
+    today = today or date.today()
+    return today - timedelta(days=today.weekday())
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def month_closed(organization_id: int, day: date) -> bool:
+    """Whether the organization's statement for the month of ``day`` is closed: its time entries
+    can then no longer be created, changed or deleted."""
+    return db.session.scalar(
+        select(func.count(Statement.id)).where(
+            Statement.organization_id == organization_id,
+            Statement.month == month_start(day),
+            Statement.closed_at.is_not(None),
+        )
+    ) > 0
+
+
+# -- entries --------------------------------------------------------------------------------------
+
+
+def entries_select(organization_id: int | None = None, field: str | None = None,
+                   start: date | None = None, end: date | None = None, billable: bool | None = None):
+    """A select of ``TimeEntry`` joined to its request, filtered (dates included); the base of
+    the hour bank, statements and reports."""
+    from extranet.requests.models import ServiceRequest as R
+
+    query = select(TimeEntry).join(R, R.id == TimeEntry.request_id)
+    if organization_id is not None:
+        query = query.where(R.organization_id == organization_id)
+    if field is not None:
+        query = query.where(R.field == field)
+    if start is not None:
+        query = query.where(TimeEntry.date >= start)
+    if end is not None:
+        query = query.where(TimeEntry.date <= end)
+    if billable is not None:
+        query = query.where(TimeEntry.billable.is_(billable))
+    return query
+
+
+def used_minutes_by_field(organization_id: int, year: int, until: date | None = None) -> dict[str, int]:
+    """Billable minutes used per field by the organization in ``year`` (up to ``until``, included,
+    when given): one grouped query."""
+    from extranet.requests.models import ServiceRequest as R
+
+    start, end = year_bounds(year)
+    if until is not None:
+        end = min(end, until)
+    query = (
+        entries_select(organization_id, start=start, end=end, billable=True)
+        .with_only_columns(R.field, func.coalesce(func.sum(TimeEntry.minutes), 0))
+        .group_by(R.field)
+    )
+    return {field: int(total) for field, total in db.session.execute(query)}
+
+
+def used_minutes(organization_id: int, field: str, year: int, until: date | None = None) -> int:
+    return used_minutes_by_field(organization_id, year, until).get(field, 0)
+
+
+def request_totals(request_id: int) -> dict[str, int]:
+    """``{"total", "billable", "non_billable"}`` minutes logged on a request."""
+    rows = db.session.execute(
+        select(TimeEntry.billable, func.coalesce(func.sum(TimeEntry.minutes), 0))
+        .where(TimeEntry.request_id == request_id)
+        .group_by(TimeEntry.billable)
+    ).all()
+    by = {bool(b): int(m) for b, m in rows}
+    return {"total": sum(by.values()), "billable": by.get(True, 0), "non_billable": by.get(False, 0)}
+
+
+# -- the hour bank -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balance:
+    """An organization's hour bank in one field for one year (minutes)."""
+
+    organization_id: int
+    field: str
+    year: int
+    agreement: Agreement | None
+    base: int
+    carried: int
+    used: int
+
+    @property
+    def allotted(self) -> int:
+        return self.base + self.carried
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.allotted - self.used)
+
+    @property
+    def overage(self) -> int:
+        return max(0, self.used - self.allotted)
+
+    @property
+    def percent(self) -> Decimal | None:
+        if self.allotted <= 0:
+            return None
+        return (Decimal(self.used) * 100 / self.allotted).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def meter_value(self) -> int:
+        """The ``<meter>`` value: used minutes, capped at the allotment."""
+        return min(self.used, self.allotted)
+
+    @property
+    def overage_cents(self) -> int:
+        return amount_cents(self.overage, self.agreement.overage_rate_cents) if self.agreement else 0
+
+
+def agreement_for(organization_id: int, field: str, year: int) -> Agreement | None:
+    return db.session.scalar(
+        select(Agreement).where(
+            Agreement.organization_id == organization_id, Agreement.field == field, Agreement.year == year
+        )
+    )
+
+
+def balances(organization_id: int, year: int, fields: list[str] | None = None,
+             until: date | None = None) -> dict[str, Balance]:
+    """The hour bank of every field (those with an agreement or with use, or ``fields``) of an
+    organization for a year, in at most three queries whatever the number of fields.
+    ``until`` (a day of ``year``) counts only the time used up to that day."""
+    agreements = {
+        (a.field, a.year): a
+        for a in db.session.scalars(
+            select(Agreement).where(Agreement.organization_id == organization_id, Agreement.year.in_((year, year - 1)))
+        )
+    }
+    used = used_minutes_by_field(organization_id, year, until)
+    previous_used = None
+    wanted = list(fields) if fields is not None else sorted({f for f, y in agreements if y == year} | set(used))
+    result = {}
+    for field in wanted:
+        agreement = agreements.get((field, year))
+        carried = 0
+        if agreement is not None and agreement.carry_over == "unused":
+            previous = agreements.get((field, year - 1))
+            if previous is not None:
+                if previous_used is None:
+                    previous_used = used_minutes_by_field(organization_id, year - 1)
+                carried = max(0, previous.minutes_allotted - previous_used.get(field, 0))
+        result[field] = Balance(
+            organization_id=organization_id,
+            field=field,
+            year=year,
+            agreement=agreement,
+            base=agreement.minutes_allotted if agreement else 0,
+            carried=carried,
+            used=used.get(field, 0),
+        )
+    return result
+
+
+def balances_of_agreements(agreements: list[Agreement]) -> dict[int, Balance]:
+    """The balance of each agreement (keyed by its id), in three queries for any number of them
+    (a page of the agreements list, a report)."""
+    from extranet.requests.models import ServiceRequest as R
+
+    if not agreements:
+        return {}
+    org_ids = {a.organization_id for a in agreements}
+    years = {a.year for a in agreements} | {a.year - 1 for a in agreements}
+    previous = {
+        (a.organization_id, a.field, a.year): a
+        for a in db.session.scalars(
+            select(Agreement).where(Agreement.organization_id.in_(org_ids), Agreement.year.in_({y - 1 for y in years}))
+        )
+    }
+    year_of = func.extract("year", TimeEntry.date)
+    rows = db.session.execute(
+        entries_select(billable=True)
+        .with_only_columns(R.organization_id, R.field, year_of, func.coalesce(func.sum(TimeEntry.minutes), 0))
+        .where(R.organization_id.in_(org_ids), TimeEntry.date >= date(min(years), 1, 1),
+               TimeEntry.date <= date(max(years), 12, 31))
+        .group_by(R.organization_id, R.field, year_of)
+    )
+    used = {(org, field, int(year)): int(total) for org, field, year, total in rows}
+    result = {}
+    for agreement in agreements:
+        key = (agreement.organization_id, agreement.field)
+        carried = 0
+        before = previous.get((*key, agreement.year - 1))
+        if agreement.carry_over == "unused" and before is not None:
+            carried = max(0, before.minutes_allotted - used.get((*key, agreement.year - 1), 0))
+        result[agreement.id] = Balance(
+            organization_id=agreement.organization_id, field=agreement.field, year=agreement.year,
+            agreement=agreement, base=agreement.minutes_allotted, carried=carried,
+            used=used.get((*key, agreement.year), 0),
+        )
+    return result
+
+
+def balance(organization_id: int, field: str, year: int, until: date | None = None) -> Balance:
+    """The hour bank of one organization in one field for one year (see the module docstring)."""
+    return balances(organization_id, year, [field], until)[field]
+
+
+# -- module settings -----------------------------------------------------------------------------
+
+
+def module_settings(slug: str) -> dict:
+    """The settings JSON of a field's module (every module's read once per request)."""
+    from extranet.admin.models import Module
+
+    if _has_g() and "module_settings" in g:
+        return g.module_settings.get(slug, {})
+    every = {slug: dict(settings or {}) for slug, settings in db.session.execute(select(Module.slug, Module.settings))}
+    if _has_g():
+        g.module_settings = every  # one query per request for every module, as module_states
+    return every.get(slug, {})
+
+
+def set_module_setting(slug: str, key: str, value) -> None:
+    from extranet.admin.models import Module
+
+    module = db.session.get(Module, slug) or Module(slug=slug, enabled=True, settings={})
+    module.settings = {**(module.settings or {}), key: value}  # a new dict: the JSON change is seen
+    db.session.add(module)
+    if _has_g():
+        g.pop("module_settings", None)
+
+
+def members_see_hours(slug: str) -> bool:
+    return bool(module_settings(slug).get(MEMBERS_SEE_HOURS, False))
+
+
+def members_see_notes(slug: str) -> bool:
+    return bool(module_settings(slug).get(MEMBERS_SEE_NOTES, False))
+
+
+def _has_g() -> bool:
+    from flask import has_app_context
+
+    return has_app_context()
+
+
+# -- threshold alerts ----------------------------------------------------------------------------
+
+
+def check_thresholds(organization, field: str, year: int, actor=None) -> list[int]:
+    """After time is logged: announce each threshold (80 %, 100 %) of the year's allotment that
+    is now reached and was never announced, once (an ``HourAlert`` row per agreement and
+    threshold), to the organization's managers. Returns the thresholds announced."""
+    result = balance(organization.id, field, year)
+    if result.agreement is None or result.percent is None:
+        return []
+    announced = []
+    for threshold in THRESHOLDS:
+        if result.percent < threshold:
+            continue
+        if db.session.get(HourAlert, (result.agreement.id, threshold)) is not None:
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.add(HourAlert(agreement_id=result.agreement.id, threshold=threshold))
+        except IntegrityError:  # announced meanwhile by a concurrent request
+            continue
+        _notify_managers(f"hours_{threshold}", organization, result, actor)
+        announced.append(threshold)
+    return announced
+
+
+def managers_of(organization) -> list:
+    from extranet.accounts.models import User
+    from extranet.organizations.models import Membership
+
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id).where(
+            Membership.organization_id == organization.id, Membership.active.is_(True),
+            Membership.role == "manager", User.active.is_(True),
+        ).order_by(User.id)
+    ))
+
+
+def _notify_managers(kind: str, organization, result: Balance, actor) -> None:
+    from extranet.notifications.mail import queue_email
+    from extranet.notifications.models import MutedEmail, Notification
+    from extranet.notifications.service import describe
+    from extranet.web.urls import external_url
+
+    managers = managers_of(organization)
+    if not managers:
+        return
+    muted = set(db.session.scalars(
+        select(MutedEmail.user_id).where(MutedEmail.kind == kind, MutedEmail.user_id.in_([u.id for u in managers]))
+    ))
+    params = {
+        "organization": organization.name,
+        "organization_id": organization.id,
+        "field": result.field,
+        "year": result.year,
+        "percent": str(result.percent),
+    }
+    for user in managers:
+        notification = Notification(user=user, kind=kind, request=None, actor=actor, params=params)
+        db.session.add(notification)
+        if user.id in muted or user.invitation_pending:
+            continue
+        with force_locale(user.locale):
+            text = describe(notification)
+        queue_email(
+            user.email, user.locale, text, "notification", user=user, text=text,
+            link=external_url("hours.index", year=result.year),
+            preferences=external_url("notifications.preferences"),
+        )

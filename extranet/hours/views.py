@@ -1,0 +1,455 @@
+"""Service hours: time on a request (an HTMX panel of the request page), the weekly timesheet,
+the hour bank, agreements and module hour settings (admins), and the satisfaction survey."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from extranet.accounts.models import User
+from extranet.audit.service import record
+from extranet.extensions import db
+from extranet.hours import service
+from extranet.hours.forms import AgreementForm, HourSettingsForm, SatisfactionForm, TimeEntryForm
+from extranet.hours.models import Agreement, Satisfaction, TimeEntry
+from extranet.organizations.models import Organization
+from extranet.plugins import host
+from extranet.policy import can, current_organization, require
+from extranet.requests.models import ServiceRequest
+from extranet.requests.service import after_commit
+from extranet.web.htmx import render, wants_fragment
+
+bp = Blueprint("hours", __name__, url_prefix="/hours")
+
+LOGGED = "time-logged"  # the HX-Trigger event sent after time is logged, changed or deleted
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.app_template_filter("hm")
+def _hm(minutes):
+    return service.format_minutes(minutes)
+
+
+@bp.app_template_filter("money")
+def _money(cents):
+    return service.format_money(cents)
+
+
+@bp.app_template_global("activity_label")
+def _activity_label(slug: str) -> str:
+    label = service.ACTIVITIES.get(slug)
+    return str(label) if label else slug
+
+
+def _field_label(slug: str) -> str:
+    field = host().fields.get(slug)
+    return str(field.label) if field else slug
+
+
+def _get_request(reference: str) -> ServiceRequest:
+    req = db.session.scalar(select(ServiceRequest).where(ServiceRequest.reference == reference))
+    if req is None:
+        abort(404)
+    require("request.view", req)
+    return req
+
+
+def _get_entry(entry_id: int) -> TimeEntry:
+    entry = db.session.get(TimeEntry, entry_id)
+    if entry is None:
+        abort(404)
+    require("time.edit", entry)
+    return entry
+
+
+def _closed_message(day: date) -> str:
+    return _("%(month)s is closed: its time entries can no longer change.",
+             month=format_date(day, "MMMM yyyy"))
+
+
+# -- the panel of a request ----------------------------------------------------------------------
+
+
+def _panel_context(req: ServiceRequest, user, form: TimeEntryForm | None = None,
+                   rating_form: SatisfactionForm | None = None, notice: str | None = None) -> dict:
+    context = {"req": req, "notice": notice, "see_time": can(user, "time.view", req),
+               "can_log": can(user, "time.log", req), "see_notes": can(user, "time.see_notes", req)}
+    if context["see_time"]:
+        context["entries"] = db.session.scalars(
+            select(TimeEntry).where(TimeEntry.request_id == req.id)
+            .options(selectinload(TimeEntry.expert))
+            .order_by(TimeEntry.date.desc(), TimeEntry.id.desc())
+        ).all()
+        context["totals"] = service.request_totals(req.id)
+        year = date.today().year
+        context["balance"] = None
+        if context["can_log"] or can(user, "hours.view_field_balance", (req.organization, req.field)):
+            context["balance"] = service.balance(req.organization_id, req.field, year)
+    if context["can_log"]:
+        context["form"] = form or TimeEntryForm(formdata=None)
+    if can(user, "request.see_rating", req):
+        context["rating"] = db.session.scalar(select(Satisfaction).where(Satisfaction.request_id == req.id))
+        if can(user, "request.rate", req):
+            context["rating_form"] = rating_form or SatisfactionForm(formdata=None)
+    return context
+
+
+def _panel(req: ServiceRequest, status: int = 200, event: bool = False, **kwargs):
+    response = render("hours/request.html", "hours/_request_panel.html", status=status,
+                      **_panel_context(req, _user(), **kwargs))
+    if event:
+        response.headers["HX-Trigger"] = LOGGED
+    return response
+
+
+def _back_to(req: ServiceRequest):
+    return redirect(url_for("requests.detail", reference=req.reference) + "#hours-panel", 303)
+
+
+@bp.get("/requests/<reference>")
+@login_required
+def request_panel(reference: str):
+    """The time and satisfaction panel of a request, loaded lazily by its page (or a page of its
+    own without JavaScript)."""
+    req = _get_request(reference)
+    user = _user()
+    if not (can(user, "time.view", req) or can(user, "request.see_rating", req)):
+        abort(404)
+    return _panel(req)
+
+
+@bp.post("/requests/<reference>/time")
+@login_required
+def log_time(reference: str):
+    user = _user()
+    req = _get_request(reference)
+    require("time.log", req)
+    form = TimeEntryForm()
+    if form.validate_on_submit() and service.month_closed(req.organization_id, form.date.data):
+        form.date.errors.append(_closed_message(form.date.data))
+    if form.errors or not form.is_submitted():
+        return _panel(req, status=422, form=form)
+    entry = TimeEntry(request=req, expert=user, date=form.date.data, minutes=form.minutes,
+                      activity=form.activity.data, billable=bool(form.billable.data),
+                      note=(form.note.data or "").strip())
+    db.session.add(entry)
+    db.session.flush()
+    record("hours.time_logged", target=entry, organization=req.organization, reference=req.reference,
+           minutes=entry.minutes, date=entry.date.isoformat(), billable=entry.billable)
+    service.check_thresholds(req.organization, req.field, entry.date.year, actor=user)
+    db.session.commit()
+    after_commit("extranet_time_logged", entry=entry)
+    notice = _("%(duration)s logged on %(ref)s.", duration=service.format_minutes(entry.minutes), ref=req.reference)
+    if wants_fragment():
+        return _panel(req, event=True, notice=notice)
+    flash(notice, "success")
+    return _back_to(req)
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_entry(entry_id: int):
+    entry = _get_entry(entry_id)
+    req = entry.request
+    if request.method == "GET":
+        form = TimeEntryForm(formdata=None, obj=entry)
+        form.duration.data = f"{entry.minutes // 60}:{entry.minutes % 60:02d}"
+    else:
+        form = TimeEntryForm()
+    closed = service.month_closed(req.organization_id, entry.date)
+    if request.method == "POST" and form.validate_on_submit():
+        if closed:
+            form.date.errors.append(_closed_message(entry.date))
+        elif service.month_closed(req.organization_id, form.date.data):
+            form.date.errors.append(_closed_message(form.date.data))
+        else:
+            before = {"minutes": entry.minutes, "date": entry.date.isoformat(), "billable": entry.billable}
+            entry.date, entry.minutes = form.date.data, form.minutes
+            entry.activity, entry.billable = form.activity.data, bool(form.billable.data)
+            entry.note = (form.note.data or "").strip()
+            record("hours.time_changed", target=entry, organization=req.organization, reference=req.reference,
+                   before=before, minutes=entry.minutes, date=entry.date.isoformat(), billable=entry.billable)
+            db.session.flush()
+            service.check_thresholds(req.organization, req.field, entry.date.year, actor=_user())
+            db.session.commit()
+            flash(_("The time entry is saved."), "success")
+            return _back_to(req)
+    status = 422 if form.errors else 200
+    return render("hours/entry_edit.html", entry=entry, req=req, form=form, closed=closed, status=status)
+
+
+@bp.post("/entries/<int:entry_id>/delete")
+@login_required
+def delete_entry(entry_id: int):
+    entry = _get_entry(entry_id)
+    req = entry.request
+    if service.month_closed(req.organization_id, entry.date):
+        message = _closed_message(entry.date)
+        if wants_fragment():
+            return _panel(req, status=409, notice=message)
+        flash(message, "error")
+        return _back_to(req)
+    record("hours.time_deleted", target=entry, organization=req.organization, reference=req.reference,
+           minutes=entry.minutes, date=entry.date.isoformat(), expert=entry.expert.email)
+    db.session.delete(entry)
+    db.session.commit()
+    notice = _("The time entry is deleted.")
+    if wants_fragment():
+        return _panel(req, event=True, notice=notice)
+    flash(notice, "success")
+    return _back_to(req)
+
+
+@bp.post("/requests/<reference>/rate")
+@login_required
+def rate(reference: str):
+    req = _get_request(reference)
+    require("request.rate", req)
+    form = SatisfactionForm()
+    if not form.validate_on_submit():
+        return _panel(req, status=422, rating_form=form)
+    db.session.add(Satisfaction(request=req, user_id=_user().id, rating=int(form.rating.data),
+                                comment=(form.comment.data or "").strip()))
+    record("hours.request_rated", target=req, organization=req.organization, rating=int(form.rating.data))
+    try:
+        db.session.commit()
+    except IntegrityError:  # rated meanwhile by a colleague: once per request
+        db.session.rollback()
+        abort(404)
+    notice = _("Thank you for your answer.")
+    if wants_fragment():
+        return _panel(req, notice=notice)
+    flash(notice, "success")
+    return _back_to(req)
+
+
+# -- the weekly timesheet -----------------------------------------------------------------------
+
+
+@bp.get("/timesheet")
+@login_required
+def timesheet():
+    user = _user()
+    expert = user
+    if request.args.get("expert"):
+        expert = db.session.get(User, request.args.get("expert", type=int) or 0)
+    require("time.timesheet", expert)
+    monday = service.parse_iso_week(request.args.get("week"))
+    days = [monday + timedelta(days=i) for i in range(7)]
+    entries = db.session.scalars(
+        select(TimeEntry).where(TimeEntry.expert_id == expert.id, TimeEntry.date >= days[0], TimeEntry.date <= days[-1])
+        .options(selectinload(TimeEntry.request)).order_by(TimeEntry.date, TimeEntry.id)
+    ).all()
+    rows: dict[int, dict] = {}
+    by_day = defaultdict(int)
+    for entry in entries:
+        row = rows.setdefault(entry.request_id, {"req": entry.request, "cells": [0] * 7, "total": 0, "billable": 0})
+        row["cells"][(entry.date - monday).days] += entry.minutes
+        row["total"] += entry.minutes
+        row["billable"] += entry.minutes if entry.billable else 0
+        by_day[(entry.date - monday).days] += entry.minutes
+    experts = []
+    if can(user, "hours.manage"):
+        experts = db.session.scalars(select(User).where(User.is_expert.is_(True)).order_by(User.name)).all()
+    return render(
+        "hours/timesheet.html", "hours/_timesheet.html",
+        expert=expert, days=days, rows=sorted(rows.values(), key=lambda r: r["req"].reference),
+        day_totals=[by_day[i] for i in range(7)], week_total=sum(by_day.values()),
+        billable_total=sum(r["billable"] for r in rows.values()),
+        week=service.iso_week(monday), previous_week=service.iso_week(monday - timedelta(days=7)),
+        next_week=service.iso_week(monday + timedelta(days=7)), this_week=service.iso_week(date.today()),
+        experts=experts, expert_arg=request.args.get("expert") if expert.id != user.id else None,
+    )
+
+
+# -- the hour bank ---------------------------------------------------------------------------------
+
+
+def _year_arg() -> int:
+    year = request.args.get("year", type=int)
+    return year if year and 2000 <= year <= 2100 else date.today().year
+
+
+def _balances_of(org: Organization, year: int, user) -> list:
+    have = set(db.session.scalars(
+        select(Agreement.field).where(Agreement.organization_id == org.id, Agreement.year == year)
+    ))
+    fields = [slug for slug in host().fields if slug in org.subscribed_fields or slug in have]
+    fields = [slug for slug in fields if can(user, "hours.view_field_balance", (org, slug))]
+    found = service.balances(org.id, year, fields)
+    return [(host().fields[slug], found[slug]) for slug in fields]
+
+
+@bp.get("/")
+@login_required
+def index():
+    user = _user()
+    org = current_organization()
+    require("hours.menu", org)
+    organizations = []
+    if can(user, "hours.manage"):
+        organizations = db.session.scalars(
+            select(Organization).where(Organization.active.is_(True)).order_by(Organization.name)
+        ).all()
+        chosen = request.args.get("organization", type=int)
+        if chosen:
+            org = db.session.get(Organization, chosen)
+    year = _year_arg()
+    shown = org is not None and can(user, "hours.view_balance", org)
+    return render(
+        "hours/index.html", organization=org if shown else None, year=year,
+        balances=_balances_of(org, year, user) if shown else [], organizations=organizations,
+    )
+
+
+@bp.get("/widget")
+@login_required
+def widget():
+    user, org = _user(), current_organization()
+    require("hours.view_balance", org)
+    year = date.today().year
+    return render("hours/_widget.html", organization=org, year=year, balances=_balances_of(org, year, user))
+
+
+# -- agreements and module settings (admins) -----------------------------------------------------
+
+
+def _agreement_form(agreement: Agreement | None = None) -> AgreementForm:
+    if request.method == "POST":
+        form = AgreementForm()
+    else:
+        form = AgreementForm(formdata=None, obj=agreement)
+        if agreement is None:
+            form.year.data = date.today().year
+        else:
+            form.hours.data = str(service.hours_decimal(agreement.minutes_allotted)).rstrip("0").rstrip(".")
+            form.hourly_rate.data = str(service.money_decimal(agreement.hourly_rate_cents))
+            form.overage_rate.data = str(service.money_decimal(agreement.overage_rate_cents))
+    form.organization_id.choices = [
+        (o.id, o.name) for o in db.session.scalars(
+            select(Organization).where(Organization.active.is_(True)).order_by(Organization.name)
+        )
+    ]
+    if agreement is not None and agreement.organization_id not in {c[0] for c in form.organization_id.choices}:
+        form.organization_id.choices.append((agreement.organization_id, agreement.organization.name))
+    form.field.choices = [(slug, str(f.label)) for slug, f in host().fields.items()]
+    return form
+
+
+def _save_agreement(form: AgreementForm, agreement: Agreement | None):
+    """Validate, check that the (organization, field, year) is free, save; None when invalid."""
+    if not form.validate_on_submit():
+        return None
+    taken = db.session.scalar(select(Agreement.id).where(
+        Agreement.organization_id == form.organization_id.data, Agreement.field == form.field.data,
+        Agreement.year == form.year.data,
+    ))
+    if taken is not None and (agreement is None or taken != agreement.id):
+        form.year.errors.append(_("An agreement already exists for this organization, field and year."))
+        return None
+    created = agreement is None
+    agreement = agreement or Agreement()
+    agreement.organization_id = form.organization_id.data
+    agreement.field = form.field.data
+    agreement.year = form.year.data
+    agreement.minutes_allotted = form.hours.minutes
+    agreement.hourly_rate_cents = form.hourly_rate.cents
+    agreement.overage_rate_cents = form.overage_rate.cents
+    agreement.carry_over = form.carry_over.data
+    db.session.add(agreement)
+    try:
+        db.session.flush()
+    except IntegrityError:  # created meanwhile by someone else
+        db.session.rollback()
+        form.year.errors.append(_("An agreement already exists for this organization, field and year."))
+        return None
+    record("hours.agreement_created" if created else "hours.agreement_changed", target=agreement,
+           organization=db.session.get(Organization, agreement.organization_id), field=agreement.field,
+           year=agreement.year, minutes=agreement.minutes_allotted, hourly_rate_cents=agreement.hourly_rate_cents,
+           overage_rate_cents=agreement.overage_rate_cents, carry_over=agreement.carry_over)
+    db.session.commit()
+    return agreement
+
+
+@bp.get("/agreements")
+@login_required
+def agreements():
+    require("hours.manage")
+    query = select(Agreement).options(selectinload(Agreement.organization))
+    year = request.args.get("year", type=int)
+    if year:
+        query = query.where(Agreement.year == year)
+    if request.args.get("organization", type=int):
+        query = query.where(Agreement.organization_id == request.args.get("organization", type=int))
+    if request.args.get("field"):
+        query = query.where(Agreement.field == request.args["field"])
+    query = query.join(Organization).order_by(Agreement.year.desc(), Organization.name, Agreement.field)
+    page = db.paginate(query, page=request.args.get("page", 1, type=int),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    settings = {}
+    for slug in host().fields:
+        form = HourSettingsForm(formdata=None, prefix=slug)
+        form.members_see_hours.data = service.members_see_hours(slug)
+        form.members_see_time_notes.data = service.members_see_notes(slug)
+        settings[slug] = form
+    organizations = db.session.scalars(select(Organization).order_by(Organization.name)).all()
+    return render(
+        "hours/agreements.html", "hours/_agreements.html", page=page, args=request.args,
+        found=service.balances_of_agreements(list(page.items)), organizations=organizations,
+        fields=host().fields, settings=settings, field_label=_field_label,
+    )
+
+
+@bp.route("/agreements/new", methods=["GET", "POST"])
+@login_required
+def new_agreement():
+    require("hours.manage")
+    form = _agreement_form()
+    if request.method == "POST" and _save_agreement(form, None) is not None:
+        flash(_("The agreement is saved."), "success")
+        return redirect(url_for("hours.agreements"), 303)
+    return render("hours/agreement_form.html", form=form, agreement=None, status=422 if form.errors else 200)
+
+
+@bp.route("/agreements/<int:agreement_id>", methods=["GET", "POST"])
+@login_required
+def edit_agreement(agreement_id: int):
+    require("hours.manage")
+    agreement = db.session.get(Agreement, agreement_id)
+    if agreement is None:
+        abort(404)
+    form = _agreement_form(agreement)
+    if request.method == "POST" and _save_agreement(form, agreement) is not None:
+        flash(_("The agreement is saved."), "success")
+        return redirect(url_for("hours.agreements"), 303)
+    return render("hours/agreement_form.html", form=form, agreement=agreement,
+                  status=422 if form.errors else 200)
+
+
+@bp.post("/settings/<field>")
+@login_required
+def module_settings(field: str):
+    require("hours.manage")
+    if field not in host().fields:
+        abort(404)
+    form = HourSettingsForm(prefix=field)
+    if not form.validate_on_submit():
+        abort(400)
+    service.set_module_setting(field, service.MEMBERS_SEE_HOURS, bool(form.members_see_hours.data))
+    service.set_module_setting(field, service.MEMBERS_SEE_NOTES, bool(form.members_see_time_notes.data))
+    record("hours.settings_changed", target=f"modules:{field}", members_see_hours=bool(form.members_see_hours.data),
+           members_see_time_notes=bool(form.members_see_time_notes.data))
+    db.session.commit()
+    flash(_("The hour settings of %(field)s are saved.", field=_field_label(field)), "success")
+    return redirect(url_for("hours.agreements"), 303)
