@@ -78,6 +78,7 @@ def build_config(instance_path: Path) -> dict:
         "BABEL_DEFAULT_LOCALE": "fr_CA",
         "BABEL_DEFAULT_TIMEZONE": "America/Toronto",
         "LANGUAGES": ["fr_CA", "en"],
+        "CURRENCY": _env("CURRENCY", "CAD"),  # money is shown in it (ISO 4217 code)
         "PAGE_SIZE": 25,
         # Expert utilisation in the reports: billable hours per month that count as 100 %.
         "EXPERT_MONTHLY_CAPACITY_HOURS": int(_env("EXPERT_MONTHLY_CAPACITY_HOURS", "120")),

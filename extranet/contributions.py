@@ -117,3 +117,23 @@ class RequestType:
     template: str | None = None
     order: int = 100
     response_targets: dict[str, timedelta] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DocumentCategory:
+    """A kind of document of a field (payslips, contracts…), chosen at upload. ``allowed_types``
+    lists the MIME types it accepts (``"image/*"`` for a family; empty: any accepted type);
+    ``max_size`` (bytes) lowers the upload limit for it."""
+
+    field: str
+    slug: str
+    label: Any
+    allowed_types: tuple[str, ...] = ()
+    max_size: int | None = None
+
+    def accepts(self, mime: str) -> bool:
+        if not self.allowed_types:
+            return True
+        base = mime.split(";", 1)[0].strip().lower()
+        family = base.split("/", 1)[0] + "/*"
+        return base in self.allowed_types or family in self.allowed_types

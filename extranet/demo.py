@@ -5,7 +5,10 @@ Idempotent: running it again updates the same records (and sets the given passwo
 from __future__ import annotations
 
 from extranet.accounts.models import ExpertField, User
+from extranet.demo_documents import load_demo_documents
+from extranet.demo_hours import load_demo_hours
 from extranet.demo_requests import load_demo_requests
+from extranet.demo_resources import load_demo_resources
 from extranet.extensions import db
 from extranet.organizations.models import Membership, Organization, Subscription
 from extranet.plugins import host
@@ -96,5 +99,12 @@ def load_demo(password: str) -> list[tuple[str, str]]:
             "experts": [users["expert@example.org"], users["experte2@example.org"]],
         },
     )
+    load_demo_resources(users["expert@example.org"])
+    load_demo_documents(
+        [(members[0], users["membre.a@example.org"], users["gestion.a@example.org"]),
+         (members[3], users["membre.b@example.org"], users["gestion.b@example.org"])],
+        users["expert@example.org"],
+    )
+    load_demo_hours([members[0], members[3]], [users["expert@example.org"], users["experte2@example.org"]])
     db.session.commit()
     return accounts

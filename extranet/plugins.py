@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, abort, current_app, g, request
 
 from extranet import hookspecs
 from extranet.admin.models import Module
-from extranet.contributions import ROLES, Field, RequestType, Workflow
+from extranet.contributions import ROLES, DocumentCategory, Field, RequestType, Workflow
 from extranet.extensions import db
 
 ENTRY_POINT_GROUP = "extranet.plugins"
@@ -38,6 +38,7 @@ class PluginHost:
         self.fields: MappingProxyType[str, Field] = MappingProxyType({})
         self.workflows: MappingProxyType[str, Workflow] = MappingProxyType({})
         self.request_types: MappingProxyType[tuple[str, str], RequestType] = MappingProxyType({})
+        self.document_categories: MappingProxyType[tuple[str, str], DocumentCategory] = MappingProxyType({})
         self.versions: dict[str, str] = {}
 
     # -- loading ---------------------------------------------------------------------------
@@ -69,6 +70,7 @@ class PluginHost:
         self._collect_fields()
         self._collect_workflows()
         self._collect_request_types()
+        self._collect_document_categories()
 
     def _contributions(self, hook: str):
         """(plugin name, item) for every item each plugin returns from a startup hook."""
@@ -102,6 +104,23 @@ class PluginHost:
             types[(rtype.field, rtype.slug)] = rtype
         ordered = sorted(types.items(), key=lambda kv: (self.fields[kv[0][0]].order, kv[1].order))
         self.request_types = MappingProxyType(dict(ordered))
+
+    def _collect_document_categories(self) -> None:
+        categories: dict[tuple[str, str], DocumentCategory] = {}
+        for name, category in self._contributions("extranet_register_document_categories"):
+            if category.field != name or category.field not in self.fields:
+                raise PluginError(f"Plugin {name!r}: document category {category.slug!r} names the field {category.field!r}, not its own.")
+            if not SLUG_RE.match(category.slug):
+                raise PluginError(f"Plugin {name!r}: document category slug {category.slug!r} is not a valid identifier.")
+            if category.max_size is not None and category.max_size <= 0:
+                raise PluginError(f"Plugin {name!r}: document category {category.slug!r} has a max_size that is not positive.")
+            if (category.field, category.slug) in categories:
+                raise PluginError(f"Plugin {name!r} registers the document category {category.slug!r} twice.")
+            categories[(category.field, category.slug)] = category
+        self.document_categories = MappingProxyType(categories)
+
+    def categories_of(self, field: str) -> list[DocumentCategory]:
+        return [c for (f, _slug), c in self.document_categories.items() if f == field]
 
     def types_of(self, field: str) -> list[RequestType]:
         return [t for (f, _slug), t in self.request_types.items() if f == field]

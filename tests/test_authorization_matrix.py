@@ -30,6 +30,10 @@ ADMIN = {
     "admin.organization_subscriptions", "admin.deactivate_organization", "admin.add_member",
     "admin.users", "admin.invite_staff", "admin.user", "admin.user_active", "admin.resend_invitation",
     "audit.log", "dashboard.volume_widget",
+    "hours.agreements", "hours.new_agreement", "hours.edit_agreement", "hours.module_settings",
+    "documents.quotas", "documents.set_quota",
+    "reports.index", "reports.export", "reports.statements", "reports.close_statement",
+    "reports.annual", "reports.annual_export",
 }
 # Signed-in people only; what each may do is then decided per object by the policy.
 SIGNED_IN = {
@@ -44,6 +48,17 @@ SIGNED_IN = {
     "requests.detail", "requests.transition", "requests.take", "requests.assign",
     "requests.contacts", "requests.post_message", "requests.attachment",
     "sample.index", "sample.widget",
+    "reports.statement", "reports.statement_print", "reports.statement_export", "reports.my_statements",
+    "reports.annual_organization", "reports.annual_organization_export",
+    "hours.index", "hours.widget", "hours.timesheet", "hours.request_panel", "hours.log_time",
+    "hours.edit_entry", "hours.delete_entry", "hours.rate",
+    "resources.index", "resources.library", "resources.new", "resources.edit", "resources.publish",
+    "resources.unpublish", "resources.delete", "resources.download",
+    "documents.index", "documents.space", "documents.folder", "documents.create_folder",
+    "documents.rename_folder", "documents.move_folder", "documents.delete_folder", "documents.upload",
+    "documents.document", "documents.new_version", "documents.download", "documents.rename",
+    "documents.move", "documents.visibility", "documents.delete", "documents.trash", "documents.restore",
+    "documents.purge", "documents.request_documents", "documents.request_upload",
 }
 # Field plugins' home pages and widgets: signed-in, and the organization must subscribe.
 FIELD_BLUEPRINTS = {"hr", "legal", "accounting", "it", "communications"}

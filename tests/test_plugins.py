@@ -313,6 +313,20 @@ def test_extranet_request_transitioned(sample, sample_app, client_for, people):
     assert sample.transitioned == [(reference, "accept")]
 
 
+def test_extranet_time_logged(sample, sample_app, client_for, people):
+    _subscribe_org_a(sample_app, people)
+    reference = _reference(_file_question(client_for(sample_app, people.member_a)))
+    expert = client_for(sample_app, people.expert)
+    data = {"date": "2026-03-02", "duration": "1h15", "activity": "analysis", "billable": "y", "csrf_token": _token(expert)}
+    assert expert.post(f"/hours/requests/{reference}/time", data=data).status_code == 303
+    assert sample.time_logged == [(reference, 75)]
+    # Refused entries call nobody.
+    assert expert.post(f"/hours/requests/{reference}/time", data={**data, "duration": "x"}).status_code == 422
+    member = client_for(sample_app, people.member_a)
+    assert member.post(f"/hours/requests/{reference}/time", data={**data, "csrf_token": _token(member)}).status_code == 404
+    assert sample.time_logged == [(reference, 75)]
+
+
 def test_extranet_authorize_transition(sample_app, client_for, people):
     from extranet.extensions import db
     from extranet.requests.models import ServiceRequest
@@ -328,6 +342,51 @@ def test_extranet_authorize_transition(sample_app, client_for, people):
     denied = member.post(f"/requests/{reference}/transition/close-x", data={"csrf_token": _token(member)})
     assert denied.status_code == 404
     assert member.post(f"/requests/{reference}/transition/close", data={"csrf_token": _token(member)}).status_code == 404
+
+
+def test_extranet_register_document_categories(sample_app, register_plugin, client_for, people):
+    from extranet.api import DocumentCategory
+
+    with sample_app.app_context():
+        categories = host().categories_of("sample")
+    assert [(c.slug, c.allowed_types, c.max_size) for c in categories] == [
+        ("scans", ("application/pdf", "image/*"), 2000), ("any", (), None),
+    ]
+    assert categories[0].accepts("image/png") and not categories[0].accepts("text/plain; charset=utf-8")
+    _subscribe_org_a(sample_app, people)
+    page = client_for(sample_app, people.member_a).get("/documents/sample/").get_data(as_text=True)
+    assert 'name="category"' in page and "Scans" in page
+
+    class Poacher(SamplePlugin):
+        @hookimpl
+        def extranet_register_document_categories(self, app):
+            return [DocumentCategory(field="hr", slug="payslips", label="Payslips")]
+
+    with pytest.raises(PluginError, match="document category 'payslips'"):
+        register_plugin(Poacher())
+
+
+def test_extranet_document_uploaded(sample, sample_app, client_for, people):
+    import io
+
+    from extranet.documents.models import Document
+    from extranet.extensions import db
+
+    _subscribe_org_a(sample_app, people)
+    member = client_for(sample_app, people.member_a)
+    response = member.post("/documents/sample/upload", data={
+        "csrf_token": _token(member), "visibility": "org",
+        "files": [(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "plan.pdf"), (io.BytesIO(b"notes\n"), "notes.txt")],
+    }, content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert sample.uploaded == [("plan.pdf", 1, "member.a@test.org"), ("notes.txt", 1, "member.a@test.org")]
+    with sample_app.app_context():
+        doc_id = db.session.scalar(db.select(Document.id).where(Document.title == "plan.pdf"))
+    response = member.post(f"/documents/sample/files/{doc_id}/versions", data={
+        "csrf_token": _token(member), "files": [(io.BytesIO(b"%PDF-1.4\nv2\n%%EOF\n"), "plan-v2.pdf")],
+    }, content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert sample.uploaded[-1] == ("plan.pdf", 2, "member.a@test.org")
 
 
 def test_a_failing_listener_never_breaks_the_action(register_plugin, client_for, people, caplog):

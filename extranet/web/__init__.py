@@ -25,6 +25,10 @@ CORE_BLUEPRINTS = (
     "extranet.audit.views",
     "extranet.requests.views",
     "extranet.notifications.views",
+    "extranet.resources.views",
+    "extranet.documents.views",
+    "extranet.hours.views",
+    "extranet.reports.views",
 )
 
 

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired
 
 from extranet.api import (
     STANDARD,
+    DocumentCategory,
     Field,
     RequestForm,
     RequestType,
@@ -39,6 +40,8 @@ class SamplePlugin:
         self.initialised_apps = []
         self.created = []
         self.transitioned = []
+        self.time_logged = []
+        self.uploaded = []
         self.blueprint = Blueprint(slug, __name__, template_folder="templates")
         self.blueprint.add_url_rule("/", "index", login_required(self.index))
         self.blueprint.add_url_rule("/widget", "widget", login_required(self.widget))
@@ -106,3 +109,19 @@ class SamplePlugin:
     @hookimpl
     def extranet_request_transitioned(self, request, transition, user):
         self.transitioned.append((request.reference, transition.slug))
+
+    @hookimpl
+    def extranet_time_logged(self, entry):
+        self.time_logged.append((entry.request.reference, entry.minutes))
+
+    @hookimpl
+    def extranet_register_document_categories(self, app):
+        return [
+            DocumentCategory(field=self.SLUG, slug="scans", label="Scans", allowed_types=("application/pdf", "image/*"),
+                             max_size=2000),
+            DocumentCategory(field=self.SLUG, slug="any", label="Anything"),
+        ]
+
+    @hookimpl
+    def extranet_document_uploaded(self, document, user):
+        self.uploaded.append((document.title, document.current.number, user.email))

@@ -1,0 +1,383 @@
+"""Document spaces: uploads (new documents and versions), folders, trash, quotas, downloads.
+
+Uploads reuse the attachments' code (``extranet.requests.attachments``): streamed to storage
+under server-made keys, typed from their bytes, hashed; all or nothing. On top of it, a
+document upload checks the chosen category (types, size) and the organization's quota, and
+commits itself: whatever fails after the objects were written (a check, the commit) deletes
+them again, so a failed upload leaves neither a file nor a row. Plugin listeners
+(``extranet_document_uploaded``) run after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, select
+
+from extranet.audit.service import record
+from extranet.db_types import utcnow
+from extranet.documents.models import Document, DocumentVersion, Folder, Resource
+from extranet.extensions import db
+from extranet.organizations.models import Organization
+from extranet.plugins import host
+from extranet.policy import TRASH_DAYS
+from extranet.requests import attachments
+from extranet.requests.attachments import UploadRefused, human_size, sanitize_filename
+from extranet.requests.service import after_commit
+from extranet.storage import get_storage, scan
+
+log = logging.getLogger(__name__)
+
+__all__ = ["FolderError", "UploadRefused", "human_size", "sanitize_filename"]
+
+UNAVAILABLE_SCANS = ("pending", "infected")
+
+
+class FolderError(ValueError):
+    """A folder change that cannot be made; ``str(error)`` is a translated message."""
+
+
+# -- quotas -----------------------------------------------------------------------------------
+
+
+def quota_of(org: Organization) -> int:
+    return org.storage_quota if org.storage_quota is not None else current_app.config["DOCUMENT_QUOTA"]
+
+
+def usage_of(org: Organization) -> int:
+    """Bytes of every version of the organization's documents (the trash included: it is
+    still stored), all fields together."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(DocumentVersion.size), 0))
+        .join(Document, DocumentVersion.document_id == Document.id)
+        .where(Document.organization_id == org.id)
+    ) or 0
+
+
+def usage_by_organization(org_ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Document.organization_id, func.sum(DocumentVersion.size))
+        .join(Document, DocumentVersion.document_id == Document.id)
+        .where(Document.organization_id.in_(org_ids or [-1]))
+        .group_by(Document.organization_id)
+    ).all()
+    return {org_id: int(total or 0) for org_id, total in rows}
+
+
+def _check_quota(org: Organization, saved) -> None:
+    # Serialize the uploads of one organization (PostgreSQL) so two cannot both fit.
+    db.session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
+    adding = sum(s.stored.size for s in saved)
+    used, quota = usage_of(org), quota_of(org)
+    if used + adding > quota:
+        raise UploadRefused(_(
+            "These files (%(adding)s) would exceed your organization's storage quota: %(used)s of "
+            "%(quota)s used. Delete or purge documents, or ask the cooperative for more space.",
+            adding=human_size(adding), used=human_size(used), quota=human_size(quota),
+        ))
+
+
+# -- categories -------------------------------------------------------------------------------
+
+
+def categories_of(field: str):
+    return host().categories_of(field)
+
+
+def category_of(field: str, slug: str | None):
+    if not slug:
+        return None
+    category = host().document_categories.get((field, slug))
+    if category is None:
+        raise UploadRefused(_("Choose a category from the list."))
+    return category
+
+
+def _check_category(category, saved) -> None:
+    if category is None:
+        return
+    for s in saved:
+        if not category.accepts(s.mime):
+            raise UploadRefused(_(
+                "%(name)s is not accepted in the category “%(category)s”.", name=s.filename, category=category.label
+            ))
+        if category.max_size is not None and s.stored.size > category.max_size:
+            raise UploadRefused(_(
+                "%(name)s is larger than the limit of %(size)s per file in the category “%(category)s”.",
+                name=s.filename, size=human_size(category.max_size), category=category.label,
+            ))
+
+
+# -- uploads ----------------------------------------------------------------------------------
+
+
+def _scan(saved) -> dict[str, str]:
+    """Scan each stored object when clamd is configured: an infected file refuses the upload;
+    one that could not be scanned now is kept as "pending" (not downloadable)."""
+    statuses = {}
+    storage = get_storage()
+    for s in saved:
+        status = scan.scan(storage, s.stored.key) if scan.enabled() else scan.NOT_SCANNED
+        if status == scan.INFECTED:
+            raise UploadRefused(_("%(name)s contains a virus: it was refused.", name=s.filename))
+        statuses[s.stored.key] = status
+    return statuses
+
+
+def _version(doc: Document, saved, number: int, user, status: str) -> DocumentVersion:
+    return DocumentVersion(
+        document=doc, number=number, storage_key=saved.stored.key, filename=saved.filename,
+        size=saved.stored.size, sha256=saved.stored.sha256, mime=saved.mime,
+        scan_status=status, uploader_id=user.id,
+    )
+
+
+def _commit_upload(saved, build) -> list[Document]:
+    """Run ``build()`` (which adds rows and returns the documents) and commit; on any failure
+    roll back and delete the stored objects."""
+    try:
+        documents = build()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        attachments.discard(saved)
+        raise
+    return documents
+
+
+def upload(files, *, org: Organization, field: str, user, folder: Folder | None = None, request=None,
+           visibility: str = "org", category: str | None = None) -> list[Document]:
+    """Each file becomes a document (version 1, title = its sanitized name). Raises
+    ``UploadRefused`` (nothing kept) when a file is refused or the quota would be exceeded."""
+    chosen = category_of(field, category)
+    uploads = attachments.uploads_of(files)
+    if not uploads:
+        raise UploadRefused(_("Choose at least one file."))
+    saved = attachments.store_uploads(uploads)
+
+    def build():
+        _check_category(chosen, saved)
+        _check_quota(org, saved)
+        statuses = _scan(saved)
+        documents = []
+        for s in saved:
+            doc = Document(
+                organization=org, field=field, folder=folder, request=request, title=s.filename,
+                visibility=visibility, created_by_id=user.id,
+            )
+            db.session.add(doc)
+            doc.versions.append(_version(doc, s, 1, user, statuses[s.stored.key]))
+            documents.append(doc)
+        db.session.flush()
+        for doc in documents:
+            record("documents.uploaded", target=doc, organization=org, field=field, title=doc.title,
+                   size=doc.current.size, sha256=doc.current.sha256,
+                   request=request.reference if request is not None else None)
+        return documents
+
+    documents = _commit_upload(saved, build)
+    for doc in documents:
+        after_commit("extranet_document_uploaded", document=doc, user=user)
+    return documents
+
+
+def add_version(doc: Document, files, user) -> DocumentVersion:
+    """A new version n+1 of ``doc`` from one uploaded file."""
+    uploads = attachments.uploads_of(files)
+    if len(uploads) != 1:
+        raise UploadRefused(_("Choose one file for the new version."))
+    saved = attachments.store_uploads(uploads)
+
+    def build():
+        _check_quota(doc.organization, saved)
+        statuses = _scan(saved)
+        number = (doc.current.number if doc.current else 0) + 1
+        version = _version(doc, saved[0], number, user, statuses[saved[0].stored.key])
+        doc.versions.append(version)
+        doc.updated_at = utcnow()
+        db.session.flush()
+        record("documents.new_version", target=doc, organization=doc.organization, version=number,
+               size=version.size, sha256=version.sha256)
+        return [doc]
+
+    _commit_upload(saved, build)
+    after_commit("extranet_document_uploaded", document=doc, user=user)
+    return doc.current
+
+
+# -- changes ------------------------------------------------------------------------------------
+
+
+def rename(doc: Document, title: str) -> None:
+    old, doc.title = doc.title, sanitize_filename(title)
+    record("documents.renamed", target=doc, organization=doc.organization, old=old, new=doc.title)
+
+
+def move(doc: Document, folder: Folder | None) -> None:
+    old = doc.folder_id
+    doc.folder = folder
+    record("documents.moved", target=doc, organization=doc.organization, old=old,
+           new=folder.id if folder else None)
+
+
+def set_visibility(doc: Document, visibility: str) -> None:
+    old, doc.visibility = doc.visibility, visibility
+    record("documents.visibility", target=doc, organization=doc.organization, old=old, new=visibility)
+
+
+def trash(doc: Document, user) -> None:
+    doc.deleted_at = utcnow()
+    doc.deleted_by_id = user.id
+    record("documents.deleted", target=doc, organization=doc.organization, title=doc.title)
+
+
+def restore(doc: Document) -> None:
+    doc.deleted_at = None
+    doc.deleted_by_id = None
+    record("documents.restored", target=doc, organization=doc.organization, title=doc.title)
+
+
+def purge(doc: Document) -> None:
+    """Delete the document, its versions and their stored objects, and commit. The rows go
+    first: should deleting an object then fail, it is an orphan that the storage checker
+    removes, never a row pointing to a missing file."""
+    keys = [v.storage_key for v in doc.versions]
+    record("documents.purged", target=doc, organization=doc.organization, title=doc.title,
+           versions=len(keys))
+    db.session.delete(doc)
+    db.session.commit()
+    get_storage().delete_many(keys)
+
+
+def purge_expired(now=None) -> int:
+    """Purge the documents deleted more than TRASH_DAYS ago (not those behind a resource)."""
+    limit = (now or utcnow()) - timedelta(days=TRASH_DAYS)
+    expired = db.session.scalars(
+        select(Document).where(
+            Document.deleted_at.is_not(None), Document.deleted_at <= limit,
+            ~exists().where(Resource.document_id == Document.id),
+        )
+    ).all()
+    for doc in expired:
+        keys = [v.storage_key for v in doc.versions]
+        record("documents.purged", target=doc, organization=doc.organization, title=doc.title,
+               versions=len(keys), automatic=True)
+        db.session.delete(doc)
+        db.session.commit()
+        get_storage().delete_many(keys)
+    return len(expired)
+
+
+def trash_expires_at(doc: Document):
+    return doc.deleted_at + timedelta(days=TRASH_DAYS) if doc.deleted_at else None
+
+
+# -- folders ------------------------------------------------------------------------------------
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split()).strip()
+    if not name or name in {".", ".."} or "/" in name or "\\" in name:
+        raise FolderError(_("A folder name cannot be empty, “.” or “..”, nor hold a slash."))
+    return name[:200]
+
+
+def _check_unique(org_id: int, field: str, parent_id: int | None, name: str, folder_id: int | None = None):
+    query = select(Folder.id).where(
+        Folder.organization_id == org_id, Folder.field == field, Folder.name == name,
+        Folder.parent_id.is_(None) if parent_id is None else Folder.parent_id == parent_id,
+    )
+    if folder_id is not None:
+        query = query.where(Folder.id != folder_id)
+    if db.session.scalar(query) is not None:
+        raise FolderError(_("There is already a folder named “%(name)s” here.", name=name))
+
+
+def create_folder(org: Organization, field: str, parent: Folder | None, name: str, user) -> Folder:
+    name = _clean_name(name)
+    _check_unique(org.id, field, parent.id if parent else None, name)
+    folder = Folder(organization=org, field=field, parent=parent, name=name, created_by_id=user.id)
+    db.session.add(folder)
+    db.session.flush()
+    record("documents.folder_created", target=folder, organization=org, name=name)
+    return folder
+
+
+def rename_folder(folder: Folder, name: str) -> None:
+    name = _clean_name(name)
+    _check_unique(folder.organization_id, folder.field, folder.parent_id, name, folder.id)
+    old, folder.name = folder.name, name
+    record("documents.folder_renamed", target=folder, organization=folder.organization, old=old, new=name)
+
+
+def ancestors(folder: Folder | None) -> list[Folder]:
+    """From the root down to ``folder`` (for breadcrumbs)."""
+    chain = []
+    seen = set()
+    while folder is not None and folder.id not in seen:
+        seen.add(folder.id)
+        chain.append(folder)
+        folder = folder.parent
+    return list(reversed(chain))
+
+
+def move_folder(folder: Folder, parent: Folder | None) -> None:
+    if parent is not None and folder in ancestors(parent):
+        raise FolderError(_("A folder cannot be moved into itself or one of its subfolders."))
+    _check_unique(folder.organization_id, folder.field, parent.id if parent else None, folder.name, folder.id)
+    old = folder.parent_id
+    folder.parent = parent
+    record("documents.folder_moved", target=folder, organization=folder.organization, old=old,
+           new=parent.id if parent else None)
+
+
+def delete_folder(folder: Folder) -> None:
+    has_children = db.session.scalar(select(func.count(Folder.id)).where(Folder.parent_id == folder.id))
+    # Documents in the trash count too: restoring them needs their folder.
+    has_documents = db.session.scalar(select(func.count(Document.id)).where(Document.folder_id == folder.id))
+    if has_children or has_documents:
+        raise FolderError(_("Only an empty folder can be deleted (documents in the trash count)."))
+    record("documents.folder_deleted", target=folder, organization=folder.organization, name=folder.name)
+    db.session.delete(folder)
+
+
+def folder_tree(org: Organization, field: str) -> list[tuple[Folder, int]]:
+    """Every folder of the space with its depth, in tree order (for "move to" pickers)."""
+    folders = db.session.scalars(
+        select(Folder).where(Folder.organization_id == org.id, Folder.field == field).order_by(Folder.name)
+    ).all()
+    children: dict[int | None, list[Folder]] = {}
+    for f in folders:
+        children.setdefault(f.parent_id, []).append(f)
+    result: list[tuple[Folder, int]] = []
+
+    def walk(parent_id, depth):
+        for f in children.get(parent_id, []):
+            result.append((f, depth))
+            walk(f.id, depth + 1)
+
+    walk(None, 0)
+    return result
+
+
+# -- downloads ----------------------------------------------------------------------------------
+
+
+def download_refusal(version: DocumentVersion) -> str | None:
+    if version.scan_status == "pending":
+        return _("This file is still being checked for viruses. Try again in a few minutes.")
+    if version.scan_status == "infected":
+        return _("This file was found to contain a virus: it cannot be downloaded.")
+    return None
+
+
+def send_version(version: DocumentVersion):
+    """The download response (streamed, sha256 verified first) and its audit event."""
+    response = attachments.send(version)
+    doc = version.document
+    record("documents.downloaded", target=doc, organization=doc.organization, version=version.number)
+    db.session.commit()
+    return response

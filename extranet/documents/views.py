@@ -1,0 +1,625 @@
+"""Document spaces (per organization and field), documents on requests, trash and quotas.
+
+Every object is looked up by id and then checked by the policy: a folder, document or
+version of another organization (or another field, or behind another request's URL) answers
+404, as does anything the user may not see.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_percent, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from extranet.documents import service
+from extranet.documents.forms import (
+    FolderForm,
+    MoveForm,
+    QuotaForm,
+    RenameForm,
+    UploadForm,
+    VisibilityForm,
+)
+from extranet.documents.models import VISIBILITY, Document, DocumentVersion, Folder
+from extranet.extensions import db
+from extranet.organizations.models import Organization
+from extranet.plugins import host
+from extranet.policy import can, current_organization, require, visible_documents
+from extranet.requests.models import ServiceRequest
+from extranet.web.htmx import hx_redirect, render, wants_fragment
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+# -- lookups (404 for anything out of scope) ----------------------------------------------------
+
+
+def _check_field(field: str) -> None:
+    if field not in host().fields:
+        abort(404)
+
+
+def _org_param() -> int | None:
+    value = request.values.get("org", "")
+    if value and not value.isdigit():
+        abort(404)
+    return int(value) if value else None
+
+
+def _space(field: str) -> Organization:
+    """The organization whose space is shown: ``?org=`` (staff, or a member of several), else
+    the current one."""
+    _check_field(field)
+    org_id = _org_param()
+    org = db.session.get(Organization, org_id) if org_id else current_organization()
+    if org is None:
+        abort(404)
+    require("documents.space", (org, field))
+    return org
+
+
+def _in_scope(obj, field: str) -> None:
+    if obj is None or obj.field != field or obj.organization_id is None:
+        abort(404)
+    org_id = _org_param()
+    if org_id is not None and org_id != obj.organization_id:
+        abort(404)
+
+
+def _folder(field: str, folder_id: int, action: str = "documents.space") -> Folder:
+    _check_field(field)
+    folder = db.session.get(Folder, folder_id)
+    _in_scope(folder, field)
+    require(action, folder)
+    return folder
+
+
+def _document(field: str, doc_id: int, action: str = "document.view") -> Document:
+    _check_field(field)
+    doc = db.session.get(Document, doc_id)
+    _in_scope(doc, field)
+    require(action, doc)
+    return doc
+
+
+def _target_folder(org: Organization, field: str, value) -> Folder | None:
+    """A folder of this space chosen in a form (0 or empty: the root), else 404."""
+    value = str(value or "0")
+    folder_id = int(value) if value.isdigit() else -1
+    if folder_id == 0:
+        return None
+    folder = db.session.get(Folder, folder_id)
+    if folder is None or folder.organization_id != org.id or folder.field != field:
+        abort(404)
+    return folder
+
+
+def _request(field: str, reference: str) -> ServiceRequest:
+    from extranet.requests.views import get_request
+
+    _check_field(field)
+    req = get_request(reference)  # 404 unless visible
+    if req.field != field:
+        abort(404)
+    return req
+
+
+# -- urls and choices ---------------------------------------------------------------------------
+
+
+def space_url(org: Organization, field: str, folder: Folder | None = None) -> str:
+    if folder is not None:
+        return url_for("documents.folder", field=field, folder_id=folder.id, org=org.id)
+    return url_for("documents.space", field=field, org=org.id)
+
+
+def document_url(doc: Document) -> str:
+    return url_for("documents.document", field=doc.field, doc_id=doc.id, org=doc.organization_id)
+
+
+def _visibility_choices(field: str, on_request: bool) -> list[tuple[str, str]]:
+    keys = ["org"] + (["restricted"] if on_request else [])
+    if can(_user(), "documents.internal", field):
+        keys.append("internal")
+    return [(k, VISIBILITY[k]) for k in keys]
+
+
+def _upload_form(field: str, on_request: bool, submitted: bool = True, default_visibility="org") -> UploadForm:
+    form = UploadForm() if submitted else UploadForm(formdata=None, visibility=default_visibility)
+    form.visibility.choices = _visibility_choices(field, on_request)
+    form.category.choices = [("", _("No category"))] + [(c.slug, c.label) for c in service.categories_of(field)]
+    return form
+
+
+def _folder_choices(org: Organization, field: str, exclude: Folder | None = None) -> list[tuple[int, str]]:
+    choices = [(0, _("Top of the space"))]
+    skipping_depth = None
+    for f, depth in service.folder_tree(org, field):
+        if skipping_depth is not None and depth > skipping_depth:
+            continue  # inside the excluded folder
+        skipping_depth = None
+        if exclude is not None and f.id == exclude.id:
+            skipping_depth = depth
+            continue
+        choices.append((f.id, "\u2003" * depth + f.name))
+    return choices
+
+
+@bp.app_template_global()
+def document_size(size: int) -> str:
+    return service.human_size(size)
+
+
+@bp.app_template_global()
+def usage_percent(used: int, quota: int) -> str:
+    return format_percent(used / quota if quota else 1, "#,##0.#%")
+
+
+@bp.context_processor
+def _helpers():
+    return {"space_url": space_url, "document_url": document_url, "visibility_labels": VISIBILITY}
+
+
+# -- the space ----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index():
+    user = _user()
+    org = current_organization()
+    fields = [f for f in host().enabled_fields() if org is not None and can(user, "documents.space", (org, f.slug))]
+    staff = []
+    staff_fields = [f for f in host().enabled_fields() if can(user, "documents.internal", f.slug)]
+    if staff_fields:
+        orgs = db.session.scalars(
+            select(Organization).where(Organization.active.is_(True))
+            .options(selectinload(Organization.subscriptions)).order_by(Organization.name)
+        ).all()
+        staff = [(f, [o for o in orgs if can(user, "documents.space", (o, f.slug))]) for f in staff_fields]
+    return render("documents/index.html", organization=org, fields=fields, staff_fields=staff)
+
+
+def _space_context(org: Organization, field: str, folder: Folder | None, **overrides):
+    user = _user()
+    query = visible_documents(user, org, field).options(
+        selectinload(Document.versions).selectinload(DocumentVersion.uploader)
+    )
+    query = query.where(Document.folder_id.is_(None) if folder is None else Document.folder_id == folder.id)
+    documents = db.paginate(
+        query.order_by(Document.title, Document.id), page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"], error_out=False,
+    )
+    subfolders = db.session.scalars(
+        select(Folder).where(
+            Folder.organization_id == org.id, Folder.field == field,
+            Folder.parent_id.is_(None) if folder is None else Folder.parent_id == folder.id,
+        ).order_by(Folder.name)
+    ).all()
+    context = {
+        "organization": org,
+        "field": host().fields[field],
+        "folder": folder,
+        "path": service.ancestors(folder),
+        "subfolders": subfolders,
+        "documents": documents,
+        "upload_form": _upload_form(field, on_request=False, submitted=False),
+        "folder_form": FolderForm(formdata=None),
+        "upload_action": url_for("documents.upload", field=field, org=org.id, folder=folder.id if folder else 0),
+        "upload_errors": [],
+        "folder_errors": [],
+    }
+    if can(user, "documents.usage", org):
+        context["usage"] = service.usage_of(org)
+        context["quota"] = service.quota_of(org)
+    if folder is not None and can(user, "folder.manage", folder):
+        context["rename_folder_form"] = FolderForm(formdata=None, prefix="rename", name=folder.name)
+        move = MoveForm(formdata=None, folder=folder.parent_id or 0)
+        move.folder.choices = _folder_choices(org, field, exclude=folder)
+        context["move_folder_form"] = move
+    context.update(overrides)
+    return context
+
+
+def _render_space(org, field, folder, status=200, **overrides):
+    return render("documents/space.html", "documents/_space.html",
+                  status=status, **_space_context(org, field, folder, **overrides))
+
+
+@bp.get("/<field>/")
+@login_required
+def space(field: str):
+    org = _space(field)
+    return _render_space(org, field, None)
+
+
+@bp.get("/<field>/folders/<int:folder_id>")
+@login_required
+def folder(field: str, folder_id: int):
+    found = _folder(field, folder_id)
+    return _render_space(found.organization, field, found)
+
+
+@bp.post("/<field>/folders")
+@login_required
+def create_folder(field: str):
+    org = _space(field)
+    require("folder.manage", (org, field))
+    parent = _target_folder(org, field, request.form.get("parent"))
+    form = FolderForm()
+    if form.validate_on_submit():
+        try:
+            created = service.create_folder(org, field, parent, form.name.data, _user())
+        except service.FolderError as error:
+            form.name.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(_("The folder “%(name)s” is created.", name=created.name), "success")
+            return hx_redirect(space_url(org, field, created))
+    return _render_space(org, field, parent, status=422, folder_form=form)
+
+
+@bp.post("/<field>/folders/<int:folder_id>/rename")
+@login_required
+def rename_folder(field: str, folder_id: int):
+    found = _folder(field, folder_id, "folder.manage")
+    form = FolderForm(prefix="rename")
+    if form.validate_on_submit():
+        try:
+            service.rename_folder(found, form.name.data)
+        except service.FolderError as error:
+            form.name.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(_("The folder is renamed."), "success")
+            return hx_redirect(space_url(found.organization, field, found))
+    db.session.rollback()
+    return _render_space(found.organization, field, found, status=422, rename_folder_form=form)
+
+
+@bp.post("/<field>/folders/<int:folder_id>/move")
+@login_required
+def move_folder(field: str, folder_id: int):
+    found = _folder(field, folder_id, "folder.manage")
+    parent = _target_folder(found.organization, field, request.form.get("folder"))
+    try:
+        service.move_folder(found, parent)
+    except service.FolderError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The folder is moved."), "success")
+    return hx_redirect(space_url(found.organization, field, found))
+
+
+@bp.post("/<field>/folders/<int:folder_id>/delete")
+@login_required
+def delete_folder(field: str, folder_id: int):
+    found = _folder(field, folder_id, "folder.manage")
+    org, parent = found.organization, found.parent
+    try:
+        service.delete_folder(found)
+    except service.FolderError as error:
+        flash(str(error), "error")
+        return hx_redirect(space_url(org, field, found))
+    db.session.commit()
+    flash(_("The folder is deleted."), "success")
+    return hx_redirect(space_url(org, field, parent))
+
+
+# -- uploads ------------------------------------------------------------------------------------
+
+
+def _uploaded_message(documents) -> str:
+    return ngettext("%(num)d document uploaded.", "%(num)d documents uploaded.", len(documents))
+
+
+@bp.post("/<field>/upload")
+@login_required
+def upload(field: str):
+    org = _space(field)
+    require("document.upload", (org, field))
+    folder = _target_folder(org, field, request.values.get("folder"))
+    form = _upload_form(field, on_request=False)
+    errors = []
+    if form.validate_on_submit():
+        try:
+            documents = service.upload(
+                request.files.getlist("files"), org=org, field=field, user=_user(), folder=folder,
+                visibility=form.visibility.data, category=form.category.data or None,
+            )
+        except service.UploadRefused as refused:
+            errors = [str(refused)]
+        else:
+            if wants_fragment():
+                return _render_space(org, field, folder, uploaded=_uploaded_message(documents))
+            flash(_uploaded_message(documents), "success")
+            return redirect(space_url(org, field, folder), 303)
+    return _render_space(org, field, folder, status=422, upload_form=form, upload_errors=errors)
+
+
+# -- one document -------------------------------------------------------------------------------
+
+
+def _document_context(doc: Document, **overrides):
+    user = _user()
+    context = {
+        "doc": doc,
+        "organization": doc.organization,
+        "field": host().fields[doc.field],
+        "path": service.ancestors(doc.folder),
+        "versions": list(reversed(doc.versions)),
+        "upload_errors": [],
+        "refusal": service.download_refusal,
+    }
+    if can(user, "document.manage", doc):
+        context["rename_form"] = RenameForm(formdata=None, title=doc.title)
+        visibility = VisibilityForm(formdata=None, visibility=doc.visibility)
+        visibility.visibility.choices = _visibility_choices(doc.field, doc.request_id is not None)
+        if doc.visibility not in dict(visibility.visibility.choices):
+            visibility.visibility.choices.append((doc.visibility, VISIBILITY[doc.visibility]))
+        context["visibility_form"] = visibility
+        if doc.request_id is None:
+            move = MoveForm(formdata=None, folder=doc.folder_id or 0)
+            move.folder.choices = _folder_choices(doc.organization, doc.field)
+            context["move_form"] = move
+    context.update(overrides)
+    return context
+
+
+def _render_document(doc: Document, status=200, **overrides):
+    return render("documents/document.html", "documents/_document.html", status=status,
+                  **_document_context(doc, **overrides))
+
+
+@bp.get("/<field>/files/<int:doc_id>")
+@login_required
+def document(field: str, doc_id: int):
+    return _render_document(_document(field, doc_id))
+
+
+@bp.post("/<field>/files/<int:doc_id>/versions")
+@login_required
+def new_version(field: str, doc_id: int):
+    doc = _document(field, doc_id, "document.manage")
+    try:
+        version = service.add_version(doc, request.files.getlist("files"), _user())
+    except service.UploadRefused as refused:
+        return _render_document(doc, status=422, upload_errors=[str(refused)])
+    message = _("Version %(number)s is uploaded.", number=version.number)
+    if wants_fragment():
+        return _render_document(doc, uploaded=message)
+    flash(message, "success")
+    return redirect(document_url(doc), 303)
+
+
+@bp.get("/<field>/files/<int:doc_id>/versions/<int:number>")
+@login_required
+def download(field: str, doc_id: int, number: int):
+    doc = _document(field, doc_id)
+    version = db.session.scalar(
+        select(DocumentVersion).where(DocumentVersion.document_id == doc.id, DocumentVersion.number == number)
+    )
+    if version is None:
+        abort(404)
+    refusal = service.download_refusal(version)
+    if refusal:
+        return render_template("errors/error.html", code=409, title=_("Not available"), text=refusal), 409
+    return service.send_version(version)
+
+
+def _change(field: str, doc_id: int, form_class, apply, message):
+    doc = _document(field, doc_id, "document.manage")
+    context = _document_context(doc)
+    form = form_class()
+    if form_class is VisibilityForm:
+        form.visibility.choices = context["visibility_form"].visibility.choices
+    elif form_class is MoveForm:
+        if "move_form" not in context:
+            abort(404)
+        form.folder.choices = context["move_form"].folder.choices
+    if form.validate_on_submit():
+        apply(doc, form)
+        db.session.commit()
+        flash(message, "success")
+        return hx_redirect(document_url(doc))
+    key = {RenameForm: "rename_form", VisibilityForm: "visibility_form", MoveForm: "move_form"}[form_class]
+    return render("documents/document.html", "documents/_document.html", status=422, **{**context, key: form})
+
+
+@bp.post("/<field>/files/<int:doc_id>/rename")
+@login_required
+def rename(field: str, doc_id: int):
+    return _change(field, doc_id, RenameForm, lambda doc, form: service.rename(doc, form.title.data),
+                   _("The document is renamed."))
+
+
+@bp.post("/<field>/files/<int:doc_id>/move")
+@login_required
+def move(field: str, doc_id: int):
+    def apply(doc, form):
+        service.move(doc, _target_folder(doc.organization, field, form.folder.data))
+
+    return _change(field, doc_id, MoveForm, apply, _("The document is moved."))
+
+
+@bp.post("/<field>/files/<int:doc_id>/visibility")
+@login_required
+def visibility(field: str, doc_id: int):
+    return _change(field, doc_id, VisibilityForm,
+                   lambda doc, form: service.set_visibility(doc, form.visibility.data),
+                   _("Who can see the document is changed."))
+
+
+@bp.route("/<field>/files/<int:doc_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(field: str, doc_id: int):
+    """GET: the confirmation page (works without JavaScript); POST: to the trash."""
+    doc = _document(field, doc_id, "document.manage")
+    back = (url_for("requests.detail", reference=doc.request.reference) if doc.request_id is not None
+            else space_url(doc.organization, field, doc.folder))
+    if request.method == "GET":
+        return render("documents/confirm.html", doc=doc, organization=doc.organization,
+                      field=host().fields[field], action="delete", cancel=document_url(doc))
+    service.trash(doc, _user())
+    db.session.commit()
+    flash(_("“%(title)s” is in the trash. It can be restored for %(days)d days.", title=doc.title,
+            days=service.TRASH_DAYS), "success")
+    return hx_redirect(back)
+
+
+# -- trash --------------------------------------------------------------------------------------
+
+
+@bp.get("/<field>/trash")
+@login_required
+def trash(field: str):
+    org = _space(field)
+    require("document.purge", (org, field))
+    user = _user()
+    deleted = db.session.scalars(
+        select(Document).where(
+            Document.organization_id == org.id, Document.field == field, Document.deleted_at.is_not(None)
+        ).options(selectinload(Document.versions)).order_by(Document.deleted_at.desc(), Document.id.desc())
+    ).all()
+    items = [d for d in deleted if can(user, "document.purge", d)]
+    size = current_app.config["PAGE_SIZE"]
+    page = max(request.args.get("page", 1, type=int), 1)
+    pages = max((len(items) + size - 1) // size, 1)
+    return render("documents/trash.html", organization=org, field=host().fields[field],
+                  items=items[(page - 1) * size: page * size], page=page, pages=pages,
+                  expires_at=service.trash_expires_at)
+
+
+@bp.post("/<field>/trash/<int:doc_id>/restore")
+@login_required
+def restore(field: str, doc_id: int):
+    doc = _document(field, doc_id, "document.restore")
+    service.restore(doc)
+    db.session.commit()
+    flash(_("“%(title)s” is restored.", title=doc.title), "success")
+    return hx_redirect(url_for("documents.trash", field=field, org=doc.organization_id))
+
+
+@bp.route("/<field>/trash/<int:doc_id>/purge", methods=["GET", "POST"])
+@login_required
+def purge(field: str, doc_id: int):
+    doc = _document(field, doc_id, "document.purge")
+    back = url_for("documents.trash", field=field, org=doc.organization_id)
+    if request.method == "GET":
+        return render("documents/confirm.html", doc=doc, organization=doc.organization,
+                      field=host().fields[field], action="purge", cancel=back)
+    title = doc.title
+    service.purge(doc)
+    flash(_("“%(title)s” is deleted for good.", title=title), "success")
+    return hx_redirect(back)
+
+
+# -- documents of a request -----------------------------------------------------------------------
+
+
+def _request_context(req: ServiceRequest, **overrides):
+    user = _user()
+    docs = db.session.scalars(
+        select(Document).where(Document.request_id == req.id, Document.deleted_at.is_(None))
+        .options(selectinload(Document.versions)).order_by(Document.created_at, Document.id)
+    ).all()
+    context = {
+        "req": req,
+        "request_documents": [d for d in docs if can(user, "document.view", d)],
+        "upload_form": _upload_form(req.field, on_request=True, submitted=False,
+                                    default_visibility="restricted" if req.is_restricted else "org"),
+        "upload_errors": [],
+        "may_upload": can(user, "document.upload", req),
+    }
+    context.update(overrides)
+    return context
+
+
+@bp.get("/<field>/requests/<reference>")
+@login_required
+def request_documents(field: str, reference: str):
+    req = _request(field, reference)
+    return render("documents/request.html", "documents/_request_documents_body.html", **_request_context(req))
+
+
+@bp.post("/<field>/requests/<reference>/upload")
+@login_required
+def request_upload(field: str, reference: str):
+    req = _request(field, reference)
+    require("document.upload", req)
+    form = _upload_form(field, on_request=True)
+    errors = []
+    if form.validate_on_submit():
+        try:
+            documents = service.upload(
+                request.files.getlist("files"), org=req.organization, field=field, user=_user(), request=req,
+                visibility=form.visibility.data, category=form.category.data or None,
+            )
+        except service.UploadRefused as refused:
+            errors = [str(refused)]
+        else:
+            if wants_fragment():
+                return render("documents/request.html", "documents/_request_documents_body.html",
+                              **_request_context(req, uploaded=_uploaded_message(documents)))
+            flash(_uploaded_message(documents), "success")
+            return redirect(url_for("requests.detail", reference=req.reference) + "#request-documents", 303)
+    return render("documents/request.html", "documents/_request_documents_body.html", status=422,
+                  **_request_context(req, upload_form=form, upload_errors=errors))
+
+
+# -- quotas (admins) ----------------------------------------------------------------------------
+
+
+GB = Decimal(10**9)
+
+
+@bp.get("/quotas")
+@login_required
+def quotas(forms=None, status=200):
+    require("documents.quotas")
+    page = db.paginate(
+        select(Organization).order_by(Organization.name), page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"], error_out=False,
+    )
+    usage = service.usage_by_organization([o.id for o in page.items])
+    forms = forms or {}
+    rows = []
+    for org in page.items:
+        form = forms.get(org.id) or QuotaForm(
+            formdata=None, prefix=f"org{org.id}",
+            quota=(Decimal(org.storage_quota) / GB).quantize(Decimal("0.1")) if org.storage_quota is not None else None,
+        )
+        rows.append((org, usage.get(org.id, 0), service.quota_of(org), form))
+    return render("documents/quotas.html", page=page, rows=rows,
+                  default_quota=current_app.config["DOCUMENT_QUOTA"], status=status)
+
+
+@bp.post("/quotas/<int:org_id>")
+@login_required
+def set_quota(org_id: int):
+    require("documents.quotas")
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        abort(404)
+    form = QuotaForm(prefix=f"org{org.id}")
+    if not form.validate_on_submit():
+        return quotas(forms={org.id: form}, status=422)
+    old = org.storage_quota
+    org.storage_quota = int(form.quota.data * GB) if form.quota.data is not None else None
+    from extranet.audit.service import record
+
+    record("documents.quota_changed", target=org, organization=org, old=old, new=org.storage_quota)
+    db.session.commit()
+    flash(_("The storage quota of %(name)s is saved.", name=org.name), "success")
+    return hx_redirect(url_for("documents.quotas", page=request.args.get("page")))
