@@ -1,0 +1,476 @@
+"""Figures of the admin reports and of the annual activity report.
+
+Every figure comes from a few grouped queries (``GROUP BY`` organization, field, year, month with
+``SUM``), the same number whatever the volume; the rest is arithmetic in Python on integer
+minutes and cents. Revenue follows the statements' rule (``extranet.hours.statements``): minutes
+within the year's allotment at the hourly rate, beyond it at the overage rate, the allotment
+being consumed month after month from January; cents are rounded half up per organization,
+field and month (a statement rounds per line, so a figure may differ from the sum of the
+statements by a cent or two per month).
+
+A period is a whole year, or for the current year January 1 to today; "growth" compares it with
+the same period of the previous year.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import Integer, and_, case, cast, func, or_, select
+
+from extranet.accounts.models import User
+from extranet.extensions import db
+from extranet.hours.models import Agreement, Satisfaction, TimeEntry
+from extranet.hours.service import split_overage
+from extranet.organizations.models import Organization
+from extranet.requests.models import ServiceRequest as R
+
+ENTERPRISE_KINDS = ("cooperative", "mutual", "association", "nonprofit")
+TOP = 10
+
+
+@dataclass
+class Filters:
+    year: int
+    field: str | None = None
+    organization_id: int | None = None
+    federation_id: int | None = None
+
+    def args(self) -> dict:
+        """The query arguments that reproduce these filters (export links)."""
+        values = {"year": self.year, "field": self.field, "organization": self.organization_id,
+                  "federation": self.federation_id}
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass
+class Totals:
+    minutes: int = 0
+    billable_minutes: int = 0
+    cents: int = 0
+    overage_minutes: int = 0
+
+    def add(self, minutes: int, billable: int, cents: int, overage: int) -> None:
+        self.minutes += minutes
+        self.billable_minutes += billable
+        self.cents += cents
+        self.overage_minutes += overage
+
+
+@dataclass
+class Period:
+    year: int
+    end: date  # the last day included
+    previous_end: date  # the same day a year before
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def previous_start(self) -> date:
+        return date(self.year - 1, 1, 1)
+
+    @property
+    def partial(self) -> bool:
+        return self.end < date(self.year, 12, 31)
+
+    @property
+    def months(self) -> int:
+        """Months of the period (a month begun counts whole)."""
+        return self.end.month if self.end >= self.start else 0
+
+
+def period_of(year: int, today: date | None = None) -> Period:
+    today = today or date.today()
+    end = min(date(year, 12, 31), today) if year == today.year else date(year, 12, 31)
+    try:
+        previous_end = end.replace(year=year - 1)
+    except ValueError:  # February 29
+        previous_end = end.replace(year=year - 1, day=28)
+    return Period(year, end, previous_end)
+
+
+def growth(current: int, previous: int) -> Decimal | None:
+    """The change in percent, one decimal; None when there was nothing before."""
+    if not previous:
+        return None
+    return (Decimal(current - previous) * 100 / previous).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# -- the base: minutes per organization, field and month -------------------------------------
+
+
+def _scope(query, filters: Filters):
+    if filters.field:
+        query = query.where(R.field == filters.field)
+    if filters.organization_id:
+        query = query.where(R.organization_id == filters.organization_id)
+    if filters.federation_id:
+        members = select(Organization.id).where(
+            or_(Organization.id == filters.federation_id, Organization.parent_id == filters.federation_id)
+        )
+        query = query.where(R.organization_id.in_(members))
+    return query
+
+
+def _year_month():
+    """The year and month of an entry's date as integers. SQLite stores dates as ISO text, where
+    cutting the text is many times faster than ``strftime`` (what ``extract`` becomes)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (cast(func.substr(TimeEntry.date, 1, 4), Integer),
+                cast(func.substr(TimeEntry.date, 6, 2), Integer))
+    return func.extract("year", TimeEntry.date), func.extract("month", TimeEntry.date)
+
+
+def activity_rows(filters: Filters, period: Period) -> list[tuple[int, str, int, int, int, int]]:
+    """``(organization_id, field, year, month, minutes, billable minutes)`` of the period and of
+    the same period a year before: one grouped query."""
+    year, month = _year_month()
+    query = (
+        select(
+            R.organization_id, R.field, year, month,
+            func.sum(TimeEntry.minutes),
+            func.sum(case((TimeEntry.billable.is_(True), TimeEntry.minutes), else_=0)),
+        )
+        .join(R, R.id == TimeEntry.request_id)
+        .where(or_(
+            and_(TimeEntry.date >= period.start, TimeEntry.date <= period.end),
+            and_(TimeEntry.date >= period.previous_start, TimeEntry.date <= period.previous_end),
+        ))
+        .group_by(R.organization_id, R.field, year, month)
+    )
+    return [
+        (org, slug, int(y), int(m), int(total or 0), int(billable or 0))
+        for org, slug, y, m, total, billable in db.session.execute(_scope(query, filters))
+    ]
+
+
+@dataclass(frozen=True)
+class Terms:
+    allotted: int
+    hourly_rate_cents: int
+    overage_rate_cents: int
+
+
+def agreement_terms(filters: Filters, years: tuple[int, ...]) -> dict[tuple[int, str, int], Terms]:
+    """The agreements of ``years`` per (organization, field, year), the carry-over included
+    (the rule of ``extranet.hours.service.balances``): one query, plus one grouped query of the
+    previous years' usage when some agreement carries unused hours over."""
+    wanted = set(years) | {y - 1 for y in years}
+    query = select(
+        Agreement.organization_id, Agreement.field, Agreement.year, Agreement.minutes_allotted,
+        Agreement.hourly_rate_cents, Agreement.overage_rate_cents, Agreement.carry_over,
+    ).where(Agreement.year.in_(sorted(wanted)))
+    if filters.field:
+        query = query.where(Agreement.field == filters.field)
+    if filters.organization_id:
+        query = query.where(Agreement.organization_id == filters.organization_id)
+    rows = {(org, slug, y): (allotted, rate, over, carry) for org, slug, y, allotted, rate, over, carry in
+            db.session.execute(query)}
+    carrying = [
+        key for key, value in rows.items()
+        if key[2] in years and value[3] == "unused" and (key[0], key[1], key[2] - 1) in rows
+    ]
+    used = {}
+    if carrying:
+        previous_years = sorted({key[2] - 1 for key in carrying})
+        year, _month = _year_month()
+        usage = (
+            select(R.organization_id, R.field, year, func.sum(TimeEntry.minutes))
+            .join(R, R.id == TimeEntry.request_id)
+            .where(
+                TimeEntry.billable.is_(True),
+                TimeEntry.date >= date(previous_years[0], 1, 1),
+                TimeEntry.date <= date(previous_years[-1], 12, 31),
+            )
+            .group_by(R.organization_id, R.field, year)
+        )
+        used = {(org, slug, int(y)): int(m or 0) for org, slug, y, m in db.session.execute(_scope(usage, filters))}
+    terms = {}
+    carrying_set = set(carrying)
+    for (org, slug, y), (allotted, rate, over, _carry) in rows.items():
+        if y not in years:
+            continue
+        carried = 0
+        if (org, slug, y) in carrying_set:
+            previous = rows[(org, slug, y - 1)][0]
+            carried = max(0, previous - used.get((org, slug, y - 1), 0))
+        terms[(org, slug, y)] = Terms(allotted + carried, rate, over)
+    return terms
+
+
+@dataclass
+class Priced:
+    organization_id: int
+    field: str
+    year: int
+    month: int
+    minutes: int
+    billable_minutes: int
+    cents: int
+    overage_minutes: int
+
+
+def _cents(minutes: int, rate_cents: int) -> int:
+    """``amount_cents`` in integers only (exact, and much faster over thousands of rows):
+    minutes × rate / 60 rounded half up is floor((2 × minutes × rate + 60) / 120)."""
+    return (2 * minutes * rate_cents + 60) // 120
+
+
+def price(rows, terms: dict[tuple[int, str, int], Terms]) -> list[Priced]:
+    """Revenue of each (organization, field, month) row: the allotment is consumed from
+    January, month after month. Without an agreement, time is not billed."""
+    result = []
+    used: dict[tuple[int, str, int], int] = defaultdict(int)
+    for org, slug, year, month, minutes, billable in sorted(rows):
+        key = (org, slug, year)
+        term = terms.get(key)
+        cents = over = 0
+        if term is not None and billable:
+            within, over = split_overage(used[key], billable, term.allotted)
+            cents = _cents(within, term.hourly_rate_cents) + _cents(over, term.overage_rate_cents)
+        used[key] += billable
+        result.append(Priced(org, slug, year, month, minutes, billable, cents, over))
+    return result
+
+
+def organizations() -> dict[int, tuple[str, str, int | None]]:
+    """``{id: (name, kind, parent_id)}`` of every organization: one query."""
+    return {
+        org_id: (name, kind, parent)
+        for org_id, name, kind, parent in db.session.execute(
+            select(Organization.id, Organization.name, Organization.kind, Organization.parent_id)
+        )
+    }
+
+
+# -- admin reports ----------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    filters: Filters
+    period: Period
+    current: Totals
+    previous: Totals
+    by_field: list[tuple[str, Totals, Totals]]
+    by_month: list[tuple[int, Totals, Totals]]
+    by_organization: list[tuple[int, str, Totals, Totals]]
+    experts: list[tuple[int, str, int, int, Decimal | None]]
+    capacity_minutes: int
+    organizations: dict = field(default_factory=dict)
+
+    @property
+    def hours_growth(self) -> Decimal | None:
+        return growth(self.current.billable_minutes, self.previous.billable_minutes)
+
+    @property
+    def revenue_growth(self) -> Decimal | None:
+        return growth(self.current.cents, self.previous.cents)
+
+    @property
+    def top_organizations(self):
+        return self.by_organization[:TOP]
+
+
+def _aggregate(priced: list[Priced], period: Period):
+    current, previous = Totals(), Totals()
+    by_field: dict[str, list[Totals]] = defaultdict(lambda: [Totals(), Totals()])
+    by_month = {m: [Totals(), Totals()] for m in range(1, 13)}
+    by_org: dict[int, list[Totals]] = defaultdict(lambda: [Totals(), Totals()])
+    for row in priced:
+        index = 0 if row.year == period.year else 1
+        values = (row.minutes, row.billable_minutes, row.cents, row.overage_minutes)
+        (current if index == 0 else previous).add(*values)
+        by_field[row.field][index].add(*values)
+        by_month[row.month][index].add(*values)
+        by_org[row.organization_id][index].add(*values)
+    return current, previous, by_field, by_month, by_org
+
+
+def expert_utilisation(filters: Filters, period: Period, capacity_hours: int):
+    """``[(expert id, name, billable minutes, capacity minutes, percent)]``, busiest first."""
+    query = (
+        select(TimeEntry.expert_id, User.name, func.sum(TimeEntry.minutes))
+        .join(User, User.id == TimeEntry.expert_id)
+        .where(TimeEntry.billable.is_(True), TimeEntry.date >= period.start, TimeEntry.date <= period.end)
+        .group_by(TimeEntry.expert_id, User.name)
+    )
+    if filters.field or filters.organization_id or filters.federation_id:
+        query = query.join(R, R.id == TimeEntry.request_id)
+    capacity = period.months * int(capacity_hours) * 60
+    rows = [
+        (expert_id, name, int(minutes or 0), capacity, percent(int(minutes or 0), capacity))
+        for expert_id, name, minutes in db.session.execute(_scope(query, filters))
+    ]
+    return sorted(rows, key=lambda r: (-r[2], r[1])), capacity
+
+
+def admin_report(filters: Filters, capacity_hours: int, today: date | None = None) -> Report:
+    period = period_of(filters.year, today)
+    orgs = organizations()
+    priced = price(activity_rows(filters, period), agreement_terms(filters, (period.year, period.year - 1)))
+    current, previous, by_field, by_month, by_org = _aggregate(priced, period)
+    experts, capacity = expert_utilisation(filters, period, capacity_hours)
+    organizations_rows = sorted(
+        ((org_id, orgs.get(org_id, ("?", "", None))[0], cur, prev) for org_id, (cur, prev) in by_org.items()
+         if cur.minutes),
+        key=lambda r: (-r[2].billable_minutes, -r[2].minutes, r[1].casefold()),
+    )
+    return Report(
+        filters=filters,
+        period=period,
+        current=current,
+        previous=previous,
+        by_field=sorted(((slug, cur, prev) for slug, (cur, prev) in by_field.items()), key=lambda r: r[0]),
+        by_month=[(m, cur, prev) for m, (cur, prev) in sorted(by_month.items())],
+        by_organization=organizations_rows,
+        experts=experts,
+        capacity_minutes=capacity,
+        organizations=orgs,
+    )
+
+
+# -- annual activity report ---------------------------------------------------------------------
+
+
+@dataclass
+class Annual:
+    year: int
+    period: Period
+    organization: Organization | None
+    current: Totals
+    previous: Totals
+    by_field: list[tuple[str, Totals, Totals]]
+    by_month: list[tuple[int, Totals, Totals]]
+    requests_by_field: list[tuple[str, int, int]]  # field, opened, closed
+    organizations_served: int
+    enterprises_served: int
+    federations_served: int
+    satisfaction_count: int
+    satisfaction_average: Decimal | None
+
+    @property
+    def hours_growth(self) -> Decimal | None:
+        return growth(self.current.minutes, self.previous.minutes)
+
+    @property
+    def revenue_growth(self) -> Decimal | None:
+        return growth(self.current.cents, self.previous.cents)
+
+    @property
+    def opened(self) -> int:
+        return sum(r[1] for r in self.requests_by_field)
+
+    @property
+    def closed(self) -> int:
+        return sum(r[2] for r in self.requests_by_field)
+
+
+def _year_bounds_utc(period: Period) -> tuple[datetime, datetime]:
+    start = datetime(period.year, 1, 1, tzinfo=UTC)
+    end = datetime(period.end.year, period.end.month, period.end.day, 23, 59, 59, 999999, tzinfo=UTC)
+    return start, end
+
+
+def requests_activity(filters: Filters, period: Period) -> dict[tuple[int, str], list[int]]:
+    """``{(organization, field): [opened, closed]}`` in the period: two grouped queries."""
+    start, end = _year_bounds_utc(period)
+    result: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    opened = _scope(
+        select(R.organization_id, R.field, func.count(R.id))
+        .where(R.created_at >= start, R.created_at <= end)
+        .group_by(R.organization_id, R.field),
+        filters,
+    )
+    for org, slug, count in db.session.execute(opened):
+        result[(org, slug)][0] = int(count)
+    closed = _scope(
+        select(R.organization_id, R.field, func.count(R.id))
+        .where(R.state == "closed", R.state_changed_at >= start, R.state_changed_at <= end)
+        .group_by(R.organization_id, R.field),
+        filters,
+    )
+    for org, slug, count in db.session.execute(closed):
+        result[(org, slug)][1] = int(count)
+    return result
+
+
+def satisfaction(filters: Filters, period: Period) -> tuple[int, Decimal | None]:
+    """Count and average rating (two decimals) of the requests closed in the period."""
+    start, end = _year_bounds_utc(period)
+    query = _scope(
+        select(func.count(Satisfaction.id), func.sum(Satisfaction.rating))
+        .join(R, R.id == Satisfaction.request_id)
+        .where(R.state == "closed", R.state_changed_at >= start, R.state_changed_at <= end),
+        filters,
+    )
+    count, total = db.session.execute(query).one()
+    count = int(count or 0)
+    if not count:
+        return 0, None
+    return count, (Decimal(int(total)) / count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def annual_report(year: int, organization: Organization | None = None, today: date | None = None) -> Annual:
+    filters = Filters(year=year, organization_id=organization.id if organization else None)
+    period = period_of(year, today)
+    priced = price(activity_rows(filters, period), agreement_terms(filters, (period.year, period.year - 1)))
+    current, previous, by_field, by_month, _by_org = _aggregate(priced, period)
+    activity = requests_activity(filters, period)
+    served = {row.organization_id for row in priced if row.year == year and row.minutes}
+    served |= {org for (org, _slug), counts in activity.items() if any(counts)}
+    kinds = {org_id: kind for org_id, (_n, kind, _p) in organizations().items()} if served else {}
+    requests_by_field: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (_org, slug), (opened, closed) in activity.items():
+        requests_by_field[slug][0] += opened
+        requests_by_field[slug][1] += closed
+    count, average = satisfaction(filters, period)
+    fields = sorted(set(by_field) | set(requests_by_field))
+    return Annual(
+        year=year,
+        period=period,
+        organization=organization,
+        current=current,
+        previous=previous,
+        by_field=[(slug, *by_field[slug]) for slug in fields],
+        by_month=[(m, cur, prev) for m, (cur, prev) in sorted(by_month.items())],
+        requests_by_field=[(slug, *requests_by_field[slug]) for slug in fields],
+        organizations_served=len(served),
+        enterprises_served=sum(1 for org in served if kinds.get(org) in ENTERPRISE_KINDS),
+        federations_served=sum(1 for org in served if kinds.get(org) == "federation"),
+        satisfaction_count=count,
+        satisfaction_average=average,
+    )
+
+
+# -- statements list ----------------------------------------------------------------------------
+
+
+def month_activity(year: int, month: int | None, organization_id: int | None):
+    """``{(organization, month): Totals}`` of billable activity in ``year`` (priced), for the
+    statements list: the same grouped queries as the reports."""
+    filters = Filters(year=year, organization_id=organization_id)
+    # January 1 to the end of the month (the allotment is consumed from January); no previous period.
+    end = date(year, 12, 31) if month is None else (date(year, month % 12 + 1, 1) if month < 12 else
+                                                   date(year + 1, 1, 1)) - timedelta(days=1)
+    period = Period(year, end, date(year - 2, 12, 31))
+    rows = activity_rows(filters, period)
+    priced = price(rows, agreement_terms(filters, (year,)))
+    result: dict[tuple[int, int], Totals] = defaultdict(Totals)
+    for row in priced:
+        if month is None or row.month == month:
+            result[(row.organization_id, row.month)].add(
+                row.minutes, row.billable_minutes, row.cents, row.overage_minutes
+            )
+    return result
