@@ -6,7 +6,14 @@ from extranet.admin.models import Module
 from extranet.audit.models import AuditEvent
 from extranet.auth.models import UserSession
 from extranet.documents.models import Document, DocumentVersion, Folder, Resource, ResourceVisit
-from extranet.hours.models import Agreement, HourAlert, Satisfaction, Statement, TimeEntry
+from extranet.hours.models import (
+    Agreement,
+    HourAlert,
+    HoursMonthly,
+    Satisfaction,
+    Statement,
+    TimeEntry,
+)
 from extranet.notifications.models import MutedEmail, Notification, OutboxEmail
 from extranet.organizations.models import Membership, Organization, Subscription
 from extranet.requests.models import (
@@ -20,7 +27,7 @@ from extranet.requests.models import (
 
 __all__ = [
     "Agreement", "Attachment", "AuditEvent", "Document", "DocumentVersion", "ExpertField",
-    "Folder", "HourAlert", "Membership", "Message", "Module", "MutedEmail", "Notification",
+    "Folder", "HourAlert", "HoursMonthly", "Membership", "Message", "Module", "MutedEmail", "Notification",
     "Organization", "OutboxEmail", "ReferenceCounter", "RequestEvent", "RequestParticipant",
     "Resource", "ResourceVisit", "Satisfaction", "ServiceRequest", "Statement", "Subscription",
     "TimeEntry", "User", "UserSession",

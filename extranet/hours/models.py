@@ -37,7 +37,12 @@ class Agreement(db.Model):
 
 class TimeEntry(db.Model):
     __tablename__ = "time_entries"
-    __table_args__ = (Index("ix_time_entries_expert_date", "expert_id", "date"),)
+    __table_args__ = (
+        Index("ix_time_entries_expert_date", "expert_id", "date"),
+        # Covers expert utilisation (the reports): billable minutes per expert over a date range,
+        # by field or organization through request_id, without reading the table.
+        Index("ix_time_entries_expert_usage", "expert_id", "date", "billable", "minutes", "request_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
@@ -52,6 +57,22 @@ class TimeEntry(db.Model):
 
     request = relationship("ServiceRequest")
     expert: Mapped[User] = relationship()
+
+
+class HoursMonthly(db.Model):
+    """The monthly roll-up of time entries per organization and field (the cooperative-wide
+    reports read it instead of scanning ``time_entries``). Kept exact by
+    ``extranet.hours.service`` in the same transaction as every entry created, changed or
+    deleted; rebuilt from the entries by ``rebuild_hours_monthly`` (migration 0004, bulk loads)."""
+
+    __tablename__ = "hours_monthly"
+
+    organization_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # 1 to 12
+    minutes: Mapped[int] = mapped_column(default=0)
+    billable_minutes: Mapped[int] = mapped_column(default=0)
 
 
 class Statement(db.Model):

@@ -27,11 +27,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from flask import current_app, g
 from flask_babel import force_locale, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Integer, case, cast, delete, event, func, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from extranet.extensions import db
-from extranet.hours.models import Agreement, HourAlert, Statement, TimeEntry
+from extranet.hours.models import Agreement, HourAlert, HoursMonthly, Statement, TimeEntry
 
 MAX_MINUTES_PER_ENTRY = 24 * 60
 THRESHOLDS = (80, 100)
@@ -243,6 +244,161 @@ def request_totals(request_id: int) -> dict[str, int]:
     ).all()
     by = {bool(b): int(m) for b, m in rows}
     return {"total": sum(by.values()), "billable": by.get(True, 0), "non_billable": by.get(False, 0)}
+
+
+# -- the monthly roll-up ---------------------------------------------------------------------------
+#
+# ``hours_monthly`` holds minutes and billable minutes per organization, field, year and month: the
+# cooperative-wide reports read it instead of the entries. It is kept exact in ONE place, the two
+# flush hooks below: whatever creates, changes (minutes, billable, date, request) or deletes a
+# ``TimeEntry`` through the ORM, and whatever moves a request to another organization or field,
+# adds the difference to the roll-up in the same flush, hence the same transaction. The upsert is
+# one ``INSERT … ON CONFLICT DO UPDATE SET minutes = minutes + excluded.minutes`` (SQLite and
+# PostgreSQL): concurrent writers add up, none is lost. Core bulk inserts of entries (demo data,
+# the benchmark) bypass the ORM: they call ``rebuild_hours_monthly`` afterwards.
+
+_ENTRY_ATTRS = ("minutes", "billable", "date", "request_id", "request")
+_MOVE_ATTRS = ("organization_id", "field", "organization")
+
+
+def _upsert(connection, deltas: dict[tuple[int, str, int, int], list[int]]) -> None:
+    rows = [
+        {"organization_id": org, "field": slug, "year": year, "month": month, "minutes": d, "billable_minutes": b}
+        for (org, slug, year, month), (d, b) in deltas.items() if d or b
+    ]
+    if not rows:
+        return
+    table = HoursMonthly.__table__
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.organization_id, table.c.field, table.c.year, table.c.month],
+        set_={"minutes": table.c.minutes + statement.excluded.minutes,
+              "billable_minutes": table.c.billable_minutes + statement.excluded.billable_minutes},
+    )
+    connection.execute(statement, rows)
+
+
+def record_minutes(organization_id: int, field: str, day: date, minutes_delta: int, billable_delta: int) -> None:
+    """Add ``minutes_delta`` (and ``billable_delta``) to the roll-up of the month of ``day``, in
+    the session's transaction. The flush hooks call it for every entry; call it yourself only
+    after changing ``time_entries`` with Core statements."""
+    _upsert(db.session.connection(),
+            {(organization_id, field, day.year, day.month): [minutes_delta, billable_delta]})
+
+
+def _changed(obj, names) -> bool:
+    attrs = inspect(obj).attrs
+    return any(name in attrs and attrs[name].history.has_changes() for name in names)
+
+
+def _rollup_before_flush(session, flush_context, _instances) -> None:
+    """Read, before they change, the entries about to be changed or deleted and the requests
+    about to move (their organization and field as stored): the old side of the deltas."""
+    from extranet.requests.models import ServiceRequest as R
+
+    deleted = [o for o in session.deleted if isinstance(o, TimeEntry) and o.id is not None]
+    changed = [o for o in session.dirty if isinstance(o, TimeEntry) and o.id is not None
+               and o not in session.deleted and _changed(o, _ENTRY_ATTRS)]
+    moved = [o.id for o in session.dirty if isinstance(o, R) and o.id is not None and _changed(o, _MOVE_ATTRS)]
+    if not deleted and not changed and not moved and not any(isinstance(o, TimeEntry) for o in session.new):
+        return
+    entry_ids = [o.id for o in deleted + changed]
+    connection = session.connection()
+    old = {}
+    if entry_ids:
+        old = {
+            row.id: row for row in connection.execute(
+                select(TimeEntry.id, TimeEntry.request_id, TimeEntry.date, TimeEntry.minutes, TimeEntry.billable)
+                .where(TimeEntry.id.in_(entry_ids))
+            )
+        }
+    keys = {}
+    request_ids = {row.request_id for row in old.values()} | set(moved)
+    if request_ids:
+        keys = {rid: (org, slug) for rid, org, slug in connection.execute(
+            select(R.id, R.organization_id, R.field).where(R.id.in_(request_ids)))}
+    flush_context.attributes["hours_monthly"] = (old, keys, set(moved), changed)
+
+
+def _rollup_after_flush(session, flush_context) -> None:
+    """Add the deltas: minus the old side of each changed or deleted entry, plus the new side of
+    each new or changed one (under its request's organization and field as they were before this
+    flush); then move the whole of each moved request to its new organization or field."""
+    from extranet.requests.models import ServiceRequest as R
+
+    state = flush_context.attributes.get("hours_monthly")
+    if state is None:
+        return
+    old, keys, moved, changed = state
+    connection = session.connection()
+    deltas: dict[tuple[int, str, int, int], list[int]] = {}
+
+    def add(key, day, minutes, billable, sign):
+        cell = deltas.setdefault((*key, day.year, day.month), [0, 0])
+        cell[0] += sign * int(minutes)
+        cell[1] += sign * int(minutes) if billable else 0
+
+    current = [o for o in session.new if isinstance(o, TimeEntry)]
+    current += changed
+    missing = {o.request_id for o in current} - set(keys)
+    for rid in list(missing):
+        req = session.identity_map.get(inspect(R).identity_key_from_primary_key((rid,)))
+        if req is not None and not {"organization_id", "field"} & inspect(req).unloaded:
+            keys[rid] = (req.organization_id, req.field)
+            missing.discard(rid)
+    if missing:
+        keys.update({rid: (org, slug) for rid, org, slug in connection.execute(
+            select(R.id, R.organization_id, R.field).where(R.id.in_(missing)))})
+    for row in old.values():
+        add(keys[row.request_id], row.date, row.minutes, row.billable, -1)
+    for entry in current:
+        add(keys[entry.request_id], entry.date, entry.minutes, entry.billable, +1)
+    if moved:
+        now = {rid: (org, slug) for rid, org, slug in connection.execute(
+            select(R.id, R.organization_id, R.field).where(R.id.in_(moved)))}
+        for rid, day, minutes, billable in connection.execute(
+            select(TimeEntry.request_id, TimeEntry.date, TimeEntry.minutes, TimeEntry.billable)
+            .where(TimeEntry.request_id.in_(moved))
+        ):
+            if now[rid] != keys[rid]:
+                add(keys[rid], day, minutes, billable, -1)
+                add(now[rid], day, minutes, billable, +1)
+    _upsert(connection, deltas)
+
+
+event.listen(Session, "before_flush", _rollup_before_flush)
+event.listen(Session, "after_flush", _rollup_after_flush)
+
+
+def year_month_of(column, dialect_name: str):
+    """The year and month of a date column as integers (``strftime`` on SQLite, where dates are
+    ISO text, ``EXTRACT`` on PostgreSQL)."""
+    if dialect_name == "sqlite":
+        return cast(func.strftime("%Y", column), Integer), cast(func.strftime("%m", column), Integer)
+    return cast(func.extract("year", column), Integer), cast(func.extract("month", column), Integer)
+
+
+def rebuild_hours_monthly(connection=None) -> None:
+    """Recompute the whole roll-up from the entries (after Core bulk inserts): one DELETE and one
+    INSERT … SELECT grouped by organization, field, year and month."""
+    from extranet.requests.models import ServiceRequest as R
+
+    connection = connection if connection is not None else db.session.connection()
+    year, month = year_month_of(TimeEntry.date, connection.dialect.name)
+    grouped = (
+        select(R.organization_id, R.field, year, month, func.sum(TimeEntry.minutes),
+               func.sum(case((TimeEntry.billable.is_(True), TimeEntry.minutes), else_=0)))
+        .join(R, R.id == TimeEntry.request_id)
+        .group_by(R.organization_id, R.field, year, month)
+    )
+    table = HoursMonthly.__table__
+    connection.execute(delete(table))
+    connection.execute(table.insert().from_select(
+        ["organization_id", "field", "year", "month", "minutes", "billable_minutes"], grouped))
 
 
 # -- the hour bank -------------------------------------------------------------------------------

@@ -8,6 +8,10 @@ being consumed month after month from January; cents are rounded half up per org
 field and month (a statement rounds per line, so a figure may differ from the sum of the
 statements by a cent or two per month).
 
+Minutes per organization, field and month are read from the monthly roll-up ``hours_monthly``
+(kept exact by ``extranet.hours.service``), a few hundred small rows instead of every entry; only
+the days of a month begun (a period ending today) and expert utilisation read ``time_entries``.
+
 A period is a whole year, or for the current year January 1 to today; "growth" compares it with
 the same period of the previous year.
 """
@@ -19,11 +23,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Integer, and_, case, cast, func, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, or_, select, union_all
 
 from extranet.accounts.models import User
 from extranet.extensions import db
 from extranet.hours.models import Agreement, Satisfaction, TimeEntry
+from extranet.hours.models import HoursMonthly as M
 from extranet.hours.service import split_overage
 from extranet.organizations.models import Organization
 from extranet.requests.models import ServiceRequest as R
@@ -132,26 +137,69 @@ def _year_month():
     return func.extract("year", TimeEntry.date), func.extract("month", TimeEntry.date)
 
 
+def _scope_monthly(query, filters: Filters):
+    """``_scope`` on the roll-up's own columns."""
+    if filters.field:
+        query = query.where(M.field == filters.field)
+    if filters.organization_id:
+        query = query.where(M.organization_id == filters.organization_id)
+    if filters.federation_id:
+        members = select(Organization.id).where(
+            or_(Organization.id == filters.federation_id, Organization.parent_id == filters.federation_id)
+        )
+        query = query.where(M.organization_id.in_(members))
+    return query
+
+
+def _whole_months(start: date, end: date) -> tuple[int, date | None]:
+    """Of ``start`` (January 1) to ``end``: the number of whole months (read from the roll-up),
+    and the first day of the month begun, when ``end`` is not the last day of its month (that
+    part is read from the entries)."""
+    if end < start:
+        return 0, None
+    if (end + timedelta(days=1)).month != end.month:
+        return end.month, None
+    return end.month - 1, end.replace(day=1)
+
+
 def activity_rows(filters: Filters, period: Period) -> list[tuple[int, str, int, int, int, int]]:
     """``(organization_id, field, year, month, minutes, billable minutes)`` of the period and of
-    the same period a year before: one grouped query."""
-    year, month = _year_month()
-    query = (
-        select(
-            R.organization_id, R.field, year, month,
-            func.sum(TimeEntry.minutes),
-            func.sum(case((TimeEntry.billable.is_(True), TimeEntry.minutes), else_=0)),
-        )
-        .join(R, R.id == TimeEntry.request_id)
-        .where(or_(
-            and_(TimeEntry.date >= period.start, TimeEntry.date <= period.end),
-            and_(TimeEntry.date >= period.previous_start, TimeEntry.date <= period.previous_end),
+    the same period a year before: one query. Whole months come from the monthly roll-up
+    (``hours_monthly``); the days of a month begun (a period ending today) from the entries."""
+    whole = []
+    begun = []
+    for start, end in ((period.start, period.end), (period.previous_start, period.previous_end)):
+        months, first = _whole_months(start, end)
+        if months:
+            whole.append(and_(M.year == start.year, M.month <= months))
+        if first is not None:
+            begun.append(and_(TimeEntry.date >= first, TimeEntry.date <= end))
+    parts = []
+    if whole:
+        parts.append(_scope_monthly(
+            select(M.organization_id, M.field, M.year, M.month, M.minutes, M.billable_minutes)
+            .where(or_(*whole), M.minutes != 0),
+            filters,
         ))
-        .group_by(R.organization_id, R.field, year, month)
-    )
+    if begun:
+        year, month = _year_month()
+        parts.append(_scope(
+            select(
+                R.organization_id, R.field, year, month,
+                func.sum(TimeEntry.minutes),
+                func.sum(case((TimeEntry.billable.is_(True), TimeEntry.minutes), else_=0)),
+            )
+            .join(R, R.id == TimeEntry.request_id)
+            .where(or_(*begun))
+            .group_by(R.organization_id, R.field, year, month),
+            filters,
+        ))
+    if not parts:
+        return []
+    query = parts[0] if len(parts) == 1 else union_all(*parts)
     return [
         (org, slug, int(y), int(m), int(total or 0), int(billable or 0))
-        for org, slug, y, m, total, billable in db.session.execute(_scope(query, filters))
+        for org, slug, y, m, total, billable in db.session.execute(query)
     ]
 
 
@@ -184,18 +232,13 @@ def agreement_terms(filters: Filters, years: tuple[int, ...]) -> dict[tuple[int,
     used = {}
     if carrying:
         previous_years = sorted({key[2] - 1 for key in carrying})
-        year, _month = _year_month()
         usage = (
-            select(R.organization_id, R.field, year, func.sum(TimeEntry.minutes))
-            .join(R, R.id == TimeEntry.request_id)
-            .where(
-                TimeEntry.billable.is_(True),
-                TimeEntry.date >= date(previous_years[0], 1, 1),
-                TimeEntry.date <= date(previous_years[-1], 12, 31),
-            )
-            .group_by(R.organization_id, R.field, year)
+            select(M.organization_id, M.field, M.year, func.sum(M.billable_minutes))
+            .where(M.year >= previous_years[0], M.year <= previous_years[-1])
+            .group_by(M.organization_id, M.field, M.year)
         )
-        used = {(org, slug, int(y)): int(m or 0) for org, slug, y, m in db.session.execute(_scope(usage, filters))}
+        used = {(org, slug, int(y)): int(m or 0)
+                for org, slug, y, m in db.session.execute(_scope_monthly(usage, filters))}
     terms = {}
     carrying_set = set(carrying)
     for (org, slug, y), (allotted, rate, over, _carry) in rows.items():
