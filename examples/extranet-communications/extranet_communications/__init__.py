@@ -13,25 +13,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from extranet.api import (
-    Field,
-    RequestForm,
-    RequestType,
-    ServiceRequest,
-    can,
-    current_organization,
-    current_user,
-    db,
-    hookimpl,
-    login_required,
-    render,
-    request_scope,
-    require,
-    visible_requests,
-)
+from extranet.api import Field, RequestForm, RequestType, field_home, hookimpl, login_required
 
 SLUG = "communications"
-LATEST = 10
 
 AUDIENCES = [
     ("members", _l("Our members")),
@@ -84,27 +68,13 @@ TYPES = [
     ),
 ]
 
-bp = Blueprint(SLUG, __name__, template_folder="templates")
+bp = Blueprint(SLUG, __name__)
 
 
 @bp.get("/")
 @login_required
 def index():
-    """The field's home page: what it does, a tile per request type, the latest requests."""
-    require("field.use", SLUG)
-    latest = db.session.scalars(
-        visible_requests(current_user, request_scope(current_user))
-        .where(ServiceRequest.field == SLUG)
-        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
-        .limit(LATEST)
-    ).all()
-    return render(
-        "communications/index.html",
-        field=FIELD,
-        types=TYPES,
-        can_file=can(current_user, "request.create", (current_organization(), SLUG)),
-        latest=latest,
-    )
+    return field_home(SLUG)
 
 
 @hookimpl
