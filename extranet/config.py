@@ -89,7 +89,7 @@ def build_config(instance_path: Path) -> dict:
         "CLAMD_SOCKET": _env("CLAMD_SOCKET"),
         "MAX_UPLOAD_BYTES": int(_env("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))),
         # Document space of an organization whose storage_quota is unset (bytes, all fields).
-        "DOCUMENT_QUOTA": int(_env("DOCUMENT_QUOTA", str(5 * 1024**3))),
+        "DOCUMENT_QUOTA": int(_env("DOCUMENT_QUOTA", str(5 * 10**9))),
         # A whole request: a message may carry several files.
         "MAX_CONTENT_LENGTH": int(_env("MAX_REQUEST_BYTES", str(200 * 1024 * 1024))),
     }

@@ -47,11 +47,13 @@ def max_upload_bytes() -> int:
 
 
 def human_size(size: int) -> str:
-    """"50 MB", "1 kB", in the user's language."""
-    for unit, factor in (("digital-megabyte", 10**6), ("digital-kilobyte", 10**3)):
+    """"5 GB", "50 MB", "1 kB", "58 bytes" (decimal units), in the user's language."""
+    units = (("digital-gigabyte", 10**9), ("digital-megabyte", 10**6), ("digital-kilobyte", 10**3))
+    for unit, factor in units:
         if size >= factor:
             return format_unit(size / factor, unit, length="short", format="#,##0.#", locale=get_locale())
-    return format_unit(size, "digital-byte", length="short", locale=get_locale())
+    # The short form of "byte" has no plural in some languages ("58 octet"): spell it out.
+    return format_unit(size, "digital-byte", length="long", locale=get_locale())
 
 
 def sanitize_filename(name: str | None) -> str:
