@@ -20,7 +20,7 @@ class Agreement(db.Model):
     """An organization's yearly allotment of hours in one field, and its rates."""
 
     __tablename__ = "agreements"
-    __table_args__ = (UniqueConstraint("organization_id", "field", "year"),)
+    __table_args__ = (UniqueConstraint("organization_id", "field", "year"), Index("ix_agreements_year", "year"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -66,6 +66,8 @@ class HoursMonthly(db.Model):
     deleted; rebuilt from the entries by ``rebuild_hours_monthly`` (migration 0004, bulk loads)."""
 
     __tablename__ = "hours_monthly"
+    # The reports read one or two years of every organization: lead with the year.
+    __table_args__ = (Index("ix_hours_monthly_year", "year", "organization_id", "field", "month"),)
 
     organization_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     field: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -23,7 +23,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Integer, and_, case, cast, func, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
 
 from extranet.accounts.models import User
 from extranet.extensions import db
@@ -287,6 +301,181 @@ def price(rows, terms: dict[tuple[int, str, int], Terms]) -> list[Priced]:
     return result
 
 
+# -- pricing and summing in SQL -----------------------------------------------------------------
+
+
+def _activity_query(filters: Filters, period: Period):
+    """The select of ``activity_rows`` (labelled columns), or None when the period is empty."""
+    whole = []
+    begun = []
+    for start, end in ((period.start, period.end), (period.previous_start, period.previous_end)):
+        months, first = _whole_months(start, end)
+        if months:
+            whole.append(and_(M.year == start.year, M.month <= months))
+        if first is not None:
+            begun.append(and_(TimeEntry.date >= first, TimeEntry.date <= end))
+    parts = []
+    if whole:
+        parts.append(_scope_monthly(
+            select(M.organization_id.label("organization_id"), M.field.label("field"), M.year.label("year"),
+                   M.month.label("month"), M.minutes.label("minutes"), M.billable_minutes.label("billable"))
+            .where(or_(*whole), M.minutes != 0),
+            filters,
+        ))
+    if begun:
+        year, month = _year_month()
+        parts.append(_scope(
+            select(
+                R.organization_id.label("organization_id"), R.field.label("field"),
+                cast(year, Integer).label("year"), cast(month, Integer).label("month"),
+                func.sum(TimeEntry.minutes).label("minutes"),
+                func.sum(case((TimeEntry.billable.is_(True), TimeEntry.minutes), else_=0)).label("billable"),
+            )
+            .join(R, R.id == TimeEntry.request_id)
+            .where(or_(*begun))
+            .group_by(R.organization_id, R.field, year, month),
+            filters,
+        ))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def _terms_query(filters: Filters, years: tuple[int, ...]):
+    """``agreement_terms`` as a select: (organization, field, year, allotted with the carry-over,
+    hourly rate, overage rate). The carry-over is the rule of ``extranet.hours.service.balances``:
+    with ``carry_over = 'unused'`` and an agreement the year before, ``max(0, its minutes -
+    that year's billable minutes)``."""
+    previous = aliased(Agreement)
+    usage = _scope_monthly(
+        select(M.organization_id, M.field, M.year, func.sum(M.billable_minutes).label("used"))
+        .where(M.year.in_(sorted({y - 1 for y in years})))
+        .group_by(M.organization_id, M.field, M.year),
+        filters,
+    ).subquery("usage")
+    unused = previous.minutes_allotted - func.coalesce(usage.c.used, 0)
+    carried = case(
+        (and_(Agreement.carry_over == "unused", previous.id.is_not(None), unused > 0), unused),
+        else_=0,
+    )
+    query = (
+        select(
+            Agreement.organization_id, Agreement.field, Agreement.year,
+            (Agreement.minutes_allotted + carried).label("allotted"),
+            Agreement.hourly_rate_cents.label("rate"), Agreement.overage_rate_cents.label("over_rate"),
+        )
+        .outerjoin(previous, and_(previous.organization_id == Agreement.organization_id,
+                                  previous.field == Agreement.field, previous.year == Agreement.year - 1))
+        .outerjoin(usage, and_(usage.c.organization_id == Agreement.organization_id,
+                               usage.c.field == Agreement.field, usage.c.year == Agreement.year - 1))
+        .where(Agreement.year.in_(sorted(years)))
+    )
+    if filters.field:
+        query = query.where(Agreement.field == filters.field)
+    if filters.organization_id:
+        query = query.where(Agreement.organization_id == filters.organization_id)
+    return query
+
+
+def _sql_cents(minutes, rate):
+    """``_cents`` in SQL: integer arithmetic on non-negative values, where the division truncates
+    (SQLite, PostgreSQL) exactly as ``//`` floors; BIGINT so that PostgreSQL does not overflow."""
+    return (cast(minutes, BigInteger) * 2 * rate + 60) // 120
+
+
+def _priced_cte(filters: Filters, period: Period, years: tuple[int, ...]):
+    """``price`` in SQL, one row per (organization, field, year, month): minutes, billable
+    minutes, cents and overage minutes. The allotment is consumed from January: the billable
+    minutes of the months before (a running sum per organization, field and year) are split off
+    with ``split_overage``'s rule. Without an agreement, time is not billed. None when the period
+    is empty."""
+    activity = _activity_query(filters, period)
+    if activity is None:
+        return None
+    a = activity.subquery("activity")
+    t = _terms_query(filters, years).subquery("terms")
+    running = func.sum(a.c.billable).over(
+        partition_by=(a.c.organization_id, a.c.field, a.c.year), order_by=a.c.month
+    )
+    step = (
+        select(
+            a.c.organization_id, a.c.field, a.c.year, a.c.month, a.c.minutes, a.c.billable,
+            t.c.rate, t.c.over_rate,
+            (t.c.allotted - (running - a.c.billable)).label("remaining"),
+        )
+        .select_from(a)
+        .outerjoin(t, and_(t.c.organization_id == a.c.organization_id, t.c.field == a.c.field,
+                           t.c.year == a.c.year))
+        .subquery("step")
+    )
+    within = case(
+        (step.c.rate.is_(None), 0),
+        (step.c.remaining <= 0, 0),
+        (step.c.remaining >= step.c.billable, step.c.billable),
+        else_=step.c.remaining,
+    )
+    split = select(
+        step.c.organization_id, step.c.field, step.c.year, step.c.month, step.c.minutes, step.c.billable,
+        step.c.rate, step.c.over_rate, within.label("within"),
+    ).subquery("split")
+    over = case((split.c.rate.is_(None), 0), else_=split.c.billable - split.c.within)
+    cents = case(
+        (split.c.rate.is_(None), 0),
+        else_=_sql_cents(split.c.within, split.c.rate) + _sql_cents(split.c.billable - split.c.within,
+                                                                     split.c.over_rate),
+    )
+    return select(
+        split.c.organization_id, split.c.field, split.c.year, split.c.month, split.c.minutes,
+        split.c.billable, cents.label("cents"), over.label("over"),
+    ).cte("priced")
+
+
+def _sums(p):
+    return (func.sum(p.c.minutes), func.sum(p.c.billable), func.sum(p.c.cents), func.sum(p.c.over))
+
+
+def priced_totals(filters: Filters, period: Period, years: tuple[int, ...]):
+    """Priced activity summed in SQL, one query: ``({(organization, year): Totals},
+    {(field, year, month): Totals})``."""
+    p = _priced_cte(filters, period, years)
+    by_org: dict[tuple[int, int], Totals] = defaultdict(Totals)
+    by_field_month: dict[tuple[str, int, int], Totals] = defaultdict(Totals)
+    if p is None:
+        return by_org, by_field_month
+    no_int, no_str = cast(null(), Integer), cast(null(), String)
+    query = union_all(
+        select(literal(0).label("kind"), p.c.organization_id, no_str, p.c.year, no_int, *_sums(p))
+        .group_by(p.c.organization_id, p.c.year),
+        select(literal(1), no_int, p.c.field, p.c.year, p.c.month, *_sums(p))
+        .group_by(p.c.field, p.c.year, p.c.month),
+    )
+    for kind, org, slug, year, month, minutes, billable, cents, over in db.session.execute(query):
+        values = (int(minutes or 0), int(billable or 0), int(cents or 0), int(over or 0))
+        if kind == 0:
+            by_org[(org, int(year))].add(*values)
+        else:
+            by_field_month[(slug, int(year), int(month))].add(*values)
+    return by_org, by_field_month
+
+
+def _aggregate_sql(filters: Filters, period: Period):
+    """``_aggregate(price(activity_rows(...), agreement_terms(...)))`` summed in SQL: one query."""
+    by_org_year, by_field_month = priced_totals(filters, period, (period.year, period.year - 1))
+    current, previous = Totals(), Totals()
+    by_field: dict[str, list[Totals]] = defaultdict(lambda: [Totals(), Totals()])
+    by_month = {m: [Totals(), Totals()] for m in range(1, 13)}
+    by_org: dict[int, list[Totals]] = defaultdict(lambda: [Totals(), Totals()])
+    for (org, year), totals in by_org_year.items():
+        by_org[org][0 if year == period.year else 1] = totals
+    for (slug, year, month), totals in by_field_month.items():
+        index = 0 if year == period.year else 1
+        values = (totals.minutes, totals.billable_minutes, totals.cents, totals.overage_minutes)
+        (current if index == 0 else previous).add(*values)
+        by_field[slug][index].add(*values)
+        by_month[month][index].add(*values)
+    return current, previous, by_field, by_month, by_org
+
+
 def organizations() -> dict[int, tuple[str, str, int | None]]:
     """``{id: (name, kind, parent_id)}`` of every organization: one query."""
     return {
@@ -362,8 +551,7 @@ def expert_utilisation(filters: Filters, period: Period, capacity_hours: int):
 def admin_report(filters: Filters, capacity_hours: int, today: date | None = None) -> Report:
     period = period_of(filters.year, today)
     orgs = organizations()
-    priced = price(activity_rows(filters, period), agreement_terms(filters, (period.year, period.year - 1)))
-    current, previous, by_field, by_month, by_org = _aggregate(priced, period)
+    current, previous, by_field, by_month, by_org = _aggregate_sql(filters, period)
     experts, capacity = expert_utilisation(filters, period, capacity_hours)
     organizations_rows = sorted(
         ((org_id, orgs.get(org_id, ("?", "", None))[0], cur, prev) for org_id, (cur, prev) in by_org.items()
@@ -438,10 +626,13 @@ def requests_activity(filters: Filters, period: Period) -> dict[tuple[int, str],
     )
     for org, slug, count in db.session.execute(opened):
         result[(org, slug)][0] = int(count)
+    # ``state || ''`` and ``organization_id + 0`` keep SQLite from walking the (organization,
+    # state) index for nearly every row (random reads): a plain scan is ≈ 6 times faster.
+    organization = R.organization_id + 0
     closed = _scope(
-        select(R.organization_id, R.field, func.count(R.id))
-        .where(R.state == "closed", R.state_changed_at >= start, R.state_changed_at <= end)
-        .group_by(R.organization_id, R.field),
+        select(organization, R.field, func.count(R.id))
+        .where((R.state + "") == "closed", R.state_changed_at >= start, R.state_changed_at <= end)
+        .group_by(organization, R.field),
         filters,
     )
     for org, slug, count in db.session.execute(closed):
@@ -455,7 +646,7 @@ def satisfaction(filters: Filters, period: Period) -> tuple[int, Decimal | None]
     query = _scope(
         select(func.count(Satisfaction.id), func.sum(Satisfaction.rating))
         .join(R, R.id == Satisfaction.request_id)
-        .where(R.state == "closed", R.state_changed_at >= start, R.state_changed_at <= end),
+        .where((R.state + "") == "closed", R.state_changed_at >= start, R.state_changed_at <= end),
         filters,
     )
     count, total = db.session.execute(query).one()
@@ -468,10 +659,9 @@ def satisfaction(filters: Filters, period: Period) -> tuple[int, Decimal | None]
 def annual_report(year: int, organization: Organization | None = None, today: date | None = None) -> Annual:
     filters = Filters(year=year, organization_id=organization.id if organization else None)
     period = period_of(year, today)
-    priced = price(activity_rows(filters, period), agreement_terms(filters, (period.year, period.year - 1)))
-    current, previous, by_field, by_month, _by_org = _aggregate(priced, period)
+    current, previous, by_field, by_month, by_org = _aggregate_sql(filters, period)
     activity = requests_activity(filters, period)
-    served = {row.organization_id for row in priced if row.year == year and row.minutes}
+    served = {org for org, (cur, _prev) in by_org.items() if cur.minutes}
     served |= {org for (org, _slug), counts in activity.items() if any(counts)}
     kinds = {org_id: kind for org_id, (_n, kind, _p) in organizations().items()} if served else {}
     requests_by_field: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -508,12 +698,15 @@ def month_activity(year: int, month: int | None, organization_id: int | None):
     end = date(year, 12, 31) if month is None else (date(year, month % 12 + 1, 1) if month < 12 else
                                                    date(year + 1, 1, 1)) - timedelta(days=1)
     period = Period(year, end, date(year - 2, 12, 31))
-    rows = activity_rows(filters, period)
-    priced = price(rows, agreement_terms(filters, (year,)))
     result: dict[tuple[int, int], Totals] = defaultdict(Totals)
-    for row in priced:
-        if month is None or row.month == month:
-            result[(row.organization_id, row.month)].add(
-                row.minutes, row.billable_minutes, row.cents, row.overage_minutes
-            )
+    p = _priced_cte(filters, period, (year,))
+    if p is None:
+        return result
+    query = select(p.c.organization_id, p.c.month, *_sums(p)).where(p.c.year == year)
+    if month is not None:
+        query = query.where(p.c.month == month)
+    for org, m, minutes, billable, cents, over in db.session.execute(
+        query.group_by(p.c.organization_id, p.c.month)
+    ):
+        result[(org, int(m))].add(int(minutes or 0), int(billable or 0), int(cents or 0), int(over or 0))
     return result

@@ -22,6 +22,8 @@ class ServiceRequest(db.Model):
     __table_args__ = (
         Index("ix_requests_org_state", "organization_id", "state"),
         Index("ix_requests_field_state", "field", "state"),
+        # The annual report counts requests opened and closed in a year.
+        Index("ix_requests_state_changed_at", "state_changed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
