@@ -43,7 +43,6 @@ from extranet.accounts.models import User
 from extranet.extensions import db
 from extranet.hours.models import Agreement, Satisfaction, TimeEntry
 from extranet.hours.models import HoursMonthly as M
-from extranet.hours.service import split_overage
 from extranet.organizations.models import Organization
 from extranet.requests.models import ServiceRequest as R
 
@@ -180,125 +179,13 @@ def activity_rows(filters: Filters, period: Period) -> list[tuple[int, str, int,
     """``(organization_id, field, year, month, minutes, billable minutes)`` of the period and of
     the same period a year before: one query. Whole months come from the monthly roll-up
     (``hours_monthly``); the days of a month begun (a period ending today) from the entries."""
-    whole = []
-    begun = []
-    for start, end in ((period.start, period.end), (period.previous_start, period.previous_end)):
-        months, first = _whole_months(start, end)
-        if months:
-            whole.append(and_(M.year == start.year, M.month <= months))
-        if first is not None:
-            begun.append(and_(TimeEntry.date >= first, TimeEntry.date <= end))
-    parts = []
-    if whole:
-        parts.append(_scope_monthly(
-            select(M.organization_id, M.field, M.year, M.month, M.minutes, M.billable_minutes)
-            .where(or_(*whole), M.minutes != 0),
-            filters,
-        ))
-    if begun:
-        year, month = _year_month()
-        parts.append(_scope(
-            select(
-                R.organization_id, R.field, year, month,
-                func.sum(TimeEntry.minutes),
-                func.sum(case((TimeEntry.billable.is_(True), TimeEntry.minutes), else_=0)),
-            )
-            .join(R, R.id == TimeEntry.request_id)
-            .where(or_(*begun))
-            .group_by(R.organization_id, R.field, year, month),
-            filters,
-        ))
-    if not parts:
+    query = _activity_query(filters, period)
+    if query is None:
         return []
-    query = parts[0] if len(parts) == 1 else union_all(*parts)
     return [
         (org, slug, int(y), int(m), int(total or 0), int(billable or 0))
         for org, slug, y, m, total, billable in db.session.execute(query)
     ]
-
-
-@dataclass(frozen=True)
-class Terms:
-    allotted: int
-    hourly_rate_cents: int
-    overage_rate_cents: int
-
-
-def agreement_terms(filters: Filters, years: tuple[int, ...]) -> dict[tuple[int, str, int], Terms]:
-    """The agreements of ``years`` per (organization, field, year), the carry-over included
-    (the rule of ``extranet.hours.service.balances``): one query, plus one grouped query of the
-    previous years' usage when some agreement carries unused hours over."""
-    wanted = set(years) | {y - 1 for y in years}
-    query = select(
-        Agreement.organization_id, Agreement.field, Agreement.year, Agreement.minutes_allotted,
-        Agreement.hourly_rate_cents, Agreement.overage_rate_cents, Agreement.carry_over,
-    ).where(Agreement.year.in_(sorted(wanted)))
-    if filters.field:
-        query = query.where(Agreement.field == filters.field)
-    if filters.organization_id:
-        query = query.where(Agreement.organization_id == filters.organization_id)
-    rows = {(org, slug, y): (allotted, rate, over, carry) for org, slug, y, allotted, rate, over, carry in
-            db.session.execute(query)}
-    carrying = [
-        key for key, value in rows.items()
-        if key[2] in years and value[3] == "unused" and (key[0], key[1], key[2] - 1) in rows
-    ]
-    used = {}
-    if carrying:
-        previous_years = sorted({key[2] - 1 for key in carrying})
-        usage = (
-            select(M.organization_id, M.field, M.year, func.sum(M.billable_minutes))
-            .where(M.year >= previous_years[0], M.year <= previous_years[-1])
-            .group_by(M.organization_id, M.field, M.year)
-        )
-        used = {(org, slug, int(y)): int(m or 0)
-                for org, slug, y, m in db.session.execute(_scope_monthly(usage, filters))}
-    terms = {}
-    carrying_set = set(carrying)
-    for (org, slug, y), (allotted, rate, over, _carry) in rows.items():
-        if y not in years:
-            continue
-        carried = 0
-        if (org, slug, y) in carrying_set:
-            previous = rows[(org, slug, y - 1)][0]
-            carried = max(0, previous - used.get((org, slug, y - 1), 0))
-        terms[(org, slug, y)] = Terms(allotted + carried, rate, over)
-    return terms
-
-
-@dataclass
-class Priced:
-    organization_id: int
-    field: str
-    year: int
-    month: int
-    minutes: int
-    billable_minutes: int
-    cents: int
-    overage_minutes: int
-
-
-def _cents(minutes: int, rate_cents: int) -> int:
-    """``amount_cents`` in integers only (exact, and much faster over thousands of rows):
-    minutes × rate / 60 rounded half up is floor((2 × minutes × rate + 60) / 120)."""
-    return (2 * minutes * rate_cents + 60) // 120
-
-
-def price(rows, terms: dict[tuple[int, str, int], Terms]) -> list[Priced]:
-    """Revenue of each (organization, field, month) row: the allotment is consumed from
-    January, month after month. Without an agreement, time is not billed."""
-    result = []
-    used: dict[tuple[int, str, int], int] = defaultdict(int)
-    for org, slug, year, month, minutes, billable in sorted(rows):
-        key = (org, slug, year)
-        term = terms.get(key)
-        cents = over = 0
-        if term is not None and billable:
-            within, over = split_overage(used[key], billable, term.allotted)
-            cents = _cents(within, term.hourly_rate_cents) + _cents(over, term.overage_rate_cents)
-        used[key] += billable
-        result.append(Priced(org, slug, year, month, minutes, billable, cents, over))
-    return result
 
 
 # -- pricing and summing in SQL -----------------------------------------------------------------
@@ -342,7 +229,7 @@ def _activity_query(filters: Filters, period: Period):
 
 
 def _terms_query(filters: Filters, years: tuple[int, ...]):
-    """``agreement_terms`` as a select: (organization, field, year, allotted with the carry-over,
+    """The agreements of ``years`` as a select: (organization, field, year, allotted with the carry-over,
     hourly rate, overage rate). The carry-over is the rule of ``extranet.hours.service.balances``:
     with ``carry_over = 'unused'`` and an agreement the year before, ``max(0, its minutes -
     that year's billable minutes)``."""
@@ -384,10 +271,10 @@ def _sql_cents(minutes, rate):
 
 
 def _priced_cte(filters: Filters, period: Period, years: tuple[int, ...]):
-    """``price`` in SQL, one row per (organization, field, year, month): minutes, billable
+    """Revenue in SQL, one row per (organization, field, year, month): minutes, billable
     minutes, cents and overage minutes. The allotment is consumed from January: the billable
     minutes of the months before (a running sum per organization, field and year) are split off
-    with ``split_overage``'s rule. Without an agreement, time is not billed. None when the period
+    with the rule of ``extranet.hours.service.split_overage``. Without an agreement, time is not billed. None when the period
     is empty."""
     activity = _activity_query(filters, period)
     if activity is None:
@@ -459,7 +346,7 @@ def priced_totals(filters: Filters, period: Period, years: tuple[int, ...]):
 
 
 def _aggregate_sql(filters: Filters, period: Period):
-    """``_aggregate(price(activity_rows(...), agreement_terms(...)))`` summed in SQL: one query."""
+    """The report's totals (by field, month and organization), priced and summed in SQL: one query."""
     by_org_year, by_field_month = priced_totals(filters, period, (period.year, period.year - 1))
     current, previous = Totals(), Totals()
     by_field: dict[str, list[Totals]] = defaultdict(lambda: [Totals(), Totals()])
@@ -513,21 +400,6 @@ class Report:
     @property
     def top_organizations(self):
         return self.by_organization[:TOP]
-
-
-def _aggregate(priced: list[Priced], period: Period):
-    current, previous = Totals(), Totals()
-    by_field: dict[str, list[Totals]] = defaultdict(lambda: [Totals(), Totals()])
-    by_month = {m: [Totals(), Totals()] for m in range(1, 13)}
-    by_org: dict[int, list[Totals]] = defaultdict(lambda: [Totals(), Totals()])
-    for row in priced:
-        index = 0 if row.year == period.year else 1
-        values = (row.minutes, row.billable_minutes, row.cents, row.overage_minutes)
-        (current if index == 0 else previous).add(*values)
-        by_field[row.field][index].add(*values)
-        by_month[row.month][index].add(*values)
-        by_org[row.organization_id][index].add(*values)
-    return current, previous, by_field, by_month, by_org
 
 
 def expert_utilisation(filters: Filters, period: Period, capacity_hours: int):
