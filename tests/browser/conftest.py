@@ -39,12 +39,16 @@ def browser():
 
 
 @pytest.fixture
-def live_server():
-    """``live_server(app)`` serves ``app`` on a free port and returns its base URL."""
+def live_server(make_app):
+    """``live_server(app)`` serves ``app`` on a free port and returns its base URL.
+
+    It depends on ``make_app`` so that it stops, in-flight requests finished, before the
+    test's tables are emptied (on PostgreSQL a request still running would deadlock TRUNCATE)."""
     servers = []
 
     def serve(app) -> str:
         server = make_server("127.0.0.1", 0, app, threaded=True)
+        server.daemon_threads = False  # so that server_close() waits for running requests
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_port}"
@@ -52,6 +56,7 @@ def live_server():
     yield serve
     for server in servers:
         server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture

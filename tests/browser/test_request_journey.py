@@ -33,10 +33,18 @@ def send_message(page, text):
 
 def test_hr_request_from_submission_to_closing(browser, hr_app, live_server, people):
     base_url = live_server(hr_app)
-    member = browser.new_context().new_page()
-    expert = browser.new_context().new_page()
+    contexts = [browser.new_context(), browser.new_context()]
+    member, expert = (context.new_page() for context in contexts)
     for page in (member, expert):
         page.set_default_timeout(10_000)
+    try:
+        _journey(member, expert, base_url, people)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def _journey(member, expert, base_url, people):
 
     log_in(member, base_url, people.member_a)
     member.click(".main-nav >> text=Requests")
