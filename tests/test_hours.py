@@ -450,6 +450,10 @@ def test_weekly_timesheet_totals(hours_app, world, client_for):
     assert client_for(hours_app, world.member_a).get("/hours/timesheet").status_code == 404
     admin_page = client_for(hours_app, world.admin).get(f"/hours/timesheet?week=2026-W48&expert={other_id}")
     assert admin_page.status_code == 200 and 'id="week-total"><strong>5:00</strong>' in admin_page.get_data(as_text=True)
+    # An admin with no timesheet of their own sees the first expert's, the one the picker shows.
+    default = client_for(hours_app, world.admin).get("/hours/timesheet?week=2026-W48").get_data(as_text=True)
+    first = sorted([world.expert, world.extra["other_expert"]], key=lambda p: p.name)[0]
+    assert first.name in default and 'id="week-total"><strong>0:00</strong>' not in default
 
 
 # -- demo ---------------------------------------------------------------------------------------------

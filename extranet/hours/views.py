@@ -241,7 +241,10 @@ def rate(reference: str):
 @login_required
 def timesheet():
     user = _user()
-    expert = user
+    experts = []
+    if can(user, "hours.manage"):
+        experts = db.session.scalars(select(User).where(User.is_expert.is_(True)).order_by(User.name)).all()
+    expert = user if user in experts or not experts else experts[0]
     if request.args.get("expert"):
         expert = db.session.get(User, request.args.get("expert", type=int) or 0)
     require("time.timesheet", expert)
@@ -259,9 +262,6 @@ def timesheet():
         row["total"] += entry.minutes
         row["billable"] += entry.minutes if entry.billable else 0
         by_day[(entry.date - monday).days] += entry.minutes
-    experts = []
-    if can(user, "hours.manage"):
-        experts = db.session.scalars(select(User).where(User.is_expert.is_(True)).order_by(User.name)).all()
     return render(
         "hours/timesheet.html", "hours/_timesheet.html",
         expert=expert, days=days, rows=sorted(rows.values(), key=lambda r: r["req"].reference),
