@@ -231,8 +231,6 @@ def used_minutes_by_field(organization_id: int, year: int, until: date | None = 
     return {field: int(total) for field, total in db.session.execute(query)}
 
 
-def used_minutes(organization_id: int, field: str, year: int, until: date | None = None) -> int:
-    return used_minutes_by_field(organization_id, year, until).get(field, 0)
 
 
 def request_totals(request_id: int) -> dict[str, int]:
@@ -282,12 +280,6 @@ def _upsert(connection, deltas: dict[tuple[int, str, int, int], list[int]]) -> N
     connection.execute(statement, rows)
 
 
-def record_minutes(organization_id: int, field: str, day: date, minutes_delta: int, billable_delta: int) -> None:
-    """Add ``minutes_delta`` (and ``billable_delta``) to the roll-up of the month of ``day``, in
-    the session's transaction. The flush hooks call it for every entry; call it yourself only
-    after changing ``time_entries`` with Core statements."""
-    _upsert(db.session.connection(),
-            {(organization_id, field, day.year, day.month): [minutes_delta, billable_delta]})
 
 
 def _changed(obj, names) -> bool:
@@ -444,12 +436,6 @@ class Balance:
         return amount_cents(self.overage, self.agreement.overage_rate_cents) if self.agreement else 0
 
 
-def agreement_for(organization_id: int, field: str, year: int) -> Agreement | None:
-    return db.session.scalar(
-        select(Agreement).where(
-            Agreement.organization_id == organization_id, Agreement.field == field, Agreement.year == year
-        )
-    )
 
 
 def balances(organization_id: int, year: int, fields: list[str] | None = None,

@@ -112,7 +112,7 @@ def _filter_choices(user):
             states.setdefault(state.slug, state.label)
     types = [t for t in plugins.request_types.values() if t.field in {f.slug for f in fields}]
     experts = []
-    if user.is_staff:
+    if request_scope(user) is None:  # lists that span organizations: staff
         experts = db.session.scalars(
             select(User).where(User.is_expert.is_(True), User.active.is_(True)).order_by(User.name)
         ).all()
@@ -139,6 +139,7 @@ def index():
         args=request.args,
         choices=_filter_choices(user),
         can_file=bool(fields_to_file(user)),
+        spans_organizations=request_scope(user) is None,
     )
 
 
@@ -211,6 +212,16 @@ def timeline(req: ServiceRequest, user) -> list:
     return sorted(items, key=lambda item: item[1])
 
 
+def colleagues_to_name(req: ServiceRequest) -> list[User]:
+    """Active members of the request's organization, other than the requester."""
+    return db.session.scalars(
+        select(User).join(Membership).where(
+            Membership.organization_id == req.organization_id, Membership.active.is_(True),
+            User.active.is_(True), User.id != req.requester_id,
+        ).order_by(User.name)
+    ).all()
+
+
 def _detail_context(req: ServiceRequest, user, **overrides):
     workflow = service.workflow_of(req)
     transitions = [t for t in workflow.transitions_from(req.state) if can(user, "request.transition", (req, t))]
@@ -224,14 +235,6 @@ def _detail_context(req: ServiceRequest, user, **overrides):
         ).all()
     assign_form = AssignForm(formdata=None)
     assign_form.expert.choices = [(e.id, e.name) for e in experts]
-    colleagues = []
-    if can(user, "request.contacts", req):
-        colleagues = db.session.scalars(
-            select(User).join(Membership).where(
-                Membership.organization_id == req.organization_id, Membership.active.is_(True),
-                User.active.is_(True), User.id != req.requester_id,
-            ).order_by(User.name)
-        ).all()
     context = {
         "req": req,
         "rtype": host().request_types.get((req.field, req.type)),
@@ -241,7 +244,7 @@ def _detail_context(req: ServiceRequest, user, **overrides):
         "transition_forms": forms,
         "message_form": MessageForm(formdata=None),
         "assign_form": assign_form,
-        "colleagues": colleagues,
+        "colleagues": colleagues_to_name(req) if can(user, "request.contacts", req) else [],
         "timeline": timeline(req, user),
         "module_enabled": host().is_enabled(req.field),
     }
@@ -272,8 +275,9 @@ def transition(reference: str, slug: str):
     if not can(user, "request.transition", (req, chosen)):
         abort(404)
     if not form.validate_on_submit():
-        forms = dict(_detail_context(req, user)["transition_forms"], **{slug: form})
-        return render("requests/detail.html", **_detail_context(req, user, transition_forms=forms, open_transition=slug), status=422)
+        context = _detail_context(req, user, open_transition=slug)
+        context["transition_forms"][slug] = form
+        return render("requests/detail.html", **context, status=422)
     try:
         service.check_version(req, int(form.version.data or 0) or None)
         details = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version", "comment"}}
@@ -331,7 +335,7 @@ def contacts(reference: str):
     req = get_request(reference)
     require("request.contacts", req)
     wanted = {int(v) for v in request.form.getlist("contact") if v.isdigit()}
-    allowed = {u.id: u for u in _detail_context(req, user)["colleagues"]}
+    allowed = {u.id: u for u in colleagues_to_name(req)}
     if wanted - set(allowed):
         abort(400)
     service.set_contacts(req, [allowed[i] for i in wanted], actor=user)
