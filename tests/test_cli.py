@@ -231,3 +231,23 @@ def test_check_passes_with_production_settings(app):
 def test_production_refuses_to_start_with_embedded_defaults(make_app):
     with pytest.raises(RuntimeError, match="Refusing to start in production"):
         make_app(PRODUCTION=True)
+
+
+def test_the_wsgi_module_serves_the_app_with_the_start_up_objects_frozen(tmp_path):
+    """``gunicorn extranet.wsgi:app`` (README): the app is built from the environment and what
+    exists at start-up is out of the collector's way. In a child process: freezing this one
+    would keep every test's objects alive."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import gc, extranet.wsgi as w; "
+             "print(type(w.app).__name__, gc.get_freeze_count() > 10_000, "
+             "w.app.test_client().get('/login').status_code)")
+    env = {**os.environ, "EXTRANET_INSTANCE_PATH": str(tmp_path),
+           "EXTRANET_DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.db'}"}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "extranet", "db", "upgrade", "heads"], env=env,
+                   check=True, capture_output=True)
+    command = [sys.executable, "-c", probe]
+    result = subprocess.run(command, env=env, check=True, capture_output=True, text=True)  # noqa: S603 (ours)
+    assert result.stdout.split() == ["Flask", "True", "200"]

@@ -159,6 +159,12 @@ def test_amounts_and_overage_split():
     assert split_overage(500, 200, 600) == (100, 100)
     assert split_overage(700, 60, 600) == (0, 60)
     assert split_overage(0, 60, 600) == (60, 0)
+    assert amount_cents(1, 30) == 1 and amount_cents(-1, 30) == -1  # a half cent: away from zero
+    half_up = Decimal(1)
+    for minutes in (*range(-61, 130), 44_640, 1_000_003):
+        for rate in (0, 1, 29, 30, 31, 9500, 12_345, 99_999):
+            exact = (Decimal(minutes) * rate / 60).quantize(half_up, rounding="ROUND_HALF_UP")
+            assert amount_cents(minutes, rate) == int(exact), (minutes, rate)
 
 
 def test_format_minutes_per_locale(hours_app):

@@ -71,6 +71,9 @@ def test_same_period_for_the_current_year(reports_app, people):  # noqa: F811
     assert report.current.billable_minutes == 240 + 180 + 120 + 150 + 300
     assert report.previous.billable_minutes == 200
     assert report.capacity_minutes == 3 * 120 * 60
+    # The months to come are not in the period: not shown as months without hours.
+    assert [m for m, _c, _p in report.by_month] == [1, 2, 3]
+    assert sum(c.billable_minutes for _m, c, _p in report.by_month) == report.current.billable_minutes
 
 
 def test_report_page(reports_app, people, client_for):  # noqa: F811

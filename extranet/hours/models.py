@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extranet.accounts.models import User
@@ -42,12 +42,14 @@ class TimeEntry(db.Model):
         # Covers expert utilisation (the reports): billable minutes per expert over a date range,
         # by field or organization through request_id, without reading the table.
         Index("ix_time_entries_expert_usage", "expert_id", "date", "billable", "minutes", "request_id"),
+        # Covers the days of a month begun in the reports: minutes per request over a date range.
+        Index("ix_time_entries_date_usage", "date", "request_id", "billable", "minutes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    date: Mapped[date] = mapped_column(Date, index=True)
+    date: Mapped[date] = mapped_column(Date)
     minutes: Mapped[int]
     activity: Mapped[str] = mapped_column(String(40))
     billable: Mapped[bool] = mapped_column(default=True)
@@ -60,14 +62,16 @@ class TimeEntry(db.Model):
 
 
 class HoursMonthly(db.Model):
-    """The monthly roll-up of time entries per organization and field (the cooperative-wide
-    reports read it instead of scanning ``time_entries``). Kept exact by
-    ``extranet.hours.service`` in the same transaction as every entry created, changed or
-    deleted; rebuilt from the entries by ``rebuild_hours_monthly`` (migration 0004, bulk loads)."""
+    """The monthly roll-up of time entries per organization and field, priced (the
+    cooperative-wide reports sum it instead of reading and pricing ``time_entries``). Kept exact
+    by ``extranet.hours.service`` in the same transaction as every entry or agreement created,
+    changed or deleted; rebuilt from the entries by ``rebuild_hours_monthly`` (bulk loads)."""
 
     __tablename__ = "hours_monthly"
-    # The reports read one or two years of every organization: lead with the year.
-    __table_args__ = (Index("ix_hours_monthly_year", "year", "organization_id", "field", "month"),)
+    # The reports sum one or two years of every organization: lead with the year, and cover the
+    # sums so that they are read from the index alone.
+    __table_args__ = (Index("ix_hours_monthly_year", "year", "organization_id", "field", "month", "minutes",
+                            "billable_minutes", "cents", "overage_minutes"),)
 
     organization_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     field: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -75,6 +79,12 @@ class HoursMonthly(db.Model):
     month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # 1 to 12
     minutes: Mapped[int] = mapped_column(default=0)
     billable_minutes: Mapped[int] = mapped_column(default=0)
+    # What the billable minutes are worth under the year's agreement (0 without one), the part of
+    # them beyond the allotment, and the allotment left at the start of the month (None without
+    # an agreement): what pricing the days of a month begun needs.
+    cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    overage_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    allotment_left: Mapped[int | None]
 
 
 class Statement(db.Model):
@@ -101,6 +111,8 @@ class Satisfaction(db.Model):
     """The member's rating of a closed request (1 to 5) and comment."""
 
     __tablename__ = "satisfaction"
+    # The annual report averages the ratings of the requests closed in a year from this index alone.
+    __table_args__ = (Index("ix_satisfaction_rating", "request_id", "rating"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), unique=True)

@@ -20,6 +20,7 @@ The hour bank of an organization in a field for a year:
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -27,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from flask import current_app, g
 from flask_babel import force_locale, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, case, cast, delete, event, func, inspect, select
+from sqlalchemy import Integer, bindparam, case, cast, delete, event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -133,8 +134,11 @@ def format_money(cents: int | None) -> str:
 
 
 def amount_cents(minutes: int, rate_cents: int) -> int:
-    """What ``minutes`` cost at an hourly rate, in cents, rounded half up."""
-    return int((Decimal(int(minutes)) * int(rate_cents) / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """What ``minutes`` cost at an hourly rate, in cents, rounded half up (away from zero): exact
+    integer arithmetic, ``floor((2·minutes·rate + 60) / 120)``, which a report does thousands of times."""
+    value = int(minutes) * int(rate_cents)
+    cents = (abs(value) * 2 + 60) // 120
+    return cents if value >= 0 else -cents
 
 
 def split_overage(used_before: int, minutes: int, allotted: int) -> tuple[int, int]:
@@ -246,17 +250,93 @@ def request_totals(request_id: int) -> dict[str, int]:
 
 # -- the monthly roll-up ---------------------------------------------------------------------------
 #
-# ``hours_monthly`` holds minutes and billable minutes per organization, field, year and month: the
-# cooperative-wide reports read it instead of the entries. It is kept exact in ONE place, the two
-# flush hooks below: whatever creates, changes (minutes, billable, date, request) or deletes a
-# ``TimeEntry`` through the ORM, and whatever moves a request to another organization or field,
-# adds the difference to the roll-up in the same flush, hence the same transaction. The upsert is
-# one ``INSERT … ON CONFLICT DO UPDATE SET minutes = minutes + excluded.minutes`` (SQLite and
-# PostgreSQL): concurrent writers add up, none is lost. Core bulk inserts of entries (demo data,
-# the benchmark) bypass the ORM: they call ``rebuild_hours_monthly`` afterwards.
+# ``hours_monthly`` holds, per organization, field, year and month, the minutes and billable
+# minutes logged and what they are worth: the cooperative-wide reports sum it instead of reading
+# and pricing the entries. It is kept exact in ONE place, the two flush hooks below. Whatever
+# creates, changes (minutes, billable, date, request) or deletes a ``TimeEntry`` through the ORM,
+# and whatever moves a request to another organization or field, adds the difference to the
+# roll-up in the same flush, hence the same transaction (one ``INSERT … ON CONFLICT DO UPDATE SET
+# minutes = minutes + excluded.minutes``: concurrent writers add up, none is lost). Then each year
+# changed is priced again (``reprice``), and so is the year of an agreement created, changed or
+# deleted. Core bulk inserts of entries (demo data, the benchmark) bypass the ORM: they call
+# ``rebuild_hours_monthly`` afterwards.
 
 _ENTRY_ATTRS = ("minutes", "billable", "date", "request_id", "request")
 _MOVE_ATTRS = ("organization_id", "field", "organization")
+_TERMS_ATTRS = ("organization_id", "organization", "field", "year", "minutes_allotted", "hourly_rate_cents",
+                "overage_rate_cents", "carry_over")
+# pg_advisory_xact_lock(_LOCK_SPACE, organization id): one writer at a time prices an organization's hours.
+_LOCK_SPACE = 4_687_001
+
+
+def price(minutes: int, left: int, rate_cents: int, overage_rate_cents: int) -> tuple[int, int]:
+    """``(cents, overage minutes)`` of ``minutes`` billable minutes logged while ``left`` minutes of
+    the allotment remain: within it at the hourly rate, beyond it at the overage rate."""
+    within = max(0, min(minutes, left))
+    return amount_cents(within, rate_cents) + amount_cents(minutes - within, overage_rate_cents), minutes - within
+
+
+def carried_minutes(agreement, previous, previous_used: int) -> int:
+    """The carry-over into ``agreement``'s year (module docstring); agreements or rows alike."""
+    if agreement is None or previous is None or agreement.carry_over != "unused":
+        return 0
+    return max(0, previous.minutes_allotted - previous_used)
+
+
+def reprice(connection, groups: set[tuple[int, str, int]] | None = None) -> None:
+    """Price again the roll-up of each (organization, field, year) of ``groups`` and of the year
+    after (whose carry-over follows this year's use); every cell when ``groups`` is None.
+
+    The allotment is consumed from January: each month's billable minutes are priced against
+    what the months before left of it (``price``), which the cell keeps as
+    ``allotment_left`` for a month begun; without an agreement time is not billed. Three queries
+    whatever the number of groups; only the cells whose price changed are written."""
+    m, a = HoursMonthly.__table__, Agreement.__table__
+    cells = select(m.c.organization_id, m.c.field, m.c.year, m.c.month, m.c.billable_minutes, m.c.cents,
+                   m.c.overage_minutes, m.c.allotment_left)
+    terms = select(a.c.organization_id, a.c.field, a.c.year, a.c.minutes_allotted, a.c.hourly_rate_cents,
+                   a.c.overage_rate_cents, a.c.carry_over)
+    if groups is not None:
+        groups = set(groups) | {(org, slug, year + 1) for org, slug, year in groups}
+        if not groups:
+            return
+        orgs = sorted({org for org, _slug, _year in groups})
+        years = sorted({year for *_key, year in groups} | {year - 1 for *_key, year in groups})
+        cells = cells.where(m.c.organization_id.in_(orgs), m.c.year.in_(years))
+        terms = terms.where(a.c.organization_id.in_(orgs), a.c.year.in_(years))
+    agreements = {(row.organization_id, row.field, row.year): row for row in connection.execute(terms)}
+    by_group: dict[tuple[int, str, int], list] = defaultdict(list)
+    for row in connection.execute(cells.order_by(m.c.month)):
+        by_group[(row.organization_id, row.field, row.year)].append(row)
+    changes = []
+    for (org, slug, year), rows in by_group.items():
+        if groups is not None and (org, slug, year) not in groups:
+            continue
+        agreement = agreements.get((org, slug, year))
+        left = None
+        if agreement is not None:
+            used_before = sum(row.billable_minutes for row in by_group.get((org, slug, year - 1), ()))
+            left = agreement.minutes_allotted + carried_minutes(agreement, agreements.get((org, slug, year - 1)),
+                                                                used_before)
+        for row in rows:
+            cents, over = 0, 0
+            if agreement is not None:
+                cents, over = price(row.billable_minutes, left, agreement.hourly_rate_cents,
+                                    agreement.overage_rate_cents)
+            if (cents, over, left) != (row.cents, row.overage_minutes, row.allotment_left):
+                changes.append({"k_org": org, "k_field": slug, "k_year": year, "k_month": row.month,
+                                "v_cents": cents, "v_over": over, "v_left": left})
+            if left is not None:
+                left = max(0, left - row.billable_minutes)
+    if changes:
+        connection.execute(
+            update(m)
+            .where(m.c.organization_id == bindparam("k_org"), m.c.field == bindparam("k_field"),
+                   m.c.year == bindparam("k_year"), m.c.month == bindparam("k_month"))
+            .values(cents=bindparam("v_cents"), overage_minutes=bindparam("v_over"),
+                    allotment_left=bindparam("v_left")),
+            changes,
+        )
 
 
 def _upsert(connection, deltas: dict[tuple[int, str, int, int], list[int]]) -> None:
@@ -280,6 +360,14 @@ def _upsert(connection, deltas: dict[tuple[int, str, int, int], list[int]]) -> N
     connection.execute(statement, rows)
 
 
+def _lock(connection, organization_ids) -> None:
+    """On PostgreSQL, wait for the other transactions pricing these organizations' hours to end
+    (in id order): two writers repricing the same year would otherwise each lock a cell the other
+    then updates. SQLite has one writer at a time already."""
+    if connection.dialect.name != "postgresql":
+        return
+    for org in sorted(organization_ids):
+        connection.execute(select(func.pg_advisory_xact_lock(_LOCK_SPACE, org)))
 
 
 def _changed(obj, names) -> bool:
@@ -288,15 +376,19 @@ def _changed(obj, names) -> bool:
 
 
 def _rollup_before_flush(session, flush_context, _instances) -> None:
-    """Read, before they change, the entries about to be changed or deleted and the requests
-    about to move (their organization and field as stored): the old side of the deltas."""
+    """Read, before they change, the entries about to be changed or deleted, the requests about
+    to move (their organization and field as stored) and the agreements about to change or go:
+    the old side of the deltas and of the years to price again."""
     from extranet.requests.models import ServiceRequest as R
 
     deleted = [o for o in session.deleted if isinstance(o, TimeEntry) and o.id is not None]
     changed = [o for o in session.dirty if isinstance(o, TimeEntry) and o.id is not None
                and o not in session.deleted and _changed(o, _ENTRY_ATTRS)]
     moved = [o.id for o in session.dirty if isinstance(o, R) and o.id is not None and _changed(o, _MOVE_ATTRS)]
-    if not deleted and not changed and not moved and not any(isinstance(o, TimeEntry) for o in session.new):
+    terms = [o for o in session.new if isinstance(o, Agreement)]
+    terms += [o for o in session.dirty if isinstance(o, Agreement) and _changed(o, _TERMS_ATTRS)]
+    terms += [o for o in session.deleted if isinstance(o, Agreement)]
+    if not (deleted or changed or moved or terms or any(isinstance(o, TimeEntry) for o in session.new)):
         return
     entry_ids = [o.id for o in deleted + changed]
     connection = session.connection()
@@ -313,19 +405,25 @@ def _rollup_before_flush(session, flush_context, _instances) -> None:
     if request_ids:
         keys = {rid: (org, slug) for rid, org, slug in connection.execute(
             select(R.id, R.organization_id, R.field).where(R.id.in_(request_ids)))}
-    flush_context.attributes["hours_monthly"] = (old, keys, set(moved), changed)
+    years = set()
+    stored = [o.id for o in terms if o.id is not None]
+    if stored:
+        years = {tuple(row) for row in connection.execute(
+            select(Agreement.organization_id, Agreement.field, Agreement.year).where(Agreement.id.in_(stored)))}
+    flush_context.attributes["hours_monthly"] = (old, keys, set(moved), changed, terms, years)
 
 
 def _rollup_after_flush(session, flush_context) -> None:
     """Add the deltas: minus the old side of each changed or deleted entry, plus the new side of
     each new or changed one (under its request's organization and field as they were before this
-    flush); then move the whole of each moved request to its new organization or field."""
+    flush); then move the whole of each moved request to its new organization or field; then
+    price again every year changed."""
     from extranet.requests.models import ServiceRequest as R
 
     state = flush_context.attributes.get("hours_monthly")
     if state is None:
         return
-    old, keys, moved, changed = state
+    old, keys, moved, changed, terms, years = state
     connection = session.connection()
     deltas: dict[tuple[int, str, int, int], list[int]] = {}
 
@@ -359,7 +457,11 @@ def _rollup_after_flush(session, flush_context) -> None:
             if now[rid] != keys[rid]:
                 add(keys[rid], day, minutes, billable, -1)
                 add(now[rid], day, minutes, billable, +1)
+    years |= {(org, slug, year) for org, slug, year, _month in deltas}
+    years |= {(o.organization_id, o.field, o.year) for o in terms if o not in session.deleted}
+    _lock(connection, {org for org, _slug, _year in years})
     _upsert(connection, deltas)
+    reprice(connection, years)
 
 
 event.listen(Session, "before_flush", _rollup_before_flush)
@@ -375,8 +477,8 @@ def year_month_of(column, dialect_name: str):
 
 
 def rebuild_hours_monthly(connection=None) -> None:
-    """Recompute the whole roll-up from the entries (after Core bulk inserts): one DELETE and one
-    INSERT … SELECT grouped by organization, field, year and month."""
+    """Recompute the whole roll-up from the entries (after Core bulk inserts): one DELETE, one
+    INSERT … SELECT grouped by organization, field, year and month, then every cell priced."""
     from extranet.requests.models import ServiceRequest as R
 
     connection = connection if connection is not None else db.session.connection()
@@ -391,6 +493,7 @@ def rebuild_hours_monthly(connection=None) -> None:
     connection.execute(delete(table))
     connection.execute(table.insert().from_select(
         ["organization_id", "field", "year", "month", "minutes", "billable_minutes"], grouped))
+    reprice(connection)
 
 
 # -- the hour bank -------------------------------------------------------------------------------
@@ -455,13 +558,10 @@ def balances(organization_id: int, year: int, fields: list[str] | None = None,
     result = {}
     for field in wanted:
         agreement = agreements.get((field, year))
-        carried = 0
-        if agreement is not None and agreement.carry_over == "unused":
-            previous = agreements.get((field, year - 1))
-            if previous is not None:
-                if previous_used is None:
-                    previous_used = used_minutes_by_field(organization_id, year - 1)
-                carried = max(0, previous.minutes_allotted - previous_used.get(field, 0))
+        previous = agreements.get((field, year - 1))
+        if previous_used is None and carried_minutes(agreement, previous, 0):
+            previous_used = used_minutes_by_field(organization_id, year - 1)
+        carried = carried_minutes(agreement, previous, (previous_used or {}).get(field, 0))
         result[field] = Balance(
             organization_id=organization_id,
             field=field,
@@ -501,10 +601,8 @@ def balances_of_agreements(agreements: list[Agreement]) -> dict[int, Balance]:
     result = {}
     for agreement in agreements:
         key = (agreement.organization_id, agreement.field)
-        carried = 0
-        before = previous.get((*key, agreement.year - 1))
-        if agreement.carry_over == "unused" and before is not None:
-            carried = max(0, before.minutes_allotted - used.get((*key, agreement.year - 1), 0))
+        carried = carried_minutes(agreement, previous.get((*key, agreement.year - 1)),
+                                  used.get((*key, agreement.year - 1), 0))
         result[agreement.id] = Balance(
             organization_id=agreement.organization_id, field=agreement.field, year=agreement.year,
             agreement=agreement, base=agreement.minutes_allotted, carried=carried,
