@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from extranet import create_app
 from extranet.extensions import db as _db
@@ -202,6 +202,24 @@ def csrf_token(client, path: str = "/login") -> str:
     match = CSRF_RE.search(page)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def count_queries(app, call) -> int:
+    """How many SQL statements ``call()`` sends: a page's query count, which should not grow with
+    the data it shows."""
+    with app.app_context():
+        engine = _db.engine
+    seen = []
+
+    def listener(*_args):
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from extranet.db_types import utcnow
 from extranet.extensions import db
 from extranet.requests.models import RequestParticipant, ServiceRequest
-from extranet.testing import create_person
+from extranet.testing import count_queries, create_person
 from tests.sample_plugin import SamplePlugin
 from tests.test_plugins import _subscribe_org_a
 
@@ -237,16 +236,7 @@ def test_widget_queries_are_bounded(dash_app, world, client_for):
     expert = client_for(dash_app, world.expert)
 
     def queries(name):
-        with dash_app.app_context():
-            engine = db.engine
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            widget(expert, name)
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+        return count_queries(dash_app, lambda: widget(expert, name))
 
     now = utcnow()
     make_request(dash_app, world, "a", due=now - timedelta(days=1), assignees=[world.expert])

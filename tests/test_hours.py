@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from extranet.extensions import db
-from extranet.testing import create_person, csrf_token
+from extranet.testing import count_queries, create_person, csrf_token
 from tests.sample_plugin import SamplePlugin
 
 THIS_YEAR = date.today().year
@@ -427,6 +427,24 @@ def test_experts_see_the_balance_when_logging_time(hours_app, world, client_for)
 
 
 # -- the weekly timesheet -----------------------------------------------------------------------
+
+
+def test_timesheet_queries_do_not_grow_with_its_rows(hours_app, world, client_for):
+    """Each row links its request when the policy lets the viewer see it: what the policy reads
+    (organization, participants) is loaded for every row at once."""
+    monday = date(2026, 11, 23)
+    expert = client_for(hours_app, world.expert)
+
+    def page():
+        assert expert.get("/hours/timesheet?week=2026-W48").status_code == 200
+
+    add_entry(hours_app, make_request(hours_app, world, "S-1"), world.expert, monday, 30)
+    few = count_queries(hours_app, page)
+    for i in range(2, 8):
+        request_id = make_request(hours_app, world, f"S-{i}", org=world.org_b if i % 2 else None,
+                                  contacts=[world.member_a] if i % 3 == 0 else ())
+        add_entry(hours_app, request_id, world.expert, monday + timedelta(days=i % 7), 15)
+    assert count_queries(hours_app, page) == few
 
 
 def test_weekly_timesheet_totals(hours_app, world, client_for):

@@ -221,31 +221,20 @@ def test_reports_nav_for_admins_only(reports_app, people, client_for):  # noqa: 
 
 
 def test_query_count_does_not_grow_with_the_data(reports_app, people, client_for):  # noqa: F811
-    from sqlalchemy import event
-
     from extranet.extensions import db
     from extranet.hours.models import TimeEntry
+    from extranet.testing import count_queries
 
     ids = build_dataset(reports_app, people)
     admin = client_for(reports_app, people.admin)
     urls = ["/reports/?year=2025", "/reports/annual?year=2025", f"/reports/annual/{people.org_a}?year=2025",
             f"/reports/statements/{people.org_a}/2025-03", "/reports/statements?year=2025&month=3"]
 
+    def page(url):
+        assert admin.get(url).status_code == 200, url
+
     def counts():
-        seen = []
-        with reports_app.app_context():
-            engine = db.engine
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        result = []
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            for url in urls:
-                seen.clear()
-                assert admin.get(url).status_code == 200, url
-                result.append(len(seen))
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return result
+        return [count_queries(reports_app, lambda url=url: page(url)) for url in urls]
 
     before = counts()
     with reports_app.app_context():

@@ -575,10 +575,8 @@ def balances(organization_id: int, year: int, fields: list[str] | None = None,
 
 
 def balances_of_agreements(agreements: list[Agreement]) -> dict[int, Balance]:
-    """The balance of each agreement (keyed by its id), in three queries for any number of them
-    (a page of the agreements list, a report)."""
-    from extranet.requests.models import ServiceRequest as R
-
+    """The balance of each agreement (keyed by its id), in two queries for any number of them
+    (a page of the agreements list): the use is read from the monthly roll-up."""
     if not agreements:
         return {}
     org_ids = {a.organization_id for a in agreements}
@@ -589,15 +587,13 @@ def balances_of_agreements(agreements: list[Agreement]) -> dict[int, Balance]:
             select(Agreement).where(Agreement.organization_id.in_(org_ids), Agreement.year.in_({y - 1 for y in years}))
         )
     }
-    year_of = func.extract("year", TimeEntry.date)
+    m = HoursMonthly
     rows = db.session.execute(
-        entries_select(billable=True)
-        .with_only_columns(R.organization_id, R.field, year_of, func.coalesce(func.sum(TimeEntry.minutes), 0))
-        .where(R.organization_id.in_(org_ids), TimeEntry.date >= date(min(years), 1, 1),
-               TimeEntry.date <= date(max(years), 12, 31))
-        .group_by(R.organization_id, R.field, year_of)
+        select(m.organization_id, m.field, m.year, func.sum(m.billable_minutes))
+        .where(m.organization_id.in_(org_ids), m.year.in_(years))
+        .group_by(m.organization_id, m.field, m.year)
     )
-    used = {(org, field, int(year)): int(total) for org, field, year, total in rows}
+    used = {(org, field, int(year)): int(total or 0) for org, field, year, total in rows}
     result = {}
     for agreement in agreements:
         key = (agreement.organization_id, agreement.field)

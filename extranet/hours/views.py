@@ -252,7 +252,10 @@ def timesheet():
     days = [monday + timedelta(days=i) for i in range(7)]
     entries = db.session.scalars(
         select(TimeEntry).where(TimeEntry.expert_id == expert.id, TimeEntry.date >= days[0], TimeEntry.date <= days[-1])
-        .options(selectinload(TimeEntry.request)).order_by(TimeEntry.date, TimeEntry.id)
+        # What the policy reads to link each request (``request.view``), loaded at once.
+        .options(selectinload(TimeEntry.request).options(selectinload(ServiceRequest.organization),
+                                                         selectinload(ServiceRequest.participants)))
+        .order_by(TimeEntry.date, TimeEntry.id)
     ).all()
     rows: dict[int, dict] = {}
     by_day = defaultdict(int)
