@@ -1,4 +1,4 @@
-"""Report pages at ×1 and ×10 (DESIGN §13): p50/p95 server time and SQL queries per page.
+"""Report and hours pages at ×1 and ×10 (DESIGN §13): p50/p95 server time and SQL queries per page.
 
     .venv/bin/python bench/reports.py            # builds the datasets if missing, 20 runs each
     .venv/bin/python bench/reports.py --runs 50 --year 2025
@@ -6,8 +6,8 @@
 Each page is requested through the Flask test client (the whole server side: routing, policy,
 queries, templates; no network), after two warm-up requests, with the objects of start-up
 frozen as in production (``extranet/wsgi.py``). Queries are counted with a SQLAlchemy
-``before_cursor_execute`` event. Target: reports ≤ 200 ms p95, the same query count
-at ×1 and ×10.
+``before_cursor_execute`` event. Targets: reports ≤ 200 ms p95, member and expert pages ≤ 50 ms
+p95, a bounded query count, the same at ×1 and ×10 for the same page.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import gc
 import statistics
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -46,7 +46,16 @@ def _info(path: Path, scale: float) -> dict:
             "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id "
             "WHERE m.organization_id = ? AND m.role = 'manager'", (org,)).fetchone()[0]
         entries = conn.execute("SELECT COUNT(*) FROM time_entries").fetchone()[0]
-    return {"organization_id": org, "manager_email": manager, "admin_email": "user1@bench.example.org", "entries": entries}
+        # The busiest expert of the last week with time logged, for the timesheet.
+        last = date.fromisoformat(conn.execute(
+            "SELECT MAX(date) FROM time_entries WHERE date <= ?", (date.today().isoformat(),)).fetchone()[0])
+        monday = last - timedelta(days=last.weekday())
+        expert = conn.execute(
+            "SELECT u.email FROM time_entries t JOIN users u ON u.id = t.expert_id WHERE t.date BETWEEN ? AND ? "
+            "GROUP BY u.email ORDER BY COUNT(*) DESC LIMIT 1",
+            (monday.isoformat(), (monday + timedelta(days=6)).isoformat())).fetchone()[0]
+    return {"organization_id": org, "manager_email": manager, "admin_email": "user1@bench.example.org",
+            "entries": entries, "expert_email": expert, "week": f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"}
 
 
 def measure(path: Path, scale: float, runs: int, year: int) -> list[tuple[str, float, float, int]]:
@@ -63,9 +72,10 @@ def measure(path: Path, scale: float, runs: int, year: int) -> list[tuple[str, f
         engine = db.engine
     queries = []
     event.listen(engine, "before_cursor_execute", lambda *a: queries.append(1))
-    admin, manager = app.test_client(), app.test_client()
+    admin, manager, expert = app.test_client(), app.test_client(), app.test_client()
     _login(admin, info["admin_email"])
     _login(manager, info["manager_email"])
+    _login(expert, info["expert_email"])
     gc.freeze()  # as the production entry point does (extranet/wsgi.py)
     org = info["organization_id"]
     month = f"{year}-03"
@@ -81,6 +91,11 @@ def measure(path: Path, scale: float, runs: int, year: int) -> list[tuple[str, f
         ("statements list (a month)", admin, f"/reports/statements?year={year}&month=3"),
         ("my statements (manager)", manager, "/reports/my-statements"),
         ("annual report XLSX", admin, f"/reports/annual.xlsx?year={year}"),
+        # Hours pages of members and experts (target: 50 ms p95) and the agreements list.
+        ("hour bank (manager)", manager, "/hours/"),
+        ("hour bank widget (manager)", manager, "/hours/widget"),
+        ("timesheet (expert, busiest)", expert, f"/hours/timesheet?week={info['week']}"),
+        ("agreements (admin)", admin, f"/hours/agreements?year={year}"),
     ]
     results = []
     for label, client, url in pages:

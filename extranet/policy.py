@@ -98,10 +98,11 @@ def _field_enabled(slug: str) -> bool:
 
 
 def _federation_manager_of(user, org: Organization) -> bool:
-    if not org.active or not org.share_with_federation or org.parent is None:
+    if not org.active or not org.share_with_federation or org.parent_id is None:
         return False
-    membership = _membership(user, org.parent)
-    return membership is not None and membership.role == "manager"
+    # The user's memberships first: the federation itself is loaded only for one of its managers.
+    membership = next((m for m in user.memberships if m.organization_id == org.parent_id and m.active), None)
+    return membership is not None and membership.role == "manager" and org.parent.active
 
 
 def _view_request(user, req) -> bool:

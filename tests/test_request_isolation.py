@@ -271,6 +271,16 @@ def test_federation_manager_sees_shared_standard_requests(app, client_for, peopl
     for client in (plain, client_for(app, other_federation)):
         assert client.get(f"/requests/{standard}").status_code == 404
         assert listed(client) == set()
+    # The federation deactivated: its managers no longer see its members' requests.
+    from extranet.extensions import db
+    from extranet.organizations.models import Organization
+
+    for active in (False, True):
+        with app.app_context():
+            db.session.get(Organization, people.federation_a).active = active
+            db.session.commit()
+        assert (manager.get(f"/requests/{standard}").status_code == 200) is active
+        assert listed(manager) == ({standard} if active else set())
     # Sharing turned off again: gone at once.
     _share(app, people, shared=False)
     assert manager.get(f"/requests/{standard}").status_code == 404
