@@ -559,7 +559,7 @@ def balances(organization_id: int, year: int, fields: list[str] | None = None,
     for field in wanted:
         agreement = agreements.get((field, year))
         previous = agreements.get((field, year - 1))
-        if previous_used is None and carried_minutes(agreement, previous, 0):
+        if previous_used is None and carried_minutes(agreement, previous, 0):  # something may carry over
             previous_used = used_minutes_by_field(organization_id, year - 1)
         carried = carried_minutes(agreement, previous, (previous_used or {}).get(field, 0))
         result[field] = Balance(

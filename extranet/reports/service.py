@@ -76,6 +76,9 @@ class Totals:
         self.cents += cents
         self.overage_minutes += overage
 
+    def merge(self, other: Totals) -> None:
+        self.add(other.minutes, other.billable_minutes, other.cents, other.overage_minutes)
+
 
 @dataclass
 class Period:
@@ -127,30 +130,18 @@ def percent(part: int, whole: int) -> Decimal | None:
 # -- the base: minutes per organization, field and month -------------------------------------
 
 
-def _scope(query, filters: Filters):
+def _scope(query, filters: Filters, on=R):
+    """``query`` limited to the filters, on the ``field`` and ``organization_id`` columns of
+    ``on``: the requests, or the roll-up ``M``."""
     if filters.field:
-        query = query.where(R.field == filters.field)
+        query = query.where(on.field == filters.field)
     if filters.organization_id:
-        query = query.where(R.organization_id == filters.organization_id)
+        query = query.where(on.organization_id == filters.organization_id)
     if filters.federation_id:
         members = select(Organization.id).where(
             or_(Organization.id == filters.federation_id, Organization.parent_id == filters.federation_id)
         )
-        query = query.where(R.organization_id.in_(members))
-    return query
-
-
-def _scope_monthly(query, filters: Filters):
-    """``_scope`` on the roll-up's own columns."""
-    if filters.field:
-        query = query.where(M.field == filters.field)
-    if filters.organization_id:
-        query = query.where(M.organization_id == filters.organization_id)
-    if filters.federation_id:
-        members = select(Organization.id).where(
-            or_(Organization.id == filters.federation_id, Organization.parent_id == filters.federation_id)
-        )
-        query = query.where(M.organization_id.in_(members))
+        query = query.where(on.organization_id.in_(members))
     return query
 
 
@@ -232,10 +223,10 @@ def priced_totals(filters: Filters, period: Period):
     if whole is not None:
         no_int, no_str = cast(null(), Integer), cast(null(), String)
         query = union_all(
-            _scope_monthly(select(literal(0).label("kind"), M.organization_id, no_str, M.year, no_int, *_sums())
-                           .where(whole).group_by(M.organization_id, M.year), filters),
-            _scope_monthly(select(literal(1), no_int, M.field, M.year, M.month, *_sums())
-                           .where(whole).group_by(M.field, M.year, M.month), filters),
+            _scope(select(literal(0).label("kind"), M.organization_id, no_str, M.year, no_int, *_sums())
+                   .where(whole).group_by(M.organization_id, M.year), filters, on=M),
+            _scope(select(literal(1), no_int, M.field, M.year, M.month, *_sums())
+                   .where(whole).group_by(M.field, M.year, M.month), filters, on=M),
         )
         for kind, org, slug, year, month, minutes, billable, cents, over in db.session.execute(query):
             values = (int(minutes or 0), int(billable or 0), int(cents or 0), int(over or 0))
@@ -244,9 +235,8 @@ def priced_totals(filters: Filters, period: Period):
             else:
                 by_field_month[(slug, int(year), int(month))].add(*values)
     for org, slug, year, month, totals in _begun_months(filters, period):
-        values = (totals.minutes, totals.billable_minutes, totals.cents, totals.overage_minutes)
-        by_org[(org, year)].add(*values)
-        by_field_month[(slug, year, month)].add(*values)
+        by_org[(org, year)].merge(totals)
+        by_field_month[(slug, year, month)].merge(totals)
     return by_org, by_field_month
 
 
@@ -261,10 +251,9 @@ def _aggregate(filters: Filters, period: Period):
         by_org[org][0 if year == period.year else 1] = totals
     for (slug, year, month), totals in by_field_month.items():
         index = 0 if year == period.year else 1
-        values = (totals.minutes, totals.billable_minutes, totals.cents, totals.overage_minutes)
-        (current if index == 0 else previous).add(*values)
-        by_field[slug][index].add(*values)
-        by_month[month][index].add(*values)
+        (current if index == 0 else previous).merge(totals)
+        by_field[slug][index].merge(totals)
+        by_month[month][index].merge(totals)
     return current, previous, by_field, by_month, by_org
 
 
@@ -460,11 +449,10 @@ def annual_report(year: int, organization: Organization | None = None, today: da
 def month_activity(year: int, month: int | None, organization_id: int | None):
     """``{(organization, month): Totals}`` of the activity of ``year`` (of one month when given),
     priced, for the statements list: one query on the roll-up."""
-    query = select(M.organization_id, M.month, *_sums()).where(M.year == year)
+    query = _scope(select(M.organization_id, M.month, *_sums()).where(M.year == year),
+                   Filters(year=year, organization_id=organization_id), on=M)
     if month is not None:
         query = query.where(M.month == month)
-    if organization_id is not None:
-        query = query.where(M.organization_id == organization_id)
     result: dict[tuple[int, int], Totals] = defaultdict(Totals)
     for org, m, minutes, billable, cents, over in db.session.execute(query.group_by(M.organization_id, M.month)):
         result[(org, int(m))].add(int(minutes or 0), int(billable or 0), int(cents or 0), int(over or 0))

@@ -5,16 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from accounting_helpers import (
-    check_catalog,
-    count_requests,
-    file_request,
-    load,
-    reference_of,
-    speak_french,
-)
+from accounting_helpers import file_request
 from flask_babel import force_locale
 
+from extranet.plugin_testing import check_catalog, count_requests, load, reference_of, speak_french
 from extranet.plugins import host
 
 YEAR = date.today().year

@@ -5,10 +5,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from accounting_helpers import (
-    cast,
+from accounting_helpers import cast, file_request
+from flask_babel import force_locale
+
+from extranet.plugin_testing import (
     check_transition,
-    file_request,
     load,
     make_expert,
     reference_of,
@@ -17,7 +18,6 @@ from accounting_helpers import (
     take,
     token,
 )
-from flask_babel import force_locale
 
 # slug: (sources, target, roles allowed, form data). The request is visible to the whole
 # organization; ``expert`` serves accounting without being assigned: the second expert.

@@ -7,18 +7,18 @@ from datetime import date, timedelta
 
 import pytest
 from flask_babel import force_locale
-from hr_helpers import (
+from hr_helpers import file_request
+
+from extranet.plugin_testing import (
     assert_reference,
     check_catalog,
     count_requests,
-    file_request,
     load,
     make_member,
     reference_of,
     speak_french,
     token,
 )
-
 from extranet.plugins import host
 
 SOON = (date.today() + timedelta(days=30)).isoformat()

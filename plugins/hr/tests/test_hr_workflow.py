@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hr_helpers import cast, check_transition, file_request, reference_of, speak_french, take
+from hr_helpers import cast, file_request
+
+from extranet.plugin_testing import check_transition, reference_of, speak_french, take
 
 # slug: (sources, target, roles allowed, form data). The request is restricted and has an
 # assignee, so the unassigned expert and the manager no longer see it at all.

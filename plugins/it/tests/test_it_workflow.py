@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from it_helpers import cast, check_transition, file_request, reference_of, speak_french, take
+from it_helpers import cast, file_request
+
+from extranet.plugin_testing import check_transition, reference_of, speak_french, take
 
 # slug: (sources, target, roles allowed, form data). Tickets are visible to the organization.
 MATRIX = {

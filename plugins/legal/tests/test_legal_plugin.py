@@ -6,16 +6,16 @@ from datetime import date, timedelta
 
 import pytest
 from flask_babel import force_locale
-from legal_helpers import (
+from legal_helpers import file_request
+
+from extranet.plugin_testing import (
     check_catalog,
     count_requests,
-    file_request,
     load,
     reference_of,
     speak_french,
     token,
 )
-
 from extranet.plugins import host
 
 SOON = date.today() + timedelta(days=20)

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from legal_helpers import (
-    cast,
-    check_transition,
-    file_request,
-    load,
-    reference_of,
-    speak_french,
-    take,
-    token,
-)
+from legal_helpers import cast, file_request
+
+from extranet.plugin_testing import check_transition, load, reference_of, speak_french, take, token
 
 CHECK = {"confirm": "y", "parties": "Coopérative A\nImmeubles Tremblay inc."}
 
