@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 PORT ?= 5000
 export FLASK_APP := extranet
+# `flask run` serves there, and e-mailed links point there unless EXTRANET_BASE_URL says otherwise.
+export FLASK_RUN_HOST := 127.0.0.1
+export FLASK_RUN_PORT := $(PORT)
 
 .PHONY: run test lint install install-test translations clean
 
@@ -28,7 +31,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/flask db upgrade heads
 	$(BIN)/flask demo
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/flask run
 
 test: install-test
 	$(BIN)/ruff check .

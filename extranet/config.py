@@ -38,8 +38,17 @@ def load_secret_key(instance_path: Path) -> str:
     return key
 
 
+def default_base_url() -> str:
+    """Where `flask run` serves (its own FLASK_RUN_HOST and FLASK_RUN_PORT, which `make run` sets),
+    so that e-mailed links reach this server when EXTRANET_BASE_URL is not set."""
+    host = os.environ.get("FLASK_RUN_HOST") or "127.0.0.1"
+    if host in {"0.0.0.0", "::"}:  # noqa: S104 - listening everywhere, linked locally
+        host = "127.0.0.1"
+    return f"http://{host}:{os.environ.get('FLASK_RUN_PORT') or '5000'}"
+
+
 def build_config(instance_path: Path) -> dict:
-    base_url = _env("BASE_URL", "http://127.0.0.1:5000")
+    base_url = _env("BASE_URL") or default_base_url()
     secure = _env_bool("SECURE_COOKIES", base_url.startswith("https://"))
     database_url = _env("DATABASE_URL") or f"sqlite:///{instance_path / 'extranet.db'}"
     redis_url = _env("REDIS_URL")
