@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 
 from extranet.extensions import babel, db
 from extranet.web.security import apply_security_headers
+from extranet.web.text import text_to_html
 
 LANGUAGE_SESSION_KEY = "locale"
 
@@ -103,6 +104,7 @@ def init_request_cycle(app: Flask, host) -> None:
         open_states=open_states,
         now=utcnow,
     )
+    app.jinja_env.filters["text"] = text_to_html
     app.jinja_env.add_extension("jinja2.ext.do")
 
 
