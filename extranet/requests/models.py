@@ -48,9 +48,10 @@ class ServiceRequest(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # The state entered last, and when: "delivered less than 30 days ago" reads it.
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optimistic lock of what two people can overwrite (state, assignment, the request's own
+    # fields), bumped by ``service.claim``. Appends (messages, notes, time, contacts, ratings)
+    # leave it alone, so a page loaded before them is still current.
     version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     organization: Mapped[Organization] = relationship()
     requester: Mapped[User] = relationship()

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from extranet.audit.service import record
 from extranet.contributions import RequestType, Transition
@@ -107,12 +108,43 @@ def workflow_of(req: ServiceRequest):
     return plugins.workflows[plugins.request_types[(req.field, req.type)].workflow]
 
 
-def check_version(req: ServiceRequest, version: int | None) -> None:
-    if version is not None and version != req.version:
+def claim(req: ServiceRequest) -> None:
+    """Start a guarded change (state, assignment, the request's own fields): a compare-and-set
+    of the version loaded with ``req``, or StaleRequest if someone changed it since.
+
+    The row stays locked until the commit, so concurrent guarded changes wait for each other
+    (PostgreSQL locks the row, SQLite has one writer) and the later ones find the new version:
+    two people acting at once never both win, and never get a database error. Called before
+    the change itself, so that the session flushes nothing of it before the check."""
+    db.session.flush()  # a request created in this session has its row, and its version
+    expected, now = req.version, utcnow()
+    claimed = db.session.execute(
+        update(ServiceRequest)
+        .where(ServiceRequest.id == req.id, ServiceRequest.version == expected)
+        .values(version=expected + 1, updated_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    if claimed.rowcount != 1:
         raise StaleRequest
+    set_committed_value(req, "version", expected + 1)
+    set_committed_value(req, "updated_at", now)
+
+
+def touch(req: ServiceRequest) -> None:
+    """An append (message, contacts): "updated" for the list's sort, the version untouched.
+
+    It also locks the row until the commit, so that appends that read what is there (contacts)
+    run one after the other and each sees the one before."""
+    now = utcnow()
+    db.session.execute(
+        update(ServiceRequest).where(ServiceRequest.id == req.id).values(updated_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    set_committed_value(req, "updated_at", now)
 
 
 def apply_transition(req: ServiceRequest, transition: Transition, user, comment: str = "", details=None) -> None:
+    claim(req)
     source = req.state
     req.state = transition.target
     req.state_changed_at = utcnow()
@@ -137,8 +169,8 @@ def assign(req: ServiceRequest, expert, actor) -> None:
     """Make ``expert`` an assignee (several experts may work a request)."""
     if any(p.user_id == expert.id and p.role == "assignee" for p in req.participants):
         return
+    claim(req)
     req.participants.append(RequestParticipant(user=expert, role="assignee"))
-    req.updated_at = utcnow()
     db.session.add(RequestEvent(request=req, actor=actor, kind="assigned", details={"user": expert.name}))
     record("requests.assigned", target=req, organization=req.organization, expert=expert.email)
     notify("request_assigned", req, actor=actor, recipients=[expert])
@@ -147,12 +179,17 @@ def assign(req: ServiceRequest, expert, actor) -> None:
 def unassign(req: ServiceRequest, expert, actor) -> None:
     for participant in list(req.participants):
         if participant.user_id == expert.id and participant.role == "assignee":
+            claim(req)
             req.participants.remove(participant)
             db.session.add(RequestEvent(request=req, actor=actor, kind="unassigned", details={"user": expert.name}))
             record("requests.unassigned", target=req, organization=req.organization, expert=expert.email)
 
 
 def set_contacts(req: ServiceRequest, people: list, actor) -> None:
+    """The contacts become ``people``: compared with those saved, read once the row is ours
+    (two saves at once would otherwise both add the same person)."""
+    touch(req)
+    db.session.expire(req, ["participants"])
     wanted = {u.id: u for u in people if u.id != req.requester_id}
     current = {p.user_id: p for p in req.participants if p.role == "contact"}
     for user_id, participant in current.items():
@@ -170,8 +207,7 @@ def set_contacts(req: ServiceRequest, people: list, actor) -> None:
 def post_message(req: ServiceRequest, author, body: str, internal: bool) -> Message:
     message = Message(request=req, author=author, body=body.strip(), internal=internal)
     db.session.add(message)
-    req.updated_at = utcnow()
-    db.session.flush()
+    touch(req)
     notify("message_new", req, actor=author, internal=internal, message_id=message.id)
     return message
 

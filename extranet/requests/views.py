@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from extranet.accounts.models import ExpertField, User
 from extranet.extensions import db
@@ -188,17 +187,34 @@ def new(field: str, type_slug: str):
         form.restricted.data = rtype.confidentiality == "restricted"
     organization_id = request.form.get("organization_id", type=int) or orgs[0].id
     organization = next((o for o in orgs if o.id == organization_id), None)
+    uploads = attachments.uploads_of(request.files.getlist("files"))
+    file_errors = []
     if form.validate_on_submit():
         if organization is None:
             abort(404)
-        req = service.create_request(organization, rtype, form, user)
-        db.session.commit()
-        service.after_commit("extranet_request_created", request=req, user=user)
-        flash(_("Your request %(ref)s is submitted.", ref=req.reference), "success")
-        return redirect(url_for("requests.detail", reference=req.reference), 303)
+        try:
+            # Stored first: a refused file files nothing.
+            saved = attachments.store_uploads(uploads)
+        except attachments.UploadRefused as refused:
+            file_errors = [str(refused)]
+        else:
+            try:
+                req = service.create_request(organization, rtype, form, user)
+                attachments.attach_when_filing(req, saved, user)
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                attachments.discard(saved)  # no row, so no file either
+                raise
+            service.after_commit("extranet_request_created", request=req, user=user)
+            flash(_("Your request %(ref)s is submitted.", ref=req.reference), "success")
+            return redirect(url_for("requests.detail", reference=req.reference), 303)
+    elif uploads:
+        file_errors = [attachments.not_kept(uploads)]
     return render(
         "requests/new.html", field=host().fields[field], rtype=rtype, form=form, organizations=orgs,
-        organization_id=organization_id, status=422 if form.errors else 200,
+        organization_id=organization_id, file_errors=file_errors,
+        status=422 if form.errors or file_errors else 200,
     )
 
 
@@ -271,7 +287,7 @@ def transition(reference: str, slug: str):
     if form.version.data and str(req.version) != form.version.data:
         # The page was out of date (whether the move is still possible or not, and before
         # judging the form): show the request as it is now. A garbled version lands here too.
-        return _stale(req, user)
+        return _conflict(req, user, chosen, form)
     if not can(user, "request.transition", (req, chosen)):
         abort(404)
     if not form.validate_on_submit():
@@ -279,21 +295,35 @@ def transition(reference: str, slug: str):
         context["transition_forms"][slug] = form
         return render("requests/detail.html", **context, status=422)
     try:
-        service.check_version(req, int(form.version.data or 0) or None)
         details = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version", "comment"}}
         service.apply_transition(req, chosen, user, comment=form.comment.data or "", details=details)
         db.session.commit()
-    except (service.StaleRequest, StaleDataError):
+    except service.StaleRequest:  # someone acted between this page's load and now
         db.session.rollback()
-        return _stale(get_request(reference), user)
+        return _conflict(get_request(reference), user, chosen, form)
     service.after_commit("extranet_request_transitioned", request=req, transition=chosen, user=user)
     flash(_("%(ref)s: %(action)s — done.", ref=req.reference, action=chosen.label), "success")
     return hx_redirect(url_for("requests.detail", reference=req.reference))
 
 
-def _stale(req, user):
-    flash(_("Someone else changed this request in the meantime. Here it is as it is now; nothing of yours was saved."), "warning")
-    return render("requests/detail.html", **_detail_context(req, user), status=409)
+def _conflict(req, user, chosen=None, typed=None):
+    """409: the request as it is now, and what the person typed given back: in the step's form
+    if it is still possible (with the current version, to confirm again), otherwise in the
+    message box. The page is not the post's address (see detail.html's data-replace-url), and
+    sent again it is refused again: a stale version never becomes current."""
+    context = _detail_context(req, user)
+    told = _("Someone else changed this request in the meantime. Here it is as it is now; nothing of yours was saved.")
+    comment = (typed.comment.data or "").strip() if typed is not None else ""
+    if chosen is not None and chosen.slug in context["transition_forms"]:
+        typed.version.data = str(req.version)
+        context["transition_forms"][chosen.slug] = typed
+        context["open_transition"] = chosen.slug
+    elif comment and can(user, "request.message", req):
+        context["message_form"] = MessageForm(formdata=None, body=comment)
+        told = _("Someone else changed this request in the meantime. Here it is as it is now; nothing of "
+                 "yours was saved. What you wrote is in the message box, not sent.")
+    flash(told, "warning")
+    return render("requests/detail.html", **context, status=409)
 
 
 @bp.post("/<reference>/take")
@@ -302,8 +332,12 @@ def take(reference: str):
     user = _user()
     req = get_request(reference)
     require("request.take", req)
-    service.assign(req, user, actor=user)
-    db.session.commit()
+    try:
+        service.assign(req, user, actor=user)
+        db.session.commit()
+    except service.StaleRequest:  # assigned or moved meanwhile (two experts taking at once)
+        db.session.rollback()
+        return _conflict(get_request(reference), user)
     flash(_("You are now assigned to %(ref)s.", ref=req.reference), "success")
     return hx_redirect(url_for("requests.detail", reference=reference))
 
@@ -315,16 +349,18 @@ def assign(reference: str):
     req = get_request(reference)
     require("request.assign", req)
     expert = db.session.get(User, request.form.get("expert", type=int) or 0)
-    if request.form.get("remove") == "1":
-        # Any current assignee can be removed, also one who left the field or was deactivated.
-        if expert is None or expert not in req.assignees:
-            abort(400)
-        service.unassign(req, expert, actor=user)
-    elif expert is None or req.field not in expert.field_slugs or not expert.active:
+    removing = request.form.get("remove") == "1"
+    # Any current assignee can be removed, also one who left the field or was deactivated.
+    if removing and (expert is None or expert not in req.assignees):
         abort(400)
-    else:
-        service.assign(req, expert, actor=user)
-    db.session.commit()
+    if not removing and (expert is None or req.field not in expert.field_slugs or not expert.active):
+        abort(400)
+    try:
+        (service.unassign if removing else service.assign)(req, expert, actor=user)
+        db.session.commit()
+    except service.StaleRequest:  # assignment changed meanwhile: nothing overwritten
+        db.session.rollback()
+        return _conflict(get_request(reference), user)
     return hx_redirect(url_for("requests.detail", reference=reference))
 
 

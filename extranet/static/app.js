@@ -6,6 +6,13 @@
   // Lets CSS hide no-JS fallbacks (.js-hidden), e.g. the org switcher's submit button.
   document.documentElement.classList.add("js");
 
+  // --- A page rendered in answer to a form post (a conflict, a refused form) names the address
+  // of the page it shows: the browser shows that one, so that Reload does not post again. ---
+  const replaceUrl = document.querySelector("[data-replace-url]");
+  if (replaceUrl && window.history.replaceState) {
+    window.history.replaceState(null, "", replaceUrl.getAttribute("data-replace-url"));
+  }
+
   // --- Auto-submit: <select data-autosubmit> submits its form on change. ---
   document.addEventListener("change", function (event) {
     const select = event.target.closest && event.target.closest("select[data-autosubmit]");
