@@ -574,3 +574,17 @@ def visible_requests(user, org: Organization | None = None):
     allowed.append(and_(R.confidentiality == "standard", R.organization_id.in_(member_of or [-1])))
     allowed.append(and_(R.confidentiality == "standard", R.organization_id.in_(shared)) if shared else false())
     return query.where(or_(*allowed))
+
+
+def openable_requests(user, request_ids) -> set[int]:
+    """Which of ``request_ids`` ``user`` may open: ``request.view`` in one query, for the surfaces
+    that name many requests at once (statements and their exports). Whoever cannot open a
+    request is shown its reference and field only, never its title or content."""
+    from extranet.requests.models import ServiceRequest as R
+
+    ids = {i for i in request_ids if i is not None}
+    if not ids or user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_admin:
+        return ids
+    return set(db.session.scalars(visible_requests(user).with_only_columns(R.id).where(R.id.in_(ids))))

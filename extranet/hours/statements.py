@@ -10,7 +10,7 @@ Money is integer cents (rounded half up per line and rate), durations integer mi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -77,6 +77,16 @@ class StatementData:
             total.amount_cents += line["amount_cents"]
             total.overage_cents += line["overage_cents"]
         self.fields = list(by_field.values())
+
+    def seen_by(self, user) -> StatementData:
+        """The statement as ``user`` reads it, on the page, in print and in its downloads: the
+        line of a request they cannot open keeps its reference, field and figures, its title
+        becomes None (the one confidentiality rule, ``policy.openable_requests``)."""
+        from extranet.policy import openable_requests
+
+        openable = openable_requests(user, [line.get("request_id") for line in self.lines])
+        lines = [line if line.get("request_id") in openable else {**line, "title": None} for line in self.lines]
+        return replace(self, lines=lines)
 
     @property
     def closed(self) -> bool:

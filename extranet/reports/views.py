@@ -326,7 +326,7 @@ def statements():
 def _statement(org_id: int, month_text: str) -> st.StatementData:
     org = _organization(org_id)
     require("statements.view", org)
-    return st.statement_for(org, _month(month_text))
+    return st.statement_for(org, _month(month_text)).seen_by(current_user)
 
 
 @bp.get("/statements/<int:org_id>/<month>")
@@ -371,7 +371,8 @@ def statement_tables(data: st.StatementData) -> list[Table]:
         Column(str(_l("Hourly rate")), "money"), Column(str(_l("Overage rate")), "money"),
         Column(str(_l("Overage amount")), "money"), Column(str(_l("Amount")), "money"),
     ], [
-        [field_name(line["field"]), line["reference"], line["title"], line["minutes"], line["overage_minutes"],
+        [field_name(line["field"]), line["reference"], str(_l("Restricted")) if line["title"] is None else line["title"],
+         line["minutes"], line["overage_minutes"],
          line["hourly_rate_cents"], line["overage_rate_cents"], line["overage_cents"], line["amount_cents"]]
         for line in data.lines
     ])
