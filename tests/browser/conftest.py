@@ -9,6 +9,9 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser import helpers
+from tests.browser.helpers import Journey
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -24,6 +27,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Kept on the test so that a journey's teardown knows whether the test itself failed.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +68,35 @@ def live_server(make_app):
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def journey(browser, request):
+    """``journey(base_url)``: a :class:`Journey` named after the test, whose people each get
+    their own browser context (``open_as``) and whose pages are all checked (``check``)."""
+    journeys = []
+
+    def start(base_url: str) -> Journey:
+        journeys.append(Journey(browser, base_url, request.node.name.removeprefix("test_")))
+        return journeys[-1]
+
+    yield start
+    report = getattr(request.node, "report_call", None)
+    for one in journeys:
+        one.close(failed=report is None or report.failed)
+
+
+@pytest.fixture
+def check_page(request):
+    """``check_page(page, step)``: axe-core and screenshots of one page of a test that drives
+    the plain ``page`` fixture (see :func:`tests.browser.helpers.check_page`)."""
+    steps = []
+
+    def check(page, step: str) -> None:
+        steps.append(step)
+        helpers.check_page(page, request.node.name.removeprefix("test_"), f"{len(steps):02d}-{helpers.slug(step)}")
+
+    return check
 
 
 @pytest.fixture

@@ -6,16 +6,9 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.helpers import log_in
 from tests.sample_plugin import SamplePlugin
 from tests.test_plugins import _subscribe_org_a
-
-
-def log_in(page, base_url, person):
-    page.goto(base_url + "/login")
-    page.fill("input[name=email]", person.email)
-    page.fill("input[name=password]", person.password)
-    page.click("main form button[type=submit]")
-    expect(page.locator("h1")).to_contain_text(person.name)
 
 
 def test_member_switches_to_english_and_logs_out(page, live_server, register_plugin, people):

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_core_journeys import log_in
+from tests.browser.helpers import log_in, send_message, transition
 
 
 @pytest.fixture
@@ -17,18 +17,6 @@ def hr_app(app):
     with app.app_context():
         assert "hr" in host().fields, "the HR plugin is installed by `make test`"
     return app
-
-
-def transition(page, slug):
-    page.click(f'summary[data-transition="{slug}"]')
-    page.locator(f'summary[data-transition="{slug}"] + form button[type=submit]').click()
-    expect(page.locator(".flash--success")).to_be_visible()
-
-
-def send_message(page, text):
-    page.fill("#conversation textarea[name=body]", text)
-    page.click("#conversation button[type=submit]")
-    expect(page.locator("#conversation")).to_contain_text(text)
 
 
 def test_hr_request_from_submission_to_closing(browser, hr_app, live_server, people):
