@@ -1,16 +1,17 @@
 """Document spaces: uploads (new documents and versions), folders, trash, quotas, downloads.
 
 Uploads reuse the attachments' code (``extranet.requests.attachments``): streamed to storage
-under server-made keys, typed from their bytes, hashed; all or nothing. On top of it, a
-document upload checks the chosen category (types, size) and the organization's quota, and
-commits itself: whatever fails after the objects were written (a check, the commit) deletes
-them again, so a failed upload leaves neither a file nor a row. Plugin listeners
-(``extranet_document_uploaded``) run after the commit.
+under server-made keys, typed from their bytes, hashed. Each file of a batch is its own upload:
+it is checked (category, the organization's quota, virus scan) and committed alone, and
+whatever fails after its object was written (a check, the commit) deletes the object again, so
+a refused file leaves neither a file nor a row and costs the other files nothing. Plugin
+listeners (``extranet_document_uploaded``) run after each commit.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -70,13 +71,13 @@ def usage_by_organization(org_ids: list[int]) -> dict[int, int]:
 def _check_quota(org: Organization, saved) -> None:
     # Serialize the uploads of one organization (PostgreSQL) so two cannot both fit.
     db.session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
-    adding = sum(s.stored.size for s in saved)
     used, quota = usage_of(org), quota_of(org)
-    if used + adding > quota:
+    if used + saved.stored.size > quota:
         raise UploadRefused(_(
-            "These files (%(adding)s) would exceed your organization's storage quota: %(used)s of "
+            "%(name)s (%(adding)s) would exceed your organization's storage quota: %(used)s of "
             "%(quota)s used. Delete or purge documents, or ask the cooperative for more space.",
-            adding=human_size(adding), used=human_size(used), quota=human_size(quota),
+            name=saved.filename, adding=human_size(saved.stored.size), used=human_size(used),
+            quota=human_size(quota),
         ))
 
 
@@ -99,32 +100,47 @@ def category_of(field: str, slug: str | None):
 def _check_category(category, saved) -> None:
     if category is None:
         return
-    for s in saved:
-        if not category.accepts(s.mime):
-            raise UploadRefused(_(
-                "%(name)s is not accepted in the category “%(category)s”.", name=s.filename, category=category.label
-            ))
-        if category.max_size is not None and s.stored.size > category.max_size:
-            raise UploadRefused(_(
-                "%(name)s is larger than the limit of %(size)s per file in the category “%(category)s”.",
-                name=s.filename, size=human_size(category.max_size), category=category.label,
-            ))
+    if not category.accepts(saved.mime):
+        raise UploadRefused(_(
+            "%(name)s is not accepted in the category “%(category)s”.", name=saved.filename, category=category.label
+        ))
+    if category.max_size is not None and saved.stored.size > category.max_size:
+        raise UploadRefused(_(
+            "%(name)s is larger than the limit of %(size)s per file in the category “%(category)s”.",
+            name=saved.filename, size=human_size(category.max_size), category=category.label,
+        ))
 
 
 # -- uploads ----------------------------------------------------------------------------------
 
 
-def _scan(saved) -> dict[str, str]:
-    """Scan each stored object when clamd is configured: an infected file refuses the upload;
-    one that could not be scanned now is kept as "pending" (not downloadable)."""
-    statuses = {}
-    storage = get_storage()
-    for s in saved:
-        status = scan.scan(storage, s.stored.key) if scan.enabled() else scan.NOT_SCANNED
-        if status == scan.INFECTED:
-            raise UploadRefused(_("%(name)s contains a virus: it was refused.", name=s.filename))
-        statuses[s.stored.key] = status
-    return statuses
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one file of an upload: its document, or why it was refused."""
+
+    filename: str
+    document: Document | None = None
+    refusal: str | None = None
+    number: int = 1  # of the version
+
+    @property
+    def message(self) -> str:
+        if self.refusal:
+            return self.refusal
+        if self.number > 1:
+            return _("%(name)s is saved as version %(number)s.", name=self.filename, number=self.number)
+        return _("%(name)s is saved.", name=self.filename)
+
+
+def _scan(saved) -> str:
+    """Scan the stored object when clamd is configured: an infected file is refused; one that
+    could not be scanned now is kept as "pending" (not downloadable)."""
+    if not scan.enabled():
+        return scan.NOT_SCANNED
+    status = scan.scan(get_storage(), saved.stored.key)
+    if status == scan.INFECTED:
+        raise UploadRefused(_("%(name)s contains a virus: it was refused.", name=saved.filename))
+    return status
 
 
 def _version(doc: Document, saved, number: int, user, status: str) -> DocumentVersion:
@@ -135,53 +151,60 @@ def _version(doc: Document, saved, number: int, user, status: str) -> DocumentVe
     )
 
 
-def _commit_upload(saved, build) -> list[Document]:
-    """Run ``build()`` (which adds rows and returns the documents) and commit; on any failure
-    roll back and delete the stored objects."""
+def _commit_upload(saved, build, **kwargs):
+    """Run ``build(saved, **kwargs)`` (which adds the rows) and commit; on any failure roll
+    back and delete the stored object, so that neither a file nor a row is left."""
     try:
-        documents = build()
+        result = build(saved, **kwargs)
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        attachments.discard(saved)
+        attachments.discard([saved])
         raise
-    return documents
+    return result
+
+
+def _add_document(saved, *, org, field, user, folder, request, visibility, category) -> Document:
+    _check_category(category, saved)
+    _check_quota(org, saved)
+    status = _scan(saved)
+    doc = Document(
+        organization=org, field=field, folder=folder, request=request, title=saved.filename,
+        visibility=visibility, created_by_id=user.id,
+    )
+    db.session.add(doc)
+    doc.versions.append(_version(doc, saved, 1, user, status))
+    db.session.flush()
+    record("documents.uploaded", target=doc, organization=org, field=field, title=doc.title,
+           size=saved.stored.size, sha256=saved.stored.sha256,
+           request=request.reference if request is not None else None)
+    return doc
 
 
 def upload(files, *, org: Organization, field: str, user, folder: Folder | None = None, request=None,
-           visibility: str = "org", category: str | None = None) -> list[Document]:
-    """Each file becomes a document (version 1, title = its sanitized name). Raises
-    ``UploadRefused`` (nothing kept) when a file is refused or the quota would be exceeded."""
+           visibility: str = "org", category: str | None = None) -> list[Outcome]:
+    """Each file is its own upload: it becomes a document (version 1, title = its sanitized
+    name), committed on its own, or it is refused with the reason and nothing of it is kept; a
+    refused file never costs the others. Raises ``UploadRefused`` (nothing kept) when no file
+    is chosen or the category is unknown."""
     chosen = category_of(field, category)
     uploads = attachments.uploads_of(files)
     if not uploads:
         raise UploadRefused(_("Choose at least one file."))
-    saved = attachments.store_uploads(uploads)
-
-    def build():
-        _check_category(chosen, saved)
-        _check_quota(org, saved)
-        statuses = _scan(saved)
-        documents = []
-        for s in saved:
-            doc = Document(
-                organization=org, field=field, folder=folder, request=request, title=s.filename,
-                visibility=visibility, created_by_id=user.id,
-            )
-            db.session.add(doc)
-            doc.versions.append(_version(doc, s, 1, user, statuses[s.stored.key]))
-            documents.append(doc)
-        db.session.flush()
-        for doc in documents:
-            record("documents.uploaded", target=doc, organization=org, field=field, title=doc.title,
-                   size=doc.current.size, sha256=doc.current.sha256,
-                   request=request.reference if request is not None else None)
-        return documents
-
-    documents = _commit_upload(saved, build)
-    for doc in documents:
+    storage = get_storage()
+    outcomes = []
+    for upload in uploads:
+        name = sanitize_filename(upload.filename)
+        try:
+            saved = attachments.store_one(upload, storage)
+            doc = _commit_upload(saved, _add_document, org=org, field=field, user=user, folder=folder,
+                                 request=request, visibility=visibility, category=chosen)
+        except UploadRefused as refused:
+            outcomes.append(Outcome(name, refusal=str(refused)))
+            continue
+        outcomes.append(Outcome(name, document=doc))
         after_commit("extranet_document_uploaded", document=doc, user=user)
-    return documents
+    return outcomes
 
 
 def add_version(doc: Document, files, user) -> DocumentVersion:
@@ -189,21 +212,19 @@ def add_version(doc: Document, files, user) -> DocumentVersion:
     uploads = attachments.uploads_of(files)
     if len(uploads) != 1:
         raise UploadRefused(_("Choose one file for the new version."))
-    saved = attachments.store_uploads(uploads)
 
-    def build():
+    def build(saved):
         _check_quota(doc.organization, saved)
-        statuses = _scan(saved)
+        status = _scan(saved)
         number = (doc.current.number if doc.current else 0) + 1
-        version = _version(doc, saved[0], number, user, statuses[saved[0].stored.key])
+        version = _version(doc, saved, number, user, status)
         doc.versions.append(version)
         doc.updated_at = utcnow()
         db.session.flush()
         record("documents.new_version", target=doc, organization=doc.organization, version=number,
                size=version.size, sha256=version.sha256)
-        return [doc]
 
-    _commit_upload(saved, build)
+    _commit_upload(attachments.store_one(uploads[0]), build)
     after_commit("extranet_document_uploaded", document=doc, user=user)
     return doc.current
 

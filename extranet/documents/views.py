@@ -10,11 +10,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_percent, ngettext
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from extranet.documents import service
 from extranet.documents.forms import (
@@ -30,7 +30,7 @@ from extranet.extensions import db
 from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.policy import can, current_organization, require, visible_documents
-from extranet.requests.models import ServiceRequest
+from extranet.requests.models import Attachment, Message, ServiceRequest
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -320,8 +320,17 @@ def delete_folder(field: str, folder_id: int):
 # -- uploads ------------------------------------------------------------------------------------
 
 
-def _uploaded_message(documents) -> str:
-    return ngettext("%(num)d document uploaded.", "%(num)d documents uploaded.", len(documents))
+def _answer_upload(outcomes, fragment, back: str):
+    """Each file's outcome, shown once. HTMX: ``fragment(outcomes=…)`` lists them next to the
+    file input (422 when nothing was saved). Without JavaScript: when something was saved, a
+    message per file and a redirect (reloading must not upload the saved files again); when
+    nothing was, the form again with the reasons, as any refused form."""
+    saved = any(o.document for o in outcomes)
+    if wants_fragment() or not saved:
+        return fragment(outcomes=outcomes, status=200 if saved else 422)
+    for outcome in outcomes:
+        flash(outcome.message, "success" if outcome.document else "error")
+    return redirect(back, 303)
 
 
 @bp.post("/<field>/upload")
@@ -334,17 +343,17 @@ def upload(field: str):
     errors = []
     if form.validate_on_submit():
         try:
-            documents = service.upload(
+            outcomes = service.upload(
                 request.files.getlist("files"), org=org, field=field, user=_user(), folder=folder,
                 visibility=form.visibility.data, category=form.category.data or None,
             )
         except service.UploadRefused as refused:
             errors = [str(refused)]
         else:
-            if wants_fragment():
-                return _render_space(org, field, folder, uploaded=_uploaded_message(documents))
-            flash(_uploaded_message(documents), "success")
-            return redirect(space_url(org, field, folder), 303)
+            return _answer_upload(
+                outcomes, lambda **answer: _render_space(org, field, folder, upload_form=form, **answer),
+                space_url(org, field, folder),
+            )
     return _render_space(org, field, folder, status=422, upload_form=form, upload_errors=errors)
 
 
@@ -396,10 +405,10 @@ def new_version(field: str, doc_id: int):
         version = service.add_version(doc, request.files.getlist("files"), _user())
     except service.UploadRefused as refused:
         return _render_document(doc, status=422, upload_errors=[str(refused)])
-    message = _("Version %(number)s is uploaded.", number=version.number)
+    outcome = service.Outcome(version.filename, document=doc, number=version.number)
     if wants_fragment():
-        return _render_document(doc, uploaded=message)
-    flash(message, "success")
+        return _render_document(doc, outcomes=[outcome])
+    flash(outcome.message, "success")
     return redirect(document_url(doc), 303)
 
 
@@ -528,15 +537,28 @@ def purge(field: str, doc_id: int):
 # -- documents of a request -----------------------------------------------------------------------
 
 
-def _request_context(req: ServiceRequest, **overrides):
-    user = _user()
+def request_files(req: ServiceRequest, user) -> list[tuple[str, object]]:
+    """Every file of a request in one list, oldest first: its documents ("document") and the
+    files of its messages ("attachment"), each only where the user may see it (an internal
+    note's files for those who see internal notes)."""
     docs = db.session.scalars(
         select(Document).where(Document.request_id == req.id, Document.deleted_at.is_(None))
-        .options(selectinload(Document.versions)).order_by(Document.created_at, Document.id)
+        .options(selectinload(Document.versions), selectinload(Document.created_by))
     ).all()
+    attached = db.session.scalars(
+        select(Attachment).join(Message, Attachment.message_id == Message.id).where(Message.request_id == req.id)
+        .options(contains_eager(Attachment.message).selectinload(Message.author))
+    ).all()
+    files = [(d.created_at, "document", d) for d in docs if can(user, "document.view", d)]
+    files += [(a.created_at, "attachment", a) for a in attached if can(user, "message.view", a.message)]
+    return [(kind, f) for _at, kind, f in sorted(files, key=lambda item: (item[0], item[1], item[2].id))]
+
+
+def _request_context(req: ServiceRequest, **overrides):
+    user = _user()
     context = {
         "req": req,
-        "request_documents": [d for d in docs if can(user, "document.view", d)],
+        "request_files": request_files(req, user),
         "upload_form": _upload_form(req.field, on_request=True, submitted=False,
                                     default_visibility="restricted" if req.is_restricted else "org"),
         "upload_errors": [],
@@ -562,18 +584,21 @@ def request_upload(field: str, reference: str):
     errors = []
     if form.validate_on_submit():
         try:
-            documents = service.upload(
+            outcomes = service.upload(
                 request.files.getlist("files"), org=req.organization, field=field, user=_user(), request=req,
                 visibility=form.visibility.data, category=form.category.data or None,
             )
         except service.UploadRefused as refused:
             errors = [str(refused)]
         else:
-            if wants_fragment():
-                return render("documents/request.html", "documents/_request_documents_body.html",
-                              **_request_context(req, uploaded=_uploaded_message(documents)))
-            flash(_uploaded_message(documents), "success")
-            return redirect(url_for("requests.detail", reference=req.reference) + "#request-documents", 303)
+            return _answer_upload(
+                outcomes,
+                lambda status, **answer: render(
+                    "documents/request.html", "documents/_request_documents_body.html", status=status,
+                    **_request_context(req, upload_form=form, **answer),
+                ),
+                url_for("requests.detail", reference=req.reference) + "#request-documents",
+            )
     return render("documents/request.html", "documents/_request_documents_body.html", status=422,
                   **_request_context(req, upload_form=form, upload_errors=errors))
 

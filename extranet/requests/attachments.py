@@ -2,9 +2,9 @@
 
 Uploads stream into storage (``extranet.storage``) under server-made keys; the file's type is
 decided from its bytes (``extranet.storage.sniff``). Whatever fails after an object was
-written (a refused type, a later file of the same message, the database commit) deletes the
-objects again: see ``store_uploads`` and ``discard``. Downloads check the stored bytes against
-the recorded sha256 before sending anything.
+written (a refused type, another file of the same message, the database commit) deletes the
+objects again: see ``store_one``, ``store_uploads`` and ``discard``. Downloads check the stored
+bytes against the recorded sha256 before sending anything.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from babel.units import format_unit
 from flask import abort, current_app, send_file
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from extranet.requests.models import Attachment, Message
@@ -92,20 +92,38 @@ def uploads_of(files: Iterable) -> list:
 
 
 def store_uploads(files: Iterable) -> list[SavedFile]:
-    """Store each upload and check its type; all or nothing: on any refusal or error every
-    object already written is deleted, then ``UploadRefused`` (or the error) is raised."""
+    """Store each upload and check its type; all or nothing. Every file is checked even after
+    a refusal, so that the refusal names each refused file with its reason, and the accepted
+    ones, which are not kept either (the person chooses them again). On a refusal or an error
+    every object already written is deleted, then ``UploadRefused`` (or the error) is raised."""
     storage = get_storage()
     saved: list[SavedFile] = []
+    refusals: list[str] = []
     try:
         for upload in files:
-            saved.append(_store_one(storage, upload))
+            try:
+                saved.append(store_one(upload, storage))
+            except UploadRefused as refused:
+                refusals.append(str(refused))
     except BaseException:
         discard(saved)
         raise
+    if refusals:
+        discard(saved)
+        if saved:
+            refusals.append(ngettext(
+                "%(names)s was not kept either: choose it again.",
+                "%(names)s were not kept either: choose them again.",
+                len(saved), names=", ".join(s.filename for s in saved),
+            ))
+        raise UploadRefused(" ".join(refusals))
     return saved
 
 
-def _store_one(storage, upload) -> SavedFile:
+def store_one(upload, storage=None) -> SavedFile:
+    """Store one upload and check its type; a refused one is deleted again and raises
+    ``UploadRefused``, naming the file and the reason."""
+    storage = storage or get_storage()
     name = sanitize_filename(upload.filename)
     limit = max_upload_bytes()
     try:
@@ -146,6 +164,27 @@ def attach(message: Message, saved: Iterable[SavedFile], uploader) -> list[Attac
     ]
     message.attachments.extend(rows)
     return rows
+
+
+def attach_when_filing(req, saved: list[SavedFile], requester) -> Message | None:
+    """The files chosen on the new-request form: attachments of a message of the requester
+    without text, added with the request (committed by the caller). Being a message's files,
+    they show in the timeline and in the request's files, and anyone who can open the request
+    sees them, as its requester expects (a document of the request would hide them from a
+    federation's manager who filed it)."""
+    if not saved:
+        return None
+    message = Message(author=requester, body="")
+    req.messages.append(message)
+    attach(message, saved, requester)
+    return message
+
+
+def not_kept(uploads) -> str:
+    """Files sent with a form refused for another reason: the browser cannot show them again."""
+    names = [sanitize_filename(u.filename) for u in uploads]
+    return ngettext("%(names)s was not kept: choose it again.", "%(names)s were not kept: choose them again.",
+                    len(names), names=", ".join(names))
 
 
 def send(attachment: Attachment):
