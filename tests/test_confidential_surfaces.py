@@ -307,8 +307,7 @@ def test_statements_name_the_request_by_reference_and_field(app, world):
         assert world.refs["hr"] in text and world.refs["legal"] in text, url
         assert "Human resources" in text and "Legal" in text, url
         assert STANDARD in text, url  # the standard request keeps its title for its organization
-    # The timesheet of the HR expert who is not assigned names the request they cannot open by
-    # reference and field; an admin's view of the statement keeps every title.
+    # An admin's statement keeps every title.
     admin = _text(_ok(world.clients["admin"].get(base + "/export.xlsx"), 200))
     assert f"Plainte {MARKER} harcèlement" in admin and f"Litige {MARKER} fournisseur" in admin
 
@@ -326,3 +325,22 @@ def test_those_who_open_the_request_still_read_its_title(app, world):
     admin = world.clients["admin"]
     base = f"/reports/statements/{world.org_a}/{world.last_month:%Y-%m}"
     assert f"Plainte {MARKER} harcèlement" in _ok(admin.get(base), 200).get_data(as_text=True)
+
+
+def test_the_batched_rule_is_the_rule(app, world):
+    """``openable_requests`` (one query, for lists of lines) answers as ``request.view`` does,
+    for everyone and every request."""
+    from extranet.accounts.models import User
+    from extranet.extensions import db
+    from extranet.policy import can, openable_requests
+    from extranet.requests.models import ServiceRequest
+
+    with app.app_context():
+        requests = db.session.scalars(db.select(ServiceRequest)).all()
+        ids = [r.id for r in requests]
+        for who, person in world.people.items():
+            user = db.session.get(User, person.id)
+            openable = openable_requests(user, ids)
+            assert openable == {r.id for r in requests if can(user, "request.view", r)}, who
+        assert openable_requests(db.session.get(User, world.people["manager_a"].id), ids) == {
+            r.id for r in requests if r.reference == world.refs["standard"]}
