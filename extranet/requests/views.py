@@ -25,7 +25,7 @@ from extranet.policy import (
 )
 from extranet.requests import attachments, service
 from extranet.requests.forms import AssignForm, CommentForm, MessageForm
-from extranet.requests.models import Attachment, RequestParticipant, ServiceRequest
+from extranet.requests.models import Attachment, Message, RequestParticipant, ServiceRequest
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -223,7 +223,12 @@ def new(field: str, type_slug: str):
 
 def timeline(req: ServiceRequest, user) -> list:
     """Events and the messages the user may see, oldest first."""
-    messages = [m for m in req.messages if can(user, "message.view", m)]
+    # Their files in one more query, not one per message (the page a request's people reload).
+    loaded = db.session.scalars(
+        select(Message).where(Message.request_id == req.id).order_by(Message.id)
+        .options(selectinload(Message.attachments))
+    )
+    messages = [m for m in loaded if can(user, "message.view", m)]
     items = [("event", e.at, e) for e in req.events] + [("message", m.created_at, m) for m in messages]
     return sorted(items, key=lambda item: item[1])
 
