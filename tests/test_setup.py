@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -29,8 +30,8 @@ def test_a_server_listening_everywhere_is_linked_locally(monkeypatch, tmp_path):
 
 def test_make_run_serves_and_links_on_the_port_it_is_given():
     """`PORT=8000 make run`: flask run and the e-mailed links both read FLASK_RUN_PORT."""
-    shown = subprocess.run(
-        ["make", "-s", "--eval", "show-port: ; @echo $$FLASK_RUN_HOST:$$FLASK_RUN_PORT", "show-port"],
+    shown = subprocess.run(  # noqa: S603
+        [shutil.which("make"), "-s", "--eval", "show-port: ; @echo $$FLASK_RUN_HOST:$$FLASK_RUN_PORT", "show-port"],
         cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PORT": "8000"}, capture_output=True, text=True, check=True,
     )
     assert shown.stdout.strip() == "127.0.0.1:8000"
