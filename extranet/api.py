@@ -26,7 +26,7 @@ from extranet.policy import can, current_organization, request_scope, require, v
 from extranet.requests.forms import CommentForm, ReasonForm, RequestForm
 from extranet.requests.models import ServiceRequest
 from extranet.requests.standard import STANDARD
-from extranet.web.forms import BaseForm
+from extranet.web.forms import BaseForm, DateField, DecimalField, IntegerField
 from extranet.web.htmx import hx_redirect, render
 
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -37,8 +37,11 @@ __all__ = [
     "STANDARD",
     "BaseForm",
     "CommentForm",
+    "DateField",
+    "DecimalField",
     "DocumentCategory",
     "Field",
+    "IntegerField",
     "ReasonForm",
     "RequestForm",
     "RequestType",

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
-from extranet.web.forms import BaseForm
+from extranet.web.forms import BaseForm, DecimalField
 
 
 class FolderForm(BaseForm):
@@ -32,6 +32,6 @@ class UploadForm(BaseForm):
 
 class QuotaForm(BaseForm):
     quota = DecimalField(
-        _l("Quota (GB)"), places=1, validators=[Optional(), NumberRange(min=0, max=100000)],
+        _l("Quota (GB)"), places=1, min=0, max=100_000, validators=[Optional()],
         description=_l("Leave empty for the default."),
     )

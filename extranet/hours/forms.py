@@ -7,8 +7,6 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -18,7 +16,6 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
@@ -30,11 +27,11 @@ from extranet.hours.service import (
     parse_duration,
     parse_money,
 )
-from extranet.web.forms import BaseForm
+from extranet.web.forms import BaseForm, DateField, IntegerField
 
 
 class TimeEntryForm(BaseForm):
-    date = DateField(_l("Date"), validators=[DataRequired()], default=date.today)
+    date = DateField(_l("Date"), validators=[InputRequired()], default=date.today)
     duration = StringField(
         _l("Duration"), validators=[DataRequired()],
         description=_l("For example 1:30, 1h30, 90 (minutes) or 1.5 (hours)."),
@@ -94,7 +91,7 @@ class HoursField(StringField):
 class AgreementForm(BaseForm):
     organization_id = SelectField(_l("Organization"), coerce=int, validators=[InputRequired()])
     field = SelectField(_l("Field"), validators=[DataRequired()])
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
+    year = IntegerField(_l("Year"), min=2000, max=2100, validators=[InputRequired()])
     hours = HoursField(_l("Hours allotted"), validators=[DataRequired()],
                        description=_l("For the whole year, in hours (120 or 120.5)."))
     hourly_rate = MoneyField(_l("Hourly rate"), validators=[DataRequired()])

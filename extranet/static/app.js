@@ -66,10 +66,11 @@
     // Only move focus after a user action (not when dashboard widgets load by themselves).
     const userDriven = focusWasInside || (trigger && USER_EVENTS.test(trigger.type));
     if (!userDriven) return;
+    // A form's error summary first; else a field in error that has none (files refused by the
+    // server, which are not the form's own errors); else the new content's autofocus.
     const error = region.querySelector(".form-field--error, .error");
     const errorField = error && (error.closest(".form-field") || error).querySelector("input:not([type=hidden]), select, textarea");
-    const auto = region.querySelector("[autofocus]");
-    const next = errorField || auto;
+    const next = region.querySelector("[data-error-summary]") || errorField || region.querySelector("[autofocus]");
     if (next) {
       next.focus();
     } else if (!document.activeElement || document.activeElement === document.body) {
@@ -77,6 +78,26 @@
       if (!region.hasAttribute("tabindex")) region.setAttribute("tabindex", "-1");
       region.focus({ preventScroll: true });
     }
+  });
+
+  // --- Error summaries (the `error_summary` macro) above a form that failed. ---
+  // After a full page load, focus goes to the first one: it scrolls into view and a screen
+  // reader reads what is wrong, instead of the page opening at the top with focus on <body>.
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary && (!document.activeElement || document.activeElement === document.body)) summary.focus();
+
+  // A summary's link puts focus in its field and shows the field's label or legend above it
+  // (the browser alone would only scroll the control itself to the top edge).
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    const control = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (!control) return;
+    event.preventDefault();
+    const group = control.closest("fieldset");
+    const caption = (group && group.querySelector("legend")) || document.querySelector("label[for='" + CSS.escape(control.id) + "']");
+    (caption || control).scrollIntoView({ block: "start" });
+    control.focus({ preventScroll: true });
   });
 
   // --- Network/server errors on HTMX requests: show the server-translated message. ---

@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from extranet.extensions import babel, db
+from extranet.web.forms import is_choice_group
 from extranet.web.security import apply_security_headers
 from extranet.web.text import text_to_html
 
@@ -105,6 +106,7 @@ def init_request_cycle(app: Flask, host) -> None:
         now=utcnow,
     )
     app.jinja_env.filters["text"] = text_to_html
+    app.jinja_env.tests["choice_group"] = is_choice_group
     app.jinja_env.add_extension("jinja2.ext.do")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from extranet.api import ReasonForm, RequestForm
+from extranet.api import DateField, IntegerField, ReasonForm, RequestForm
 
 REVENUE_RANGES = [
     ("under_100k", _l("Under $100,000")),
@@ -41,11 +41,11 @@ TAX_FORMS = [
     ("slips", _l("T4 and RL-1 slips")),
 ]
 
-YEARS = NumberRange(min=2000, max=2100, message=_l("Enter a year between 2000 and 2100."))
+YEARS = {"min": 2000, "max": 2100, "message": _l("Enter a year between %(min)s and %(max)s.")}
 
 
 class AnnualStatementsForm(RequestForm):
-    fiscal_year_end = DateField(_l("Fiscal year end"), validators=[DataRequired()])
+    fiscal_year_end = DateField(_l("Fiscal year end"), validators=[InputRequired()])
     revenue_range = SelectField(_l("Annual revenue"), choices=REVENUE_RANGES, validators=[DataRequired()])
     engagement = SelectField(
         _l("Type of engagement"), choices=ENGAGEMENTS, validators=[DataRequired()],
@@ -58,7 +58,7 @@ class AnnualStatementsForm(RequestForm):
 
 
 class BudgetForm(RequestForm):
-    budget_year = IntegerField(_l("Budget year"), validators=[DataRequired(), YEARS])
+    budget_year = IntegerField(_l("Budget year"), validators=[InputRequired()], **YEARS)
     scope = SelectField(_l("Scope"), choices=BUDGET_SCOPES, validators=[DataRequired()])
     board_meeting = DateField(
         _l("Board meeting that adopts it"), validators=[Optional()],
@@ -67,7 +67,7 @@ class BudgetForm(RequestForm):
 
 
 class TaxFilingForm(RequestForm):
-    tax_year = IntegerField(_l("Tax year"), validators=[DataRequired(), YEARS])
+    tax_year = IntegerField(_l("Tax year"), validators=[InputRequired()], **YEARS)
     forms = SelectMultipleField(
         _l("Returns and slips concerned"), choices=TAX_FORMS,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from extranet.api import RequestForm
+from extranet.api import DateField, IntegerField, RequestForm
 
 EMPLOYMENT_TYPES = [
     ("permanent_full_time", _l("Permanent, full time")),
@@ -29,12 +29,8 @@ URGENCY = [
 class JobPostingForm(RequestForm):
     position_title = StringField(_l("Position title"), validators=[DataRequired(), Length(max=200)])
     employment_type = SelectField(_l("Employment type"), choices=EMPLOYMENT_TYPES, validators=[DataRequired()])
-    salary_min = IntegerField(
-        _l("Salary range: from ($ a year)"), validators=[Optional(), NumberRange(min=0, max=1_000_000)]
-    )
-    salary_max = IntegerField(
-        _l("Salary range: to ($ a year)"), validators=[Optional(), NumberRange(min=0, max=1_000_000)]
-    )
+    salary_min = IntegerField(_l("Salary range: from ($ a year)"), min=0, max=1_000_000, validators=[Optional()])
+    salary_max = IntegerField(_l("Salary range: to ($ a year)"), min=0, max=1_000_000, validators=[Optional()])
     start_date = DateField(_l("Desired start date"), validators=[Optional()])
 
     def validate_salary_max(self, field):
@@ -62,7 +58,8 @@ class PolicyReviewForm(RequestForm):
 
 class WorkplaceConflictForm(RequestForm):
     people_involved = IntegerField(
-        _l("Number of people involved"), validators=[DataRequired(), NumberRange(min=2, max=1000)]
+        _l("Number of people involved"), min=2, max=1000, validators=[InputRequired()],
+        message=_l("A conflict involves at least two people: enter a number between %(min)s and %(max)s."),
     )
     # Named ``priority``: it sets the request's priority.
     priority = SelectField(_l("Urgency"), choices=URGENCY, default="normal", validators=[DataRequired()])

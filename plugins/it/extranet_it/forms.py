@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from extranet.api import RequestForm
+from extranet.api import DateField, IntegerField, RequestForm
 
 PRIORITIES = [
     ("low", _l("Low")),
@@ -63,9 +63,7 @@ class SecurityReviewForm(RequestForm):
 
 class WebsiteProjectForm(RequestForm):
     goals = TextAreaField(_l("Goals of the website"), validators=[DataRequired(), Length(max=5000)])
-    pages_estimate = IntegerField(
-        _l("Estimated number of pages"), validators=[Optional(), NumberRange(min=1, max=10_000)]
-    )
+    pages_estimate = IntegerField(_l("Estimated number of pages"), min=1, max=10_000, validators=[Optional()])
     launch_date = DateField(_l("Desired launch date"), validators=[Optional()])
 
     def validate_launch_date(self, field):

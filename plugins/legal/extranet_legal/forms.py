@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from extranet.api import CommentForm, RequestForm
+from extranet.api import CommentForm, DateField, IntegerField, RequestForm
 
 CONTRACT_TYPES = [
     ("services", _l("Service agreement")),
@@ -35,9 +35,7 @@ class ContractReviewForm(RequestForm):
         _l("Deadline"), description=_l("When the contract must be signed, if there is a deadline."),
         validators=[Optional(), not_in_the_past],
     )
-    contract_value = IntegerField(
-        _l("Approximate value ($)"), validators=[Optional(), NumberRange(min=0, max=1_000_000_000)]
-    )
+    contract_value = IntegerField(_l("Approximate value ($)"), min=0, max=1_000_000_000, validators=[Optional()])
 
 
 class BylawsAmendmentForm(RequestForm):
@@ -51,18 +49,17 @@ class BylawsAmendmentForm(RequestForm):
 
 
 class GeneralMeetingForm(RequestForm):
-    meeting_date = DateField(_l("Meeting date"), validators=[DataRequired(), not_in_the_past])
+    meeting_date = DateField(_l("Meeting date"), validators=[InputRequired(), not_in_the_past])
     meeting_type = SelectField(_l("Type of meeting"), choices=MEETING_TYPES, validators=[DataRequired()])
-    expected_attendance = IntegerField(
-        _l("Expected attendance"), validators=[Optional(), NumberRange(min=1, max=100_000)]
-    )
+    expected_attendance = IntegerField(_l("Expected attendance"), min=1, max=100_000, validators=[Optional()])
 
 
 class ConflictCheckForm(CommentForm):
     """What the expert attests before the cooperative accepts a legal mandate."""
 
     confirm = BooleanField(
-        _l("I checked our files: no conflict of interest with the parties"), validators=[DataRequired()]
+        _l("I checked our files: no conflict of interest with the parties"),
+        validators=[DataRequired(message=_l("Check this box once you have checked for conflicts of interest."))],
     )
     parties = TextAreaField(
         _l("Parties checked"), description=_l("One per line: the member, the counterparties, their directors."),
