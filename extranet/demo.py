@@ -1,17 +1,26 @@
-"""The demo consortium: a cooperative's federations, member organizations and people.
+"""The demo consortium: a cooperative's federations, member organizations and people, and for
+two member organizations their requests, documents and hours since January 1 of last year.
 
-Idempotent: running it again updates the same records (and sets the given password)."""
+Idempotent: running it again updates the same people (and sets the given password); the
+organizations keep the requests, documents and hours they have."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+
 from extranet.accounts.models import ExpertField, User
+from extranet.demo_clock import Clock
 from extranet.demo_documents import load_demo_documents
 from extranet.demo_hours import load_demo_hours
-from extranet.demo_requests import load_demo_requests
+from extranet.demo_requests import plan_stories, replay
 from extranet.demo_resources import load_demo_resources
 from extranet.extensions import db
+from extranet.notifications.models import Notification, OutboxEmail
 from extranet.organizations.models import Membership, Organization, Subscription
 from extranet.plugins import host
+from extranet.requests.models import ServiceRequest
 
 FEDERATIONS = [
     ("Fédération des coopératives de l'Est-du-Québec", "federation"),
@@ -64,6 +73,9 @@ def load_demo(password: str) -> list[tuple[str, str]]:
         have = {s.field for s in org.subscriptions}
         org.subscriptions.extend(Subscription(field=slug) for slug in fields if slug not in have)
 
+    # One hash for every demo account: they share the password, and hashing is slow on purpose.
+    hashed = User()
+    hashed.set_password(password)
     accounts = []
     for email, name, description, is_admin, is_expert, memberships in PEOPLE:
         user = User.by_email(email) or User(email=email)
@@ -72,7 +84,7 @@ def load_demo(password: str) -> list[tuple[str, str]]:
         user.is_expert = is_expert
         user.active = True
         user.locale = "fr_CA"
-        user.set_password(password)
+        user.password_hash = hashed.password_hash
         db.session.add(user)
         if is_expert:
             have = user.field_slugs
@@ -89,22 +101,38 @@ def load_demo(password: str) -> list[tuple[str, str]]:
         accounts.append((email, description))
     db.session.flush()
     users = {u.email: u for u in db.session.scalars(db.select(User))}
-    load_demo_requests(
-        [
-            (members[0], users["membre.a@example.org"], users["gestion.a@example.org"]),
-            (members[3], users["membre.b@example.org"], users["gestion.b@example.org"]),
-        ],
-        {
-            "admin": users["admin@example.org"],
-            "experts": [users["expert@example.org"], users["experte2@example.org"]],
-        },
-    )
-    load_demo_resources(users["expert@example.org"])
-    load_demo_documents(
-        [(members[0], users["membre.a@example.org"], users["gestion.a@example.org"]),
-         (members[3], users["membre.b@example.org"], users["gestion.b@example.org"])],
-        users["expert@example.org"],
-    )
-    load_demo_hours([members[0], members[3]], [users["expert@example.org"], users["experte2@example.org"]])
+    spaces = [
+        (members[0], users["membre.a@example.org"], users["gestion.a@example.org"]),
+        (members[3], users["membre.b@example.org"], users["gestion.b@example.org"]),
+    ]
+    experts = [users["expert@example.org"], users["experte2@example.org"]]
+    with Clock().running() as clock:
+        stories = _replay_requests(spaces, experts, clock)
+        load_demo_resources(users["expert@example.org"])
+        load_demo_documents(spaces, users["expert@example.org"])
+        load_demo_hours([members[0], members[3]], stories, users["admin@example.org"], clock)
     db.session.commit()
     return accounts
+
+
+def _replay_requests(spaces: list, experts: list, clock) -> list:
+    """The requests of the organizations that have none yet (the others keep theirs), replayed
+    on ``clock``; the notifications older than a week count as read. No e-mail goes out: the
+    demo tells its story in the app."""
+    fresh = [space for space in spaces if not db.session.scalar(
+        select(func.count(ServiceRequest.id)).where(ServiceRequest.organization_id == space[0].id)
+    )]
+    if not fresh:
+        return []
+    outbox = db.session.scalar(select(func.max(OutboxEmail.id))) or 0
+    notified = db.session.scalar(select(func.max(Notification.id))) or 0
+    stories = plan_stories(fresh, experts, clock.now())
+    replay(stories, clock)
+    db.session.flush()
+    db.session.execute(delete(OutboxEmail).where(OutboxEmail.id > outbox))
+    week_ago = clock.now() - timedelta(days=7)
+    for notification in db.session.scalars(
+        select(Notification).where(Notification.id > notified, Notification.created_at < week_ago)
+    ):
+        notification.read_at = notification.created_at + timedelta(minutes=17 + notification.id % 600)
+    return stories

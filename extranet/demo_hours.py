@@ -1,19 +1,30 @@
-"""Demo hours: a year of time entries by the demo experts on the demo requests, agreements for
-this year and the previous one in every field, and satisfaction ratings on closed requests.
+"""Demo hours: the time the demo's experts logged on the demo requests, agreements for this
+year and the previous one in every field, satisfaction ratings on closed requests, and the
+months over closed.
 
-Idempotent (what exists is kept) and fast: rows are inserted in bulk."""
+Idempotent (what exists is kept) and fast: time entries are inserted in bulk."""
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import func, insert, select
 
 from extranet.db_types import utcnow
+from extranet.demo_requests import advance
 from extranet.extensions import db
 from extranet.hours.models import Agreement, HourAlert, Satisfaction, TimeEntry
-from extranet.hours.service import THRESHOLDS, balances, rebuild_hours_monthly
+from extranet.hours.service import (
+    THRESHOLDS,
+    balances,
+    month_bounds,
+    month_start,
+    rebuild_hours_monthly,
+)
+from extranet.hours.statements import close_statement, closed_statement
 from extranet.plugins import host
 from extranet.requests.models import ServiceRequest
 
@@ -28,57 +39,88 @@ ALLOTMENT_FACTORS = (1.6, 1.25, 1.1, 0.85)
 RATES = {"hr": (9500, 11500), "legal": (12500, 15000), "accounting": (8500, 10000), "it": (9000, 11000)}
 
 
-def load_demo_hours(organizations: list, experts: list, today: date | None = None) -> int:
-    """Hours for ``organizations`` (their demo requests) logged by ``experts``; returns the number
-    of time entries added (0 when the organizations already have some)."""
-    today = today or date.today()
+def load_demo_hours(organizations: list, stories: list, admin, clock, today: date | None = None) -> int:
+    """Time entries of the ``stories`` just replayed (what each expert worked, when), agreements
+    of this year and the last in every field for ``organizations``, ratings of the closed
+    requests, and every month over closed by ``admin`` a few days after its end. Returns the
+    number of time entries added; an organization that already has agreements or statements
+    keeps them."""
+    # The cooperative's date, not the server's: a month is over when it is over in Québec.
+    today = today or datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
     rng = random.Random(2026)
-    org_ids = [o.id for o in organizations]
-    requests = db.session.scalars(
-        select(ServiceRequest).where(ServiceRequest.organization_id.in_(org_ids)).order_by(ServiceRequest.id)
-    ).all()
-    if not requests or not experts:
-        return 0
-    already = db.session.scalar(
-        select(func.count(TimeEntry.id)).join(ServiceRequest).where(ServiceRequest.organization_id.in_(org_ids))
-    )
-    added = 0
-    if not already:
-        rows = _entries(requests, experts, today, rng)
+    rows = _entries(stories, today, rng)
+    if rows:
         db.session.execute(insert(TimeEntry), rows)
         rebuild_hours_monthly()  # a Core bulk insert: the ORM hooks that keep the roll-up do not see it
-        added = len(rows)
     _agreements(organizations, today, rng)
     db.session.flush()
     _alerts(organizations, today.year)
-    _ratings(requests, rng)
+    _ratings([s.req for s in stories if s.req is not None], rng)
     db.session.flush()
-    return added
+    if stories:
+        _close_months(organizations, admin, clock, today)
+    return len(rows)
 
 
-def _entries(requests: list, experts: list, today: date, rng: random.Random) -> list[dict]:
-    """Working days of the last year: each expert logs 1 to 4 entries a day on the requests of
-    their fields, 15 minutes to 3 hours each, about one in eight not billable."""
-    now = utcnow()
+def _working_days(first: date, last: date) -> list[date]:
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return [d for d in days if d.weekday() < 5] or [first]
+
+
+def _entries(stories: list, today: date, rng: random.Random) -> list[dict]:
+    """What each story's expert worked, on working days of its working period (its whole effort
+    if delivered, part of it if still open), in entries of 15 minutes to 3 hours, about one in
+    eight not billable; and the second expert's review. Never before the request was filed,
+    never after today, never on a request declined or cancelled before the work."""
     activities = list(ACTIVITY_WEIGHTS)
     weights = list(ACTIVITY_WEIGHTS.values())
     rows = []
-    day = today - timedelta(days=365)
-    while day <= today:
-        if day.weekday() < 5:
-            for expert in experts:
-                mine = [r for r in requests if r.field in expert.field_slugs] or requests
-                for _ in range(rng.randint(1, 4)):
-                    req = rng.choice(mine)
-                    rows.append({
-                        "request_id": req.id, "expert_id": expert.id, "date": day,
-                        "minutes": rng.choice((15, 30, 30, 45, 60, 60, 90, 90, 120, 150, 180)),
-                        "activity": rng.choices(activities, weights)[0],
-                        "billable": rng.random() > 0.125, "note": rng.choice(NOTES),
-                        "created_at": now, "updated_at": now,
-                    })
-        day += timedelta(days=1)
+
+    def entry(story, expert, day, minutes, activity):
+        stamp = datetime.combine(day, time(17, 0), tzinfo=story.actions[0][0].tzinfo)
+        rows.append({
+            "request_id": story.req.id, "expert_id": expert.id, "date": day, "minutes": minutes,
+            "activity": activity, "billable": rng.random() > 0.125, "note": rng.choice(NOTES),
+            "created_at": stamp, "updated_at": stamp,
+        })
+
+    for story in stories:
+        if story.req is None or story.worked is None:
+            continue
+        start, end = story.worked
+        days = _working_days(start.date(), min(end.date(), today))
+        left = story.effort_minutes if story.finished else int(story.effort_minutes * rng.uniform(0.3, 0.7)) // 15 * 15
+        # One request among many: an hour a day at most, on average.
+        left = min(left, max(120, 60 * len(days)))
+        while left > 0:
+            minutes = min(left, rng.choice((15, 30, 30, 45, 45, 60, 60, 75, 90, 120, 150)))
+            entry(story, story.expert, rng.choice(days), minutes, rng.choices(activities, weights)[0])
+            left -= minutes
+        for moment in story.reviewed:
+            entry(story, story.reviewer, moment.date(), rng.choice((45, 60, 90, 120)), "review")
     return rows
+
+
+def _close_months(organizations: list, admin, clock, today: date) -> None:
+    """Every month over since the first time entry, closed by ``admin`` on the third to sixth
+    working day after it (as the product does: ``close_statement`` snapshots the month)."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    for org in organizations:
+        first = db.session.scalar(
+            select(func.min(TimeEntry.date)).join(ServiceRequest).where(ServiceRequest.organization_id == org.id)
+        )
+        if first is None:
+            continue
+        month = month_start(first)
+        # No month is closed later than the moment the demo is loaded.
+        now = datetime.now(zone)
+        while month_bounds(month)[1] < today:
+            after = datetime.combine(month_bounds(month)[1], time(17, 0), tzinfo=zone)
+            closing = min(advance(after, 2 + (org.id + month.month) % 4 + 0.25), now)
+            if closed_statement(org.id, month) is None:
+                with clock.at(closing):
+                    close_statement(org, month, admin, today=closing.date())
+            month = month_start(month_bounds(month)[1] + timedelta(days=1))
 
 
 def _agreements(organizations: list, today: date, rng: random.Random) -> None:
@@ -121,13 +163,15 @@ def _alerts(organizations: list, year: int) -> None:
 
 
 def _ratings(requests: list, rng: random.Random) -> None:
+    """Members rate their closed requests within a few days of closing them."""
     closed = [r for r in requests if r.state == "closed"]
     rated = set(db.session.scalars(
         select(Satisfaction.request_id).where(Satisfaction.request_id.in_([r.id for r in closed] or [-1]))
     ))
     rows = [
         {"request_id": r.id, "user_id": r.requester_id, "rating": rng.choices((5, 4, 3, 2), (6, 4, 1, 0.3))[0],
-         "comment": rng.choice(COMMENTS), "created_at": r.state_changed_at}
+         "comment": rng.choice(COMMENTS),
+         "created_at": min(r.state_changed_at + timedelta(hours=rng.randint(1, 72)), utcnow())}
         for r in closed if r.id not in rated
     ]
     if rows:
