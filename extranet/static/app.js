@@ -13,6 +13,22 @@
     window.history.replaceState(null, "", replaceUrl.getAttribute("data-replace-url"));
   }
 
+  // --- A table wider than its box scrolls sideways: it must then be reachable by keyboard to
+  // be scrolled (WCAG 2.1.1), and only then, or every table would be one more tab stop. ---
+  function reachScrollingTables() {
+    document.querySelectorAll(".table-wrap, .table").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth) box.setAttribute("tabindex", "0");
+      else box.removeAttribute("tabindex");
+    });
+  }
+  reachScrollingTables();
+  document.addEventListener("htmx:afterSettle", reachScrollingTables);
+  let resizing = null;
+  window.addEventListener("resize", function () {
+    window.cancelAnimationFrame(resizing);
+    resizing = window.requestAnimationFrame(reachScrollingTables);
+  });
+
   // --- Auto-submit: <select data-autosubmit> submits its form on change. ---
   document.addEventListener("change", function (event) {
     const select = event.target.closest && event.target.closest("select[data-autosubmit]");

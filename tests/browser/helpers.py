@@ -91,15 +91,17 @@ class Journey:
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
-        page.on("framenavigated", lambda frame: self._navigated(page, frame))
+        page.on("request", lambda request: self._requested(page, request))
         log_in(page, self.base_url, person)
         return page
 
-    def _navigated(self, page, frame) -> None:
-        if frame == page.main_frame:
-            path = urlsplit(frame.url).path
+    def _requested(self, page, request) -> None:
+        # Pages reached by following a link or typing an address; a form post's answer shows
+        # the address of the page it is (app.js), which is where it gets checked.
+        if request.is_navigation_request() and request.frame == page.main_frame and request.method == "GET":
+            path = urlsplit(request.url).path
             if path != "/login":  # the login page is the way in, checked by the core journeys
-                self.visited.setdefault(path, frame.url)
+                self.visited.setdefault(path, request.url)
 
     def check(self, page, step: str) -> None:
         self.steps += 1
@@ -120,8 +122,10 @@ class Journey:
 
 def transition(page, slug: str, **fields) -> None:
     """Open the action's box, fill what it asks (``comment="…"``), confirm; the page reloads
-    with the outcome announced."""
-    page.click(f'summary[data-transition="{slug}"]')
+    with the outcome announced. A box left open (a refused attempt) is filled again as it is."""
+    summary = page.locator(f'summary[data-transition="{slug}"]')
+    if not summary.evaluate("summary => summary.parentElement.open"):
+        summary.click()
     form = page.locator(f'summary[data-transition="{slug}"] + form')
     for name, value in fields.items():
         # Each action's form has its fields prefixed with its name (several on one page).
@@ -163,3 +167,27 @@ PNG = _png()
 
 def file(name: str, content: bytes = PDF, mime: str = "application/pdf") -> dict:
     return {"name": name, "mimeType": mime, "buffer": content}
+
+
+def filed(app, person, organization_id: int, field: str, type_slug: str, title: str, **data) -> str:
+    """A request ``person`` filed earlier (the journey starts after it): its reference."""
+    from extranet.db_types import utcnow
+    from extranet.extensions import db
+    from extranet.plugins import host
+    from extranet.requests.models import RequestEvent, ServiceRequest
+    from extranet.requests.service import next_reference
+
+    with app.app_context():
+        registry = host()
+        rtype = registry.request_types[(field, type_slug)]
+        now = utcnow()
+        req = ServiceRequest(
+            reference=next_reference(registry.fields[field].reference_prefix, now.year),
+            organization_id=organization_id, field=field, type=type_slug, title=title, data=data,
+            state=registry.workflows[rtype.workflow].initial, confidentiality=rtype.confidentiality,
+            requester_id=person.id, created_at=now, state_changed_at=now,
+        )
+        db.session.add(req)
+        db.session.add(RequestEvent(request=req, actor_id=person.id, kind="created", to_state=req.state))
+        db.session.commit()
+        return req.reference
