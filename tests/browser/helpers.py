@@ -7,6 +7,7 @@ import re
 import struct
 import unicodedata
 import zlib
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -92,6 +93,7 @@ class Journey:
         page = context.new_page()
         page.set_default_timeout(10_000)
         page.on("request", lambda request: self._requested(page, request))
+        page.on("dialog", lambda dialog: dialog.accept())  # "Disable the module?", "Close the month?": yes
         log_in(page, self.base_url, person)
         return page
 
@@ -169,8 +171,9 @@ def file(name: str, content: bytes = PDF, mime: str = "application/pdf") -> dict
     return {"name": name, "mimeType": mime, "buffer": content}
 
 
-def filed(app, person, organization_id: int, field: str, type_slug: str, title: str, **data) -> str:
-    """A request ``person`` filed earlier (the journey starts after it): its reference."""
+def filed(app, person, organization_id: int, field: str, type_slug: str, title: str, at=None, **data) -> str:
+    """A request ``person`` filed earlier (``at``, or now: the journey starts after it): its
+    reference."""
     from extranet.db_types import utcnow
     from extranet.extensions import db
     from extranet.plugins import host
@@ -180,7 +183,7 @@ def filed(app, person, organization_id: int, field: str, type_slug: str, title: 
     with app.app_context():
         registry = host()
         rtype = registry.request_types[(field, type_slug)]
-        now = utcnow()
+        now = at or utcnow()
         req = ServiceRequest(
             reference=next_reference(registry.fields[field].reference_prefix, now.year),
             organization_id=organization_id, field=field, type=type_slug, title=title, data=data,
@@ -191,3 +194,43 @@ def filed(app, person, organization_id: int, field: str, type_slug: str, title: 
         db.session.add(RequestEvent(request=req, actor_id=person.id, kind="created", to_state=req.state))
         db.session.commit()
         return req.reference
+
+
+def speaking(app, locale: str, *persons) -> None:
+    """Their profiles say ``locale`` (which wins over the browser's languages)."""
+    from extranet.accounts.models import User
+    from extranet.extensions import db
+
+    with app.app_context():
+        for person in persons:
+            db.session.get(User, person.id).locale = locale
+        db.session.commit()
+
+
+def last_month() -> date:
+    return (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def hours_last_month(app, people) -> None:
+    """Coopérative A and B each have an HR agreement (last month's year and this one) and time
+    logged last month."""
+    from extranet.extensions import db
+    from extranet.hours.models import Agreement, TimeEntry
+    from extranet.requests.models import ServiceRequest
+
+    month = last_month()
+    filed_at = datetime(month.year, month.month, 2, 14, tzinfo=UTC)
+    for org, member, minutes in ((people.org_a, people.member_a, 150), (people.org_b, people.member_b, 90)):
+        reference = filed(app, member, org, "hr", "policy_review", f"Politique de vacances {org}",
+                          at=filed_at, policy_name="Vacances", goals="Harmoniser les règles.")
+        with app.app_context():
+            req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
+            req.state = "in_progress"
+            db.session.add_all(
+                Agreement(organization_id=org, field="hr", year=year, minutes_allotted=6000,
+                          hourly_rate_cents=9500, overage_rate_cents=11500)
+                for year in {month.year, date.today().year}
+            )
+            db.session.add(TimeEntry(request_id=req.id, expert_id=people.expert.id, date=month.replace(day=10),
+                                     minutes=minutes, activity="analysis"))
+            db.session.commit()
