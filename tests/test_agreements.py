@@ -95,7 +95,7 @@ def test_duplicate_agreement_is_refused(hours_app, world, client_for):
     ({"hourly_rate": "-95"}, "Enter a positive amount"),
     ({"overage_rate": "9.999"}, "Enter a positive amount"),
     ({"overage_rate": ""}, "This field is required"),
-    ({"year": "1999"}, "Number must be between 2000 and 2100"),
+    ({"year": "1999"}, "Enter a number between 2000 and 2100."),
     ({"field": "nope"}, "Not a valid choice"),
     ({"carry_over": "all"}, "Not a valid choice"),
 ])
