@@ -41,7 +41,7 @@ lint: install-test
 	$(BIN)/ruff check .
 
 translations: install-test
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -o extranet/translations/messages.pot extranet
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -o extranet/translations/messages.pot extranet templates
 	$(BIN)/pybabel update -i extranet/translations/messages.pot -d extranet/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d extranet/translations
 

@@ -15,11 +15,18 @@ __all__ = ["create_app", "hookimpl"]
 PACKAGE_DIR = Path(__file__).parent
 
 
+def project_folder(name: str) -> Path:
+    """``templates/`` or ``migrations/``: beside the package in a checkout, inside it once
+    installed (setup.py maps them there; docs/architecture.md says why)."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
 def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
     """Build an application. ``config`` overrides settings; ``plugins`` registers extra plugin
     objects besides those found through the ``extranet.plugins`` entry points (tests)."""
     instance_path = os.environ.get("EXTRANET_INSTANCE_PATH") or str(Path.cwd() / "instance")
-    app = Flask(__name__, instance_path=instance_path)
+    app = Flask(__name__, instance_path=instance_path, template_folder=project_folder("templates"))
     app.config.update(build_config(Path(app.instance_path)))
     app.config.update(config or {})
     if app.config["PRODUCTION"]:
@@ -41,7 +48,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
 
     db.init_app(app)
     configure_sqlite(app)
-    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(project_folder("migrations")), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -18,7 +18,7 @@ from tests.sample_plugin import SamplePlugin
 from tests.test_hours import log, make_request, setup_world
 
 THIS_YEAR = date.today().year
-VERSIONS = Path(__file__).resolve().parents[1] / "extranet/migrations/versions"
+VERSIONS = Path(__file__).resolve().parents[1] / "migrations/versions"
 MIGRATION = VERSIONS / "0004_hours_monthly.py"
 PRICED_MIGRATION = VERSIONS / "0006_priced_rollup.py"
 

@@ -126,10 +126,11 @@ def test_every_message_of_the_code_is_in_the_catalog(catalog):
     with (ROOT / "babel.cfg").open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)
     extracted = set()
-    for _filename, _lineno, message, _comments, context in extract_from_dir(
-        str(PACKAGE), method_map, options_map, keywords=KEYWORDS
-    ):
-        extracted.add((message if isinstance(message, str) else message[0], context))
+    for folder in (PACKAGE, ROOT / "templates"):
+        for _filename, _lineno, message, _comments, context in extract_from_dir(
+            str(folder), method_map, options_map, keywords=KEYWORDS
+        ):
+            extracted.add((message if isinstance(message, str) else message[0], context))
     assert ("Log in", None) in extracted
     assert ("Pages", None) in extracted  # from _macros.html, which needs jinja2.ext.do
     assert ("%(num)s request", None) in extracted  # ngettext in a template
