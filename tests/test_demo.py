@@ -81,7 +81,7 @@ def check_requests(requests, events, now):
 def check_titles_and_due_dates(requests):
     titles = Counter(r.title for r in requests)
     assert not [t for t, n in titles.items() if n > 1], "titles repeat"
-    from extranet.demo_titles import CATALOG
+    from extranet.demo.titles import CATALOG
 
     for req in requests:
         entries = CATALOG[(req.field, req.type)][1]

@@ -474,7 +474,7 @@ def test_new_badge_since_my_last_visit(app, cast, client_for):
 
 def test_demo_resources_in_every_field_idempotent(app, people, client_for, storage_root):
     from extranet.accounts.models import User
-    from extranet.demo_resources import load_demo_resources, minimal_pdf
+    from extranet.demo.resources import load_demo_resources, minimal_pdf
     from extranet.documents.models import Resource
     from extranet.extensions import db
     from extranet.plugins import host

@@ -1,6 +1,6 @@
 """What the demo's members ask for: per request type, distinct titles (each used once across
 fields and organizations) with the data of the type's form, and how the request is described.
-The form's dates are set from the day each request is filed (``extranet.demo_requests``)."""
+The form's dates are set from the day each request is filed (``extranet.demo.requests``)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 
 from extranet.db_types import utcnow
-from extranet.demo_requests import advance
+from extranet.demo.requests import advance
 from extranet.extensions import db
 from extranet.hours.models import Agreement, HourAlert, Satisfaction, TimeEntry
 from extranet.hours.service import (

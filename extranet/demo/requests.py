@@ -1,12 +1,12 @@
 """Demo requests: the demo organizations' requests since January 1 of last year, replayed
-through the product's own services on the demo's clock (``extranet.demo_clock``).
+through the product's own services on the demo's clock (``extranet.demo.clock``).
 
 Two kinds: the history (requests closed, declined or cancelled over the period, a little more
 each year) and, filed in the last weeks, a request in every state of every field's workflow. An
 expert takes a request before acting on it (the accounting review is by a second expert, who
 does not); the member answers what they are asked; due dates follow each type (IT tickets the
 response target of their priority). What each story worked, and by whom, is what the demo's
-time entries are made of (``extranet.demo_hours``)."""
+time entries are made of (``extranet.demo.hours``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from extranet.contributions import RequestType, Transition
-from extranet.demo_titles import CATALOG
+from extranet.demo.titles import CATALOG
 from extranet.extensions import db
 from extranet.plugins import host
 from extranet.requests import service

@@ -11,11 +11,11 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from extranet.accounts.models import ExpertField, User
-from extranet.demo_clock import Clock
-from extranet.demo_documents import load_demo_documents
-from extranet.demo_hours import load_demo_hours
-from extranet.demo_requests import plan_stories, replay
-from extranet.demo_resources import load_demo_resources
+from extranet.demo.clock import Clock
+from extranet.demo.documents import load_demo_documents
+from extranet.demo.hours import load_demo_hours
+from extranet.demo.requests import plan_stories, replay
+from extranet.demo.resources import load_demo_resources
 from extranet.extensions import db
 from extranet.notifications.models import Notification, OutboxEmail
 from extranet.organizations.models import Membership, Organization, Subscription
