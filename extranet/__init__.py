@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from extranet.api import hookimpl
 from extranet.config import build_config, production_problems
+from extranet.hookspecs import hookimpl
 
 __all__ = ["create_app", "hookimpl"]
 
@@ -34,7 +34,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
         if problems:
             raise RuntimeError("Refusing to start in production:\n- " + "\n- ".join(problems))
 
-    from extranet import cli, models, web  # noqa: F401  (models: every table is known)
+    from extranet import cli, core_plugin, models, web  # noqa: F401  (models: every table is known)
     from extranet.extensions import (
         configure_sqlite,
         csrf,
@@ -56,7 +56,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
 
     host = PluginHost(app)
     app.extensions["extranet.plugins"] = host
-    host.load(plugins)
+    host.load(core=core_plugin, extra=plugins)
 
     app.extensions["extranet.migration_dirs"] = host.migration_directories()
     web.init_babel(app, host)

@@ -6,7 +6,6 @@ internals without breaking plugins.
 
 from __future__ import annotations
 
-import pluggy
 from flask_login import current_user, login_required
 
 from extranet.contributions import (
@@ -21,16 +20,13 @@ from extranet.contributions import (
 )
 from extranet.extensions import db
 from extranet.field_pages import field_home
-from extranet.hookspecs import PROJECT
+from extranet.hookspecs import hookimpl
 from extranet.policy import can, current_organization, request_scope, require, visible_requests
 from extranet.requests.forms import CommentForm, ReasonForm, RequestForm
 from extranet.requests.models import ServiceRequest
 from extranet.requests.standard import STANDARD
 from extranet.web.forms import BaseForm, DateField, DecimalField, IntegerField
 from extranet.web.htmx import hx_redirect, render
-
-hookimpl = pluggy.HookimplMarker(PROJECT)
-
 
 __all__ = [
     "ROLES",

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 PROJECT = "extranet"
 hookspec = pluggy.HookspecMarker(PROJECT)
+# What plugins mark their implementations with (``extranet.api.hookimpl``).
+hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec(historic=True)

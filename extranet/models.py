@@ -2,7 +2,6 @@
 autogenerate) always sees all tables, whichever views are loaded."""
 
 from extranet.accounts.models import ExpertField, User
-from extranet.admin.models import Module
 from extranet.audit.models import AuditEvent
 from extranet.auth.models import UserSession
 from extranet.documents.models import Document, DocumentVersion, Folder, Resource, ResourceVisit
@@ -14,6 +13,7 @@ from extranet.hours.models import (
     Statement,
     TimeEntry,
 )
+from extranet.modules import Module
 from extranet.notifications.models import MutedEmail, Notification, OutboxEmail
 from extranet.organizations.models import Membership, Organization, Subscription
 from extranet.requests.models import (

@@ -7,6 +7,7 @@ every request, not an unregister, so no restart is needed and no data goes away.
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from importlib.metadata import entry_points
@@ -17,9 +18,11 @@ import pluggy
 from flask import Blueprint, Flask, abort, current_app, g, request
 
 from extranet import hookspecs
-from extranet.admin.models import Module
 from extranet.contributions import ROLES, DocumentCategory, Field, RequestType, Workflow
 from extranet.extensions import db
+from extranet.modules import Module
+
+log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "extranet.plugins"
 CORE_PLUGIN = "core"
@@ -43,10 +46,11 @@ class PluginHost:
 
     # -- loading ---------------------------------------------------------------------------
 
-    def load(self, extra_plugins: tuple = ()) -> None:
-        from extranet import core_plugin
-
-        self.pm.register(core_plugin, name=CORE_PLUGIN)
+    def load(self, core, extra: tuple = ()) -> None:
+        """Register ``core`` (the core's own contributions, given by ``create_app`` as pytest
+        gives its essential plugins: the host itself knows no feature), the installed plugins,
+        then ``extra`` ones (tests)."""
+        self.pm.register(core, name=CORE_PLUGIN)
         for name in self.app.config["BLOCKED_PLUGINS"]:
             self.pm.set_blocked(name)
         names = [ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)]
@@ -57,7 +61,7 @@ class PluginHost:
         self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         for dist_plugin, dist in self.pm.list_plugin_distinfo():
             self.versions[self.pm.get_name(dist_plugin)] = dist.version
-        for plugin in extra_plugins:
+        for plugin in extra:
             name = getattr(plugin, "SLUG", None)
             if name is not None and self.pm.has_plugin(name):
                 raise PluginError(f"A plugin named {name!r} is registered twice.")
@@ -190,6 +194,14 @@ class PluginHost:
 
     def is_enabled(self, slug: str) -> bool:
         return self.module_states().get(slug, False)
+
+    def after_commit(self, hook: str, **kwargs) -> None:
+        """Tell the listeners of ``hook`` what was just committed. A failing listener is logged,
+        never raised: what the person did is saved, and they are told so."""
+        try:
+            self.hook(hook)(**kwargs)
+        except Exception:
+            log.exception("listener %s failed", hook)
 
     def hook(self, name: str):
         """A caller for ``name`` that skips the hooks of disabled modules."""

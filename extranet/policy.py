@@ -213,7 +213,7 @@ def _edit_time(user, entry) -> bool:
 def _org_sees_hours(user, org, slug: str) -> bool:
     """An organization's managers always see its hours; its members when the field's module
     setting ``members_see_hours`` says so."""
-    from extranet.hours.service import members_see_hours
+    from extranet.modules import members_see_hours
 
     membership = _membership(user, org)
     if membership is None:
@@ -249,7 +249,7 @@ def _view_time(user, req) -> bool:
 
 def _see_time_notes(user, req) -> bool:
     """Time notes are internal, unless the field's module setting shows them to members."""
-    from extranet.hours.service import members_see_notes
+    from extranet.modules import members_see_notes
 
     return _log_time(user, req) or (_view_time(user, req) and members_see_notes(req.field))
 

@@ -119,7 +119,7 @@ def test_agreements_are_for_admins_only(hours_app, world, client_for):
 
 
 def test_module_hour_settings_are_stored_in_the_module(hours_app, world, client_for):
-    from extranet.admin.models import Module
+    from extranet.modules import Module
 
     admin = client_for(hours_app, world.admin)
     page = admin.get("/hours/agreements").get_data(as_text=True)

@@ -27,7 +27,6 @@ from extranet.plugins import host
 from extranet.policy import TRASH_DAYS
 from extranet.requests import attachments
 from extranet.requests.attachments import UploadRefused, human_size, sanitize_filename
-from extranet.requests.service import after_commit
 from extranet.storage import get_storage, scan
 
 log = logging.getLogger(__name__)
@@ -203,7 +202,7 @@ def upload(files, *, org: Organization, field: str, user, folder: Folder | None 
             outcomes.append(Outcome(name, refusal=str(refused)))
             continue
         outcomes.append(Outcome(name, document=doc))
-        after_commit("extranet_document_uploaded", document=doc, user=user)
+        host().after_commit("extranet_document_uploaded", document=doc, user=user)
     return outcomes
 
 
@@ -225,7 +224,7 @@ def add_version(doc: Document, files, user) -> DocumentVersion:
                size=version.size, sha256=version.sha256)
 
     _commit_upload(attachments.store_one(uploads[0]), build)
-    after_commit("extranet_document_uploaded", document=doc, user=user)
+    host().after_commit("extranet_document_uploaded", document=doc, user=user)
     return doc.current
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flask import current_app, g
+from flask import current_app
 from flask_babel import force_locale, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, bindparam, case, cast, delete, event, func, inspect, select, update
@@ -51,10 +51,6 @@ CARRY_OVER_LABELS = {
     "none": _l("None: unused hours are lost at the end of the year"),
     "unused": _l("Unused: the previous year's unused hours are added to this year's allotment"),
 }
-
-# Module.settings keys of a field (admins toggle them on /hours/agreements).
-MEMBERS_SEE_HOURS = "members_see_hours"
-MEMBERS_SEE_NOTES = "members_see_time_notes"
 
 
 # -- durations -----------------------------------------------------------------------------------
@@ -610,45 +606,6 @@ def balances_of_agreements(agreements: list[Agreement]) -> dict[int, Balance]:
 def balance(organization_id: int, field: str, year: int, until: date | None = None) -> Balance:
     """The hour bank of one organization in one field for one year (see the module docstring)."""
     return balances(organization_id, year, [field], until)[field]
-
-
-# -- module settings -----------------------------------------------------------------------------
-
-
-def module_settings(slug: str) -> dict:
-    """The settings JSON of a field's module (every module's read once per request)."""
-    from extranet.admin.models import Module
-
-    if _has_g() and "module_settings" in g:
-        return g.module_settings.get(slug, {})
-    every = {slug: dict(settings or {}) for slug, settings in db.session.execute(select(Module.slug, Module.settings))}
-    if _has_g():
-        g.module_settings = every  # one query per request for every module, as module_states
-    return every.get(slug, {})
-
-
-def set_module_setting(slug: str, key: str, value) -> None:
-    from extranet.admin.models import Module
-
-    module = db.session.get(Module, slug) or Module(slug=slug, enabled=True, settings={})
-    module.settings = {**(module.settings or {}), key: value}  # a new dict: the JSON change is seen
-    db.session.add(module)
-    if _has_g():
-        g.pop("module_settings", None)
-
-
-def members_see_hours(slug: str) -> bool:
-    return bool(module_settings(slug).get(MEMBERS_SEE_HOURS, False))
-
-
-def members_see_notes(slug: str) -> bool:
-    return bool(module_settings(slug).get(MEMBERS_SEE_NOTES, False))
-
-
-def _has_g() -> bool:
-    from flask import has_app_context
-
-    return has_app_context()
 
 
 # -- threshold alerts ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from extranet import modules
 from extranet.accounts.models import User
 from extranet.audit.service import record
 from extranet.extensions import db
@@ -24,7 +25,6 @@ from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.policy import can, current_organization, require
 from extranet.requests.models import ServiceRequest
-from extranet.requests.service import after_commit
 from extranet.web.htmx import render, wants_fragment
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
@@ -149,7 +149,7 @@ def log_time(reference: str):
            minutes=entry.minutes, date=entry.date.isoformat(), billable=entry.billable)
     service.check_thresholds(req.organization, req.field, entry.date.year, actor=user)
     db.session.commit()
-    after_commit("extranet_time_logged", entry=entry)
+    host().after_commit("extranet_time_logged", entry=entry)
     notice = _("%(duration)s logged on %(ref)s.", duration=service.format_minutes(entry.minutes), ref=req.reference)
     if wants_fragment():
         return _panel(req, event=True, notice=notice)
@@ -403,8 +403,8 @@ def agreements():
     settings = {}
     for slug in host().fields:
         form = HourSettingsForm(formdata=None, prefix=slug)
-        form.members_see_hours.data = service.members_see_hours(slug)
-        form.members_see_time_notes.data = service.members_see_notes(slug)
+        form.members_see_hours.data = modules.members_see_hours(slug)
+        form.members_see_time_notes.data = modules.members_see_notes(slug)
         settings[slug] = form
     organizations = db.session.scalars(select(Organization).order_by(Organization.name)).all()
     return render(
@@ -449,8 +449,8 @@ def module_settings(field: str):
     form = HourSettingsForm(prefix=field)
     if not form.validate_on_submit():
         abort(400)
-    service.set_module_setting(field, service.MEMBERS_SEE_HOURS, bool(form.members_see_hours.data))
-    service.set_module_setting(field, service.MEMBERS_SEE_NOTES, bool(form.members_see_time_notes.data))
+    modules.set_module_setting(field, modules.MEMBERS_SEE_HOURS, bool(form.members_see_hours.data))
+    modules.set_module_setting(field, modules.MEMBERS_SEE_NOTES, bool(form.members_see_time_notes.data))
     record("hours.settings_changed", target=f"modules:{field}", members_see_hours=bool(form.members_see_hours.data),
            members_see_time_notes=bool(form.members_see_time_notes.data))
     db.session.commit()

@@ -1,7 +1,7 @@
 """What happens to a request: creation, transitions, assignment, contacts, messages.
 
 Each function changes the session and records history, audit and notifications; the caller
-commits once, then calls ``after_commit`` so that plugin listeners see committed data.
+commits once, then calls the host's ``after_commit`` so that plugin listeners see committed data.
 """
 
 from __future__ import annotations
@@ -210,11 +210,3 @@ def post_message(req: ServiceRequest, author, body: str, internal: bool) -> Mess
     touch(req)
     notify("message_new", req, actor=author, internal=internal, message_id=message.id)
     return message
-
-
-def after_commit(hook: str, **kwargs) -> None:
-    """Call a plugin listener after the commit; a failing one is logged, never raised."""
-    try:
-        host().hook(hook)(**kwargs)
-    except Exception:
-        log.exception("listener %s failed", hook)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from extranet.storage import (
+from extranet.storage.base import (
     KEY_RE,
     Storage,
     StorageError,

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import BinaryIO
 
-from extranet.storage import (
+from extranet.storage.base import (
     KEY_RE,
     Storage,
     StorageError,
