@@ -1,4 +1,5 @@
-"""Pytest fixtures for the core's tests and for plugin test suites (``-p extranet.testing``).
+"""Pytest fixtures for the core's tests and for plugin test suites: a pytest plugin that the
+core's ``pytest11`` entry point loads wherever it is installed.
 
 Database tests run on SQLite, and on PostgreSQL when ``EXTRANET_TEST_POSTGRES_URL`` is set.
 The schema is built once per session by running the migrations; each test starts from empty

@@ -1,2 +1,2 @@
-# Fixtures come from the extranet.testing pytest plugin (see pyproject's addopts), so that
-# plugin test suites get the same ones.
+# Fixtures come from the extranet.testing pytest plugin (the core's pytest11 entry point), so
+# that plugin test suites get the same ones.
