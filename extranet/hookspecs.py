@@ -70,19 +70,20 @@ def extranet_dashboard_widgets(user: User, organization: Organization | None) ->
 
 
 @hookspec
-def extranet_authorize_transition(user: User, request: ServiceRequest, transition: Transition) -> bool | None:
+def extranet_authorize_transition(user: User, service_request: ServiceRequest, transition: Transition) -> bool | None:
     """Called before a transition is offered or applied, for enabled modules. Return False to
-    deny, None to abstain; any False denies."""
+    deny, None to abstain; any False denies. (``service_request``, not ``request``: the name
+    would hide Flask's ``request`` in the implementation.)"""
 
 
 @hookspec
-def extranet_request_created(request: ServiceRequest, user: User) -> None:
+def extranet_request_created(service_request: ServiceRequest, user: User) -> None:
     """Called after a new request is committed. A failing listener is logged and never breaks
     the user's action."""
 
 
 @hookspec
-def extranet_request_transitioned(request: ServiceRequest, transition: Transition, user: User) -> None:
+def extranet_request_transitioned(service_request: ServiceRequest, transition: Transition, user: User) -> None:
     """Called after a transition is committed. A failing listener is logged and never breaks
     the user's action."""
 

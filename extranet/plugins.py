@@ -17,7 +17,7 @@ from types import MappingProxyType, ModuleType
 import pluggy
 from flask import Blueprint, Flask, abort, current_app, g, request
 
-from extranet import hookspecs
+import extranet.hookspecs as hookspecs
 from extranet.contributions import ROLES, DocumentCategory, Field, RequestType, Workflow
 from extranet.extensions import db
 from extranet.modules import Module
@@ -58,18 +58,19 @@ class PluginHost:
         if twins:
             # pluggy would silently keep the first one; an operator must choose.
             raise PluginError(f"Two installed distributions provide the plugin {twins[0]!r}.")
-        self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-        for dist_plugin, dist in self.pm.list_plugin_distinfo():
-            self.versions[self.pm.get_name(dist_plugin)] = dist.version
-        for plugin in extra:
-            name = getattr(plugin, "SLUG", None)
-            if name is not None and self.pm.has_plugin(name):
-                raise PluginError(f"A plugin named {name!r} is registered twice.")
-            self.pm.register(plugin, name=name)
         try:
+            self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+            for plugin in extra:
+                name = getattr(plugin, "SLUG", None)
+                if name is not None and self.pm.has_plugin(name):
+                    raise PluginError(f"A plugin named {name!r} is registered twice.")
+                self.pm.register(plugin, name=name)
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            raise PluginError(f"Plugin {exc.plugin!r} implements an unknown hook: {exc}") from exc
+            # An unknown hook, or an argument its spec does not name (a renamed one included).
+            raise PluginError(f"A plugin breaks the hook contract: {exc}") from exc
+        for dist_plugin, dist in self.pm.list_plugin_distinfo():
+            self.versions[self.pm.get_name(dist_plugin)] = dist.version
         self.pm.hook.extranet_init_app.call_historic(kwargs={"app": self.app})
         self._collect_fields()
         self._collect_workflows()

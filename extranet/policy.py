@@ -144,7 +144,7 @@ def _transition(user, target) -> bool:
         return False
     if transition.guard is not None and transition.guard(req, user) is not None:
         return False
-    votes = host().hook("extranet_authorize_transition")(user=user, request=req, transition=transition)
+    votes = host().hook("extranet_authorize_transition")(user=user, service_request=req, transition=transition)
     return False not in votes
 
 

@@ -164,6 +164,16 @@ def test_unknown_hook_is_refused(register_plugin):
         register_plugin(Typo())
 
 
+def test_a_hook_argument_its_spec_does_not_name_is_refused(register_plugin):
+    class OldSignature(SamplePlugin):
+        @hookimpl
+        def extranet_request_created(self, request, user):
+            pass
+
+    with pytest.raises(PluginError, match=r"(?s)Plugin 'sample' for hook 'extranet_request_created'.*'request'"):
+        register_plugin(OldSignature())
+
+
 def test_invalid_slug_is_refused(register_plugin):
     class Bad:
         SLUG = "Bad-Slug"
@@ -392,7 +402,7 @@ def test_extranet_document_uploaded(sample, sample_app, client_for, people):
 def test_a_failing_listener_never_breaks_the_action(register_plugin, client_for, people, caplog):
     class Broken(SamplePlugin):
         @hookimpl
-        def extranet_request_created(self, request, user):
+        def extranet_request_created(self, service_request, user):
             raise RuntimeError("listener bug")
 
     app = register_plugin(Broken())

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from unittest import mock
 
-from extranet import db_types
+import extranet.db_types as db_types
 
 
 class Clock:

@@ -206,7 +206,7 @@ def new(field: str, type_slug: str):
                 db.session.rollback()
                 attachments.discard(saved)  # no row, so no file either
                 raise
-            host().after_commit("extranet_request_created", request=req, user=user)
+            host().after_commit("extranet_request_created", service_request=req, user=user)
             flash(_("Your request %(ref)s is submitted.", ref=req.reference), "success")
             return redirect(url_for("requests.detail", reference=req.reference), 303)
     elif uploads:
@@ -306,7 +306,7 @@ def transition(reference: str, slug: str):
     except service.StaleRequest:  # someone acted between this page's load and now
         db.session.rollback()
         return _conflict(get_request(reference), user, chosen, form)
-    host().after_commit("extranet_request_transitioned", request=req, transition=chosen, user=user)
+    host().after_commit("extranet_request_transitioned", service_request=req, transition=chosen, user=user)
     flash(_("%(ref)s: %(action)s — done.", ref=req.reference, action=chosen.label), "success")
     return hx_redirect(url_for("requests.detail", reference=req.reference))
 

@@ -71,7 +71,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def init_request_cycle(app: Flask, host) -> None:
-    from extranet import policy
+    import extranet.policy as policy
     from extranet.db_types import utcnow
     from extranet.notifications.mail import deliver_queued_after_request
     from extranet.requests import presenters

@@ -97,18 +97,18 @@ class SamplePlugin:
         ]
 
     @hookimpl
-    def extranet_authorize_transition(self, user, request, transition):
-        if transition.slug == "close" and request.data.get("topic") == "locked":
+    def extranet_authorize_transition(self, user, service_request, transition):
+        if transition.slug == "close" and service_request.data.get("topic") == "locked":
             return False
         return None
 
     @hookimpl
-    def extranet_request_created(self, request, user):
-        self.created.append(request.reference)
+    def extranet_request_created(self, service_request, user):
+        self.created.append(service_request.reference)
 
     @hookimpl
-    def extranet_request_transitioned(self, request, transition, user):
-        self.transitioned.append((request.reference, transition.slug))
+    def extranet_request_transitioned(self, service_request, transition, user):
+        self.transitioned.append((service_request.reference, transition.slug))
 
     @hookimpl
     def extranet_time_logged(self, entry):
