@@ -4,7 +4,7 @@ autogenerate) always sees all tables, whichever views are loaded."""
 from extranet.accounts.models import ExpertField, User
 from extranet.audit.models import AuditEvent
 from extranet.auth.models import UserSession
-from extranet.documents.models import Document, DocumentVersion, Folder, Resource, ResourceVisit
+from extranet.documents.models import Document, DocumentVersion, Folder
 from extranet.hours.models import (
     Agreement,
     HourAlert,
@@ -24,6 +24,7 @@ from extranet.requests.models import (
     RequestParticipant,
     ServiceRequest,
 )
+from extranet.resources.models import Resource, ResourceVisit
 
 __all__ = [
     "Agreement", "Attachment", "AuditEvent", "Document", "DocumentVersion", "ExpertField",

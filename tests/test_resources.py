@@ -60,8 +60,8 @@ def publish(client, title="Guide de l'assemblée", data=PDF, filename="guide.pdf
 
 
 def resources(app) -> list[dict]:
-    from extranet.documents.models import Resource
     from extranet.extensions import db
+    from extranet.resources.models import Resource
 
     with app.app_context():
         return [
@@ -75,8 +75,9 @@ def resources(app) -> list[dict]:
 def add_resource(app, title, *, published=True, days_ago=1, language="both", category="guide", summary=""):
     """A resource straight in the database (its file is not stored: for lists only)."""
     from extranet.db_types import utcnow
-    from extranet.documents.models import Document, DocumentVersion, Resource
+    from extranet.documents.models import Document, DocumentVersion
     from extranet.extensions import db
+    from extranet.resources.models import Resource
     from extranet.storage import new_key
 
     with app.app_context():
@@ -421,8 +422,8 @@ def new_titles(html: str) -> list[str]:
 
 
 def visited_at(app, person):
-    from extranet.documents.models import ResourceVisit
     from extranet.extensions import db
+    from extranet.resources.models import ResourceVisit
 
     with app.app_context():
         visit = db.session.get(ResourceVisit, (person.id, "sample"))
@@ -431,8 +432,8 @@ def visited_at(app, person):
 
 def test_new_badge_since_my_last_visit(app, cast, client_for):
     from extranet.db_types import utcnow
-    from extranet.documents.models import Resource, ResourceVisit
     from extranet.extensions import db
+    from extranet.resources.models import Resource, ResourceVisit
 
     recent = add_resource(app, "Recent guide", days_ago=10)
     add_resource(app, "Old guide", days_ago=40)
@@ -475,9 +476,9 @@ def test_new_badge_since_my_last_visit(app, cast, client_for):
 def test_demo_resources_in_every_field_idempotent(app, people, client_for, storage_root):
     from extranet.accounts.models import User
     from extranet.demo.resources import load_demo_resources, minimal_pdf
-    from extranet.documents.models import Resource
     from extranet.extensions import db
     from extranet.plugins import host
+    from extranet.resources.models import Resource
     from extranet.storage import get_storage, sniff
 
     with app.app_context():

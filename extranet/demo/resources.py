@@ -13,9 +13,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from extranet.db_types import utcnow
-from extranet.documents.models import Document, DocumentVersion, Resource
+from extranet.documents.models import Document, DocumentVersion
 from extranet.extensions import db
 from extranet.plugins import host
+from extranet.resources.models import Resource
 from extranet.storage import get_storage
 
 # field slug: [(title, summary, language, category, days since publication, file name, lines)]

@@ -20,13 +20,14 @@ from sqlalchemy import exists, func, select
 
 from extranet.audit.service import record
 from extranet.db_types import utcnow
-from extranet.documents.models import Document, DocumentVersion, Folder, Resource
+from extranet.documents.models import Document, DocumentVersion, Folder
 from extranet.extensions import db
 from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.policy import TRASH_DAYS
 from extranet.requests import attachments
 from extranet.requests.attachments import UploadRefused, human_size, sanitize_filename
+from extranet.resources.models import Resource
 from extranet.storage import get_storage, scan
 
 log = logging.getLogger(__name__)

@@ -1,2 +1,2 @@
 """Field resource libraries: guides, templates and model documents experts publish for the
-members of the organizations that subscribe to a field (DESIGN §7, issue 4 item 4)."""
+members of the organizations that subscribe to a field."""

@@ -24,9 +24,10 @@ from sqlalchemy import func, select
 
 from extranet.audit.service import record
 from extranet.db_types import utcnow
-from extranet.documents.models import Document, DocumentVersion, Resource, ResourceVisit
+from extranet.documents.models import Document, DocumentVersion
 from extranet.extensions import db
 from extranet.requests import attachments
+from extranet.resources.models import Resource, ResourceVisit
 
 CATEGORIES = {
     "guide": _l("Guide"),

@@ -8,13 +8,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from extranet.documents.models import Document, Resource
+from extranet.documents.models import Document
 from extranet.extensions import db
 from extranet.plugins import host
 from extranet.policy import can, require
 from extranet.requests import attachments
 from extranet.resources import service
 from extranet.resources.forms import NewResourceForm, ResourceForm
+from extranet.resources.models import Resource
 from extranet.storage import get_storage
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 
