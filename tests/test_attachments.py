@@ -183,6 +183,23 @@ def test_a_message_without_files_still_works(app, client_for, english, storage_r
     assert counts(app) == (1, 0) and stored_files(storage_root) == []
 
 
+def test_a_file_in_the_conversation_tells_its_size_in_the_reader_s_language(app, client_for, people):
+    from extranet.accounts.models import User
+    from extranet.extensions import db
+
+    with app.app_context():
+        db.session.get(User, people.member_a.id).locale = "fr_CA"
+        db.session.commit()
+    member = client_for(app, people.member_a)
+    reference = file_request(member)
+    send(member, reference, files=[(PDF, "devis.pdf"), (b"Poste;Montant\n" * 108, "postes.csv")])
+    page = member.get(f"/requests/{reference}").get_data(as_text=True)
+    conversation = page[page.index('id="conversation"'):page.index('id="request-documents"')]
+    assert f"({len(PDF)}\u00a0octets)" in conversation or f"({len(PDF)} octets)" in conversation
+    assert "1,5\u00a0ko" in conversation or "1,5 ko" in conversation
+    assert "Bytes" not in conversation and "kB" not in conversation
+
+
 # -- permissions ------------------------------------------------------------------------------
 
 
