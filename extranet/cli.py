@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from extranet.documents.cli import documents_group
 from extranet.extensions import db
-from extranet.storage.cli import storage_group
+from extranet.files.cli import storage_group
 
 
 def register(app: Flask) -> None:

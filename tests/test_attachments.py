@@ -400,7 +400,7 @@ def test_a_tampered_file_is_refused_at_download(app, client_for, english, storag
     tampered = secret.replace(b"original", b"forged!!")
     assert len(tampered) == len(secret)
     path.write_bytes(tampered)
-    with caplog.at_level(logging.ERROR, logger="extranet.requests.attachments"):
+    with caplog.at_level(logging.ERROR, logger="extranet.files.downloads"):
         response = member.get(url)
     assert response.status_code == 500
     body = response.get_data()
@@ -409,13 +409,13 @@ def test_a_tampered_file_is_refused_at_download(app, client_for, english, storag
     assert any("does not match its sha256" in r.getMessage() and row["key"] in r.getMessage() for r in caplog.records)
 
     path.unlink()
-    with caplog.at_level(logging.ERROR, logger="extranet.requests.attachments"):
+    with caplog.at_level(logging.ERROR, logger="extranet.files.downloads"):
         assert member.get(url).status_code == 500
     assert any("is missing" in r.getMessage() for r in caplog.records)
 
 
 def test_sanitize_filename(app):
-    from extranet.requests.attachments import sanitize_filename
+    from extranet.files.names import sanitize_filename
 
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert sanitize_filename("../../etc/passwd") == "passwd"

@@ -651,7 +651,7 @@ def test_demo_documents(app):
 
 
 def test_uploads_are_scanned_when_clamd_is_configured(register_plugin, client_for, people, storage_root, monkeypatch):
-    from extranet.storage import scan
+    from extranet.files import scan
 
     scanned = register_plugin(SamplePlugin(), STORAGE_URL=f"file://{storage_root}", CLAMD_SOCKET="tcp://127.0.0.1:9")
 

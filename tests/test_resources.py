@@ -477,9 +477,10 @@ def test_demo_resources_in_every_field_idempotent(app, people, client_for, stora
     from extranet.accounts.models import User
     from extranet.demo.resources import load_demo_resources, minimal_pdf
     from extranet.extensions import db
+    from extranet.files import sniff
     from extranet.plugins import host
     from extranet.resources.models import Resource
-    from extranet.storage import get_storage, sniff
+    from extranet.storage import get_storage
 
     with app.app_context():
         author = db.session.get(User, people.expert.id)

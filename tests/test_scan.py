@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from extranet.storage import scan as scanning
+from extranet.files import scan as scanning
 from extranet.storage.local import LocalStorage
 
 # The EICAR anti-virus test string, assembled so that this file itself is not flagged.

@@ -11,13 +11,13 @@ import zipfile
 
 import pytest
 
+from extranet.files import sniff
 from extranet.storage import (
     InvalidKey,
     StorageError,
     TooLarge,
     check_key,
     get_storage,
-    sniff,
     storage_from_url,
 )
 from extranet.storage.local import LocalStorage

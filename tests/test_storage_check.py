@@ -44,7 +44,7 @@ def run_check(app, *options):
 
 
 def report(app, **kwargs):
-    from extranet.storage.check import check_storage
+    from extranet.files.check import check_storage
 
     with app.app_context():
         return check_storage(storage_of(app), **kwargs)
@@ -213,7 +213,7 @@ def test_a_recent_orphan_is_kept_by_repair(app):
 
 
 def test_repair_never_deletes_an_object_a_row_took_meanwhile(app, monkeypatch, client_for, people):
-    from extranet.storage import check
+    from extranet.files import check
 
     with_message(app, client_for, people)
     orphan = plant(app)

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from extranet.documents.models import Document, DocumentVersion, Folder
 from extranet.extensions import db
+from extranet.files import sniff
 from extranet.plugins import host
-from extranet.storage import get_storage, sniff
+from extranet.storage import get_storage
 
 FOLDERS = ("Procès-verbaux", "Contrats et ententes")
 

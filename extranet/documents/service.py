@@ -1,6 +1,6 @@
 """Document spaces: uploads (new documents and versions), folders, trash, quotas, downloads.
 
-Uploads reuse the attachments' code (``extranet.requests.attachments``): streamed to storage
+Uploads go through ``extranet.files``: streamed to storage
 under server-made keys, typed from their bytes, hashed. Each file of a batch is its own upload:
 it is checked (category, the organization's quota, virus scan) and committed alone, and
 whatever fails after its object was written (a check, the commit) deletes the object again, so
@@ -22,13 +22,14 @@ from extranet.audit.service import record
 from extranet.db_types import utcnow
 from extranet.documents.models import Document, DocumentVersion, Folder
 from extranet.extensions import db
+from extranet.files import downloads, scan, uploads
+from extranet.files.names import sanitize_filename
+from extranet.files.uploads import UploadRefused, human_size
 from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.policy import TRASH_DAYS
-from extranet.requests import attachments
-from extranet.requests.attachments import UploadRefused, human_size, sanitize_filename
 from extranet.resources.models import Resource
-from extranet.storage import get_storage, scan
+from extranet.storage import get_storage
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ def _commit_upload(saved, build, **kwargs):
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        attachments.discard([saved])
+        uploads.discard([saved])
         raise
     return result
 
@@ -188,15 +189,15 @@ def upload(files, *, org: Organization, field: str, user, folder: Folder | None 
     refused file never costs the others. Raises ``UploadRefused`` (nothing kept) when no file
     is chosen or the category is unknown."""
     chosen = category_of(field, category)
-    uploads = attachments.uploads_of(files)
-    if not uploads:
+    chosen_files = uploads.uploads_of(files)
+    if not chosen_files:
         raise UploadRefused(_("Choose at least one file."))
     storage = get_storage()
     outcomes = []
-    for upload in uploads:
+    for upload in chosen_files:
         name = sanitize_filename(upload.filename)
         try:
-            saved = attachments.store_one(upload, storage)
+            saved = uploads.store_one(upload, storage)
             doc = _commit_upload(saved, _add_document, org=org, field=field, user=user, folder=folder,
                                  request=request, visibility=visibility, category=chosen)
         except UploadRefused as refused:
@@ -209,8 +210,8 @@ def upload(files, *, org: Organization, field: str, user, folder: Folder | None 
 
 def add_version(doc: Document, files, user) -> DocumentVersion:
     """A new version n+1 of ``doc`` from one uploaded file."""
-    uploads = attachments.uploads_of(files)
-    if len(uploads) != 1:
+    chosen_files = uploads.uploads_of(files)
+    if len(chosen_files) != 1:
         raise UploadRefused(_("Choose one file for the new version."))
 
     def build(saved):
@@ -224,7 +225,7 @@ def add_version(doc: Document, files, user) -> DocumentVersion:
         record("documents.new_version", target=doc, organization=doc.organization, version=number,
                size=version.size, sha256=version.sha256)
 
-    _commit_upload(attachments.store_one(uploads[0]), build)
+    _commit_upload(uploads.store_one(chosen_files[0]), build)
     host().after_commit("extranet_document_uploaded", document=doc, user=user)
     return doc.current
 
@@ -397,7 +398,7 @@ def download_refusal(version: DocumentVersion) -> str | None:
 
 def send_version(version: DocumentVersion):
     """The download response (streamed, sha256 verified first) and its audit event."""
-    response = attachments.send(version)
+    response = downloads.send(version)
     doc = version.document
     record("documents.downloaded", target=doc, organization=doc.organization, version=version.number)
     db.session.commit()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from extranet.accounts.models import ExpertField, User
 from extranet.extensions import db
+from extranet.files import downloads, uploads
 from extranet.organizations.models import Membership, Organization
 from extranet.plugins import host
 from extranet.policy import (
@@ -187,15 +188,15 @@ def new(field: str, type_slug: str):
         form.restricted.data = rtype.confidentiality == "restricted"
     organization_id = request.form.get("organization_id", type=int) or orgs[0].id
     organization = next((o for o in orgs if o.id == organization_id), None)
-    uploads = attachments.uploads_of(request.files.getlist("files"))
+    chosen = uploads.uploads_of(request.files.getlist("files"))
     file_errors = []
     if form.validate_on_submit():
         if organization is None:
             abort(404)
         try:
             # Stored first: a refused file files nothing.
-            saved = attachments.store_uploads(uploads)
-        except attachments.UploadRefused as refused:
+            saved = uploads.store_uploads(chosen)
+        except uploads.UploadRefused as refused:
             file_errors = [str(refused)]
         else:
             try:
@@ -204,13 +205,13 @@ def new(field: str, type_slug: str):
                 db.session.commit()
             except BaseException:
                 db.session.rollback()
-                attachments.discard(saved)  # no row, so no file either
+                uploads.discard(saved)  # no row, so no file either
                 raise
             host().after_commit("extranet_request_created", service_request=req, user=user)
             flash(_("Your request %(ref)s is submitted.", ref=req.reference), "success")
             return redirect(url_for("requests.detail", reference=req.reference), 303)
-    elif uploads:
-        file_errors = [attachments.not_kept(uploads)]
+    elif chosen:
+        file_errors = [uploads.not_kept(chosen)]
     return render(
         "requests/new.html", field=host().fields[field], rtype=rtype, form=form, organizations=orgs,
         organization_id=organization_id, file_errors=file_errors,
@@ -396,8 +397,8 @@ def post_message(reference: str):
         require("request.internal_note", req)
     if form.validate_on_submit():
         try:
-            saved = attachments.store_uploads(attachments.uploads_of(request.files.getlist("files")))
-        except attachments.UploadRefused as refused:
+            saved = uploads.store_uploads(uploads.uploads_of(request.files.getlist("files")))
+        except uploads.UploadRefused as refused:
             return render("requests/detail.html", "requests/_conversation.html",
                           **_detail_context(req, user, message_form=form, file_errors=[str(refused)]), status=422)
         try:
@@ -406,7 +407,7 @@ def post_message(reference: str):
             db.session.commit()
         except BaseException:
             db.session.rollback()
-            attachments.discard(saved)  # no row, so no file either
+            uploads.discard(saved)  # no row, so no file either
             raise
         if wants_fragment():
             return render("requests/detail.html", "requests/_conversation.html",
@@ -421,7 +422,7 @@ def post_message(reference: str):
 
 @bp.context_processor
 def _upload_limits():
-    return {"upload_limit": lambda: attachments.human_size(attachments.max_upload_bytes())}
+    return {"upload_limit": lambda: uploads.human_size(uploads.max_upload_bytes())}
 
 
 @bp.get("/<reference>/attachments/<int:attachment_id>")
@@ -433,4 +434,4 @@ def attachment(reference: str, attachment_id: int):
     if found is None or found.message.request_id != req.id:
         abort(404)
     require("message.view", found.message)
-    return attachments.send(found)
+    return downloads.send(found)

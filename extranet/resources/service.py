@@ -3,7 +3,7 @@ replacing and deleting a resource's file through the storage layer.
 
 A resource's file is a ``Document`` without organization (``organization_id`` NULL) in the
 resource's field, visibility "org", whose ``DocumentVersion`` rows point at storage objects.
-Uploads go through ``extranet.requests.attachments.store_uploads`` (streamed, size-limited,
+Uploads go through ``extranet.files.uploads.store_uploads`` (streamed, size-limited,
 type decided from the content, sha256); a failure before the commit deletes the objects again.
 
 Deleting a resource removes its rows (resource, document, versions) and then, once that is
@@ -26,7 +26,7 @@ from extranet.audit.service import record
 from extranet.db_types import utcnow
 from extranet.documents.models import Document, DocumentVersion
 from extranet.extensions import db
-from extranet.requests import attachments
+from extranet.files import uploads
 from extranet.resources.models import Resource, ResourceVisit
 
 CATEGORIES = {
@@ -164,7 +164,7 @@ def is_new(resource: Resource, since: datetime) -> bool:
 # -- writing -------------------------------------------------------------------------------
 
 
-def _add_version(document: Document, saved: attachments.SavedFile, user) -> DocumentVersion:
+def _add_version(document: Document, saved: uploads.SavedFile, user) -> DocumentVersion:
     version = DocumentVersion(
         number=len(document.versions) + 1,
         storage_key=saved.stored.key,
@@ -178,9 +178,9 @@ def _add_version(document: Document, saved: attachments.SavedFile, user) -> Docu
     return version
 
 
-def store_file(upload) -> attachments.SavedFile:
+def store_file(upload) -> uploads.SavedFile:
     """Store one upload (``UploadRefused`` with a message when it cannot be kept)."""
-    return attachments.store_uploads([upload])[0]
+    return uploads.store_uploads([upload])[0]
 
 
 def _apply(resource: Resource, form) -> None:
@@ -196,7 +196,7 @@ def _set_published(resource: Resource, published: bool) -> None:
     resource.published = published
 
 
-def create_resource(field: str, form, saved: attachments.SavedFile, user) -> Resource:
+def create_resource(field: str, form, saved: uploads.SavedFile, user) -> Resource:
     """Add the resource, its document and version 1 to the session (the caller commits)."""
     document = Document(
         organization_id=None, field=field, title=form.title.data.strip(), visibility="org",
@@ -215,7 +215,7 @@ def create_resource(field: str, form, saved: attachments.SavedFile, user) -> Res
     return resource
 
 
-def update_resource(resource: Resource, form, saved: attachments.SavedFile | None, user) -> None:
+def update_resource(resource: Resource, form, saved: uploads.SavedFile | None, user) -> None:
     before = {"title": resource.title, "summary": resource.summary, "language": resource.language,
               "category": resource.category}
     _apply(resource, form)

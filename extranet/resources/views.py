@@ -10,9 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from extranet.documents.models import Document
 from extranet.extensions import db
+from extranet.files import downloads, uploads
 from extranet.plugins import host
 from extranet.policy import can, require
-from extranet.requests import attachments
 from extranet.resources import service
 from extranet.resources.forms import NewResourceForm, ResourceForm
 from extranet.resources.models import Resource
@@ -50,8 +50,8 @@ def _labels():
     return {
         "categories": service.CATEGORIES,
         "resource_languages": service.LANGUAGES,
-        "upload_limit": lambda: attachments.human_size(attachments.max_upload_bytes()),
-        "human_size": attachments.human_size,
+        "upload_limit": lambda: uploads.human_size(uploads.max_upload_bytes()),
+        "human_size": uploads.human_size,
     }
 
 
@@ -98,13 +98,13 @@ def library(field: str):
     )
 
 
-def _store(form) -> attachments.SavedFile | None:
+def _store(form) -> uploads.SavedFile | None:
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
     try:
         return service.store_file(upload)
-    except attachments.UploadRefused as refused:
+    except uploads.UploadRefused as refused:
         form.file.errors = [*form.file.errors, str(refused)]
         return None
 
@@ -124,7 +124,7 @@ def new(field: str):
                 db.session.commit()
             except BaseException:
                 db.session.rollback()
-                attachments.discard([saved])  # no row, so no file either
+                uploads.discard([saved])  # no row, so no file either
                 raise
             if resource.published:
                 flash(_("“%(title)s” is published.", title=resource.title), "success")
@@ -151,7 +151,7 @@ def edit(field: str, resource_id: int):
             except BaseException:
                 db.session.rollback()
                 if saved is not None:
-                    attachments.discard([saved])
+                    uploads.discard([saved])
                 raise
             flash(_("“%(title)s” is saved.", title=resource.title), "success")
             return redirect(url_for("resources.library", field=field), 303)
@@ -206,4 +206,4 @@ def download(field: str, resource_id: int):
     if version.scan_status == "pending":
         flash(_("This file is still being checked for viruses. Try again in a moment."), "warning")
         return redirect(url_for("resources.library", field=field), 303)
-    return attachments.send(version)
+    return downloads.send(version)

@@ -24,8 +24,8 @@ def storage_group() -> None:
 def check_command(repair: bool, verify: bool, grace_minutes: int) -> None:
     """Report orphan objects (no row) and missing files (row, no object); exit 1 when
     problems remain."""
+    from extranet.files.check import check_storage
     from extranet.storage import get_storage
-    from extranet.storage.check import check_storage
 
     storage = get_storage()
     grace = timedelta(minutes=grace_minutes)
