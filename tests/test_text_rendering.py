@@ -156,3 +156,23 @@ def test_request_page_keeps_line_breaks_and_links_addresses(it_app, people, clie
     assert ('Pris en charge.<br>\nGuide : <a href="https://coop.example/guide" '
             'rel="noopener noreferrer nofollow">https://coop.example/guide</a>') in page
     assert "<b>Erreur 500</b>" not in page
+
+
+def test_a_request_s_several_choices_are_listed_one_by_one(app, people, client_for):
+    from extranet.plugins import host
+
+    with app.app_context():
+        assert "accounting" in host().fields, "the accounting plugin is installed by `make test`"
+    member = client_for(app, people.member_a)
+    reference = reference_of(member.post("/requests/new/accounting/tax_filing", data={
+        "csrf_token": token(member), "title": "Déclarations de l'exercice", "tax_year": "2025",
+        "forms": ["t2", "co17"],
+    }))
+    page = member.get(f"/requests/{reference}").get_data(as_text=True)
+    chosen = re.search(r"<dt>Returns and slips concerned</dt>\s*<dd>(.*?)</dd>", page, re.S).group(1)
+    # Each return on its own line, in the form's order, not run together in one sentence.
+    assert re.findall(r"<li>(.*?)</li>", chosen) == [
+        "T2 — federal corporation income tax return", "CO-17 — Québec corporation income tax return",
+    ]
+    single = re.search(r"<dt>Tax year</dt>\s*<dd>(.*?)</dd>", page, re.S).group(1)
+    assert single == "2025"
