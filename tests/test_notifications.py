@@ -321,3 +321,30 @@ def test_the_centre_is_paginated(sample_app, staff, client_for):
     assert "Page 1 of 2" in first and 'href="/notifications/?page=2"' in first
     second = manager.get("/notifications/?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert second.count("<li class=\"notification") == 2 and "<html" not in second
+
+
+def test_a_kind_about_an_organization_takes_the_same_path(sample_app, staff):
+    """The hour bank's alerts are told by ``notify`` like the requests' news: to the
+    organization's managers who see its hours in that field, in-app and by e-mail unless muted,
+    never to the person who acted, never to someone who does not see those hours."""
+    from extranet.accounts.models import User
+    from extranet.notifications.service import notify
+    from extranet.organizations.models import Membership, Organization
+
+    with sample_app.app_context():
+        muted = create_person("manager2.a@test.org", "Maude Manager")
+        db.session.add(Membership(user_id=muted.id, organization_id=staff.org_a, role="manager"))
+        db.session.add(MutedEmail(user_id=muted.id, kind="hours_80"))
+        org = db.session.get(Organization, staff.org_a)
+        users = {p.id: db.session.get(User, p.id) for p in (staff.expert, staff.member_a, staff.manager_a)}
+        notify("hours_80", org, users[staff.expert.id], field="sample", year=2030, percent="80.0")
+        notify("hours_100", org, users[staff.manager_a.id], recipients=[users[staff.member_a.id], users[staff.manager_a.id]],
+               field="sample", year=2030, percent="100.0")
+        db.session.commit()
+        rows = sorted((n.user_id, n.kind, n.request_id, n.params["organization_id"])
+                      for n in db.session.scalars(db.select(Notification)))
+        mails = db.session.execute(db.select(OutboxEmail.to, OutboxEmail.subject, OutboxEmail.body_text)).all()
+    assert rows == sorted([(staff.manager_a.id, "hours_80", None, staff.org_a), (muted.id, "hours_80", None, staff.org_a)])
+    assert [(to, subject) for to, subject, _body in mails] == [
+        ("manager.a@test.org", "Coopérative A has used 80% of its Sample field hours for 2030.")]
+    assert "/hours/?year=2030" in mails[0].body_text

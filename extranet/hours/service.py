@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import current_app
-from flask_babel import force_locale, format_decimal, gettext
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, bindparam, case, cast, delete, event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from extranet.extensions import db
 from extranet.hours.models import Agreement, HourAlert, HoursMonthly, Statement, TimeEntry
+from extranet.notifications.service import notify
 
 MAX_MINUTES_PER_ENTRY = 24 * 60
 THRESHOLDS = (80, 100)
@@ -629,51 +630,7 @@ def check_thresholds(organization, field: str, year: int, actor=None) -> list[in
                 db.session.add(HourAlert(agreement_id=result.agreement.id, threshold=threshold))
         except IntegrityError:  # announced meanwhile by a concurrent request
             continue
-        _notify_managers(f"hours_{threshold}", organization, result, actor)
+        notify(f"hours_{threshold}", organization, actor, field=result.field, year=result.year,
+               percent=str(result.percent))
         announced.append(threshold)
     return announced
-
-
-def managers_of(organization) -> list:
-    from extranet.accounts.models import User
-    from extranet.organizations.models import Membership
-
-    return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.organization_id == organization.id, Membership.active.is_(True),
-            Membership.role == "manager", User.active.is_(True),
-        ).order_by(User.id)
-    ))
-
-
-def _notify_managers(kind: str, organization, result: Balance, actor) -> None:
-    from extranet.notifications.mail import queue_email
-    from extranet.notifications.models import MutedEmail, Notification
-    from extranet.notifications.service import describe
-    from extranet.web.urls import external_url
-
-    managers = managers_of(organization)
-    if not managers:
-        return
-    muted = set(db.session.scalars(
-        select(MutedEmail.user_id).where(MutedEmail.kind == kind, MutedEmail.user_id.in_([u.id for u in managers]))
-    ))
-    params = {
-        "organization": organization.name,
-        "organization_id": organization.id,
-        "field": result.field,
-        "year": result.year,
-        "percent": str(result.percent),
-    }
-    for user in managers:
-        notification = Notification(user=user, kind=kind, request=None, actor=actor, params=params)
-        db.session.add(notification)
-        if user.id in muted or user.invitation_pending:
-            continue
-        with force_locale(user.locale):
-            text = describe(notification)
-        queue_email(
-            user.email, user.locale, text, "notification", user=user, text=text,
-            link=external_url("hours.index", year=result.year),
-            preferences=external_url("notifications.preferences"),
-        )

@@ -1,9 +1,15 @@
-"""Who hears about what happens to a request: in-app notifications and e-mail, each in the
-recipient's own language, never to the person who acted, never about what they cannot see."""
+"""Who hears about what happens: in-app notifications and e-mail, each in the recipient's own
+language, never to the person who acted, never about what they cannot see.
+
+Every kind takes the one path, ``notify``. Most are about a request, and its people hear of
+them; a few are about an organization (its hour bank running low), and its managers hear of
+them. The rows and e-mails join the caller's transaction: they exist once its change is
+committed, and not at all when it is rolled back (the outbox sends only committed mail)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import force_locale, format_decimal
 from flask_babel import lazy_gettext as _l
@@ -13,6 +19,7 @@ from extranet.accounts.models import ExpertField, User
 from extranet.extensions import db
 from extranet.notifications.mail import queue_email
 from extranet.notifications.models import MutedEmail, Notification
+from extranet.organizations.models import Membership
 from extranet.web.urls import external_url
 
 KIND_LABELS = {
@@ -59,6 +66,19 @@ def _describe_hours(notification: Notification) -> str:
     return str(_l("%(organization)s has used %(percent)s%% of its %(field)s hours for %(year)s.", **values))
 
 
+class OrganizationKind(NamedTuple):
+    """A kind about an organization and one of its fields (named ``field`` in its params)."""
+
+    action: str  # what a recipient must be allowed on (organization, field)
+    endpoint: str  # the page it leads to, for its year
+
+
+ORGANIZATION_KINDS = {
+    "hours_80": OrganizationKind("hours.view_field_balance", "hours.index"),
+    "hours_100": OrganizationKind("hours.view_field_balance", "hours.index"),
+}
+
+
 def _concerned(kind: str, req) -> list[User]:
     if kind == "request_new":
         experts = select(User).join(ExpertField).where(ExpertField.field == req.field, User.active.is_(True))
@@ -66,22 +86,46 @@ def _concerned(kind: str, req) -> list[User]:
     return [req.requester, *req.contacts, *req.assignees]
 
 
-def notify(kind: str, req, actor: User | None, recipients: list[User] | None = None, **params) -> None:
+def _managers(organization) -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id).where(
+            Membership.organization_id == organization.id, Membership.active.is_(True),
+            Membership.role == "manager", User.active.is_(True),
+        ).order_by(User.id)
+    ))
+
+
+def notify(kind: str, about, actor: User | None, recipients: list[User] | None = None, **params) -> None:
+    """Tell the people concerned that ``kind`` happened to ``about``: a request (its requester,
+    contacts and assignees, or the experts of its field for a new one), or an organization for
+    the kinds of ``ORGANIZATION_KINDS`` (its managers). ``recipients`` chooses them instead;
+    either way only those who may see what it is about hear of it."""
     from extranet.policy import can
 
-    people = recipients if recipients is not None else _concerned(kind, req)
+    if kind in ORGANIZATION_KINDS:
+        req = None
+        people = recipients if recipients is not None else _managers(about)
+        params = {"organization": about.name, "organization_id": about.id, **params}
+        target = (about, params.get("field"))
+
+        def sees(user):
+            return can(user, ORGANIZATION_KINDS[kind].action, target)
+    else:
+        req = about
+        people = recipients if recipients is not None else _concerned(kind, req)
+        internal = params.get("internal", False)
+
+        def sees(user):
+            return can(user, "request.view", req) and (not internal or can(user, "request.see_internal", req))
+
     seen = set()
-    internal = params.get("internal", False)
     chosen = []
     for user in people:
         if user.id in seen or (actor is not None and user.id == actor.id) or not user.active:
             continue
         seen.add(user.id)
-        if not can(user, "request.view", req):
-            continue
-        if internal and not can(user, "request.see_internal", req):
-            continue
-        chosen.append(user)
+        if sees(user):
+            chosen.append(user)
     if not chosen:
         return
     # One query for everybody's e-mail preferences, not one per recipient.
@@ -95,12 +139,22 @@ def notify(kind: str, req, actor: User | None, recipients: list[User] | None = N
             _email(user, notification)
 
 
-def _email(user: User, notification: Notification) -> None:
+def destination(notification: Notification) -> tuple[str, dict] | None:
+    """The endpoint and arguments of the page a notification is about; None when it has none."""
+    if notification.request is not None:
+        return "requests.detail", {"reference": notification.request.reference}
+    kind = ORGANIZATION_KINDS.get(notification.kind)
+    if kind is not None:
+        return kind.endpoint, {"year": (notification.params or {}).get("year")}
+    return None
 
+
+def _email(user: User, notification: Notification) -> None:
     req = notification.request
     with force_locale(user.locale):
         text = describe(notification)
-        subject = f"[{req.reference}] {text}"
+        subject = f"[{req.reference}] {text}" if req is not None else text
+    endpoint, values = destination(notification)
     queue_email(
         user.email,
         user.locale,
@@ -108,6 +162,6 @@ def _email(user: User, notification: Notification) -> None:
         "notification",
         user=user,
         text=text,
-        link=external_url("requests.detail", reference=req.reference),
+        link=external_url(endpoint, **values),
         preferences=external_url("notifications.preferences"),
     )
