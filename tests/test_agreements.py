@@ -130,3 +130,26 @@ def test_module_hour_settings_are_stored_in_the_module(hours_app, world, client_
         module = db.session.get(Module, "sample")
         assert module.enabled and module.settings == {"members_see_hours": True, "members_see_time_notes": False}
     assert admin.post("/hours/settings/nope", data={"csrf_token": csrf_token(admin, "/")}).status_code == 404
+
+
+def test_an_agreement_created_meanwhile_is_refused_and_the_transaction_goes_on(hours_app, world):
+    """Two admins save the same agreement at once: the later one meets the unique constraint when
+    its row is written, is told the agreement exists, and what its transaction holds besides is
+    kept (the view decides whether to commit)."""
+    from extranet.audit.models import AuditEvent
+    from extranet.audit.service import record
+    from extranet.hours import service
+    from extranet.hours.models import Agreement
+
+    terms = {"organization_id": world.org_a, "field": "sample", "year": 2026, "minutes_allotted": 600,
+             "hourly_rate_cents": 9500, "overage_rate_cents": 11000, "carry_over": "none"}
+    with hours_app.app_context():
+        record("test.before")
+        with db.session.no_autoflush:  # the other admin's row, not there yet when the check looks
+            db.session.add(Agreement(**terms))
+            with pytest.raises(service.AgreementTaken):
+                service.save_agreement(None, **{**terms, "minutes_allotted": 1200})
+        db.session.commit()
+        actions = list(db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)))
+    assert _agreements(hours_app) == [(world.org_a, "sample", 2026, 600, 9500, 11000, "none")]
+    assert actions[-1] == "test.before"

@@ -16,7 +16,6 @@ from sqlalchemy.orm import selectinload
 
 from extranet import modules
 from extranet.accounts.models import User
-from extranet.audit.service import record
 from extranet.extensions import db
 from extranet.hours import service
 from extranet.hours.forms import AgreementForm, HourSettingsForm, SatisfactionForm, TimeEntryForm
@@ -78,6 +77,11 @@ def _closed_message(day: date) -> str:
              month=format_date(day, "MMMM yyyy"))
 
 
+def _entry_values(form: TimeEntryForm) -> dict:
+    return {"day": form.date.data, "minutes": form.minutes, "activity": form.activity.data,
+            "billable": bool(form.billable.data), "note": form.note.data or ""}
+
+
 # -- the panel of a request ----------------------------------------------------------------------
 
 
@@ -136,18 +140,13 @@ def log_time(reference: str):
     req = _get_request(reference)
     require("time.log", req)
     form = TimeEntryForm()
-    if form.validate_on_submit() and service.month_closed(req.organization_id, form.date.data):
-        form.date.errors.append(_closed_message(form.date.data))
-    if form.errors or not form.is_submitted():
+    if not form.validate_on_submit():
         return _panel(req, status=422, form=form)
-    entry = TimeEntry(request=req, expert=user, date=form.date.data, minutes=form.minutes,
-                      activity=form.activity.data, billable=bool(form.billable.data),
-                      note=(form.note.data or "").strip())
-    db.session.add(entry)
-    db.session.flush()
-    record("hours.time_logged", target=entry, organization=req.organization, reference=req.reference,
-           minutes=entry.minutes, date=entry.date.isoformat(), billable=entry.billable)
-    service.check_thresholds(req.organization, req.field, entry.date.year, actor=user)
+    try:
+        entry = service.log_time(req, user, **_entry_values(form))
+    except service.MonthClosed as closed:
+        form.date.errors.append(_closed_message(closed.day))
+        return _panel(req, status=422, form=form)
     db.session.commit()
     host().after_commit("extranet_time_logged", entry=entry)
     notice = _("%(duration)s logged on %(ref)s.", duration=service.format_minutes(entry.minutes), ref=req.reference)
@@ -169,19 +168,11 @@ def edit_entry(entry_id: int):
         form = TimeEntryForm()
     closed = service.month_closed(req.organization_id, entry.date)
     if request.method == "POST" and form.validate_on_submit():
-        if closed:
-            form.date.errors.append(_closed_message(entry.date))
-        elif service.month_closed(req.organization_id, form.date.data):
-            form.date.errors.append(_closed_message(form.date.data))
+        try:
+            service.change_entry(entry, _user(), **_entry_values(form))
+        except service.MonthClosed as closed_month:
+            form.date.errors.append(_closed_message(closed_month.day))
         else:
-            before = {"minutes": entry.minutes, "date": entry.date.isoformat(), "billable": entry.billable}
-            entry.date, entry.minutes = form.date.data, form.minutes
-            entry.activity, entry.billable = form.activity.data, bool(form.billable.data)
-            entry.note = (form.note.data or "").strip()
-            record("hours.time_changed", target=entry, organization=req.organization, reference=req.reference,
-                   before=before, minutes=entry.minutes, date=entry.date.isoformat(), billable=entry.billable)
-            db.session.flush()
-            service.check_thresholds(req.organization, req.field, entry.date.year, actor=_user())
             db.session.commit()
             flash(_("The time entry is saved."), "success")
             return _back_to(req)
@@ -194,15 +185,14 @@ def edit_entry(entry_id: int):
 def delete_entry(entry_id: int):
     entry = _get_entry(entry_id)
     req = entry.request
-    if service.month_closed(req.organization_id, entry.date):
-        message = _closed_message(entry.date)
+    try:
+        service.delete_entry(entry)
+    except service.MonthClosed as closed:
+        message = _closed_message(closed.day)
         if wants_fragment():
             return _panel(req, status=409, notice=message)
         flash(message, "error")
         return _back_to(req)
-    record("hours.time_deleted", target=entry, organization=req.organization, reference=req.reference,
-           minutes=entry.minutes, date=entry.date.isoformat(), expert=entry.expert.email)
-    db.session.delete(entry)
     db.session.commit()
     notice = _("The time entry is deleted.")
     if wants_fragment():
@@ -219,9 +209,7 @@ def rate(reference: str):
     form = SatisfactionForm()
     if not form.validate_on_submit():
         return _panel(req, status=422, rating_form=form)
-    db.session.add(Satisfaction(request=req, user_id=_user().id, rating=int(form.rating.data),
-                                comment=(form.comment.data or "").strip()))
-    record("hours.request_rated", target=req, organization=req.organization, rating=int(form.rating.data))
+    service.rate_request(req, _user(), int(form.rating.data), form.comment.data or "")
     try:
         db.session.commit()
     except IntegrityError:  # rated meanwhile by a colleague: once per request
@@ -351,36 +339,19 @@ def _agreement_form(agreement: Agreement | None = None) -> AgreementForm:
 
 
 def _save_agreement(form: AgreementForm, agreement: Agreement | None):
-    """Validate, check that the (organization, field, year) is free, save; None when invalid."""
+    """Validate and save; None when the form is invalid or the (organization, field, year)
+    already has an agreement."""
     if not form.validate_on_submit():
         return None
-    taken = db.session.scalar(select(Agreement.id).where(
-        Agreement.organization_id == form.organization_id.data, Agreement.field == form.field.data,
-        Agreement.year == form.year.data,
-    ))
-    if taken is not None and (agreement is None or taken != agreement.id):
-        form.year.errors.append(_("An agreement already exists for this organization, field and year."))
-        return None
-    created = agreement is None
-    agreement = agreement or Agreement()
-    agreement.organization_id = form.organization_id.data
-    agreement.field = form.field.data
-    agreement.year = form.year.data
-    agreement.minutes_allotted = form.hours.minutes
-    agreement.hourly_rate_cents = form.hourly_rate.cents
-    agreement.overage_rate_cents = form.overage_rate.cents
-    agreement.carry_over = form.carry_over.data
-    db.session.add(agreement)
     try:
-        db.session.flush()
-    except IntegrityError:  # created meanwhile by someone else
-        db.session.rollback()
+        agreement = service.save_agreement(
+            agreement, organization_id=form.organization_id.data, field=form.field.data, year=form.year.data,
+            minutes_allotted=form.hours.minutes, hourly_rate_cents=form.hourly_rate.cents,
+            overage_rate_cents=form.overage_rate.cents, carry_over=form.carry_over.data,
+        )
+    except service.AgreementTaken:
         form.year.errors.append(_("An agreement already exists for this organization, field and year."))
         return None
-    record("hours.agreement_created" if created else "hours.agreement_changed", target=agreement,
-           organization=db.session.get(Organization, agreement.organization_id), field=agreement.field,
-           year=agreement.year, minutes=agreement.minutes_allotted, hourly_rate_cents=agreement.hourly_rate_cents,
-           overage_rate_cents=agreement.overage_rate_cents, carry_over=agreement.carry_over)
     db.session.commit()
     return agreement
 
@@ -449,10 +420,8 @@ def module_settings(field: str):
     form = HourSettingsForm(prefix=field)
     if not form.validate_on_submit():
         abort(400)
-    modules.set_module_setting(field, modules.MEMBERS_SEE_HOURS, bool(form.members_see_hours.data))
-    modules.set_module_setting(field, modules.MEMBERS_SEE_NOTES, bool(form.members_see_time_notes.data))
-    record("hours.settings_changed", target=f"modules:{field}", members_see_hours=bool(form.members_see_hours.data),
-           members_see_time_notes=bool(form.members_see_time_notes.data))
+    service.change_hour_settings(field, members_see_hours=bool(form.members_see_hours.data),
+                                 members_see_notes=bool(form.members_see_time_notes.data))
     db.session.commit()
     flash(_("The hour settings of %(field)s are saved.", field=_field_label(field)), "success")
     return redirect(url_for("hours.agreements"), 303)
