@@ -91,6 +91,7 @@ def check_page(request):
     """``check_page(page, step)``: axe-core and screenshots of one page of a test that drives
     the plain ``page`` fixture (see :func:`tests.browser.helpers.check_page`)."""
     steps = []
+    helpers.fresh_folder(request.node.name.removeprefix("test_"))
 
     def check(page, step: str) -> None:
         steps.append(step)

@@ -4,6 +4,7 @@ horizontal scrolling on a phone, screenshots at desktop and phone widths)."""
 from __future__ import annotations
 
 import re
+import shutil
 import struct
 import unicodedata
 import zlib
@@ -52,6 +53,11 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
+def fresh_folder(folder: str) -> None:
+    """Empty a test's screenshot folder, so that what it holds is this run's pages only."""
+    shutil.rmtree(SCREENSHOTS / folder, ignore_errors=True)
+
+
 def check_page(page, folder: str, step: str) -> None:
     """Axe-core finds no violation on the page as it is now, it does not scroll sideways at
     375 px, and screenshots at 1280 and 375 px go to test-results/screenshots/<folder>/."""
@@ -86,6 +92,7 @@ class Journey:
         self.visited: dict[str, str] = {}  # path → the first URL it was reached at
         self.checked: set[str] = set()
         self.steps = 0
+        fresh_folder(name)
 
     def open_as(self, person, locale: str = "fr-CA"):
         context = self.browser.new_context(locale=locale, viewport={"width": DESKTOP, "height": HEIGHT})
