@@ -1,4 +1,5 @@
-"""Issue "Expertise fields as plugins": an HR request from submission to closing, in two browsers."""
+"""Issue "Expertise fields as plugins": an HR request from submission to closing, in two browsers,
+in English; every page checked like the other journeys'."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import log_in, send_message, transition
+from tests.browser.helpers import send_message, transition
 
 
 @pytest.fixture
@@ -19,26 +20,18 @@ def hr_app(app):
     return app
 
 
-def test_hr_request_from_submission_to_closing(browser, hr_app, live_server, people):
-    base_url = live_server(hr_app)
-    contexts = [browser.new_context(), browser.new_context()]
-    member, expert = (context.new_page() for context in contexts)
-    for page in (member, expert):
-        page.set_default_timeout(10_000)
-    try:
-        _journey(member, expert, base_url, people)
-    finally:
-        for context in contexts:
-            context.close()
-
-
-def _journey(member, expert, base_url, people):
-
-    log_in(member, base_url, people.member_a)
+def test_hr_request_from_submission_to_closing(hr_app, live_server, people, journey):
+    trip = journey(live_server(hr_app))
+    member = trip.open_as(people.member_a, locale="en-CA")
+    trip.check(member, "member's dashboard")
     member.click(".main-nav >> text=Requests")
+    trip.check(member, "requests")
     member.click("text=New request")
+    trip.check(member, "new request")
     member.click("a.tile >> text=Human resources")
+    trip.check(member, "human resources")
     member.click("a.tile >> text=Policy review")
+    trip.check(member, "policy review form")
     member.fill("input[name=title]", "Politique de télétravail")
     member.fill("input[name=policy_name]", "Télétravail")
     member.fill("textarea[name=goals]", "Clarifier les jours de présence au bureau.")
@@ -46,9 +39,10 @@ def _journey(member, expert, base_url, people):
     expect(member.locator("#request-state")).to_have_text("Submitted")
     reference = re.search(r"/requests/(RH-\d{4}-\d{4})$", member.url).group(1)
     expect(member.locator(".facts").first).to_contain_text("Restricted")  # HR's default
+    trip.check(member, "submitted")
 
-    log_in(expert, base_url, people.expert)
-    expert.goto(f"{base_url}/requests/{reference}")
+    expert = trip.open_as(people.expert, locale="en-CA")
+    expert.goto(f"{trip.base_url}/requests/{reference}")
     expert.click("#take-request")
     expect(expert.locator(".request-side")).to_contain_text(people.expert.name)
     transition(expert, "accept")
@@ -56,7 +50,7 @@ def _journey(member, expert, base_url, people):
     expect(expert.locator("#request-state")).to_have_text("In progress")
     send_message(expert, "Bonjour, pouvez-vous m'envoyer la politique actuelle?")
 
-    member.goto(f"{base_url}/requests/{reference}")
+    member.goto(f"{trip.base_url}/requests/{reference}")
     expect(member.locator("#conversation")).to_contain_text("pouvez-vous m'envoyer")
     send_message(member, "Voici le texte actuel, merci!")
 
@@ -69,3 +63,4 @@ def _journey(member, expert, base_url, people):
     transition(member, "close")
     expect(member.locator("#request-state")).to_have_text("Closed")
     expect(member.locator("summary[data-transition]")).to_have_count(0)
+    trip.check(member, "closed")
