@@ -153,3 +153,13 @@ def test_an_agreement_created_meanwhile_is_refused_and_the_transaction_goes_on(h
         actions = list(db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)))
     assert _agreements(hours_app) == [(world.org_a, "sample", 2026, 600, 9500, 11000, "none")]
     assert actions[-1] == "test.before"
+
+    # The same when an agreement is moved to a year someone else has just taken.
+    with hours_app.app_context():
+        existing = db.session.scalar(db.select(Agreement))
+        with db.session.no_autoflush:
+            db.session.add(Agreement(**{**terms, "year": 2027}))
+            with pytest.raises(service.AgreementTaken):
+                service.save_agreement(existing, **{**terms, "year": 2027})
+        db.session.commit()
+    assert [row[2] for row in _agreements(hours_app)] == [2026, 2027]

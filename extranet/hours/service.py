@@ -732,12 +732,13 @@ def save_agreement(agreement: Agreement | None, *, organization_id: int, field: 
         raise AgreementTaken
     created = agreement is None
     agreement = agreement or Agreement()
-    agreement.organization_id, agreement.field, agreement.year = organization_id, field, year
-    agreement.minutes_allotted = minutes_allotted
-    agreement.hourly_rate_cents, agreement.overage_rate_cents = hourly_rate_cents, overage_rate_cents
-    agreement.carry_over = carry_over
     try:
+        # Changed inside the savepoint, so that a refused change leaves the transaction usable.
         with db.session.begin_nested():
+            agreement.organization_id, agreement.field, agreement.year = organization_id, field, year
+            agreement.minutes_allotted = minutes_allotted
+            agreement.hourly_rate_cents, agreement.overage_rate_cents = hourly_rate_cents, overage_rate_cents
+            agreement.carry_over = carry_over
             db.session.add(agreement)
             db.session.flush()
     except IntegrityError as exc:  # created meanwhile by someone else
