@@ -79,14 +79,12 @@ def _print_plugins() -> None:
 
 
 def _toggle(slug: str, enabled: bool) -> None:
-    from extranet.audit.service import record
-    from extranet.plugins import host
+    from extranet.admin.service import set_module_enabled
 
     try:
-        host().set_enabled(slug, enabled)
+        set_module_enabled(slug, enabled, via="cli")
     except KeyError:
         raise click.ClickException(f"No module named {slug!r}. See `flask --app extranet plugins`.") from None
-    record("admin.module_enabled" if enabled else "admin.module_disabled", target=f"module:{slug}", via="cli")
     db.session.commit()
     click.echo(f"{slug}: {'enabled' if enabled else 'disabled'}")
 

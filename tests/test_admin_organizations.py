@@ -349,3 +349,26 @@ def people_with_plugin(register_plugin):
         db.session.add(org)
         db.session.commit()
         return app, {"admin": admin, "org": org.id}
+
+
+def test_a_name_taken_meanwhile_is_refused_and_the_transaction_goes_on(app, people):
+    """Two admins name an organization alike at once: the later one is told the name is taken
+    when its row is written, and what its transaction holds besides is kept."""
+    from extranet.admin import service
+    from extranet.extensions import db
+    from extranet.organizations.models import Organization
+
+    with app.app_context():
+        with db.session.no_autoflush:  # the other admin's row, not there yet when the form looked
+            db.session.add(Organization(name="Coopérative C", kind="cooperative"))
+            with pytest.raises(service.NameTaken):
+                service.save_organization(None, name="Coopérative C", kind="association", parent_id=None,
+                                          share_with_federation=False, locale="fr_CA")
+            org_a = db.session.get(Organization, people.org_a)
+            with pytest.raises(service.NameTaken):
+                service.save_organization(org_a, name="Coopérative C", kind="cooperative", parent_id=None,
+                                          share_with_federation=False, locale="fr_CA")
+        db.session.commit()
+        names = db.session.scalars(db.select(Organization.kind).where(Organization.name == "Coopérative C")).all()
+        assert names == ["cooperative"]
+        assert db.session.get(Organization, people.org_a).name == "Coopérative A"

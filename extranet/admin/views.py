@@ -6,11 +6,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from extranet.accounts.models import ExpertField, User
+from extranet.accounts.models import User
 from extranet.accounts.service import add_to_organization, find_or_invite, send_invitation
+from extranet.admin import service
 from extranet.admin.forms import (
     NO_PARENT,
     OrganizationForm,
@@ -18,11 +18,9 @@ from extranet.admin.forms import (
     SubscriptionsForm,
     UserForm,
 )
-from extranet.audit.service import record
-from extranet.auth.sessions import end_all_sessions
 from extranet.extensions import db
 from extranet.organizations.forms import MemberInviteForm
-from extranet.organizations.models import KINDS, Membership, Organization, Subscription
+from extranet.organizations.models import KINDS, Membership, Organization
 from extranet.plugins import host
 from extranet.policy import can, require
 from extranet.web.htmx import hx_redirect, render
@@ -61,8 +59,7 @@ def toggle_module(slug: str):
     if slug not in plugins.fields:
         abort(404)
     enabled = request.form.get("enabled") == "1"
-    plugins.set_enabled(slug, enabled)
-    record("admin.module_enabled" if enabled else "admin.module_disabled", target=f"module:{slug}")
+    service.set_module_enabled(slug, enabled)
     db.session.commit()
     label = plugins.fields[slug].label
     if enabled:
@@ -136,12 +133,18 @@ def _organization_or_404(org_id: int) -> Organization:
     return org
 
 
-def _save_organization(form: OrganizationForm, org: Organization) -> None:
-    org.name = form.name.data
-    org.kind = form.kind.data
-    org.parent_id = form.parent_id.data or None
-    org.share_with_federation = bool(form.share_with_federation.data) and org.parent_id is not None
-    org.locale = form.locale.data
+def _save_organization(form: OrganizationForm, org: Organization | None) -> Organization | None:
+    """Save and commit; None when the name is taken (told on the form)."""
+    try:
+        org = service.save_organization(
+            org, name=form.name.data, kind=form.kind.data, parent_id=form.parent_id.data,
+            share_with_federation=bool(form.share_with_federation.data), locale=form.locale.data,
+        )
+    except service.NameTaken:
+        form.name.errors = [*form.name.errors, _("Another organization already has this name.")]
+        return None
+    db.session.commit()
+    return org
 
 
 def _organization_form_page(form: OrganizationForm, org: Organization | None):
@@ -153,28 +156,13 @@ def _organization_form_page(form: OrganizationForm, org: Organization | None):
     )
 
 
-def _commit_unique_name(form: OrganizationForm) -> bool:
-    """Commit; a name taken by a concurrent request is reported on the form, not a 500."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        form.name.errors = [*form.name.errors, _("Another organization already has this name.")]
-        return False
-    return True
-
-
 @bp.route("/organizations/new", methods=["GET", "POST"])
 def new_organization():
     require("organizations.manage")
     form = OrganizationForm()
     if form.validate_on_submit():
-        org = Organization()
-        _save_organization(form, org)
-        db.session.add(org)
-        db.session.flush()
-        record("organizations.created", target=org, organization=org, name=org.name, kind=org.kind)
-        if _commit_unique_name(form):
+        org = _save_organization(form, None)
+        if org is not None:
             flash(_("The organization %(org)s is created.", org=org.name), "success")
             return redirect(url_for("admin.organization", org_id=org.id), 303)
     return _organization_form_page(form, None)
@@ -187,20 +175,9 @@ def edit_organization(org_id: int):
     form = OrganizationForm(obj=org, organization=org)
     if request.method == "GET":
         form.parent_id.data = org.parent_id or NO_PARENT
-    if form.validate_on_submit():
-        before = {
-            "name": org.name,
-            "kind": org.kind,
-            "parent_id": org.parent_id,
-            "share_with_federation": org.share_with_federation,
-            "locale": org.locale,
-        }
-        _save_organization(form, org)
-        changes = {k: getattr(org, k) for k, v in before.items() if getattr(org, k) != v}
-        record("organizations.updated", target=org, organization=org, **changes)
-        if _commit_unique_name(form):
-            flash(_("The organization %(org)s is saved.", org=org.name), "success")
-            return redirect(url_for("admin.organization", org_id=org.id), 303)
+    if form.validate_on_submit() and _save_organization(form, org) is not None:
+        flash(_("The organization %(org)s is saved.", org=org.name), "success")
+        return redirect(url_for("admin.organization", org_id=org.id), 303)
     return _organization_form_page(form, org)
 
 
@@ -274,19 +251,7 @@ def organization_subscriptions(org_id: int):
     form = _subscriptions_form(org, formdata=request.form)
     if not form.validate_on_submit():
         return _organization_page(org, subscriptions_form=form, status=422)
-    wanted = set(form.fields.data or [])
-    rows = {s.field: s for s in org.subscriptions}
-    changed = {}
-    for slug in host().fields:
-        row = rows.get(slug)
-        if row is None and slug in wanted:
-            org.subscriptions.append(Subscription(field=slug, active=True))
-            changed[slug] = True
-        elif row is not None and row.active != (slug in wanted):
-            row.active = slug in wanted
-            changed[slug] = row.active
-    if changed:
-        record("organizations.subscriptions_changed", target=org, organization=org, **changed)
+    if service.set_subscriptions(org, set(form.fields.data or [])):
         db.session.commit()
         flash(_("The subscriptions of %(org)s are saved.", org=org.name), "success")
     else:
@@ -301,12 +266,7 @@ def deactivate_organization(org_id: int):
     active = request.form.get("active")
     if active not in {"0", "1"}:
         abort(400)
-    org.active = active == "1"
-    record(
-        "organizations.reactivated" if org.active else "organizations.deactivated",
-        target=org,
-        organization=org,
-    )
+    service.set_organization_active(org, active == "1")
     db.session.commit()
     if org.active:
         flash(_("%(org)s is active again.", org=org.name), "success")
@@ -354,28 +314,9 @@ def _field_choices() -> list[tuple[str, str]]:
     return [(slug, field.label) for slug, field in host().fields.items()]
 
 
-def _set_expert_fields(user: User, slugs: set[str]) -> None:
-    """Make ``user`` serve exactly ``slugs`` among the registered fields (others are kept)."""
-    registered = set(host().fields)
-    for row in list(user.expert_fields):
-        if row.field in registered and row.field not in slugs:
-            user.expert_fields.remove(row)
-    have = user.field_slugs
-    for slug in sorted(slugs & registered - have):
-        user.expert_fields.append(ExpertField(field=slug))
-
-
-def _apply_flags(user: User, form) -> dict:
-    """Set the staff flags and fields from ``form``; returns what changed, for the audit."""
-    slugs = set(form.fields.data or []) if form.is_expert.data else set()
-    before = (user.is_admin, user.is_expert, user.field_slugs)
-    user.is_admin = bool(form.is_admin.data)
-    user.is_expert = bool(form.is_expert.data)
-    _set_expert_fields(user, slugs)
-    after = (user.is_admin, user.is_expert, user.field_slugs)
-    if before == after:
-        return {}
-    return {"is_admin": user.is_admin, "is_expert": user.is_expert, "fields": sorted(user.field_slugs)}
+def _roles(form) -> dict:
+    return {"is_admin": bool(form.is_admin.data), "is_expert": bool(form.is_expert.data),
+            "fields": set(form.fields.data or [])}
 
 
 def _flags_change(user: User, form) -> bool:
@@ -399,15 +340,9 @@ def invite_staff():
         elif _flags_change(user, form) and not can(current_user, "user.change_flags", user):
             form.is_admin.errors.append(str(SELF_FLAGS_ERROR))
         else:
-            changes = _apply_flags(user, form)
-            inviter = current_user._get_current_object()
-            if user.invitation_pending:
-                record("users.staff_invited", target=user, created=created, **changes)
-                send_invitation(user, inviter)
+            if service.invite_staff(user, created, current_user._get_current_object(), **_roles(form)):
                 message = _("An invitation was sent to %(email)s.", email=user.email)
             else:
-                if changes:
-                    record("users.updated", target=user, **changes)
                 message = _(
                     "%(email)s already has an account: no invitation was sent, their roles are updated.",
                     email=user.email,
@@ -437,14 +372,7 @@ def user(user_id: int):
         if _flags_change(person, form) and not can(current_user, "user.change_flags", person):
             form.is_admin.errors.append(str(SELF_FLAGS_ERROR))
         else:
-            changes = {}
-            name = form.name.data.strip()
-            if (name, form.locale.data) != (person.name, person.locale):
-                person.name, person.locale = name, form.locale.data
-                changes.update(name=name, locale=person.locale)
-            changes.update(_apply_flags(person, form))
-            if changes:
-                record("users.updated", target=person, **changes)
+            if service.update_user(person, name=form.name.data.strip(), locale=form.locale.data, **_roles(form)):
                 db.session.commit()
                 flash(_("The account of %(name)s is saved.", name=person.name), "success")
             else:
@@ -473,13 +401,10 @@ def user_active(user_id: int):
     active = request.form.get("active")
     if active == "0":
         require("user.deactivate", person)
-        person.active = False
-        end_all_sessions(person)
-        record("users.deactivated", target=person)
+        service.set_user_active(person, False)
         flash(_("%(name)s is deactivated and signed out.", name=person.name), "success")
     elif active == "1":
-        person.active = True
-        record("users.reactivated", target=person)
+        service.set_user_active(person, True)
         flash(_("%(name)s can sign in again.", name=person.name), "success")
     else:
         abort(400)
