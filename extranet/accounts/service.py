@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from extranet.accounts.models import User, normalize_email
 from extranet.audit.service import record
+from extranet.auth.sessions import end_other_sessions
 from extranet.auth.tokens import make_token
 from extranet.extensions import db
 from extranet.notifications.mail import queue_email
@@ -69,3 +70,28 @@ def add_to_organization(
         )
     record("organizations.member_added", target=user, organization=organization, role=role)
     return membership
+
+
+def set_member_active(membership: Membership, active: bool) -> None:
+    """Take away (or give back) a person's access to an organization."""
+    membership.active = active
+    record("organizations.member_reactivated" if active else "organizations.member_deactivated",
+           target=membership.user, organization=membership.organization)
+
+
+def set_member_role(membership: Membership, role: str) -> None:
+    membership.role = role
+    record("organizations.role_changed", target=membership.user, organization=membership.organization, role=role)
+
+
+def update_profile(user: User, name: str, locale: str) -> None:
+    user.name, user.locale = name, locale
+    record("accounts.profile_updated", target=user)
+
+
+def change_password(user: User, password: str) -> int:
+    """A new password, and every other session of the person closed (how many)."""
+    user.set_password(password)
+    ended = end_other_sessions(user)
+    record("accounts.password_changed", target=user, other_sessions_ended=ended)
+    return ended

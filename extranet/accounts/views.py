@@ -6,9 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from extranet.accounts import service
 from extranet.accounts.forms import ChangePasswordForm, ProfileForm
-from extranet.audit.service import record
-from extranet.auth import sessions
 from extranet.extensions import db
 from extranet.web import LANGUAGE_SESSION_KEY
 from extranet.web.htmx import render
@@ -24,9 +23,7 @@ def profile():
     form = ProfileForm(obj=user)
     password_form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
-        user.name = form.name.data.strip()
-        user.locale = form.locale.data
-        record("accounts.profile_updated", target=user)
+        service.update_profile(user, form.name.data.strip(), form.locale.data)
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"), 303)
@@ -44,9 +41,7 @@ def change_password():
         if not user.check_password(password_form.current.data):
             password_form.current.errors.append(_("This is not your current password."))
         else:
-            user.set_password(password_form.password.data)
-            ended = sessions.end_other_sessions(user)
-            record("accounts.password_changed", target=user, other_sessions_ended=ended)
+            service.change_password(user, password_form.password.data)
             db.session.commit()
             flash(_("Your password is changed. Your other sessions are closed."), "success")
             return redirect(url_for("accounts.profile"), 303)

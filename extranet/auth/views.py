@@ -6,20 +6,16 @@ import secrets
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extranet.accounts.models import User
-from extranet.audit.service import record
-from extranet.auth import sessions
+from extranet.auth import service
 from extranet.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
-from extranet.auth.tokens import make_token, read_token
+from extranet.auth.tokens import read_token
 from extranet.extensions import db, limiter, login_manager
-from extranet.notifications.mail import queue_email
 from extranet.web.htmx import render
 from extranet.web.security import safe_next
-from extranet.web.urls import external_url
 
 bp = Blueprint("auth", __name__)
 
@@ -73,11 +69,10 @@ def login():
             _hash_anyway(form.password.data)
             password_ok = False
         if user is not None and user.active and password_ok:
-            sessions.start_session(user, remember=form.remember.data)
-            record("auth.login", target=user, actor=user)
+            service.sign_in(user, remember=form.remember.data)
             db.session.commit()
             return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")), 303)
-        record("auth.login_failed", target=user, email=form.email.data.strip().lower()[:254])
+        service.sign_in_refused(user, form.email.data)
         db.session.commit()
         form.password.errors.append(_("Incorrect email or password."))
     return render("auth/login.html", form=form)
@@ -85,9 +80,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    if current_user.is_authenticated:
-        record("auth.logout", target=current_user._get_current_object())
-    sessions.end_session()
+    service.sign_out(current_user._get_current_object() if current_user.is_authenticated else None)
     db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"), 303)
@@ -100,16 +93,7 @@ def forgot_password():
     if form.validate_on_submit():
         user = User.by_email(form.email.data)
         if user is not None and user.active:
-            queue_email(
-                user.email,
-                user.locale,
-                # Lazy: translated by queue_email in the recipient's language, not the visitor's.
-                _l("Reset your password"),
-                "password_reset",
-                user=user,
-                link=external_url("auth.reset_password", token=make_token(user, "reset")),
-            )
-            record("auth.reset_requested", target=user, actor=user)
+            service.send_password_reset(user)
             db.session.commit()
         # The same answer whether or not the address is known: no account discovery.
         flash(_("If an account uses this address, a link to reset the password is on its way."), "info")
@@ -133,16 +117,11 @@ def _set_password(token: str, purpose: str):
         return render("auth/link_invalid.html", purpose=purpose, status=410)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
-        sessions.end_all_sessions(user)
+        service.set_password_from_link(user, form.password.data, purpose)
+        db.session.commit()
         if purpose == "invite":
-            record("auth.invitation_accepted", target=user, actor=user)
-            sessions.start_session(user, remember=False)
-            db.session.commit()
             flash(_("Welcome! Your password is set."), "success")
             return redirect(url_for("dashboard.index"), 303)
-        record("auth.password_reset", target=user, actor=user)
-        db.session.commit()
         flash(_("Your password is changed. You can log in with it now."), "success")
         return redirect(url_for("auth.login"), 303)
     return render("auth/set_password.html", form=form, user=user, purpose=purpose)

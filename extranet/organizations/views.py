@@ -7,8 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from extranet.accounts.models import User
-from extranet.accounts.service import add_to_organization, find_or_invite, send_invitation
-from extranet.audit.service import record
+from extranet.accounts.service import (
+    add_to_organization,
+    find_or_invite,
+    send_invitation,
+    set_member_active,
+    set_member_role,
+)
 from extranet.extensions import db
 from extranet.organizations.forms import MemberInviteForm
 from extranet.organizations.models import ROLES, Membership, Organization
@@ -85,16 +90,13 @@ def update_member(membership_id: int):
     membership = _membership_for_change(membership_id)
     action = request.form.get("action")
     if action == "deactivate":
-        membership.active = False
-        record("organizations.member_deactivated", target=membership.user, organization=membership.organization)
+        set_member_active(membership, False)
         flash(_("%(name)s no longer has access.", name=membership.user.name), "success")
     elif action == "reactivate":
-        membership.active = True
-        record("organizations.member_reactivated", target=membership.user, organization=membership.organization)
+        set_member_active(membership, True)
         flash(_("%(name)s has access again.", name=membership.user.name), "success")
     elif action in ROLES:
-        membership.role = action
-        record("organizations.role_changed", target=membership.user, organization=membership.organization, role=action)
+        set_member_role(membership, action)
         flash(_("%(name)s is now %(role)s.", name=membership.user.name, role=membership.role_label.lower()), "success")
     elif action == "resend" and membership.user.invitation_pending:
         send_invitation(membership.user, current_user._get_current_object(), membership.organization)
