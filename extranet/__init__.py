@@ -34,7 +34,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
         if problems:
             raise RuntimeError("Refusing to start in production:\n- " + "\n- ".join(problems))
 
-    from extranet import cli, core_plugin, models, web  # noqa: F401  (models: every table is known)
+    from extranet import cli, core_plugin, models, policy, web  # noqa: F401  (models: every table is known)
     from extranet.extensions import (
         configure_sqlite,
         csrf,
@@ -57,6 +57,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
     host = PluginHost(app)
     app.extensions["extranet.plugins"] = host
     host.load(core=core_plugin, extra=plugins)
+    policy.init_app(app, host)
 
     app.extensions["extranet.migration_dirs"] = host.migration_directories()
     web.init_babel(app, host)

@@ -13,6 +13,7 @@ from extranet.contributions import (
     DocumentCategory,
     Field,
     RequestType,
+    Rule,
     State,
     Transition,
     Widget,
@@ -21,9 +22,10 @@ from extranet.contributions import (
 from extranet.extensions import db
 from extranet.field_pages import field_home
 from extranet.hookspecs import hookimpl
-from extranet.policy import can, current_organization, request_scope, require, visible_requests
+from extranet.policy import can, current_organization, require
 from extranet.requests.forms import CommentForm, ReasonForm, RequestForm
 from extranet.requests.models import ServiceRequest
+from extranet.requests.rules import request_scope, visible_requests
 from extranet.requests.standard import STANDARD
 from extranet.web.forms import BaseForm, DateField, DecimalField, IntegerField
 from extranet.web.htmx import hx_redirect, render
@@ -41,6 +43,7 @@ __all__ = [
     "ReasonForm",
     "RequestForm",
     "RequestType",
+    "Rule",
     "ServiceRequest",
     "State",
     "Transition",

@@ -39,6 +39,15 @@ class Widget:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A permission rule of the policy: ``check(user, target)`` says whether a signed-in, active
+    ``user`` may do ``action`` (on ``target``). A plugin's actions are named ``<slug>.<what>``."""
+
+    action: str
+    check: Callable[[Any, Any], bool]
+
+
 ROLES = ("requester", "contact", "member", "manager", "expert", "assignee", "admin")
 
 

@@ -5,7 +5,22 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from extranet.admin import rules as admin_rules
 from extranet.api import Widget, can, hookimpl
+from extranet.audit import rules as audit_rules
+from extranet.dashboard import rules as dashboard_rules
+from extranet.documents import rules as documents_rules
+from extranet.hours import rules as hours_rules
+from extranet.organizations import rules as organizations_rules
+from extranet.reports import rules as reports_rules
+from extranet.requests import rules as requests_rules
+from extranet.resources import rules as resources_rules
+
+# Each feature's rules, kept beside the feature; the policy gets them through the hook below.
+FEATURE_RULES = (
+    organizations_rules, requests_rules, documents_rules, resources_rules, hours_rules,
+    reports_rules, dashboard_rules, admin_rules, audit_rules,
+)
 
 # (slug, title, endpoint, order, the policy action that shows it)
 CORE_WIDGETS = (
@@ -28,6 +43,11 @@ def extranet_dashboard_widgets(user, organization):
         for slug, title, endpoint, order, action in CORE_WIDGETS
         if can(user, action, organization)
     ]
+
+
+@hookimpl
+def extranet_register_rules(app):
+    return [rule for feature in FEATURE_RULES for rule in feature.RULES]
 
 
 @hookimpl

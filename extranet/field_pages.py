@@ -7,8 +7,9 @@ from flask_login import current_user
 
 from extranet.extensions import db
 from extranet.plugins import host
-from extranet.policy import can, current_organization, request_scope, require, visible_requests
+from extranet.policy import can, current_organization, require
 from extranet.requests.models import ServiceRequest
+from extranet.requests.rules import request_scope, visible_requests
 from extranet.web.htmx import render
 
 LATEST = 10

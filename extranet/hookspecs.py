@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         DocumentCategory,
         Field,
         RequestType,
+        Rule,
         Transition,
         Widget,
         Workflow,
@@ -55,6 +56,13 @@ def extranet_register_request_types(app: Flask) -> list[RequestType]:
 def extranet_register_workflows(app: Flask) -> list[Workflow]:
     """Called at startup. Return workflows (states and transitions). A plugin's workflow slugs
     are its name or start with ``<name>_``; the core registers ``standard``."""
+
+
+@hookspec
+def extranet_register_rules(app: Flask) -> list[Rule]:
+    """Called at startup. Return the policy's rules for the actions this plugin adds (named
+    ``<slug>.<what>``); ``can(user, action, target)`` then asks them. An action registered twice,
+    or named in ``can``/``require`` by the code or templates with no rule, is a start-up error."""
 
 
 @hookspec

@@ -77,7 +77,7 @@ class PluginHost:
         self._collect_request_types()
         self._collect_document_categories()
 
-    def _contributions(self, hook: str):
+    def contributions(self, hook: str):
         """(plugin name, item) for every item each plugin returns from a startup hook."""
         for plugin in self.plugins():
             caller = self.pm.subset_hook_caller(hook, remove_plugins=self._others(plugin))
@@ -86,7 +86,7 @@ class PluginHost:
 
     def _collect_workflows(self) -> None:
         workflows: dict[str, Workflow] = {}
-        for name, workflow in self._contributions("extranet_register_workflows"):
+        for name, workflow in self.contributions("extranet_register_workflows"):
             if name != CORE_PLUGIN and workflow.slug != name and not workflow.slug.startswith(name + "_"):
                 raise PluginError(f"Plugin {name!r}: workflow {workflow.slug!r} must be named {name!r} or start with '{name}_'.")
             if workflow.slug in workflows:
@@ -97,7 +97,7 @@ class PluginHost:
 
     def _collect_request_types(self) -> None:
         types: dict[tuple[str, str], RequestType] = {}
-        for name, rtype in self._contributions("extranet_register_request_types"):
+        for name, rtype in self.contributions("extranet_register_request_types"):
             if rtype.field != name or rtype.field not in self.fields:
                 raise PluginError(f"Plugin {name!r}: request type {rtype.slug!r} names the unknown field {rtype.field!r}.")
             if rtype.workflow not in self.workflows:
@@ -112,7 +112,7 @@ class PluginHost:
 
     def _collect_document_categories(self) -> None:
         categories: dict[tuple[str, str], DocumentCategory] = {}
-        for name, category in self._contributions("extranet_register_document_categories"):
+        for name, category in self.contributions("extranet_register_document_categories"):
             if category.field != name or category.field not in self.fields:
                 raise PluginError(f"Plugin {name!r}: document category {category.slug!r} names the field {category.field!r}, not its own.")
             if not SLUG_RE.match(category.slug):
@@ -132,7 +132,7 @@ class PluginHost:
 
     def _collect_fields(self) -> None:
         contributed: dict[str, list[Field]] = {self.pm.get_name(p): [] for p in self.plugins()}
-        for name, field in self._contributions("extranet_register_fields"):
+        for name, field in self.contributions("extranet_register_fields"):
             contributed[name].append(field)
         if contributed.pop(CORE_PLUGIN):
             raise PluginError("The core plugin may not register fields.")
@@ -162,12 +162,25 @@ class PluginHost:
                 folders.append(Path(module.__file__).parent)
         return folders
 
+    def plugin_sources(self) -> list[Path]:
+        """Where each plugin's code and templates are: its package's folder, or the file of a
+        plugin that is a single module (the start-up check of the actions it names reads them)."""
+        sources = []
+        for plugin in self.plugins():
+            if self.pm.get_name(plugin) == CORE_PLUGIN:
+                continue
+            module = plugin if isinstance(plugin, ModuleType) else sys.modules[type(plugin).__module__]
+            if getattr(module, "__file__", None):
+                path = Path(module.__file__)
+                sources.append(path.parent if path.name == "__init__.py" else path)
+        return sources
+
     def migration_directories(self) -> list[str]:
         """Each plugin's ``migrations`` folder: its own Alembic branch."""
         return [str(d / "migrations") for d in self.plugin_directories() if (d / "migrations").is_dir()]
 
     def mount_blueprints(self) -> None:
-        for name, bp in self._contributions("extranet_register_blueprints"):
+        for name, bp in self.contributions("extranet_register_blueprints"):
             if not isinstance(bp, Blueprint):
                 raise PluginError(f"Plugin {name!r} returned {bp!r}, not a Blueprint.")
             if bp.name != name:

@@ -332,8 +332,9 @@ def test_the_batched_rule_is_the_rule(app, world):
     for everyone and every request."""
     from extranet.accounts.models import User
     from extranet.extensions import db
-    from extranet.policy import can, openable_requests
+    from extranet.policy import can
     from extranet.requests.models import ServiceRequest
+    from extranet.requests.rules import openable_requests
 
     with app.app_context():
         requests = db.session.scalars(db.select(ServiceRequest)).all()

@@ -291,6 +291,20 @@ def test_extranet_register_request_types(sample_app, client_for, people):
         assert host().request_types[("sample", "review")].confidentiality == "restricted"
 
 
+def test_extranet_register_rules(sample_app, people):
+    from extranet.accounts.models import User
+    from extranet.extensions import db
+    from extranet.policy import can
+
+    _subscribe_org_a(sample_app, people)
+    with sample_app.test_request_context():
+        assert can(db.session.get(User, people.expert.id), "sample.answers")
+        assert can(db.session.get(User, people.admin.id), "sample.answers")
+        assert not can(db.session.get(User, people.manager_a.id), "sample.answers")
+        host().set_enabled("sample", False)
+        assert not can(db.session.get(User, people.expert.id), "sample.answers")
+
+
 def test_extranet_register_workflows(sample_app):
     with sample_app.app_context():
         workflow = host().workflows["sample_review"]

@@ -168,7 +168,7 @@ def test_restricted_requests(app, client_for, people, cast):
         with app.app_context():
             from extranet.accounts.models import User
             from extranet.extensions import db
-            from extranet.policy import visible_requests
+            from extranet.requests.rules import visible_requests
 
             user = db.session.get(User, everyone[name].id)
             refs = {r.reference for r in db.session.scalars(visible_requests(user))}
@@ -231,7 +231,7 @@ def test_someone_who_left_the_organization_loses_access(app, client_for, people,
     assert listed(colleague) == set()
     with app.app_context():
         from extranet.accounts.models import User
-        from extranet.policy import visible_requests
+        from extranet.requests.rules import visible_requests
 
         user = db.session.get(User, cast["colleague"].id)
         assert list(db.session.scalars(visible_requests(user))) == []

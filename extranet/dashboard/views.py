@@ -20,9 +20,10 @@ from extranet.contributions import State
 from extranet.db_types import utcnow
 from extranet.extensions import db
 from extranet.plugins import host
-from extranet.policy import can, current_organization, require, visible_requests
+from extranet.policy import can, current_organization, require
 from extranet.requests.models import RequestParticipant as P
 from extranet.requests.models import ServiceRequest as R
+from extranet.requests.rules import visible_requests
 from extranet.requests.views import open_states
 from extranet.web.htmx import render
 

@@ -21,13 +21,13 @@ from sqlalchemy import exists, func, select
 from extranet.audit.service import record
 from extranet.db_types import utcnow
 from extranet.documents.models import Document, DocumentVersion, Folder
+from extranet.documents.rules import TRASH_DAYS
 from extranet.extensions import db
 from extranet.files import downloads, scan, uploads
 from extranet.files.names import sanitize_filename
 from extranet.files.uploads import UploadRefused, human_size
 from extranet.organizations.models import Organization
 from extranet.plugins import host
-from extranet.policy import TRASH_DAYS
 from extranet.resources.models import Resource
 from extranet.storage import get_storage
 

@@ -26,10 +26,11 @@ from extranet.documents.forms import (
     VisibilityForm,
 )
 from extranet.documents.models import VISIBILITY, Document, DocumentVersion, Folder
+from extranet.documents.rules import visible_documents
 from extranet.extensions import db
 from extranet.organizations.models import Organization
 from extranet.plugins import host
-from extranet.policy import can, current_organization, require, visible_documents
+from extranet.policy import can, current_organization, require
 from extranet.requests.models import Attachment, Message, ServiceRequest
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 

@@ -81,8 +81,8 @@ class StatementData:
     def seen_by(self, user) -> StatementData:
         """The statement as ``user`` reads it, on the page, in print and in its downloads: the
         line of a request they cannot open keeps its reference, field and figures, its title
-        becomes None (the one confidentiality rule, ``policy.openable_requests``)."""
-        from extranet.policy import openable_requests
+        becomes None (the one confidentiality rule, ``requests.rules.openable_requests``)."""
+        from extranet.requests.rules import openable_requests
 
         openable = openable_requests(user, [line.get("request_id") for line in self.lines])
         lines = [line if line.get("request_id") in openable else {**line, "title": None} for line in self.lines]

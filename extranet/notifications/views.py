@@ -12,8 +12,9 @@ from extranet.db_types import utcnow
 from extranet.extensions import db
 from extranet.notifications.models import KINDS, MutedEmail, Notification
 from extranet.notifications.service import KIND_LABELS, describe
-from extranet.policy import can, visible_requests
+from extranet.policy import can
 from extranet.requests.models import ServiceRequest
+from extranet.requests.rules import visible_requests
 from extranet.web.htmx import render, wants_fragment
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

@@ -16,17 +16,11 @@ from extranet.extensions import db
 from extranet.files import downloads, uploads
 from extranet.organizations.models import Membership, Organization
 from extranet.plugins import host
-from extranet.policy import (
-    can,
-    current_organization,
-    request_scope,
-    require,
-    transition_refusal,
-    visible_requests,
-)
+from extranet.policy import can, current_organization, require
 from extranet.requests import attachments, service
 from extranet.requests.forms import AssignForm, CommentForm, MessageForm
 from extranet.requests.models import Attachment, Message, RequestParticipant, ServiceRequest
+from extranet.requests.rules import request_scope, transition_refusal, visible_requests
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")

@@ -15,9 +15,11 @@ from extranet.api import (
     Field,
     RequestForm,
     RequestType,
+    Rule,
     State,
     Transition,
     Widget,
+    can,
     current_organization,
     hookimpl,
     login_required,
@@ -53,6 +55,14 @@ class SamplePlugin:
     def widget(self):
         require("field.use", self.SLUG)
         return render("sample/_widget.html")
+
+    def see_answers(self, user, target):
+        """The plugin's own action: the field's experts and admins, while the module is on."""
+        return can(user, "field.use", self.SLUG) and (user.is_admin or self.SLUG in user.field_slugs)
+
+    @hookimpl
+    def extranet_register_rules(self, app):
+        return [Rule(f"{self.SLUG}.answers", self.see_answers)]
 
     @hookimpl
     def extranet_init_app(self, app):

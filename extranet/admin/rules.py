@@ -1,0 +1,25 @@
+"""Who may use the administration: admins, and none of them on their own account's roles."""
+
+from __future__ import annotations
+
+from extranet.contributions import Rule
+from extranet.policy import is_admin
+
+
+def _manage_other_user(user, target) -> bool:
+    # Nobody locks themselves out: another admin must change an admin's roles or deactivate them.
+    return user.is_admin and target is not None and target.id != user.id
+
+
+def _resend_invitation(user, target) -> bool:
+    return user.is_admin and target is not None and target.active and target.invitation_pending
+
+
+RULES = (
+    Rule("admin.access", is_admin),
+    Rule("users.manage", is_admin),
+    Rule("modules.manage", is_admin),
+    Rule("user.change_flags", _manage_other_user),
+    Rule("user.deactivate", _manage_other_user),
+    Rule("user.resend_invitation", _resend_invitation),
+)

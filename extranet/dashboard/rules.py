@@ -1,0 +1,22 @@
+"""Which dashboard widgets a person gets: the member's need a current organization (the target)
+they belong to, the expert's some fields, the admin's the admin flag."""
+
+from __future__ import annotations
+
+from extranet.contributions import Rule
+from extranet.policy import is_admin, membership
+
+
+def _member(user, org) -> bool:
+    return membership(user, org) is not None
+
+
+def _expert(user, target=None) -> bool:
+    return user.is_expert and bool(user.field_slugs)
+
+
+RULES = (
+    Rule("dashboard.member", _member),
+    Rule("dashboard.expert", _expert),
+    Rule("dashboard.admin", is_admin),
+)

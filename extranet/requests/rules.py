@@ -1,0 +1,188 @@
+"""Who may see a request, file one, work on it and move it through its workflow; the same rule as
+queries for lists (``visible_requests``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, false, or_, select
+
+from extranet.contributions import Rule
+from extranet.extensions import db
+from extranet.organizations.models import Organization
+from extranet.organizations.rules import federation_manager_of, manages_members
+from extranet.plugins import host
+from extranet.policy import current_organization, field_enabled, membership
+from extranet.requests.models import RequestParticipant, ServiceRequest
+
+
+def request_roles(user, req) -> set[str]:
+    """The workflow roles ``user`` holds on ``req`` (see ``extranet.api.ROLES``)."""
+    roles = set()
+    if user.is_admin:
+        roles.add("admin")
+    if req.field in user.field_slugs:
+        roles.add("expert")
+    found = membership(user, req.organization)
+    # The requester and named contacts act for the organization: only while they still belong
+    # to it (or manage its sharing federation), so that someone who left keeps no access.
+    belongs = found is not None or federation_manager_of(user, req.organization)
+    if req.requester_id == user.id and belongs:
+        roles.add("requester")
+    roles.update(p.role for p in req.participants if p.user_id == user.id and (p.role == "assignee" or belongs))
+    if found is not None:
+        roles.add("member")
+        if found.role == "manager":
+            roles.add("manager")
+    return roles
+
+
+def view_request(user, req) -> bool:
+    if user.is_admin:
+        return True  # also when the module is off: admins keep a read-only view
+    if not field_enabled(req.field):
+        return False
+    roles = request_roles(user, req)
+    if roles & {"requester", "contact", "assignee"}:
+        return True
+    if "expert" in roles:
+        # A restricted request shows to the field's experts only until one is assigned.
+        return not req.is_restricted or not req.assignees
+    if req.is_restricted:
+        return False
+    return "member" in roles or federation_manager_of(user, req.organization)
+
+
+def work_on_request(user, req) -> bool:
+    """Anything that changes a request needs it visible, its module on, and not finished."""
+    workflow = host().workflows[host().request_types[(req.field, req.type)].workflow]
+    state = workflow.state(req.state)
+    return field_enabled(req.field) and view_request(user, req) and not (state and state.terminal)
+
+
+def staff_on_request(user, req) -> bool:
+    return bool(request_roles(user, req) & {"admin", "expert", "assignee"})
+
+
+def _transition(user, target) -> bool:
+    req, transition = target
+    if not field_enabled(req.field) or req.state not in transition.sources:
+        return False
+    if not view_request(user, req) or not request_roles(user, req) & set(transition.roles):
+        return False
+    if transition.guard is not None and transition.guard(req, user) is not None:
+        return False
+    votes = host().hook("extranet_authorize_transition")(user=user, service_request=req, transition=transition)
+    return False not in votes
+
+
+def _create_request(user, target) -> bool:
+    """``target`` is (organization, field slug): a member of the organization, or the manager
+    of its federation when it shares with the federation, in a field it subscribes to."""
+    org, slug = target
+    if org is None or not org.active or not field_enabled(slug) or slug not in org.subscribed_fields:
+        return False
+    return membership(user, org) is not None or federation_manager_of(user, org)
+
+
+def _take_request(user, req) -> bool:
+    return (
+        req.field in user.field_slugs
+        and work_on_request(user, req)
+        and user.id not in {u.id for u in req.assignees}
+    )
+
+
+def _assign_request(user, req) -> bool:
+    return bool(request_roles(user, req) & {"admin", "expert"}) and work_on_request(user, req)
+
+
+def _name_contacts(user, req) -> bool:
+    return bool(request_roles(user, req) & {"requester", "manager", "admin"}) and work_on_request(user, req)
+
+
+def _see_message(user, message) -> bool:
+    return view_request(user, message.request) and (
+        not message.internal or staff_on_request(user, message.request)
+    )
+
+
+def _write_internal_note(user, req) -> bool:
+    return staff_on_request(user, req) and work_on_request(user, req)
+
+
+RULES = (
+    Rule("request.view", view_request),
+    Rule("request.create", _create_request),
+    Rule("request.transition", _transition),
+    Rule("request.message", work_on_request),
+    Rule("request.internal_note", _write_internal_note),
+    Rule("request.see_internal", staff_on_request),
+    Rule("request.take", _take_request),
+    Rule("request.assign", _assign_request),
+    Rule("request.contacts", _name_contacts),
+    Rule("message.view", _see_message),
+)
+
+
+def transition_refusal(user, req, transition) -> str | None:
+    """Why a guard refuses a transition that the user's roles would allow now (shown greyed
+    out with the reason, rather than silently missing); None otherwise."""
+    if transition.guard is None or req.state not in transition.sources:
+        return None
+    if not work_on_request(user, req) or not request_roles(user, req) & set(transition.roles):
+        return None
+    reason = transition.guard(req, user)
+    return str(reason) if reason is not None else None
+
+
+def request_scope(user) -> Organization | None:
+    """Which organization a request list is limited to: the current one for members,
+    none for staff, whose lists span the organizations they serve."""
+    return None if user.is_staff else current_organization()
+
+
+def visible_requests(user, org: Organization | None = None):
+    """A select of the requests ``user`` may see (within ``org`` when given): the same rule as
+    ``can(user, "request.view", request)``, as a query for lists, search and exports."""
+    R, P = ServiceRequest, RequestParticipant  # short names keep the conditions readable
+    query = select(R)
+    org_ids = []
+    if org is not None:
+        org_ids = [org.id]
+        if org.is_federation and manages_members(user, org):
+            org_ids += [c.id for c in org.children if c.active and c.share_with_federation]
+        query = query.where(R.organization_id.in_(org_ids))
+    if user.is_admin:
+        return query
+    query = query.where(R.field.in_([f.slug for f in host().enabled_fields()]))
+    member_of = [m.organization_id for m in user.memberships if m.active and m.organization.active]
+    shared = [
+        c.id
+        for m in user.memberships
+        if m.active and m.role == "manager" and m.organization.active
+        for c in m.organization.children
+        if c.active and c.share_with_federation
+    ]
+    # As in request_roles: requester and contacts only within the organizations one belongs to.
+    belongs = R.organization_id.in_((member_of + shared) or [-1])
+    assigned = exists().where(P.request_id == R.id, P.user_id == user.id, P.role == "assignee")
+    contact = exists().where(P.request_id == R.id, P.user_id == user.id, P.role == "contact")
+    anyone_assigned = exists().where(P.request_id == R.id, P.role == "assignee")
+    allowed = [assigned, and_(belongs, or_(R.requester_id == user.id, contact))]
+    if user.field_slugs:
+        allowed.append(and_(R.field.in_(user.field_slugs), or_(R.confidentiality == "standard", ~anyone_assigned)))
+    allowed.append(and_(R.confidentiality == "standard", R.organization_id.in_(member_of or [-1])))
+    allowed.append(and_(R.confidentiality == "standard", R.organization_id.in_(shared)) if shared else false())
+    return query.where(or_(*allowed))
+
+
+def openable_requests(user, request_ids) -> set[int]:
+    """Which of ``request_ids`` ``user`` may open: ``request.view`` in one query, for the surfaces
+    that name many requests at once (statements and their exports). Whoever cannot open a
+    request is shown its reference and field only, never its title or content."""
+    ids = {i for i in request_ids if i is not None}
+    if not ids or user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_admin:
+        return ids
+    R = ServiceRequest
+    return set(db.session.scalars(visible_requests(user).with_only_columns(R.id).where(R.id.in_(ids))))
