@@ -323,7 +323,7 @@ def test_the_centre_is_paginated(sample_app, staff, client_for):
     assert second.count("<li class=\"notification") == 2 and "<html" not in second
 
 
-def test_a_kind_about_an_organization_takes_the_same_path(sample_app, staff):
+def test_a_kind_about_an_organization_takes_the_same_path(sample_app, staff, client_for):
     """The hour bank's alerts are told by ``notify`` like the requests' news: to the
     organization's managers who see its hours in that field, in-app and by e-mail unless muted,
     never to the person who acted, never to someone who does not see those hours."""
@@ -348,3 +348,9 @@ def test_a_kind_about_an_organization_takes_the_same_path(sample_app, staff):
     assert [(to, subject) for to, subject, _body in mails] == [
         ("manager.a@test.org", "Coopérative A has used 80% of its Sample field hours for 2030.")]
     assert "/hours/?year=2030" in mails[0].body_text
+    # Opened from the centre, it leads to the same page.
+    manager = client_for(sample_app, staff.manager_a)
+    with sample_app.app_context():
+        opened = db.session.scalar(db.select(Notification.id).where(Notification.user_id == staff.manager_a.id))
+    response = manager.post(f"/notifications/{opened}", data={"csrf_token": _token(manager)})
+    assert response.status_code == 303 and response.location.endswith("/hours/?year=2030")

@@ -20,6 +20,9 @@ from extranet.extensions import db
 from extranet.notifications.mail import queue_email
 from extranet.notifications.models import MutedEmail, Notification
 from extranet.organizations.models import Membership
+from extranet.plugins import host
+from extranet.policy import can
+from extranet.requests.presenters import state_label
 from extranet.web.urls import external_url
 
 KIND_LABELS = {
@@ -34,8 +37,6 @@ KIND_LABELS = {
 
 def describe(notification: Notification) -> str:
     """The sentence shown for a notification, in the current language."""
-    from extranet.requests.presenters import state_label
-
     req = notification.request
     actor = notification.actor.name if notification.actor else _l("Someone")
     params = {"ref": req.reference if req else "", "title": req.title if req else "", "actor": actor}
@@ -54,8 +55,6 @@ def describe(notification: Notification) -> str:
 
 
 def _describe_hours(notification: Notification) -> str:
-    from extranet.plugins import host
-
     p = notification.params or {}
     field = host().fields.get(p.get("field", ""))
     percent = format_decimal(Decimal(p["percent"])) if p.get("percent") else ""
@@ -100,8 +99,6 @@ def notify(kind: str, about, actor: User | None, recipients: list[User] | None =
     contacts and assignees, or the experts of its field for a new one), or an organization for
     the kinds of ``ORGANIZATION_KINDS`` (its managers). ``recipients`` chooses them instead;
     either way only those who may see what it is about hear of it."""
-    from extranet.policy import can
-
     if kind in ORGANIZATION_KINDS:
         req = None
         people = recipients if recipients is not None else _managers(about)
@@ -139,9 +136,12 @@ def notify(kind: str, about, actor: User | None, recipients: list[User] | None =
             _email(user, notification)
 
 
-def destination(notification: Notification) -> tuple[str, dict] | None:
-    """The endpoint and arguments of the page a notification is about; None when it has none."""
+def destination(notification: Notification, reader: User | None = None) -> tuple[str, dict] | None:
+    """The endpoint and arguments of the page a notification is about; None when it has none,
+    or when ``reader`` may no longer open the request it is about."""
     if notification.request is not None:
+        if reader is not None and not can(reader, "request.view", notification.request):
+            return None
         return "requests.detail", {"reference": notification.request.reference}
     kind = ORGANIZATION_KINDS.get(notification.kind)
     if kind is not None:

@@ -11,8 +11,7 @@ from sqlalchemy.orm import selectinload
 from extranet.db_types import utcnow
 from extranet.extensions import db
 from extranet.notifications.models import KINDS, MutedEmail, Notification
-from extranet.notifications.service import KIND_LABELS, describe
-from extranet.policy import can
+from extranet.notifications.service import KIND_LABELS, describe, destination
 from extranet.requests.models import ServiceRequest
 from extranet.requests.rules import visible_requests
 from extranet.web.htmx import render, wants_fragment
@@ -78,11 +77,11 @@ def open_one(notification_id: int):
         abort(404)
     notification.read_at = notification.read_at or utcnow()
     db.session.commit()
-    if notification.request is not None and can(current_user, "request.view", notification.request):
-        return redirect(url_for("requests.detail", reference=notification.request.reference), 303)
-    if notification.kind.startswith("hours_"):
-        return redirect(url_for("hours.index", year=notification.params.get("year")), 303)
-    return redirect(url_for("notifications.index"), 303)
+    found = destination(notification, current_user)
+    if found is None:
+        return redirect(url_for("notifications.index"), 303)
+    endpoint, values = found
+    return redirect(url_for(endpoint, **values), 303)
 
 
 @bp.post("/read")
