@@ -44,10 +44,12 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
         login_manager,
         migrate,
     )
+    from extranet.hours import service as hours_rollup
     from extranet.plugins import PluginHost
 
     db.init_app(app)
     configure_sqlite(app)
+    hours_rollup.init_app(app)
     migrate.init_app(app, db, directory=str(project_folder("migrations")), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -30,7 +30,6 @@ from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, bindparam, case, cast, delete, event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from extranet.audit.service import record
 from extranet.extensions import db
@@ -259,13 +258,14 @@ def request_totals(request_id: int) -> dict[str, int]:
 #
 # ``hours_monthly`` holds, per organization, field, year and month, the minutes and billable
 # minutes logged and what they are worth: the cooperative-wide reports sum it instead of reading
-# and pricing the entries. It is kept exact in ONE place, the two flush hooks below. Whatever
-# creates, changes (minutes, billable, date, request) or deletes a ``TimeEntry`` through the ORM,
-# and whatever moves a request to another organization or field, adds the difference to the
-# roll-up in the same flush, hence the same transaction (one ``INSERT … ON CONFLICT DO UPDATE SET
-# minutes = minutes + excluded.minutes``: concurrent writers add up, none is lost). Then each year
-# changed is priced again (``reprice``), and so is the year of an agreement created, changed or
-# deleted. Core bulk inserts of entries (demo data, the benchmark) bypass the ORM: they call
+# and pricing the entries. It is kept exact in ONE place, the two flush listeners below, which
+# ``init_app`` registers on the application's database session. Whatever creates, changes
+# (minutes, billable, date, request) or deletes a ``TimeEntry`` through the ORM, and whatever
+# moves a request to another organization or field, adds the difference to the roll-up in the
+# same flush, hence the same transaction (one ``INSERT … ON CONFLICT DO UPDATE SET minutes =
+# minutes + excluded.minutes``: concurrent writers add up, none is lost). Then each year changed
+# is priced again (``reprice``), and so is the year of an agreement created, changed or deleted.
+# Core bulk inserts of entries (demo data, the benchmark) bypass the ORM: they call
 # ``rebuild_hours_monthly`` afterwards.
 
 _ENTRY_ATTRS = ("minutes", "billable", "date", "request_id", "request")
@@ -471,8 +471,12 @@ def _rollup_after_flush(session, flush_context) -> None:
     reprice(connection, years)
 
 
-event.listen(Session, "before_flush", _rollup_before_flush)
-event.listen(Session, "after_flush", _rollup_after_flush)
+def init_app(app) -> None:
+    """Keep the roll-up with every flush of the application's database session (once: the
+    session, like ``db``, is shared by the applications of a process)."""
+    for name, listener in (("before_flush", _rollup_before_flush), ("after_flush", _rollup_after_flush)):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
 
 
 def year_month_of(column, dialect_name: str):
