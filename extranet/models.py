@@ -5,6 +5,7 @@ from extranet.accounts.models import ExpertField, User
 from extranet.audit.models import AuditEvent
 from extranet.auth.models import UserSession
 from extranet.documents.models import Document, DocumentVersion, Folder
+from extranet.files.models import FileVersion
 from extranet.hours.models import (
     Agreement,
     HourAlert,
@@ -28,7 +29,7 @@ from extranet.resources.models import Resource, ResourceVisit
 
 __all__ = [
     "Agreement", "Attachment", "AuditEvent", "Document", "DocumentVersion", "ExpertField",
-    "Folder", "HourAlert", "HoursMonthly", "Membership", "Message", "Module", "MutedEmail", "Notification",
+    "FileVersion", "Folder", "HourAlert", "HoursMonthly", "Membership", "Message", "Module", "MutedEmail", "Notification",
     "Organization", "OutboxEmail", "ReferenceCounter", "RequestEvent", "RequestParticipant",
     "Resource", "ResourceVisit", "Satisfaction", "ServiceRequest", "Statement", "Subscription",
     "TimeEntry", "User", "UserSession",

@@ -3,12 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extranet.accounts.models import User
 from extranet.db_types import UTCDateTime, utcnow
 from extranet.extensions import db
+from extranet.files.models import DOCUMENT, FileVersion
 from extranet.organizations.models import Organization
 
 VISIBILITY = {
@@ -16,7 +17,6 @@ VISIBILITY = {
     "restricted": _l("Restricted to the request's participants"),
     "internal": _l("Internal (experts only)"),
 }
-SCAN_STATES = ("not_scanned", "pending", "clean", "infected")
 
 
 class Folder(db.Model):
@@ -71,21 +71,9 @@ class Document(db.Model):
         return self.versions[-1] if self.versions else None
 
 
-class DocumentVersion(db.Model):
-    __tablename__ = "document_versions"
-    __table_args__ = (UniqueConstraint("document_id", "number"),)
+class DocumentVersion(FileVersion):
+    """Version ``number`` of a document: a stored file (``file_versions``) owned by the document."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
-    number: Mapped[int]
-    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
-    mime: Mapped[str] = mapped_column(String(100))
-    scan_status: Mapped[str] = mapped_column(String(20), default="not_scanned")
-    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __mapper_args__ = {"polymorphic_identity": DOCUMENT}
 
     document: Mapped[Document] = relationship(back_populates="versions")
-    uploader: Mapped[User | None] = relationship()

@@ -1,8 +1,8 @@
-"""Document spaces: uploads (new documents and versions), folders, trash, quotas, downloads.
+"""Document spaces: uploads (new documents and versions), folders, trash, downloads.
 
-Uploads go through ``extranet.files``: streamed to storage
-under server-made keys, typed from their bytes, hashed. Each file of a batch is its own upload:
-it is checked (category, the organization's quota, virus scan) and committed alone, and
+Uploads go through ``extranet.files``: streamed to storage under server-made keys, typed from
+their bytes, hashed. Each file of a batch is its own upload: it is checked (category, virus
+scan, the organization's quota, shared with its requests' messages) and committed alone, and
 whatever fails after its object was written (a check, the commit) deletes the object again, so
 a refused file leaves neither a file nor a row and costs the other files nothing. Plugin
 listeners (``extranet_document_uploaded``) run after each commit.
@@ -14,7 +14,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
@@ -23,7 +22,7 @@ from extranet.db_types import utcnow
 from extranet.documents.models import Document, DocumentVersion, Folder
 from extranet.documents.rules import TRASH_DAYS
 from extranet.extensions import db
-from extranet.files import downloads, scan, uploads
+from extranet.files import downloads, quota, uploads
 from extranet.files.names import sanitize_filename
 from extranet.files.uploads import UploadRefused, human_size
 from extranet.organizations.models import Organization
@@ -35,51 +34,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["FolderError", "UploadRefused", "human_size", "sanitize_filename"]
 
-UNAVAILABLE_SCANS = ("pending", "infected")
-
 
 class FolderError(ValueError):
     """A folder change that cannot be made; ``str(error)`` is a translated message."""
-
-
-# -- quotas -----------------------------------------------------------------------------------
-
-
-def quota_of(org: Organization) -> int:
-    return org.storage_quota if org.storage_quota is not None else current_app.config["DOCUMENT_QUOTA"]
-
-
-def usage_of(org: Organization) -> int:
-    """Bytes of every version of the organization's documents (the trash included: it is
-    still stored), all fields together."""
-    return db.session.scalar(
-        select(func.coalesce(func.sum(DocumentVersion.size), 0))
-        .join(Document, DocumentVersion.document_id == Document.id)
-        .where(Document.organization_id == org.id)
-    ) or 0
-
-
-def usage_by_organization(org_ids: list[int]) -> dict[int, int]:
-    rows = db.session.execute(
-        select(Document.organization_id, func.sum(DocumentVersion.size))
-        .join(Document, DocumentVersion.document_id == Document.id)
-        .where(Document.organization_id.in_(org_ids or [-1]))
-        .group_by(Document.organization_id)
-    ).all()
-    return {org_id: int(total or 0) for org_id, total in rows}
-
-
-def _check_quota(org: Organization, saved) -> None:
-    # Serialize the uploads of one organization (PostgreSQL) so two cannot both fit.
-    db.session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
-    used, quota = usage_of(org), quota_of(org)
-    if used + saved.stored.size > quota:
-        raise UploadRefused(_(
-            "%(name)s (%(adding)s) would exceed your organization's storage quota: %(used)s of "
-            "%(quota)s used. Delete or purge documents, or ask the cooperative for more space.",
-            name=saved.filename, adding=human_size(saved.stored.size), used=human_size(used),
-            quota=human_size(quota),
-        ))
 
 
 # -- categories -------------------------------------------------------------------------------
@@ -133,22 +90,11 @@ class Outcome:
         return _("%(name)s is saved.", name=self.filename)
 
 
-def _scan(saved) -> str:
-    """Scan the stored object when clamd is configured: an infected file is refused; one that
-    could not be scanned now is kept as "pending" (not downloadable)."""
-    if not scan.enabled():
-        return scan.NOT_SCANNED
-    status = scan.scan(get_storage(), saved.stored.key)
-    if status == scan.INFECTED:
-        raise UploadRefused(_("%(name)s contains a virus: it was refused.", name=saved.filename))
-    return status
-
-
-def _version(doc: Document, saved, number: int, user, status: str) -> DocumentVersion:
+def _version(doc: Document, saved, number: int, user) -> DocumentVersion:
     return DocumentVersion(
         document=doc, number=number, storage_key=saved.stored.key, filename=saved.filename,
         size=saved.stored.size, sha256=saved.stored.sha256, mime=saved.mime,
-        scan_status=status, uploader_id=user.id,
+        scan_status=saved.scan_status, uploader_id=user.id,
     )
 
 
@@ -167,14 +113,14 @@ def _commit_upload(saved, build, **kwargs):
 
 def _add_document(saved, *, org, field, user, folder, request, visibility, category) -> Document:
     _check_category(category, saved)
-    _check_quota(org, saved)
-    status = _scan(saved)
+    saved = uploads.scanned(saved)
+    quota.check(org, [saved])
     doc = Document(
         organization=org, field=field, folder=folder, request=request, title=saved.filename,
         visibility=visibility, created_by_id=user.id,
     )
     db.session.add(doc)
-    doc.versions.append(_version(doc, saved, 1, user, status))
+    doc.versions.append(_version(doc, saved, 1, user))
     db.session.flush()
     record("documents.uploaded", target=doc, organization=org, field=field, title=doc.title,
            size=saved.stored.size, sha256=saved.stored.sha256,
@@ -215,10 +161,10 @@ def add_version(doc: Document, files, user) -> DocumentVersion:
         raise UploadRefused(_("Choose one file for the new version."))
 
     def build(saved):
-        _check_quota(doc.organization, saved)
-        status = _scan(saved)
+        saved = uploads.scanned(saved)
+        quota.check(doc.organization, [saved])
         number = (doc.current.number if doc.current else 0) + 1
-        version = _version(doc, saved, number, user, status)
+        version = _version(doc, saved, number, user)
         doc.versions.append(version)
         doc.updated_at = utcnow()
         db.session.flush()
@@ -388,18 +334,11 @@ def folder_tree(org: Organization, field: str) -> list[tuple[Folder, int]]:
 # -- downloads ----------------------------------------------------------------------------------
 
 
-def download_refusal(version: DocumentVersion) -> str | None:
-    if version.scan_status == "pending":
-        return _("This file is still being checked for viruses. Try again in a few minutes.")
-    if version.scan_status == "infected":
-        return _("This file was found to contain a virus: it cannot be downloaded.")
-    return None
-
-
 def send_version(version: DocumentVersion):
-    """The download response (streamed, sha256 verified first) and its audit event."""
-    response = downloads.send(version)
+    """The download response (``extranet.files.downloads``: the document's rule, the scan, the
+    sha256) and its audit event."""
     doc = version.document
+    response = downloads.send(version, "document.view", doc)
     record("documents.downloaded", target=doc, organization=doc.organization, version=version.number)
     db.session.commit()
     return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -28,6 +28,7 @@ from extranet.documents.forms import (
 from extranet.documents.models import VISIBILITY, Document, DocumentVersion, Folder
 from extranet.documents.rules import visible_documents
 from extranet.extensions import db
+from extranet.files import downloads, quota
 from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.policy import can, current_organization, require
@@ -220,8 +221,8 @@ def _space_context(org: Organization, field: str, folder: Folder | None, **overr
         "folder_errors": [],
     }
     if can(user, "documents.usage", org):
-        context["usage"] = service.usage_of(org)
-        context["quota"] = service.quota_of(org)
+        context["usage"] = quota.usage_of(org)
+        context["quota"] = quota.quota_of(org)
     if folder is not None and can(user, "folder.manage", folder):
         context["rename_folder_form"] = FolderForm(formdata=None, prefix="rename", name=folder.name)
         move = MoveForm(formdata=None, folder=folder.parent_id or 0)
@@ -370,7 +371,7 @@ def _document_context(doc: Document, **overrides):
         "path": service.ancestors(doc.folder),
         "versions": list(reversed(doc.versions)),
         "upload_errors": [],
-        "refusal": service.download_refusal,
+        "refusal": downloads.refusal,
     }
     if can(user, "document.manage", doc):
         context["rename_form"] = RenameForm(formdata=None, title=doc.title)
@@ -422,9 +423,6 @@ def download(field: str, doc_id: int, number: int):
     )
     if version is None:
         abort(404)
-    refusal = service.download_refusal(version)
-    if refusal:
-        return render_template("errors/error.html", code=409, title=_("Not available"), text=refusal), 409
     return service.send_version(version)
 
 
@@ -618,7 +616,7 @@ def quotas(forms=None, status=200):
         select(Organization).order_by(Organization.name), page=request.args.get("page", 1, type=int),
         per_page=current_app.config["PAGE_SIZE"], error_out=False,
     )
-    usage = service.usage_by_organization([o.id for o in page.items])
+    usage = quota.usage_by_organization([o.id for o in page.items])
     forms = forms or {}
     rows = []
     for org in page.items:
@@ -626,7 +624,7 @@ def quotas(forms=None, status=200):
             formdata=None, prefix=f"org{org.id}",
             quota=(Decimal(org.storage_quota) / GB).quantize(Decimal("0.1")) if org.storage_quota is not None else None,
         )
-        rows.append((org, usage.get(org.id, 0), service.quota_of(org), form))
+        rows.append((org, usage.get(org.id, 0), quota.quota_of(org), form))
     return render("documents/quotas.html", page=page, rows=rows,
                   default_quota=current_app.config["DOCUMENT_QUOTA"], status=status)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from extranet.extensions import db
+from extranet.files.models import ATTACHMENT, FileVersion
 from extranet.storage import Storage
 
 DEFAULT_GRACE = timedelta(hours=1)
@@ -90,24 +91,18 @@ class Report:
 
 
 def referenced_rows() -> Iterator[RowRef]:
-    """Every row of the core that references a stored object."""
-    from extranet.models import Attachment, DocumentVersion
-
-    attachments = db.session.execute(
-        db.select(Attachment.id, Attachment.storage_key, Attachment.filename, Attachment.size,
-                  Attachment.sha256, Attachment.message_id).order_by(Attachment.id)
+    """Every row that references a stored object: the one table of stored files."""
+    rows = db.session.execute(
+        db.select(FileVersion.id, FileVersion.kind, FileVersion.storage_key, FileVersion.filename,
+                  FileVersion.size, FileVersion.sha256, FileVersion.message_id, FileVersion.document_id,
+                  FileVersion.number).order_by(FileVersion.id)
     )
-    for row in attachments:
-        yield RowRef("attachment", row.id, row.storage_key, row.filename, row.size, row.sha256,
-                     f"message {row.message_id}")
-    versions = db.session.execute(
-        db.select(DocumentVersion.id, DocumentVersion.storage_key, DocumentVersion.filename,
-                  DocumentVersion.size, DocumentVersion.sha256, DocumentVersion.document_id,
-                  DocumentVersion.number).order_by(DocumentVersion.id)
-    )
-    for row in versions:
-        yield RowRef("document version", row.id, row.storage_key, row.filename, row.size, row.sha256,
-                     f"document {row.document_id} v{row.number}")
+    for row in rows:
+        if row.kind == ATTACHMENT:
+            kind, detail = "attachment", f"message {row.message_id}"
+        else:
+            kind, detail = "document version", f"document {row.document_id} v{row.number}"
+        yield RowRef(kind, row.id, row.storage_key, row.filename, row.size, row.sha256, detail)
 
 
 def unfinished_uploads(storage: Storage) -> Iterator[tuple[str, datetime, str | None]]:
@@ -198,13 +193,10 @@ def check_storage(
 
 def _referenced_now(key: str) -> bool:
     """Re-read just before deleting: a row may reference it since the first read."""
-    from extranet.models import Attachment, DocumentVersion
-
     db.session.rollback()  # see the latest commits, not the snapshot of the first read
-    return any(
-        db.session.scalar(db.select(model.id).where(model.storage_key == key).limit(1)) is not None
-        for model in (Attachment, DocumentVersion)
-    )
+    return db.session.scalar(
+        db.select(FileVersion.id).where(FileVersion.storage_key == key).limit(1)
+    ) is not None
 
 
 def _digest(storage: Storage, key: str) -> tuple[int, str] | None:

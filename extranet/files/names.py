@@ -1,10 +1,13 @@
-"""The name a file is shown and offered under: never part of a storage key, only metadata."""
+"""How a file is shown to people: the name it is offered under (metadata only, never part of a
+storage key) and its size in their language."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
+from babel.units import format_unit
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 MAX_NAME_LENGTH = 200
@@ -26,3 +29,13 @@ def sanitize_filename(name: str | None) -> str:
         else:
             name = name[:MAX_NAME_LENGTH]
     return name or _("file")
+
+
+def human_size(size: int) -> str:
+    """"5 GB", "50 MB", "1 kB", "58 bytes" (decimal units), in the user's language."""
+    units = (("digital-gigabyte", 10**9), ("digital-megabyte", 10**6), ("digital-kilobyte", 10**3))
+    for unit, factor in units:
+        if size >= factor:
+            return format_unit(size / factor, unit, length="short", format="#,##0.#", locale=get_locale())
+    # The short form of "byte" has no plural in some languages ("58 octet"): spell it out.
+    return format_unit(size, "digital-byte", length="long", locale=get_locale())

@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from extranet.files.models import CLEAN, INFECTED, NOT_SCANNED, PENDING
 from extranet.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
 
-CLEAN, INFECTED, PENDING, NOT_SCANNED = "clean", "infected", "pending", "not_scanned"
 SCAN_CHUNK = 64 * 1024  # below clamd's default StreamMaxLength and socket buffers
 TIMEOUT = 120.0  # seconds without progress before giving up (a large file takes a while)
 

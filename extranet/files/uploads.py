@@ -1,5 +1,6 @@
 """Uploads: each file streamed into storage under a server-made key, its type decided from its
-bytes (``sniff``), and refused with a message naming it when it cannot be kept.
+bytes (``sniff``), scanned for viruses when clamd is configured (``scan``), counted against its
+organization's quota (``quota``), and refused with a message naming it when it cannot be kept.
 
 Whatever fails after an object was written (a refused type, another file of the same batch,
 the database commit) deletes the object again (``store_one``, ``store_uploads``, ``discard``),
@@ -10,43 +11,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from babel.units import format_unit
 from flask import current_app
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from extranet.files import sniff
-from extranet.files.names import sanitize_filename
+from extranet.files import UploadRefused, quota, scan, sniff
+from extranet.files.models import INFECTED, NOT_SCANNED
+from extranet.files.names import human_size, sanitize_filename
 from extranet.storage import StorageError, StoredObject, TooLarge, get_storage
 
 log = logging.getLogger(__name__)
 
 
-class UploadRefused(Exception):
-    """An upload that cannot be kept; ``str(error)`` is a translated message naming the file."""
-
-
 @dataclass(frozen=True)
 class SavedFile:
+    """A file in storage whose row is not committed yet."""
+
     stored: StoredObject
     filename: str
     mime: str
+    scan_status: str = NOT_SCANNED
 
 
 def max_upload_bytes() -> int:
     return current_app.config["MAX_UPLOAD_BYTES"]
-
-
-def human_size(size: int) -> str:
-    """"5 GB", "50 MB", "1 kB", "58 bytes" (decimal units), in the user's language."""
-    units = (("digital-gigabyte", 10**9), ("digital-megabyte", 10**6), ("digital-kilobyte", 10**3))
-    for unit, factor in units:
-        if size >= factor:
-            return format_unit(size / factor, unit, length="short", format="#,##0.#", locale=get_locale())
-    # The short form of "byte" has no plural in some languages ("58 octet"): spell it out.
-    return format_unit(size, "digital-byte", length="long", locale=get_locale())
 
 
 def _refusal(reason: str, name: str) -> str:
@@ -68,30 +58,41 @@ def uploads_of(files: Iterable) -> list:
     return [f for f in files if f is not None and f.filename]
 
 
-def store_uploads(files: Iterable) -> list[SavedFile]:
-    """Store each upload and check its type; all or nothing. Every file is checked even after
-    a refusal, so that the refusal names each refused file with its reason, and the accepted
-    ones, which are not kept either (the person chooses them again). On a refusal or an error
-    every object already written is deleted, then ``UploadRefused`` (or the error) is raised."""
+def store_uploads(files: Iterable, *, organization) -> list[SavedFile]:
+    """Store each upload, check its type and scan it, then check that together they fit in
+    ``organization``'s quota (None: a field resource, which counts for no organization); all
+    or nothing. Every file is checked even after a refusal, so that the refusal names each
+    refused file with its reason, and the accepted ones, which are not kept either (the person
+    chooses them again). On a refusal or an error every object already written is deleted, then
+    ``UploadRefused`` (or the error) is raised. The quota's lock on the organization lasts until
+    the caller's commit."""
     storage = get_storage()
     saved: list[SavedFile] = []
     refusals: list[str] = []
+    over_quota: list[SavedFile] = []
     try:
         for upload in files:
             try:
-                saved.append(store_one(upload, storage))
+                saved.append(scanned(store_one(upload, storage), storage))
             except UploadRefused as refused:
                 refusals.append(str(refused))
+        if saved and not refusals and organization is not None:
+            try:
+                quota.check(organization, saved)
+            except quota.Exceeded as exceeded:
+                refusals.append(str(exceeded))
+                over_quota = exceeded.files
     except BaseException:
         discard(saved)
         raise
     if refusals:
         discard(saved)
-        if saved:
+        others = [s for s in saved if s not in over_quota]
+        if others:
             refusals.append(ngettext(
                 "%(names)s was not kept either: choose it again.",
                 "%(names)s were not kept either: choose them again.",
-                len(saved), names=", ".join(s.filename for s in saved),
+                len(others), names=", ".join(s.filename for s in others),
             ))
         raise UploadRefused(" ".join(refusals))
     return saved
@@ -123,6 +124,20 @@ def store_one(upload, storage=None) -> SavedFile:
         storage.delete(stored.key)
         raise
     return SavedFile(stored=stored, filename=name, mime=detected.mime)
+
+
+def scanned(saved: SavedFile, storage=None) -> SavedFile:
+    """``saved`` with its virus scan's verdict when clamd is configured. An infected file is
+    deleted and refused; one that could not be scanned now is kept as pending, and is not
+    served until a later scan finds it clean."""
+    if not scan.enabled():
+        return saved
+    storage = storage or get_storage()
+    status = scan.scan(storage, saved.stored.key)
+    if status == INFECTED:
+        storage.delete(saved.stored.key)
+        raise UploadRefused(_("%(name)s contains a virus: it was refused.", name=saved.filename))
+    return replace(saved, scan_status=status)
 
 
 def discard(saved: Iterable[SavedFile]) -> None:

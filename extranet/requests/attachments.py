@@ -14,7 +14,7 @@ def attach(message: Message, saved: Iterable[SavedFile], uploader) -> list[Attac
     rows = [
         Attachment(
             storage_key=s.stored.key, filename=s.filename, size=s.stored.size, sha256=s.stored.sha256,
-            mime=s.mime, uploader_id=uploader.id if uploader is not None else None,
+            mime=s.mime, scan_status=s.scan_status, uploader_id=uploader.id if uploader is not None else None,
         )
         for s in saved
     ]

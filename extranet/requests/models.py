@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from extranet.accounts.models import User
 from extranet.db_types import UTCDateTime, utcnow
 from extranet.extensions import db
+from extranet.files.models import ATTACHMENT, FileVersion
 from extranet.organizations.models import Organization
 
 PRIORITIES = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
@@ -140,20 +141,10 @@ class Message(db.Model):
     )
 
 
-class Attachment(db.Model):
-    """A file attached to a message; the bytes live in storage under a server-made key."""
+class Attachment(FileVersion):
+    """A file attached to a message: a stored file (``file_versions``) owned by the message."""
 
-    __tablename__ = "attachments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
-    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    mime: Mapped[str] = mapped_column(String(100))
-    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __mapper_args__ = {"polymorphic_identity": ATTACHMENT}
 
     message: Mapped[Message] = relationship(back_populates="attachments")
 

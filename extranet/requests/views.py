@@ -189,7 +189,7 @@ def new(field: str, type_slug: str):
             abort(404)
         try:
             # Stored first: a refused file files nothing.
-            saved = uploads.store_uploads(chosen)
+            saved = uploads.store_uploads(chosen, organization=organization)
         except uploads.UploadRefused as refused:
             file_errors = [str(refused)]
         else:
@@ -391,7 +391,8 @@ def post_message(reference: str):
         require("request.internal_note", req)
     if form.validate_on_submit():
         try:
-            saved = uploads.store_uploads(uploads.uploads_of(request.files.getlist("files")))
+            saved = uploads.store_uploads(uploads.uploads_of(request.files.getlist("files")),
+                                          organization=req.organization)
         except uploads.UploadRefused as refused:
             return render("requests/detail.html", "requests/_conversation.html",
                           **_detail_context(req, user, message_form=form, file_errors=[str(refused)]), status=422)
@@ -427,5 +428,4 @@ def attachment(reference: str, attachment_id: int):
     found = db.session.get(Attachment, attachment_id)
     if found is None or found.message.request_id != req.id:
         abort(404)
-    require("message.view", found.message)
-    return downloads.send(found)
+    return downloads.send(found, "message.view", found.message)

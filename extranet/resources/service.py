@@ -172,6 +172,7 @@ def _add_version(document: Document, saved: uploads.SavedFile, user) -> Document
         size=saved.stored.size,
         sha256=saved.stored.sha256,
         mime=saved.mime,
+        scan_status=saved.scan_status,
         uploader_id=user.id,
     )
     document.versions.append(version)
@@ -179,8 +180,9 @@ def _add_version(document: Document, saved: uploads.SavedFile, user) -> Document
 
 
 def store_file(upload) -> uploads.SavedFile:
-    """Store one upload (``UploadRefused`` with a message when it cannot be kept)."""
-    return uploads.store_uploads([upload])[0]
+    """Store one upload (``UploadRefused`` with a message when it cannot be kept). A field's
+    resources belong to no organization: no quota counts them."""
+    return uploads.store_uploads([upload], organization=None)[0]
 
 
 def _apply(resource: Resource, form) -> None:

@@ -201,9 +201,12 @@ def delete(field: str, resource_id: int):
 def download(field: str, resource_id: int):
     resource = get_resource(field, resource_id)
     version = resource.document.current
-    if version is None or version.scan_status == "infected":
+    if version is None:
         abort(404)
-    if version.scan_status == "pending":
-        flash(_("This file is still being checked for viruses. Try again in a moment."), "warning")
+    try:
+        return downloads.send(version, "resource.view", resource)
+    except downloads.Unavailable as unavailable:
+        if unavailable.infected:
+            abort(404)  # as if it were not there: nothing a member can do about it
+        flash(unavailable.description, "warning")
         return redirect(url_for("resources.library", field=field), 303)
-    return downloads.send(version)
