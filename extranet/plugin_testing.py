@@ -1,5 +1,10 @@
 """Helpers for field plugins' test suites: filing requests, people, the transition × role
-matrix of a workflow, and the completeness of a plugin's French catalog.
+matrix of a workflow, what the registry holds, and the completeness of a plugin's French catalog.
+
+A plugin's tests import only this module, ``extranet.api`` and their own package; the fixtures
+(``app``, ``people``, ``client_for``…) come from the ``extranet.testing`` pytest plugin, which
+pytest loads by itself wherever the core is installed. What a test needs from the core's
+internals is offered here, so that the core can move them without breaking any plugin's suite.
 
 Bind the field once in the plugin's own helper module, e.g.
 ``file_request = functools.partial(plugin_testing.file_request, field="hr")``.
@@ -9,7 +14,31 @@ from __future__ import annotations
 
 import re
 
+# ``host()`` inside an application context: the registry of what the plugins contributed
+# (``fields``, ``types_of(field)``, ``request_types``, ``workflows``, ``versions``).
+from extranet.plugins import host
 from extranet.testing import create_person, csrf_token
+
+__all__ = [
+    "MATRIX_ROLES",
+    "assert_reference",
+    "cast",
+    "check_catalog",
+    "check_transition",
+    "count_requests",
+    "events",
+    "file_request",
+    "host",
+    "load",
+    "make_expert",
+    "make_member",
+    "reference_of",
+    "set_state",
+    "speak_french",
+    "take",
+    "token",
+    "unsubscribe",
+]
 
 MATRIX_ROLES = ("requester", "colleague", "manager_a", "expert", "assignee", "admin", "member_b")
 
@@ -42,6 +71,23 @@ def load(app, reference: str):
         return req
 
 
+def events(app, reference: str, transition: str | None = None) -> list:
+    """The request's history (``kind``, ``transition``, ``from_state``, ``to_state``,
+    ``comment``, ``details``), oldest first, as detached snapshots; only one transition's
+    events when ``transition`` is given."""
+    from extranet.extensions import db
+    from extranet.requests.models import RequestEvent, ServiceRequest
+
+    with app.app_context():
+        query = (db.select(RequestEvent).join(ServiceRequest)
+                 .where(ServiceRequest.reference == reference).order_by(RequestEvent.id))
+        if transition is not None:
+            query = query.where(RequestEvent.transition == transition)
+        found = db.session.scalars(query).all()
+        db.session.expunge_all()
+        return found
+
+
 def count_requests(app) -> int:
     from extranet.extensions import db
     from extranet.requests.models import ServiceRequest
@@ -71,6 +117,18 @@ def make_member(app, org_id: int, email: str, name: str, role: str = "member"):
         db.session.add(Membership(user_id=person.id, organization_id=org_id, role=role))
         db.session.commit()
         return person
+
+
+def unsubscribe(app, organization_id: int, field: str) -> None:
+    """End the organization's subscription to the field (the ``people`` fixture subscribes both
+    organizations to every field)."""
+    from extranet.extensions import db
+    from extranet.organizations.models import Subscription
+
+    with app.app_context():
+        db.session.execute(db.delete(Subscription).where(
+            Subscription.organization_id == organization_id, Subscription.field == field))
+        db.session.commit()
 
 
 def make_expert(app, field: str, email: str, name: str):

@@ -8,8 +8,14 @@ import pytest
 from accounting_helpers import file_request
 from flask_babel import force_locale
 
-from extranet.plugin_testing import check_catalog, count_requests, load, reference_of, speak_french
-from extranet.plugins import host
+from extranet.plugin_testing import (
+    check_catalog,
+    count_requests,
+    host,
+    load,
+    reference_of,
+    speak_french,
+)
 
 YEAR = date.today().year
 

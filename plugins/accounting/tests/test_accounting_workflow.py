@@ -10,6 +10,7 @@ from flask_babel import force_locale
 
 from extranet.plugin_testing import (
     check_transition,
+    host,
     load,
     make_expert,
     reference_of,
@@ -56,8 +57,6 @@ def _post(client, reference, slug, **data):
 
 
 def test_accounting_matrix_covers_every_transition(app):
-    from extranet.plugins import host
-
     with app.app_context():
         workflow = host().workflows["accounting"]
     assert set(MATRIX) == {t.slug for t in workflow.transitions}

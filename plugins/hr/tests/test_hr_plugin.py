@@ -13,13 +13,14 @@ from extranet.plugin_testing import (
     assert_reference,
     check_catalog,
     count_requests,
+    host,
     load,
     make_member,
     reference_of,
     speak_french,
     token,
+    unsubscribe,
 )
-from extranet.plugins import host
 
 SOON = (date.today() + timedelta(days=30)).isoformat()
 PAST = (date.today() - timedelta(days=30)).isoformat()
@@ -145,13 +146,7 @@ def test_hr_home_page(app, people, client_for):
 
 
 def test_hr_home_page_needs_a_subscription_and_an_enabled_module(app, people, client_for):
-    from extranet.extensions import db
-    from extranet.organizations.models import Subscription
-
-    with app.app_context():
-        db.session.execute(db.delete(Subscription).where(
-            Subscription.organization_id == people.org_b, Subscription.field == "hr"))
-        db.session.commit()
+    unsubscribe(app, people.org_b, "hr")
     assert client_for(app, people.member_b).get("/hr/").status_code == 404
     member = client_for(app, people.member_a)
     assert member.get("/hr/").status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hr_helpers import cast, file_request
 
-from extranet.plugin_testing import check_transition, reference_of, speak_french, take
+from extranet.plugin_testing import check_transition, host, reference_of, speak_french, take
 
 # slug: (sources, target, roles allowed, form data). The request is restricted and has an
 # assignee, so the unassigned expert and the manager no longer see it at all.
@@ -29,8 +29,6 @@ def people(people, app):
 
 
 def test_hr_matrix_covers_every_transition(app):
-    from extranet.plugins import host
-
     with app.app_context():
         workflow = host().workflows[host().request_types[("hr", "policy_review")].workflow]
     assert workflow.slug == "standard"

@@ -11,12 +11,12 @@ from it_helpers import file_request
 from extranet.plugin_testing import (
     check_catalog,
     count_requests,
+    host,
     load,
     make_member,
     reference_of,
     speak_french,
 )
-from extranet.plugins import host
 
 SOON = (date.today() + timedelta(days=60)).isoformat()
 TOMORROW = (date.today() + timedelta(days=1)).isoformat()

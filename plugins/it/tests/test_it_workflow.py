@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from it_helpers import cast, file_request
 
-from extranet.plugin_testing import check_transition, reference_of, speak_french, take
+from extranet.plugin_testing import check_transition, host, reference_of, speak_french, take
 
 # slug: (sources, target, roles allowed, form data). Tickets are visible to the organization.
 MATRIX = {
@@ -28,8 +28,6 @@ def people(people, app):
 
 
 def test_it_matrix_covers_every_transition(app):
-    from extranet.plugins import host
-
     with app.app_context():
         workflow = host().workflows[host().request_types[("it", "support_ticket")].workflow]
     assert workflow.slug == "standard"

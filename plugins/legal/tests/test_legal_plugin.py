@@ -11,12 +11,12 @@ from legal_helpers import file_request
 from extranet.plugin_testing import (
     check_catalog,
     count_requests,
+    host,
     load,
     reference_of,
     speak_french,
     token,
 )
-from extranet.plugins import host
 
 SOON = date.today() + timedelta(days=20)
 PAST = (date.today() - timedelta(days=3)).isoformat()

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from legal_helpers import cast, file_request
 
-from extranet.plugin_testing import check_transition, load, reference_of, speak_french, take, token
+from extranet.plugin_testing import (
+    check_transition,
+    events,
+    host,
+    load,
+    reference_of,
+    speak_french,
+    take,
+    token,
+)
 
 CHECK = {"confirm": "y", "parties": "Coopérative A\nImmeubles Tremblay inc."}
 
@@ -40,8 +49,6 @@ def _contract(client):
 
 
 def test_legal_matrix_covers_every_transition(app):
-    from extranet.plugins import host
-
     with app.app_context():
         workflow = host().workflows["legal"]
         standard = host().workflows["standard"]
@@ -89,12 +96,8 @@ def test_legal_conflict_check_needs_the_attestation_and_the_parties(app, people,
                                       "check_conflicts-parties": "Coopérative A\nFournisseur inc."})
     assert response.status_code == 303
     assert load(app, reference).state == "conflicts_cleared"
-    from extranet.extensions import db
-    from extranet.requests.models import RequestEvent
-
-    with app.app_context():
-        event = db.session.scalars(db.select(RequestEvent).filter_by(transition="check_conflicts")).one()
-        assert event.details == {"confirm": True, "parties": "Coopérative A\nFournisseur inc."}
+    (event,) = events(app, reference, "check_conflicts")
+    assert event.details == {"confirm": True, "parties": "Coopérative A\nFournisseur inc."}
     detail = expert.get(f"/requests/{reference}").get_data(as_text=True)
     assert "Vérification des conflits faite" in detail and 'data-transition="accept"' in detail
     accept = expert.post(f"/requests/{reference}/transition/accept", data={"csrf_token": token(expert)})
