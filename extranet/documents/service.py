@@ -208,6 +208,12 @@ def restore(doc: Document) -> None:
     record("documents.restored", target=doc, organization=doc.organization, title=doc.title)
 
 
+def set_storage_quota(org: Organization, limit: int | None) -> None:
+    """The organization's storage limit in bytes; None for the default of the installation."""
+    old, org.storage_quota = org.storage_quota, limit
+    record("documents.quota_changed", target=org, organization=org, old=old, new=limit)
+
+
 def purge(doc: Document) -> None:
     """Delete the document, its versions and their stored objects, and commit. The rows go
     first: should deleting an object then fail, it is an orphan that the storage checker

@@ -639,11 +639,7 @@ def set_quota(org_id: int):
     form = QuotaForm(prefix=f"org{org.id}")
     if not form.validate_on_submit():
         return quotas(forms={org.id: form}, status=422)
-    old = org.storage_quota
-    org.storage_quota = int(form.quota.data * GB) if form.quota.data is not None else None
-    from extranet.audit.service import record
-
-    record("documents.quota_changed", target=org, organization=org, old=old, new=org.storage_quota)
+    service.set_storage_quota(org, int(form.quota.data * GB) if form.quota.data is not None else None)
     db.session.commit()
     flash(_("The storage quota of %(name)s is saved.", name=org.name), "success")
     return hx_redirect(url_for("documents.quotas", page=request.args.get("page")))
