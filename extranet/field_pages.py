@@ -15,9 +15,10 @@ from extranet.web.htmx import render
 LATEST = 10
 
 
-def field_home(slug: str, note=None, template: str = "fields/home.html"):
+def field_home(slug: str, note=None, template: str = "fields/home.html", **context):
     """Render the field's home page; ``note`` is a sentence of the field's own (translated),
-    ``template`` a page of the plugin's that extends ``fields/home.html`` to add to it."""
+    ``template`` a page of the plugin's that extends ``fields/home.html`` to add to it, and
+    ``context`` what that page shows besides."""
     require("field.use", slug)
     latest = db.session.scalars(
         visible_requests(current_user, request_scope(current_user))
@@ -32,4 +33,5 @@ def field_home(slug: str, note=None, template: str = "fields/home.html"):
         can_file=can(current_user, "request.create", (current_organization(), slug)),
         latest=latest,
         note=note,
+        **context,
     )

@@ -45,28 +45,54 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated_database(database_url, tmp_path_factory) -> str:
-    """Build the schema once, from the migrations (so they are tested too)."""
-    from flask_migrate import upgrade
+def migration_branches() -> set[str]:
+    """The plugins' migration folders whose branches the test database has."""
+    return set()
 
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url, tmp_path_factory, migration_branches) -> str:
+    """Build the schema once, from the migrations (so they are tested too): the core's and those
+    of every installed plugin."""
     app = create_app(_test_config(database_url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         if _db.engine.dialect.name == "postgresql":
             with _db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
-        upgrade(revision="heads")
-        _db.engine.dispose()
+    _upgrade(app, migration_branches)
     return database_url
 
 
+def _upgrade(app, branches: set[str]) -> None:
+    """Upgrade the database to the heads of the core and of ``app``'s plugins, remembering
+    which plugin branches it now has."""
+    from flask_migrate import upgrade
+
+    own = app.extensions["extranet.migration_dirs"]
+    branches.update(own)
+    # Alembic refuses to start when a revision the database has cannot be found: every branch
+    # applied so far must stay in sight, not only this application's.
+    app.extensions["extranet.migration_dirs"] = sorted(branches)
+    try:
+        with app.app_context():
+            upgrade(revision="heads")
+            _db.engine.dispose()
+    finally:
+        app.extensions["extranet.migration_dirs"] = own
+
+
 @pytest.fixture
-def make_app(migrated_database, tmp_path):
-    """``make_app(plugins=(), **config)``: an application on the test database."""
+def make_app(migrated_database, migration_branches, tmp_path):
+    """``make_app(plugins=(), **config)``: an application on the test database. A plugin that
+    the database has not met yet (installed or registered by the test) gets its migration
+    branch applied first, so its tables exist as they would after ``flask db upgrade heads``."""
     apps = []
 
     def factory(plugins: tuple = (), **config):
         application = create_app({**_test_config(migrated_database, tmp_path), **config}, plugins=plugins)
+        if not set(application.extensions["extranet.migration_dirs"]) <= migration_branches:
+            _upgrade(application, migration_branches)
         application.test_client_class = EnglishClient
         apps.append(application)
         return application

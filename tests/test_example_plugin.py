@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -50,7 +51,7 @@ def installed(tmp_path_factory):
     isolation = ["--no-build-isolation"] if _setuptools_builds_wheels() else []
     _pip("install", "-q", "--no-deps", *isolation, str(source))
     importlib.invalidate_caches()
-    yield
+    yield source
     _pip("uninstall", "-y", "-q", DISTRIBUTION)
     importlib.invalidate_caches()
     for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
@@ -180,3 +181,22 @@ def test_an_admin_disables_the_plugin(app, people, client_for):
     assert response.status_code == 303
     assert member.get("/communications/").status_code == 200
     assert 'data-field="communications"' in member.get("/").get_data(as_text=True)
+
+
+def test_the_plugins_own_suite_passes_from_its_own_folder(installed):
+    """As its author runs it: ``pytest`` in the plugin's folder, with the plugin installed and no
+    option, conftest or path of the core's. The fixtures come from the core's pytest11 entry
+    point, the plugin's migration branch upgrades the suite's own database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "EXTRANET_TEST_POSTGRES"))}
+    # ``-P``: the folder is not put on the path, so the suite imports the installed plugin.
+    # (On SQLite: the PostgreSQL database is this session's, which the suite would rebuild.)
+    result = subprocess.run(  # noqa: S603 (our own arguments)
+        [sys.executable, "-P", "-m", "pytest", "-p", "no:cacheprovider"],
+        cwd=installed, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    # Its own folder and settings; the fixtures' plugin named by the distribution that declares it.
+    assert re.search(rf"^rootdir: {re.escape(str(installed))}\nconfigfile: pyproject.toml", result.stdout, re.M)
+    assert re.search(r"^plugins: .*coop-extranet-0\.1\.0", result.stdout, re.M), result.stdout[:1000]
+    summary = re.search(r"(\d+) passed", result.stdout.splitlines()[-1])
+    assert summary and int(summary.group(1)) >= 10, result.stdout[-2000:]

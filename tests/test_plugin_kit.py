@@ -36,6 +36,13 @@ def _files(folder: Path, *, tests: bool) -> list[Path]:
             and ".egg-info" not in str(p) and "build" not in p.relative_to(folder).parts]
 
 
+def test_every_plugin_distribution_has_code_and_tests():
+    assert len(DISTRIBUTIONS) >= 5, DISTRIBUTIONS  # four built-in fields and the example
+    for pyproject in DISTRIBUTIONS:
+        assert _files(pyproject.parent, tests=False), pyproject.parent
+        assert _files(pyproject.parent, tests=True), f"{pyproject.parent} has no tests"
+
+
 def test_plugins_import_the_core_only_through_its_public_api():
     wrong = {}
     for pyproject in DISTRIBUTIONS:

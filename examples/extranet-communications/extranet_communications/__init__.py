@@ -1,21 +1,42 @@
 """Communications, an example third-party expertise field of Coop Extranet.
 
-A complete field in one module: its field, two request types with their forms, the standard
-workflow, and a home page. It imports nothing from the core but ``extranet.api``.
+A complete field: its field, two request types with their forms, the standard workflow, a
+home page of its own with the publication calendar, and the calendar's table in its own
+migration branch (``models.py``, ``migrations/``). It imports nothing from the core but
+``extranet.api``.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from extranet.api import Field, RequestForm, RequestType, field_home, hookimpl, login_required
+from extranet.api import (
+    DateField,
+    Field,
+    RequestForm,
+    RequestType,
+    ServiceRequest,
+    current_user,
+    db,
+    field_home,
+    hookimpl,
+    login_required,
+    request_scope,
+    require,
+    visible_requests,
+)
+from extranet_communications.models import Publication
 
 SLUG = "communications"
+# The calendar leaves out what will not be published; a closed request was published.
+DROPPED = ("cancelled", "declined")
+CALENDAR_LENGTH = 10
 
 AUDIENCES = [
     ("members", _l("Our members")),
@@ -24,8 +45,14 @@ AUDIENCES = [
 ]
 
 
+def local_today() -> date:
+    """Today where the cooperative is: a date filed as "today" stays upcoming until midnight
+    there, whatever the server's clock zone."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
 def not_in_the_past(form, field):
-    if field.data and field.data < date.today():
+    if field.data and field.data < local_today():
         raise ValidationError(_l("This date is already past."))
 
 
@@ -68,13 +95,40 @@ TYPES = [
     ),
 ]
 
-bp = Blueprint(SLUG, __name__)
+
+def planned_date(service_request) -> date | None:
+    """When the request is to be published: a press release's desired date (kept by the core
+    as the request's due time), a newsletter's issue date (kept in its data)."""
+    if service_request.type == "press_release" and service_request.due_at:
+        return service_request.due_at.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    if service_request.type == "newsletter" and service_request.data.get("issue_date"):
+        return date.fromisoformat(service_request.data["issue_date"])
+    return None
+
+
+def calendar(user) -> list:
+    """The next publications ``user`` may see, soonest first: (request, date) pairs. The
+    core's query of visible requests decides who sees what, as on every list."""
+    query = (
+        visible_requests(user, request_scope(user))
+        .join(Publication, Publication.request_id == ServiceRequest.id)
+        .add_columns(Publication.planned_on)
+        .where(ServiceRequest.field == SLUG, ServiceRequest.state.not_in(DROPPED),
+               Publication.planned_on >= local_today())
+        .order_by(Publication.planned_on, ServiceRequest.id)
+        .limit(CALENDAR_LENGTH)
+    )
+    return db.session.execute(query).all()
+
+
+bp = Blueprint(SLUG, __name__, template_folder="templates")
 
 
 @bp.get("/")
 @login_required
 def index():
-    return field_home(SLUG)
+    require("field.use", SLUG)
+    return field_home(SLUG, template="communications/home.html", calendar=calendar(current_user))
 
 
 @hookimpl
@@ -90,3 +144,16 @@ def extranet_register_request_types(app):
 @hookimpl
 def extranet_register_blueprints(app):
     return [bp]
+
+
+@hookimpl
+def extranet_request_created(service_request, user):
+    if service_request.field != SLUG or (planned_on := planned_date(service_request)) is None:
+        return
+    db.session.add(Publication(request_id=service_request.id, planned_on=planned_on))
+    try:
+        db.session.commit()
+    except Exception:
+        # The request is saved already; the page that filed it must still be able to answer.
+        db.session.rollback()
+        raise

@@ -1,0 +1,48 @@
+"""Communications follows the standard workflow: who may do what, from where, on a newsletter."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from communications_helpers import cast, file_request
+
+from extranet.plugin_testing import check_transition, host, reference_of, speak_french, take
+
+# slug: (sources, target, roles allowed, form data). Newsletters are visible to the organization.
+MATRIX = {
+    "accept": (("submitted",), "accepted", {"expert", "assignee", "admin"}, {}),
+    "start": (("accepted",), "in_progress", {"assignee", "admin"}, {}),
+    "ask_member": (("in_progress",), "waiting_on_member", {"assignee", "admin"}, {"comment": "Quelle photo?"}),
+    "member_replied": (("waiting_on_member",), "in_progress", {"requester", "manager_a", "assignee", "admin"}, {}),
+    "deliver": (("in_progress",), "delivered", {"assignee", "admin"}, {}),
+    "close": (("delivered",), "closed", {"requester", "manager_a", "admin"}, {}),
+    "reopen": (("delivered",), "in_progress", {"requester", "manager_a"}, {"comment": "Une coquille"}),
+    "cancel": (("submitted", "accepted"), "cancelled", {"requester"}, {}),
+    "decline": (("submitted", "accepted"), "declined", {"expert", "assignee", "admin"}, {"comment": "Hors mandat"}),
+}
+
+
+@pytest.fixture
+def people(people, app):
+    """The pages are checked in French: everyone here speaks it, the product's default."""
+    return speak_french(app, people)
+
+
+def test_communications_matrix_covers_every_transition(app):
+    with app.app_context():
+        workflow = host().workflows[host().request_types[("communications", "newsletter")].workflow]
+    assert workflow.slug == "standard"
+    assert set(MATRIX) == {t.slug for t in workflow.transitions}
+
+
+@pytest.mark.parametrize("slug", list(MATRIX))
+def test_communications_transition_matrix(app, people, client_for, slug):
+    clients = cast(app, people, client_for)
+    reference = reference_of(file_request(clients["requester"], "newsletter", {
+        "title": "Infolettre d’automne", "audience": "members", "topics": "Rentrée",
+        "issue_date": (date.today() + timedelta(days=20)).isoformat(),
+    }))
+    take(clients["assignee"], reference)
+    sources, target, allowed, data = MATRIX[slug]
+    check_transition(app, clients, reference, slug, sources, target, allowed, data)
