@@ -1,8 +1,9 @@
 """A third-party plugin, installed with pip like any other (examples/extranet-communications).
 
-The module installs the example distribution (not editable) into the running virtual
-environment, and uninstalls it at the end: nothing of the core or of the test suite knows it
-by name, the application finds it through its entry point.
+The module installs the example distribution (not editable) with pip into a folder of its own,
+put on the path for the module's duration: nothing of the core or of the test suite knows it
+by name, the application finds it through its entry point. The virtual environment itself is
+left as it was, so another test run on the same environment never meets the plugin.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -23,7 +25,6 @@ from extranet.plugins import host
 from extranet.testing import csrf_token
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "extranet-communications"
-DISTRIBUTION = "extranet-communications"
 PACKAGE = "extranet_communications"
 
 
@@ -48,11 +49,13 @@ def installed(tmp_path_factory):
     # Build from a copy, so that setuptools' build/ and egg-info never land in the repository.
     source = tmp_path_factory.mktemp("example") / EXAMPLE.name
     shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    site = tmp_path_factory.mktemp("site")
     isolation = ["--no-build-isolation"] if _setuptools_builds_wheels() else []
-    _pip("install", "-q", "--no-deps", *isolation, str(source))
+    _pip("install", "-q", "--no-deps", *isolation, "--target", str(site), str(source))
+    sys.path.insert(0, str(site))
     importlib.invalidate_caches()
-    yield source
-    _pip("uninstall", "-y", "-q", DISTRIBUTION)
+    yield SimpleNamespace(source=source, site=site)
+    sys.path.remove(str(site))
     importlib.invalidate_caches()
     for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
         del sys.modules[name]
@@ -188,15 +191,17 @@ def test_the_plugins_own_suite_passes_from_its_own_folder(installed):
     option, conftest or path of the core's. The fixtures come from the core's pytest11 entry
     point, the plugin's migration branch upgrades the suite's own database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "EXTRANET_TEST_POSTGRES"))}
-    # ``-P``: the folder is not put on the path, so the suite imports the installed plugin.
     # (On SQLite: the PostgreSQL database is this session's, which the suite would rebuild.)
+    env["PYTHONPATH"] = str(installed.site)
+    # ``-P``: the plugin's folder is not put on the path, so the suite imports the installed plugin.
     result = subprocess.run(  # noqa: S603 (our own arguments)
         [sys.executable, "-P", "-m", "pytest", "-p", "no:cacheprovider"],
-        cwd=installed, env=env, capture_output=True, text=True,
+        cwd=installed.source, env=env, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     # Its own folder and settings; the fixtures' plugin named by the distribution that declares it.
-    assert re.search(rf"^rootdir: {re.escape(str(installed))}\nconfigfile: pyproject.toml", result.stdout, re.M)
+    folder = re.escape(str(installed.source))
+    assert re.search(rf"^rootdir: {folder}\nconfigfile: pyproject.toml", result.stdout, re.M), result.stdout[:1000]
     assert re.search(r"^plugins: .*coop-extranet-0\.1\.0", result.stdout, re.M), result.stdout[:1000]
     summary = re.search(r"(\d+) passed", result.stdout.splitlines()[-1])
     assert summary and int(summary.group(1)) >= 10, result.stdout[-2000:]
