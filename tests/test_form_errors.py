@@ -193,6 +193,26 @@ def test_numbers_are_range_checked_by_the_field(app):
         assert form.validate() and form.ratio.data == Decimal("0.25")
 
 
+def test_a_typo_or_a_number_out_of_range_is_never_called_empty_by_the_validators_behind(app):
+    """A plugin may put ``DataRequired`` behind a date or a number; its "required" must not
+    replace what the field said about a typo or the range."""
+    from wtforms.validators import DataRequired
+
+    from extranet.web.forms import BaseForm, DateField, IntegerField
+
+    class Form(BaseForm):
+        day = DateField("Day", validators=[DataRequired()])
+        count = IntegerField("Count", min=1, max=10, validators=[DataRequired()])
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        form = Form(formdata=MultiDict({"day": "2026-02-30", "count": "0"}), meta={"csrf": False})
+        assert not form.validate()
+        assert form.errors == {"day": [DATE_MESSAGE], "count": ["Enter a number between 1 and 10."]}
+        form = Form(formdata=MultiDict({"day": "", "count": "x"}), meta={"csrf": False})
+        assert not form.validate()
+        assert form.errors == {"day": ["This field is required."], "count": ["Enter a number between 1 and 10."]}
+
+
 # -- the core's own forms -----------------------------------------------------------------------
 
 
@@ -230,6 +250,22 @@ def test_an_empty_message_is_summed_up_in_the_swapped_fragment(fields_app, peopl
     html = response.get_data(as_text=True)
     assert "<html" not in html  # the fragment HTMX swaps in, with its summary
     assert summary_links(html) == {"body": "Message: This field is required."}
+
+
+@pytest.mark.parametrize(("who", "url", "data"), [
+    ("manager_a", "/organization/members", {"email": "nope", "name": "", "locale": "en", "role": "member"}),
+    ("admin", "/admin/users/invite", {"email": "nope", "name": ""}),
+    ("admin", "/admin/organizations/new", {"name": ""}),
+    ("admin", "/admin/users/{expert}", {"name": "", "locale": "fr_CA"}),
+])
+def test_a_failed_form_is_announced_once_by_its_summary(app, people, client_for, who, url, data):
+    """A page's own "please correct the errors" beside the summary would be a second alert."""
+    client = client_for(app, getattr(people, who))
+    response = client.post(url.format(expert=people.expert.id), data={"csrf_token": token(client), **data})
+    assert response.status_code == 422, response.status_code
+    html = response.get_data(as_text=True)
+    assert html.count("data-error-summary") == 1
+    assert html.count('role="alert"') == 1
 
 
 def test_a_hidden_field_or_the_form_itself_has_nothing_to_link_to(app):

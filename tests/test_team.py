@@ -89,7 +89,7 @@ def test_invite_form_errors(app, client, people, login_as, post):
     response = post("/organization/members", {"email": "nope", "name": "", "locale": "en", "role": "member"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert 'aria-invalid="true"' in html and "Please correct the errors below." in html
+    assert 'aria-invalid="true"' in html and "This form has 2 errors:" in html
 
 
 def test_manager_changes_and_deactivates_a_colleague(app, client, people, login_as, post):

@@ -86,8 +86,11 @@
     // server, which are not the form's own errors); else the new content's autofocus.
     const error = region.querySelector(".form-field--error, .error");
     const errorField = error && (error.closest(".form-field") || error).querySelector("input:not([type=hidden]), select, textarea");
-    const next = region.querySelector("[data-error-summary]") || errorField || region.querySelector("[autofocus]");
-    if (next) {
+    const summary = region.querySelector("[data-error-summary]");
+    const next = summary || errorField || region.querySelector("[autofocus]");
+    if (summary) {
+      focusSummary(summary);
+    } else if (next) {
       next.focus();
     } else if (!document.activeElement || document.activeElement === document.body) {
       // The focused element was swapped away: put focus on the new content, not back at the top.
@@ -97,10 +100,19 @@
   });
 
   // --- Error summaries (the `error_summary` macro) above a form that failed. ---
+  // Focus on the summary is what a screen reader announces; its alert role is for a page
+  // without script. Both would read it twice, so the role goes before the focus comes (in the
+  // task that inserted a swapped summary, before the browser announces an alert).
+  function focusSummary(summary) {
+    const alert = summary.querySelector("[role=alert]");
+    if (alert) alert.removeAttribute("role");
+    summary.focus();
+  }
+
   // After a full page load, focus goes to the first one: it scrolls into view and a screen
   // reader reads what is wrong, instead of the page opening at the top with focus on <body>.
-  const summary = document.querySelector("[data-error-summary]");
-  if (summary && (!document.activeElement || document.activeElement === document.body)) summary.focus();
+  const firstSummary = document.querySelector("[data-error-summary]");
+  if (firstSummary && (!document.activeElement || document.activeElement === document.body)) focusSummary(firstSummary);
 
   // A summary's link puts focus in its field and shows the field's label or legend above it
   // (the browser alone would only scroll the control itself to the top edge).

@@ -4,7 +4,9 @@ WTForms' own date and number fields answer a typo with "Not a valid date value."
 ``DataRequired``, with "This field is required." (a date that does not parse, or ``0``, has no
 data). These fields name the expected format or range instead, and keep every number within
 bounds that the database and the code after them can hold (DESIGN §15: out of range is a form
-error, never a 5xx). Mark a required one with ``InputRequired``, which looks at what was typed.
+error, never a 5xx). A typo or a number out of range stops the field's validators, so even a
+``DataRequired`` behind it cannot replace the message; still, mark a required one with
+``InputRequired``, which looks at what was typed (``DataRequired`` calls ``0`` empty).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from flask import get_template_attribute
 from flask_babel import LazyString, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation
 from wtforms.widgets import ListWidget, TableWidget
 
 
@@ -59,6 +61,12 @@ def is_choice_group(field) -> bool:
     return isinstance(field.widget, ListWidget | TableWidget)
 
 
+def _typo(field) -> bool:
+    """Whether something was typed that the field could not read (left empty, the field's
+    validators decide: ``Optional`` lets it go, ``InputRequired`` says it is required)."""
+    return bool(field.process_errors and field.raw_data and field.raw_data[0].strip())
+
+
 DATE_FORMAT_MESSAGE = _l("Enter a date as YYYY-MM-DD (e.g. 2026-12-01).")
 
 
@@ -68,6 +76,10 @@ class DateField(wtforms.DateField):
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("invalid_value_message", DATE_FORMAT_MESSAGE)
         super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form):
+        if _typo(self):  # the format message is already said: no "required" after it
+            raise StopValidation()
 
 
 def _number(value) -> str:
@@ -98,12 +110,14 @@ class _BoundedNumber:
         super().__init__(label, validators, **kwargs)
 
     def pre_validate(self, form):
+        if _typo(self):  # its message is already said, and it is the last
+            raise StopValidation()
         value = self.data
-        if value is None:  # empty (the validators decide), or a typo (already said)
+        if value is None:  # empty: the validators decide
             return
         finite = not isinstance(value, decimal.Decimal) or value.is_finite()
         if not finite or not self.minimum <= value <= self.maximum:
-            raise ValidationError(self.range_message)
+            raise StopValidation(self.range_message)
 
 
 class IntegerField(_BoundedNumber, wtforms.IntegerField):

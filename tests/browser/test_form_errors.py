@@ -25,6 +25,7 @@ def test_a_failed_request_form_sums_up_its_errors_and_leads_to_each_field(app, l
     summary = page.locator("[data-error-summary]")
     expect(summary).to_be_visible()
     page.wait_for_function(FOCUSED_SUMMARY)
+    expect(summary.locator("[role=alert]")).to_have_count(0)  # the focus announces it, once
     items = summary.locator("li")
     expect(items).to_have_count(3)
     expect(summary).to_contain_text("Entrez un nombre entre 1 et 100")  # the allowed range, not "required"
@@ -60,9 +61,12 @@ def test_an_in_place_form_sums_up_its_errors_too(app, live_server, people, page,
     summary = page.locator("#hours-panel [data-error-summary]")
     expect(summary).to_be_visible()
     page.wait_for_function(FOCUSED_SUMMARY)
+    expect(summary.locator("[role=alert]")).to_have_count(0)  # not announced as an alert and a focus
     expect(summary).to_contain_text("Date : Ce champ est requis")
     expect(page.locator("#log-time [name=duration]")).to_have_value("1h30")
     check_page(page, "temps refusé")
+    summary.get_by_role("link").click()
+    expect(page.locator("#log-time [name=date]")).to_be_focused()
 
 
 def test_without_javascript_the_summary_still_links_to_each_field(app, live_server, people, browser):
@@ -74,6 +78,7 @@ def test_without_javascript_the_summary_still_links_to_each_field(app, live_serv
         log_in(page, base_url, people.member_a)
         page.goto(base_url + "/requests/new/legal/general_meeting")
         page.get_by_role("button", name="Déposer la demande").click()
+        expect(page.locator("[data-error-summary] [role=alert]")).to_have_count(1)  # no script to focus it
         links = page.locator("[data-error-summary] a")
         expect(links).to_have_count(2)
         assert [link.get_attribute("href") for link in links.all()] == ["#title", "#meeting_date"]
