@@ -6,7 +6,7 @@ organizations keep the requests, documents and hours they have."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
@@ -14,7 +14,7 @@ from extranet.accounts.models import ExpertField, User
 from extranet.demo.clock import Clock
 from extranet.demo.documents import load_demo_documents
 from extranet.demo.hours import load_demo_hours
-from extranet.demo.requests import plan_stories, replay
+from extranet.demo.requests import plan_stories, replay, story_start
 from extranet.demo.resources import load_demo_resources
 from extranet.extensions import db
 from extranet.notifications.models import Notification, OutboxEmail
@@ -62,7 +62,28 @@ def _organization(name: str, kind: str, parent: Organization | None, shares: boo
     return org
 
 
-def load_demo(password: str) -> list[tuple[str, str]]:
+def load_demo(password: str, now: datetime | None = None) -> list[tuple[str, str]]:
+    """Load the demo as if it were ``now`` (the real time by default); returns the accounts."""
+    with Clock(now).running() as clock:
+        # The consortium and its people were there before the story begins.
+        with clock.at(story_start(clock.now()) - timedelta(days=45)):
+            federations, members, accounts = _consortium(password)
+        users = {u.email: u for u in db.session.scalars(db.select(User))}
+        spaces = [
+            (members[0], users["membre.a@example.org"], users["gestion.a@example.org"]),
+            (members[3], users["membre.b@example.org"], users["gestion.b@example.org"]),
+        ]
+        experts = [users["expert@example.org"], users["experte2@example.org"]]
+        stories = _replay_requests(spaces, experts, clock)
+        load_demo_resources(users["expert@example.org"])
+        load_demo_documents(spaces, users["expert@example.org"])
+        load_demo_hours([members[0], members[3]], stories, users["admin@example.org"], clock)
+    db.session.commit()
+    return accounts
+
+
+def _consortium(password: str) -> tuple[list, list, list[tuple[str, str]]]:
+    """The federations, the member organizations and the people (new ones, or updated)."""
     federations = [_organization(name, kind, None, False) for name, kind in FEDERATIONS]
     members = [
         _organization(name, kind, federations[parent], shares) for name, kind, parent, shares in MEMBERS
@@ -100,19 +121,7 @@ def load_demo(password: str) -> list[tuple[str, str]]:
             db.session.add(membership)
         accounts.append((email, description))
     db.session.flush()
-    users = {u.email: u for u in db.session.scalars(db.select(User))}
-    spaces = [
-        (members[0], users["membre.a@example.org"], users["gestion.a@example.org"]),
-        (members[3], users["membre.b@example.org"], users["gestion.b@example.org"]),
-    ]
-    experts = [users["expert@example.org"], users["experte2@example.org"]]
-    with Clock().running() as clock:
-        stories = _replay_requests(spaces, experts, clock)
-        load_demo_resources(users["expert@example.org"])
-        load_demo_documents(spaces, users["expert@example.org"])
-        load_demo_hours([members[0], members[3]], stories, users["admin@example.org"], clock)
-    db.session.commit()
-    return accounts
+    return federations, members, accounts
 
 
 def _replay_requests(spaces: list, experts: list, clock) -> list:

@@ -15,11 +15,16 @@ import extranet.db_types as db_types
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.moment: datetime | None = None  # None: the real time
+    def __init__(self, present: datetime | None = None) -> None:
+        # The moment the demo is loaded: the real time, unless told (the tests load it at the
+        # awkward moments: New Year's night, a month's first minutes, a change of hour).
+        self.present = present.astimezone(UTC) if present is not None else None
+        self.moment: datetime | None = None  # None: the present
 
     def now(self) -> datetime:
-        return datetime.now(UTC) if self.moment is None else self.moment
+        if self.moment is not None:
+            return self.moment
+        return self.present or datetime.now(UTC)
 
     @contextmanager
     def running(self) -> Iterator[Clock]:

@@ -10,6 +10,7 @@ time entries are made of (``extranet.demo.hours``)."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
@@ -26,6 +27,16 @@ from extranet.requests import service
 from extranet.requests.models import ServiceRequest
 
 OPEN, CLOSE = time(8, 30), time(17, 0)
+HOLIDAYS = {(1, 1), (6, 24), (7, 1), (12, 25), (12, 26)}
+# The hours worked grow by about this much a year (the cooperative's: +17 %).
+GROWTH = 0.17
+# The requests in every state are filed in about the last two months: the history stops there.
+RECENT = timedelta(days=60)
+# Days of the experts' time the recent requests share: the last two months, less what the
+# history's last requests still took then.
+RECENT_SHARE = 45
+# Requests filed before the holidays, the winter before the story begins, taken in January.
+PENDING_AT_START = 3
 # Working days an expert needs on each type, and the hours that takes (ranges).
 WORK_DAYS = {
     "support_ticket": (0.05, 1.5), "security_review": (8, 20), "website_project": (20, 45),
@@ -39,9 +50,12 @@ EFFORT_HOURS = {
     "contract_review": (5, 18), "bylaws_amendment": (9, 24), "general_meeting": (12, 30),
     "annual_statements": (30, 65), "budget": (12, 30), "tax_filing": (8, 22),
 }
-# Requests of the history per organization and field over two years (IT: mostly tickets).
-HISTORY = {"hr": 10, "legal": 9, "accounting": 11, "it": 11}
+# Requests of the history per organization and field in a year (IT: mostly tickets): about one
+# filed every two weeks, so that no month goes without work whenever the demo is loaded.
+HISTORY_PER_YEAR = {"hr": 7, "legal": 6, "accounting": 7, "it": 8}
 TYPE_WEIGHTS = {"support_ticket": 6, "security_review": 1, "website_project": 1}
+# The small, frequent requests: filed first in the months that would otherwise go without work.
+FILLER = "support_ticket"
 # Days before a ticket of each priority is picked up (working days).
 PICKUP = {"urgent": (0.02, 0.1), "high": (0.1, 0.5), "normal": (0.3, 1.5), "low": (1, 4)}
 
@@ -115,12 +129,17 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
+def working_day(day: date) -> bool:
+    """A weekday that is not one of Québec's holidays of a fixed date."""
+    return day.weekday() < 5 and (day.month, day.day) not in HOLIDAYS
+
+
 def _opening(moment: datetime) -> datetime:
-    """``moment`` if the office is open then, else the next opening (weekdays, 8:30 to 17:00)."""
+    """``moment`` if the office is open then, else the next opening (working days, 8:30 to 17:00)."""
     while True:
-        if moment.weekday() < 5 and OPEN <= moment.time() < CLOSE:
+        if working_day(moment.date()) and OPEN <= moment.time() < CLOSE:
             return moment
-        if moment.weekday() < 5 and moment.time() < OPEN:
+        if working_day(moment.date()) and moment.time() < OPEN:
             return moment.replace(hour=OPEN.hour, minute=OPEN.minute, second=0, microsecond=0)
         moment = (moment + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -209,10 +228,17 @@ class Titles:
             if self.left.get(key):
                 title, data = self.left[key].pop()
                 return candidate, title, dict(data), CATALOG[key][0]
-        # A type without a catalog (a field added later): its name, numbered.
+        # Its titles all told (a period longer than the catalog): its name, numbered.
         key = (rtype.field, rtype.slug)
         self.numbers[key] = self.numbers.get(key, 0) + 1
         return rtype, f"{rtype.label} {self.numbers[key]}", {}, ""
+
+
+def told_types() -> dict[str, list[RequestType]]:
+    """The request types the demo has titles for, by field: a plugin's field it does not know
+    gets no made-up requests."""
+    types = {slug: [t for t in host().types_of(slug) if (slug, t.slug) in CATALOG] for slug in host().fields}
+    return {slug: known for slug, known in types.items() if known}
 
 
 def _actor(story: Story, transition: Transition):
@@ -322,22 +348,45 @@ def _dated(story: Story, rng: random.Random) -> None:
     story.due = datetime.combine(due, time(23, 59), tzinfo=created.tzinfo) if due else None
 
 
+def _month(moment: datetime) -> date:
+    return moment.date().replace(day=1)
+
+
+def _months(first: date, last: date) -> list[date]:
+    months = [first.replace(day=1)]
+    while months[-1] < last.replace(day=1):
+        months.append((months[-1] + timedelta(days=31)).replace(day=1))
+    return months
+
+
+def story_start(now: datetime) -> datetime:
+    """When the demo's story begins: January 1 of last year, at the office's opening."""
+    return datetime(now.astimezone(_zone()).year - 1, 1, 1, 9, 0, tzinfo=_zone())
+
+
+def _filed(fraction: float, years: float) -> float:
+    """When (in years from the start) ``fraction`` of the history is filed, at a pace growing by
+    ``GROWTH`` a year."""
+    total = years + GROWTH * years**2 / 2
+    return (math.sqrt(1 + 2 * GROWTH * fraction * total) - 1) / GROWTH
+
+
 def plan_stories(organizations: list, experts: list, today_moment: datetime, seed: int = 2026) -> list[Story]:
     """The stories of ``organizations`` ([(org, member, manager)]), in the demo's time zone."""
     rng = random.Random(seed)
     zone = _zone()
     now = today_moment.astimezone(zone)
-    since = datetime(now.year - 1, 1, 1, 9, 0, tzinfo=zone)
+    since = story_start(now)
+    history_end = max(since + timedelta(days=30), now - RECENT)
+    years = (history_end - since).days / 365
     titles = Titles(rng)
     stories = []
     for org, member, manager in organizations:
         cast = {"member": member, "manager": manager, "experts": experts}
-        for slug in host().fields:
-            types = host().types_of(slug)
-            # The history: closed mostly, a few declined or cancelled, spread until the last
-            # months (those of the requests in every state below, which add to this year's
-            # activity: a little denser early, so that the year's growth stays modest).
-            count = HISTORY.get(slug, 6)
+        history, tickets = [], []
+        for slug, types in told_types().items():
+            # The history: closed mostly, a few declined or cancelled.
+            count = max(2, round(HISTORY_PER_YEAR.get(slug, 5) * years))
             weights = [TYPE_WEIGHTS.get(t.slug, 3) for t in types]
             for index in range(count):
                 rtype = rng.choices(types, weights)[0]
@@ -345,32 +394,96 @@ def plan_stories(organizations: list, experts: list, today_moment: datetime, see
                 end = rng.choices(["closed", "declined", "cancelled"], (86, 8, 6))[0]
                 same = [t for t in types if t.workflow == rtype.workflow]
                 story = _story(org, rtype, same, _route(workflow, end, rng), cast, titles, rng)
-                story.effort_minutes = story.effort_minutes * 3 // 30 * 15  # half as much again: the bulk of the year
-                position = ((index + rng.random()) / count) ** 1.15
-                earliest = since + (now - timedelta(days=60) - since) * position
-                _place(story, earliest, now - timedelta(days=3), rng)
-                stories.append(story)
-            # Filed in the last weeks: one request in each state of each workflow of the field.
-            for workflow_slug in dict.fromkeys(t.workflow for t in types):
-                workflow = host().workflows[workflow_slug]
-                users = [t for t in types if t.workflow == workflow_slug]
-                for number, state in enumerate(s.slug for s in workflow.states):
-                    rtype = users[number % len(users)]
-                    story = _story(org, rtype, users, _route(workflow, state, None), cast, titles, rng)
-                    # Just filed if untouched, over in the last months if closed, worked lately else.
-                    if not story.path:
-                        back = rng.uniform(0.2, 3)
-                    elif workflow.state(state).terminal:
-                        back = rng.uniform(5, 90)
-                    else:
-                        back = rng.uniform(1, 25)
-                    _place(story, now - timedelta(days=back), now - timedelta(hours=rng.randint(2, 60)), rng)
-                    # Many at once: each had a smaller share of the experts' time than the history's.
-                    story.effort_minutes = max(60, story.effort_minutes // 45 * 15)
-                    stories.append(story)
+                if story.rtype.slug == FILLER and end == "closed":
+                    tickets.append(story)
+                else:
+                    history.append(((index + rng.random()) / count, story))
+        # Each field's requests spread over the period, and all of them filed at a steady pace,
+        # growing a little; a few were filed before the holidays and wait for January.
+        history.sort(key=lambda item: item[0])
+        for rank, (_order, story) in enumerate(history):
+            if rank < PENDING_AT_START:
+                _place(story, since, now - timedelta(days=3), rng)
+                _filed_before(story, since - timedelta(days=rng.uniform(6, 24)))
+            else:
+                fraction = (rank - PENDING_AT_START + rng.uniform(0.2, 0.8)) / (len(history) - PENDING_AT_START)
+                filed = since + timedelta(days=365 * _filed(fraction, years))
+                _place(story, filed, now - timedelta(days=3), rng)
+            stories.append(story)
+        recent = _recent(org, cast, titles, now, rng)
+        _share_recent_time(recent, [s for _o, s in history], years)
+        stories.extend(recent)
+        stories.extend(_tickets(org, tickets, stories, cast, titles, since, now, rng))
     for story in stories:
         _dated(story, rng)
     return stories
+
+
+def _filed_before(story: Story, moment: datetime) -> None:
+    """The story as planned, but filed at ``moment`` (its contacts set then too)."""
+    moment = _opening(moment)
+    story.actions = [
+        (moment + timedelta(minutes=number), action) if action[0] in ("create", "contacts") else (at, action)
+        for number, (at, action) in enumerate(story.actions)
+    ]
+
+
+def _recent(org, cast: dict, titles: Titles, now: datetime, rng: random.Random) -> list[Story]:
+    """Filed in the last weeks: one request in each state of each workflow of each field."""
+    stories = []
+    for types in told_types().values():
+        for workflow_slug in dict.fromkeys(t.workflow for t in types):
+            workflow = host().workflows[workflow_slug]
+            users = [t for t in types if t.workflow == workflow_slug]
+            for number, state in enumerate(s.slug for s in workflow.states):
+                rtype = users[number % len(users)]
+                story = _story(org, rtype, users, _route(workflow, state, None), cast, titles, rng)
+                # Just filed if untouched, over in the last months if closed, worked lately else.
+                if not story.path:
+                    back = rng.uniform(0.2, 3)
+                elif workflow.state(state).terminal:
+                    back = rng.uniform(5, 60)
+                else:
+                    back = rng.uniform(1, 40)
+                _place(story, now - timedelta(days=back), now - timedelta(hours=rng.randint(2, 60)), rng)
+                stories.append(story)
+    return stories
+
+
+def _share_recent_time(recent: list[Story], history: list[Story], years: float) -> None:
+    """The recent requests are many at once: the experts' time of the last weeks, at the
+    history's pace, shared among them (the open ones have had about half of their share)."""
+    worked = sum(s.effort_minutes for s in history if s.worked is not None)
+    per_day = worked / (years + GROWTH * years**2 / 2) * (1 + GROWTH * years) / 365
+    weights = [s.effort_minutes * (1 if s.finished else 0.5 if s.worked else 0) for s in recent]
+    if not sum(weights):
+        return
+    scale = min(1, per_day * RECENT_SHARE / sum(weights))
+    for story in recent:
+        story.effort_minutes = max(30, int(story.effort_minutes * scale) // 15 * 15)
+
+
+def _tickets(org, tickets: list, stories: list, cast: dict, titles: Titles, since: datetime, now: datetime,
+             rng: random.Random) -> list[Story]:
+    """The support tickets of the history, filed first in the months in which no other request
+    of ``org`` was started (a month is never without work, hence never without a statement to
+    bill), then anywhere in the period."""
+    started = {_month(s.worked[0]) for s in stories if s.org is org and s.worked is not None}
+    idle = [m for m in _months(since.date(), now.date())[:-1] if m not in started]
+    workflow = host().workflows.get(tickets[0].rtype.workflow) if tickets else None
+    while workflow is not None and len(tickets) < len(idle):
+        rtype = tickets[0].rtype
+        tickets.append(_story(org, rtype, [], _route(workflow, "closed", rng), cast, titles, rng))
+    history_end = max(since + timedelta(days=30), now - RECENT)
+    for number, story in enumerate(tickets):
+        if number < len(idle):
+            month = idle[number]
+            earliest = datetime.combine(month + timedelta(days=rng.randint(1, 12)), time(9), tzinfo=since.tzinfo)
+            latest = min(now - timedelta(days=3), datetime.combine(month + timedelta(days=26), time(17), tzinfo=since.tzinfo))
+        else:
+            earliest, latest = since + (history_end - since) * rng.random(), now - timedelta(days=3)
+        _place(story, earliest, latest, rng)
+    return tickets
 
 
 def replay(stories: list[Story], clock) -> None:
