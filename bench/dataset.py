@@ -63,7 +63,7 @@ def build(path: Path, scale: float = 1.0, seed: int = 2026) -> dict:
     from werkzeug.security import generate_password_hash
 
     from extranet.extensions import db
-    from extranet.hours.service import rebuild_hours_monthly
+    from extranet.hours.rollup import rebuild_hours_monthly
     from extranet.models import (
         Agreement,
         ExpertField,

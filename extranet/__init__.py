@@ -44,7 +44,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
         login_manager,
         migrate,
     )
-    from extranet.hours import service as hours_rollup
+    from extranet.hours import rollup as hours_rollup
     from extranet.plugins import PluginHost
 
     db.init_app(app)

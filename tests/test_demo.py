@@ -150,7 +150,7 @@ def check_ratings(requests):
 
 
 def check_statements(today, now):
-    from extranet.hours.service import month_bounds
+    from extranet.hours.rollup import month_bounds
     from extranet.hours.statements import compute_lines
     from extranet.organizations.models import Organization
 

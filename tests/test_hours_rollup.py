@@ -161,7 +161,7 @@ def test_the_rollup_follows_orm_changes_and_moved_requests(hours_app, world):
     }
     with hours_app.app_context():
         db.session.execute(db.delete(TimeEntry).where(TimeEntry.request_id == two))  # a Core delete...
-        from extranet.hours.service import rebuild_hours_monthly
+        from extranet.hours.rollup import rebuild_hours_monthly
 
         rebuild_hours_monthly()  # ...needs a rebuild, which recomputes the whole table
         db.session.commit()
@@ -200,7 +200,7 @@ def priced_by_hand(app, filters, period):
     billable minutes priced against what the months before left of the year's allotment
     (``balances``, which reads the entries), cents rounded per organization, field and month."""
     from extranet.hours.models import Agreement, TimeEntry
-    from extranet.hours.service import amount_cents, balance
+    from extranet.hours.rollup import amount_cents, balance
     from extranet.requests.models import ServiceRequest as R
 
     cells: dict = {}
@@ -265,7 +265,7 @@ def test_reports_priced_from_the_rollup_equal_pricing_the_entries(hours_app, wor
     carry-over included); and the roll-up kept by the flush hooks is the one a rebuild and
     migration 0006's backfill compute."""
     from extranet.hours.models import Agreement, TimeEntry
-    from extranet.hours.service import rebuild_hours_monthly
+    from extranet.hours.rollup import rebuild_hours_monthly
 
     one = make_request(hours_app, world, "S-1")
     two = make_request(hours_app, world, "S-2", org=world.org_b)

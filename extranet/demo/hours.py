@@ -17,7 +17,7 @@ from extranet.db_types import utcnow
 from extranet.demo.requests import advance, working_day
 from extranet.extensions import db
 from extranet.hours.models import Agreement, HourAlert, Satisfaction, TimeEntry
-from extranet.hours.service import (
+from extranet.hours.rollup import (
     THRESHOLDS,
     balances,
     month_bounds,

@@ -20,7 +20,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from extranet.hours.service import (
+from extranet.hours.rollup import (
     ACTIVITIES,
     CARRY_OVER_LABELS,
     MAX_MINUTES_PER_ENTRY,

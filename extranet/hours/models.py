@@ -64,7 +64,7 @@ class TimeEntry(db.Model):
 class HoursMonthly(db.Model):
     """The monthly roll-up of time entries per organization and field, priced (the
     cooperative-wide reports sum it instead of reading and pricing ``time_entries``). Kept exact
-    by ``extranet.hours.service`` in the same transaction as every entry or agreement created,
+    by ``extranet.hours.rollup`` in the same transaction as every entry or agreement created,
     changed or deleted; rebuilt from the entries by ``rebuild_hours_monthly`` (bulk loads)."""
 
     __tablename__ = "hours_monthly"

@@ -9,7 +9,7 @@ field and month (a statement rounds per line, so a figure may differ from the su
 statements by a cent or two per month).
 
 Whole months are summed from the priced monthly roll-up ``hours_monthly`` (kept exact and priced
-by ``extranet.hours.service``), a few thousand small rows instead of every entry; only the days of
+by ``extranet.hours.rollup``), a few thousand small rows instead of every entry; only the days of
 a month begun (a period ending today) and expert utilisation read ``time_entries``.
 
 A period is a whole year, or for the current year January 1 to today; "growth" compares it with
@@ -41,7 +41,7 @@ from extranet.accounts.models import User
 from extranet.extensions import db
 from extranet.hours.models import Agreement, Satisfaction, TimeEntry
 from extranet.hours.models import HoursMonthly as M
-from extranet.hours.service import price
+from extranet.hours.rollup import price
 from extranet.organizations.models import Organization
 from extranet.requests.models import ServiceRequest as R
 
