@@ -138,7 +138,7 @@ def test_an_agreement_created_meanwhile_is_refused_and_the_transaction_goes_on(h
     kept (the view decides whether to commit)."""
     from extranet.audit.models import AuditEvent
     from extranet.audit.service import record
-    from extranet.hours import rollup
+    from extranet.hours import service
     from extranet.hours.models import Agreement
 
     terms = {"organization_id": world.org_a, "field": "sample", "year": 2026, "minutes_allotted": 600,
@@ -147,8 +147,8 @@ def test_an_agreement_created_meanwhile_is_refused_and_the_transaction_goes_on(h
         record("test.before")
         with db.session.no_autoflush:  # the other admin's row, not there yet when the check looks
             db.session.add(Agreement(**terms))
-            with pytest.raises(rollup.AgreementTaken):
-                rollup.save_agreement(None, **{**terms, "minutes_allotted": 1200})
+            with pytest.raises(service.AgreementTaken):
+                service.save_agreement(None, **{**terms, "minutes_allotted": 1200})
         db.session.commit()
         actions = list(db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)))
     assert _agreements(hours_app) == [(world.org_a, "sample", 2026, 600, 9500, 11000, "none")]
@@ -159,7 +159,7 @@ def test_an_agreement_created_meanwhile_is_refused_and_the_transaction_goes_on(h
         existing = db.session.scalar(db.select(Agreement))
         with db.session.no_autoflush:
             db.session.add(Agreement(**{**terms, "year": 2027}))
-            with pytest.raises(rollup.AgreementTaken):
-                rollup.save_agreement(existing, **{**terms, "year": 2027})
+            with pytest.raises(service.AgreementTaken):
+                service.save_agreement(existing, **{**terms, "year": 2027})
         db.session.commit()
     assert [row[2] for row in _agreements(hours_app)] == [2026, 2027]

@@ -150,8 +150,8 @@ def check_ratings(requests):
 
 
 def check_statements(today, now):
-    from extranet.hours.rollup import month_bounds
     from extranet.hours.statements import compute_lines
+    from extranet.hours.units import month_bounds
     from extranet.organizations.models import Organization
 
     with_agreements = db.session.scalars(select(Agreement.organization_id).distinct()).all()

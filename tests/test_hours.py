@@ -119,14 +119,14 @@ def entries(app):
     ("24:00", 1440), ("0", 0), ("1.01", 61),
 ])
 def test_parse_duration(text, minutes):
-    from extranet.hours.rollup import parse_duration
+    from extranet.hours.units import parse_duration
 
     assert parse_duration(text) == minutes
 
 
 @pytest.mark.parametrize("text", ["", "abc", "1:75", "-1", "-1:30", "1.5.2", "h", "1:3:4", "1e3"])
 def test_parse_duration_refuses(text):
-    from extranet.hours.rollup import parse_duration
+    from extranet.hours.units import parse_duration
 
     with pytest.raises(ValueError):
         parse_duration(text)
@@ -136,21 +136,21 @@ def test_parse_duration_refuses(text):
     ("95", 9500), ("95.00", 9500), ("95,00", 9500), ("95,5", 9550), ("1 234,56", 123456), ("$110.25", 11025),
 ])
 def test_parse_money(text, cents):
-    from extranet.hours.rollup import parse_money
+    from extranet.hours.units import parse_money
 
     assert parse_money(text) == cents
 
 
 @pytest.mark.parametrize("text", ["", "-5", "9.999", "abc", "1.2.3", "5,"])
 def test_parse_money_refuses(text):
-    from extranet.hours.rollup import parse_money
+    from extranet.hours.units import parse_money
 
     with pytest.raises(ValueError):
         parse_money(text)
 
 
 def test_amounts_and_overage_split():
-    from extranet.hours.rollup import amount_cents, hours_decimal, split_overage
+    from extranet.hours.units import amount_cents, hours_decimal, split_overage
 
     assert amount_cents(90, 9500) == 14250  # 1.5 h at $95
     assert amount_cents(1, 9500) == 158  # 158.33 rounded
@@ -170,7 +170,7 @@ def test_amounts_and_overage_split():
 def test_format_minutes_per_locale(hours_app):
     from flask_babel import force_locale
 
-    from extranet.hours.rollup import format_minutes
+    from extranet.hours.units import format_minutes
 
     with hours_app.test_request_context(), force_locale("en"):
         assert format_minutes(90) == "1:30" and format_minutes(0) == "0:00"
@@ -314,8 +314,8 @@ def _bank_fixture(app, people, carry_over):
 
 
 def test_balance_with_carry_over(hours_app, world):
+    from extranet.hours.balances import balance, balances_of_agreements
     from extranet.hours.models import Agreement
-    from extranet.hours.rollup import balance, balances_of_agreements
 
     _bank_fixture(hours_app, world, "unused")
     with hours_app.app_context():
@@ -335,7 +335,7 @@ def test_balance_with_carry_over(hours_app, world):
 
 
 def test_balance_without_carry_over(hours_app, world, client_for):
-    from extranet.hours.rollup import balance
+    from extranet.hours.balances import balance
 
     _bank_fixture(hours_app, world, "none")
     with hours_app.app_context():
@@ -490,8 +490,8 @@ def test_demo_hours(app):
     from sqlalchemy import func
 
     from extranet.demo import load_demo
+    from extranet.hours.balances import balances
     from extranet.hours.models import Agreement, Satisfaction, TimeEntry
-    from extranet.hours.rollup import balances
     from extranet.organizations.models import Organization
     from extranet.plugins import host
     from extranet.requests.models import ServiceRequest

@@ -130,6 +130,25 @@ def test_the_rollup_follows_every_change_made_through_the_views(hours_app, world
     assert rollup(hours_app) == grouped(hours_app)
 
 
+def test_the_rollup_listens_to_the_applications_session_once(hours_app, world, register_plugin, client_for):
+    """``create_app`` registers the listeners on the application's session, not on every
+    SQLAlchemy Session when the module is imported; another application of the same process
+    does not register them twice, so an entry is counted once."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from extranet.hours import rollup as listeners
+
+    for name, listener in (("before_flush", listeners._rollup_before_flush),
+                           ("after_flush", listeners._rollup_after_flush)):
+        assert event.contains(db.session, name, listener)
+        assert not event.contains(Session, name, listener)
+    register_plugin(SamplePlugin())
+    make_request(hours_app, world, "S-1")
+    assert log(client_for(hours_app, world.expert), "S-1", duration="1:30").status_code == 303
+    assert rollup(hours_app) == grouped(hours_app) == {(world.org_a, "sample", THIS_YEAR, date.today().month): (90, 90)}
+
+
 def test_the_rollup_follows_orm_changes_and_moved_requests(hours_app, world):
     from extranet.hours.models import TimeEntry
     from extranet.requests.models import ServiceRequest
@@ -199,8 +218,9 @@ def priced_by_hand(app, filters, period):
     """The report's totals computed from the entries alone, by the statements' rule: each month's
     billable minutes priced against what the months before left of the year's allotment
     (``balances``, which reads the entries), cents rounded per organization, field and month."""
+    from extranet.hours.balances import balance
     from extranet.hours.models import Agreement, TimeEntry
-    from extranet.hours.rollup import amount_cents, balance
+    from extranet.hours.units import amount_cents
     from extranet.requests.models import ServiceRequest as R
 
     cells: dict = {}

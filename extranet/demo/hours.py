@@ -16,15 +16,12 @@ from sqlalchemy import func, insert, select
 from extranet.db_types import utcnow
 from extranet.demo.requests import advance, working_day
 from extranet.extensions import db
+from extranet.hours.alerts import THRESHOLDS
+from extranet.hours.balances import balances
 from extranet.hours.models import Agreement, HourAlert, Satisfaction, TimeEntry
-from extranet.hours.rollup import (
-    THRESHOLDS,
-    balances,
-    month_bounds,
-    month_start,
-    rebuild_hours_monthly,
-)
+from extranet.hours.rollup import rebuild_hours_monthly
 from extranet.hours.statements import close_statement, closed_statement
+from extranet.hours.units import month_bounds, month_start
 from extranet.plugins import host
 from extranet.requests.models import ServiceRequest
 

@@ -20,13 +20,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from extranet.hours.rollup import (
-    ACTIVITIES,
-    CARRY_OVER_LABELS,
-    MAX_MINUTES_PER_ENTRY,
-    parse_duration,
-    parse_money,
-)
+from extranet.hours.models import ACTIVITIES, CARRY_OVER_LABELS
+from extranet.hours.units import MAX_MINUTES_PER_ENTRY, parse_duration, parse_money
 from extranet.web.forms import BaseForm, DateField, IntegerField
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,7 +14,20 @@ from extranet.db_types import UTCDateTime, utcnow
 from extranet.extensions import db
 from extranet.organizations.models import Organization
 
+ACTIVITIES = {
+    "analysis": _l("Analysis"),
+    "meeting": _l("Meeting"),
+    "drafting": _l("Drafting"),
+    "review": _l("Review"),
+    "travel": _l("Travel"),
+    "other": _l("Other"),
+}
+
 CARRY_OVER = ("none", "unused")
+CARRY_OVER_LABELS = {
+    "none": _l("None: unused hours are lost at the end of the year"),
+    "unused": _l("Unused: the previous year's unused hours are added to this year's allotment"),
+}
 
 
 class Agreement(db.Model):

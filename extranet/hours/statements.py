@@ -2,7 +2,7 @@
 closed by an admin, which snapshots the lines and totals into the ``Statement`` row.
 
 Lines are grouped by field and request. Each field is billed at its agreement of the year: the
-minutes within the year's allotment (carry-over included, see ``extranet.hours.rollup``) at the
+minutes within the year's allotment (carry-over included, see ``extranet.hours.balances``) at the
 hourly rate, those beyond it at the overage rate. Which minutes of the month are overage is
 decided by the usage from January 1 up to the month, then the month's entries in date order.
 Money is integer cents (rounded half up per line and rate), durations integer minutes.
@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from extranet.db_types import utcnow
 from extranet.extensions import db
+from extranet.hours.balances import balances
 from extranet.hours.models import Statement, TimeEntry
-from extranet.hours.rollup import amount_cents, balances, month_bounds, split_overage
+from extranet.hours.units import amount_cents, month_bounds, split_overage
 
 
 class StatementClosed(Exception):

@@ -17,9 +17,18 @@ from sqlalchemy.orm import selectinload
 from extranet import modules
 from extranet.accounts.models import User
 from extranet.extensions import db
-from extranet.hours import rollup
+from extranet.hours import service
+from extranet.hours.balances import balance, balances, balances_of_agreements, request_totals
 from extranet.hours.forms import AgreementForm, HourSettingsForm, SatisfactionForm, TimeEntryForm
-from extranet.hours.models import Agreement, Satisfaction, TimeEntry
+from extranet.hours.models import ACTIVITIES, Agreement, Satisfaction, TimeEntry
+from extranet.hours.units import (
+    format_minutes,
+    format_money,
+    hours_decimal,
+    iso_week,
+    money_decimal,
+    parse_iso_week,
+)
 from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.policy import can, current_organization, require
@@ -37,17 +46,17 @@ def _user():
 
 @bp.app_template_filter("hm")
 def _hm(minutes):
-    return rollup.format_minutes(minutes)
+    return format_minutes(minutes)
 
 
 @bp.app_template_filter("money")
 def _money(cents):
-    return rollup.format_money(cents)
+    return format_money(cents)
 
 
 @bp.app_template_global("activity_label")
 def _activity_label(slug: str) -> str:
-    label = rollup.ACTIVITIES.get(slug)
+    label = ACTIVITIES.get(slug)
     return str(label) if label else slug
 
 
@@ -95,11 +104,11 @@ def _panel_context(req: ServiceRequest, user, form: TimeEntryForm | None = None,
             .options(selectinload(TimeEntry.expert))
             .order_by(TimeEntry.date.desc(), TimeEntry.id.desc())
         ).all()
-        context["totals"] = rollup.request_totals(req.id)
+        context["totals"] = request_totals(req.id)
         year = date.today().year
         context["balance"] = None
         if context["can_log"] or can(user, "hours.view_field_balance", (req.organization, req.field)):
-            context["balance"] = rollup.balance(req.organization_id, req.field, year)
+            context["balance"] = balance(req.organization_id, req.field, year)
     if context["can_log"]:
         context["form"] = form or TimeEntryForm(formdata=None)
     if can(user, "request.see_rating", req):
@@ -143,13 +152,13 @@ def log_time(reference: str):
     if not form.validate_on_submit():
         return _panel(req, status=422, form=form)
     try:
-        entry = rollup.log_time(req, user, **_entry_values(form))
-    except rollup.MonthClosed as closed:
+        entry = service.log_time(req, user, **_entry_values(form))
+    except service.MonthClosed as closed:
         form.date.errors.append(_closed_message(closed.day))
         return _panel(req, status=422, form=form)
     db.session.commit()
     host().after_commit("extranet_time_logged", entry=entry)
-    notice = _("%(duration)s logged on %(ref)s.", duration=rollup.format_minutes(entry.minutes), ref=req.reference)
+    notice = _("%(duration)s logged on %(ref)s.", duration=format_minutes(entry.minutes), ref=req.reference)
     if wants_fragment():
         return _panel(req, event=True, notice=notice)
     flash(notice, "success")
@@ -166,11 +175,11 @@ def edit_entry(entry_id: int):
         form.duration.data = f"{entry.minutes // 60}:{entry.minutes % 60:02d}"
     else:
         form = TimeEntryForm()
-    closed = rollup.month_closed(req.organization_id, entry.date)
+    closed = service.month_closed(req.organization_id, entry.date)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            rollup.change_entry(entry, _user(), **_entry_values(form))
-        except rollup.MonthClosed as closed_month:
+            service.change_entry(entry, _user(), **_entry_values(form))
+        except service.MonthClosed as closed_month:
             form.date.errors.append(_closed_message(closed_month.day))
         else:
             db.session.commit()
@@ -186,8 +195,8 @@ def delete_entry(entry_id: int):
     entry = _get_entry(entry_id)
     req = entry.request
     try:
-        rollup.delete_entry(entry)
-    except rollup.MonthClosed as closed:
+        service.delete_entry(entry)
+    except service.MonthClosed as closed:
         message = _closed_message(closed.day)
         if wants_fragment():
             return _panel(req, status=409, notice=message)
@@ -209,7 +218,7 @@ def rate(reference: str):
     form = SatisfactionForm()
     if not form.validate_on_submit():
         return _panel(req, status=422, rating_form=form)
-    rollup.rate_request(req, _user(), int(form.rating.data), form.comment.data or "")
+    service.rate_request(req, _user(), int(form.rating.data), form.comment.data or "")
     try:
         db.session.commit()
     except IntegrityError:  # rated meanwhile by a colleague: once per request
@@ -236,7 +245,7 @@ def timesheet():
     if request.args.get("expert"):
         expert = db.session.get(User, request.args.get("expert", type=int) or 0)
     require("time.timesheet", expert)
-    monday = rollup.parse_iso_week(request.args.get("week"))
+    monday = parse_iso_week(request.args.get("week"))
     days = [monday + timedelta(days=i) for i in range(7)]
     entries = db.session.scalars(
         select(TimeEntry).where(TimeEntry.expert_id == expert.id, TimeEntry.date >= days[0], TimeEntry.date <= days[-1])
@@ -258,8 +267,8 @@ def timesheet():
         expert=expert, days=days, rows=sorted(rows.values(), key=lambda r: r["req"].reference),
         day_totals=[by_day[i] for i in range(7)], week_total=sum(by_day.values()),
         billable_total=sum(r["billable"] for r in rows.values()),
-        week=rollup.iso_week(monday), previous_week=rollup.iso_week(monday - timedelta(days=7)),
-        next_week=rollup.iso_week(monday + timedelta(days=7)), this_week=rollup.iso_week(date.today()),
+        week=iso_week(monday), previous_week=iso_week(monday - timedelta(days=7)),
+        next_week=iso_week(monday + timedelta(days=7)), this_week=iso_week(date.today()),
         experts=experts, expert_arg=request.args.get("expert") if expert.id != user.id else None,
     )
 
@@ -278,7 +287,7 @@ def _balances_of(org: Organization, year: int, user) -> list:
     ))
     fields = [slug for slug in host().fields if slug in org.subscribed_fields or slug in have]
     fields = [slug for slug in fields if can(user, "hours.view_field_balance", (org, slug))]
-    found = rollup.balances(org.id, year, fields)
+    found = balances(org.id, year, fields)
     return [(host().fields[slug], found[slug]) for slug in fields]
 
 
@@ -324,9 +333,9 @@ def _agreement_form(agreement: Agreement | None = None) -> AgreementForm:
         if agreement is None:
             form.year.data = date.today().year
         else:
-            form.hours.data = str(rollup.hours_decimal(agreement.minutes_allotted)).rstrip("0").rstrip(".")
-            form.hourly_rate.data = str(rollup.money_decimal(agreement.hourly_rate_cents))
-            form.overage_rate.data = str(rollup.money_decimal(agreement.overage_rate_cents))
+            form.hours.data = str(hours_decimal(agreement.minutes_allotted)).rstrip("0").rstrip(".")
+            form.hourly_rate.data = str(money_decimal(agreement.hourly_rate_cents))
+            form.overage_rate.data = str(money_decimal(agreement.overage_rate_cents))
     form.organization_id.choices = [
         (o.id, o.name) for o in db.session.scalars(
             select(Organization).where(Organization.active.is_(True)).order_by(Organization.name)
@@ -344,12 +353,12 @@ def _save_agreement(form: AgreementForm, agreement: Agreement | None):
     if not form.validate_on_submit():
         return None
     try:
-        agreement = rollup.save_agreement(
+        agreement = service.save_agreement(
             agreement, organization_id=form.organization_id.data, field=form.field.data, year=form.year.data,
             minutes_allotted=form.hours.minutes, hourly_rate_cents=form.hourly_rate.cents,
             overage_rate_cents=form.overage_rate.cents, carry_over=form.carry_over.data,
         )
-    except rollup.AgreementTaken:
+    except service.AgreementTaken:
         form.year.errors.append(_("An agreement already exists for this organization, field and year."))
         return None
     db.session.commit()
@@ -380,7 +389,7 @@ def agreements():
     organizations = db.session.scalars(select(Organization).order_by(Organization.name)).all()
     return render(
         "hours/agreements.html", "hours/_agreements.html", page=page, args=request.args,
-        found=rollup.balances_of_agreements(list(page.items)), organizations=organizations,
+        found=balances_of_agreements(list(page.items)), organizations=organizations,
         fields=host().fields, settings=settings, field_label=_field_label,
     )
 
@@ -420,7 +429,7 @@ def module_settings(field: str):
     form = HourSettingsForm(prefix=field)
     if not form.validate_on_submit():
         abort(400)
-    rollup.change_hour_settings(field, members_see_hours=bool(form.members_see_hours.data),
+    service.change_hour_settings(field, members_see_hours=bool(form.members_see_hours.data),
                                  members_see_notes=bool(form.members_see_time_notes.data))
     db.session.commit()
     flash(_("The hour settings of %(field)s are saved.", field=_field_label(field)), "success")

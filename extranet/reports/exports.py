@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from flask import Response
 
-from extranet.hours.rollup import hours_decimal, money_decimal
+from extranet.hours.units import hours_decimal, money_decimal
 
 KINDS = ("text", "int", "number", "hours", "money", "percent", "decimal")
 NUMBER_FORMATS = {"int": "0", "hours": "0.00", "money": "#,##0.00", "percent": "0.0", "decimal": "0.00"}

@@ -41,7 +41,7 @@ from extranet.accounts.models import User
 from extranet.extensions import db
 from extranet.hours.models import Agreement, Satisfaction, TimeEntry
 from extranet.hours.models import HoursMonthly as M
-from extranet.hours.rollup import price
+from extranet.hours.units import price
 from extranet.organizations.models import Organization
 from extranet.requests.models import ServiceRequest as R
 

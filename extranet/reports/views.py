@@ -15,7 +15,7 @@ from sqlalchemy import select
 from extranet.extensions import db
 from extranet.hours import statements as st
 from extranet.hours.models import Statement
-from extranet.hours.rollup import format_money, hours_decimal, money_decimal
+from extranet.hours.units import format_money, hours_decimal, money_decimal
 from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.policy import current_organization, require

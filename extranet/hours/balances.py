@@ -1,0 +1,191 @@
+"""The hour bank of an organization in a field for a year, and the time it is counted from.
+
+- ``base``: the agreement's ``minutes_allotted`` (0 without an agreement);
+- ``carried``: with the carry-over rule ``"unused"``, the previous year's unused minutes, that is
+  ``max(0, previous agreement's minutes_allotted - previous year's used minutes)`` (hours carry
+  over one year, they do not snowball); 0 with ``"none"`` or without a previous agreement;
+- ``allotted = base + carried``;
+- ``used``: billable minutes of the time entries dated that year on the organization's requests
+  of that field (non-billable time never counts);
+- ``remaining = max(0, allotted - used)``, ``overage = max(0, used - allotted)``;
+- ``percent = used * 100 / allotted`` (a ``Decimal``; None when nothing is allotted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select
+
+from extranet.extensions import db
+from extranet.hours.models import Agreement, HoursMonthly, TimeEntry
+from extranet.hours.units import amount_cents, year_bounds
+from extranet.requests.models import ServiceRequest as R
+
+# -- the time used -------------------------------------------------------------------------------------
+
+
+def entries_select(organization_id: int | None = None, field: str | None = None,
+                   start: date | None = None, end: date | None = None, billable: bool | None = None):
+    """A select of ``TimeEntry`` joined to its request, filtered (dates included); the base of
+    the hour bank, statements and reports."""
+    query = select(TimeEntry).join(R, R.id == TimeEntry.request_id)
+    if organization_id is not None:
+        query = query.where(R.organization_id == organization_id)
+    if field is not None:
+        query = query.where(R.field == field)
+    if start is not None:
+        query = query.where(TimeEntry.date >= start)
+    if end is not None:
+        query = query.where(TimeEntry.date <= end)
+    if billable is not None:
+        query = query.where(TimeEntry.billable.is_(billable))
+    return query
+
+
+def used_minutes_by_field(organization_id: int, year: int, until: date | None = None) -> dict[str, int]:
+    """Billable minutes used per field by the organization in ``year`` (up to ``until``, included,
+    when given): one grouped query."""
+    start, end = year_bounds(year)
+    if until is not None:
+        end = min(end, until)
+    query = (
+        entries_select(organization_id, start=start, end=end, billable=True)
+        .with_only_columns(R.field, func.coalesce(func.sum(TimeEntry.minutes), 0))
+        .group_by(R.field)
+    )
+    return {field: int(total) for field, total in db.session.execute(query)}
+
+
+def request_totals(request_id: int) -> dict[str, int]:
+    """``{"total", "billable", "non_billable"}`` minutes logged on a request."""
+    rows = db.session.execute(
+        select(TimeEntry.billable, func.coalesce(func.sum(TimeEntry.minutes), 0))
+        .where(TimeEntry.request_id == request_id)
+        .group_by(TimeEntry.billable)
+    ).all()
+    by = {bool(b): int(m) for b, m in rows}
+    return {"total": sum(by.values()), "billable": by.get(True, 0), "non_billable": by.get(False, 0)}
+
+
+def carried_minutes(agreement, previous, previous_used: int) -> int:
+    """The carry-over into ``agreement``'s year (module docstring); agreements or rows alike."""
+    if agreement is None or previous is None or agreement.carry_over != "unused":
+        return 0
+    return max(0, previous.minutes_allotted - previous_used)
+
+
+# -- the hour bank -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balance:
+    """An organization's hour bank in one field for one year (minutes)."""
+
+    organization_id: int
+    field: str
+    year: int
+    agreement: Agreement | None
+    base: int
+    carried: int
+    used: int
+
+    @property
+    def allotted(self) -> int:
+        return self.base + self.carried
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.allotted - self.used)
+
+    @property
+    def overage(self) -> int:
+        return max(0, self.used - self.allotted)
+
+    @property
+    def percent(self) -> Decimal | None:
+        if self.allotted <= 0:
+            return None
+        return (Decimal(self.used) * 100 / self.allotted).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def meter_value(self) -> int:
+        """The ``<meter>`` value: used minutes, capped at the allotment."""
+        return min(self.used, self.allotted)
+
+    @property
+    def overage_cents(self) -> int:
+        return amount_cents(self.overage, self.agreement.overage_rate_cents) if self.agreement else 0
+
+
+def balances(organization_id: int, year: int, fields: list[str] | None = None,
+             until: date | None = None) -> dict[str, Balance]:
+    """The hour bank of every field (those with an agreement or with use, or ``fields``) of an
+    organization for a year, in at most three queries whatever the number of fields.
+    ``until`` (a day of ``year``) counts only the time used up to that day."""
+    agreements = {
+        (a.field, a.year): a
+        for a in db.session.scalars(
+            select(Agreement).where(Agreement.organization_id == organization_id, Agreement.year.in_((year, year - 1)))
+        )
+    }
+    used = used_minutes_by_field(organization_id, year, until)
+    previous_used = None
+    wanted = list(fields) if fields is not None else sorted({f for f, y in agreements if y == year} | set(used))
+    result = {}
+    for field in wanted:
+        agreement = agreements.get((field, year))
+        previous = agreements.get((field, year - 1))
+        if previous_used is None and carried_minutes(agreement, previous, 0):  # something may carry over
+            previous_used = used_minutes_by_field(organization_id, year - 1)
+        carried = carried_minutes(agreement, previous, (previous_used or {}).get(field, 0))
+        result[field] = Balance(
+            organization_id=organization_id,
+            field=field,
+            year=year,
+            agreement=agreement,
+            base=agreement.minutes_allotted if agreement else 0,
+            carried=carried,
+            used=used.get(field, 0),
+        )
+    return result
+
+
+def balances_of_agreements(agreements: list[Agreement]) -> dict[int, Balance]:
+    """The balance of each agreement (keyed by its id), in two queries for any number of them
+    (a page of the agreements list): the use is read from the monthly roll-up."""
+    if not agreements:
+        return {}
+    org_ids = {a.organization_id for a in agreements}
+    years = {a.year for a in agreements} | {a.year - 1 for a in agreements}
+    previous = {
+        (a.organization_id, a.field, a.year): a
+        for a in db.session.scalars(
+            select(Agreement).where(Agreement.organization_id.in_(org_ids), Agreement.year.in_({y - 1 for y in years}))
+        )
+    }
+    m = HoursMonthly
+    rows = db.session.execute(
+        select(m.organization_id, m.field, m.year, func.sum(m.billable_minutes))
+        .where(m.organization_id.in_(org_ids), m.year.in_(years))
+        .group_by(m.organization_id, m.field, m.year)
+    )
+    used = {(org, field, int(year)): int(total or 0) for org, field, year, total in rows}
+    result = {}
+    for agreement in agreements:
+        key = (agreement.organization_id, agreement.field)
+        carried = carried_minutes(agreement, previous.get((*key, agreement.year - 1)),
+                                  used.get((*key, agreement.year - 1), 0))
+        result[agreement.id] = Balance(
+            organization_id=agreement.organization_id, field=agreement.field, year=agreement.year,
+            agreement=agreement, base=agreement.minutes_allotted, carried=carried,
+            used=used.get((*key, agreement.year), 0),
+        )
+    return result
+
+
+def balance(organization_id: int, field: str, year: int, until: date | None = None) -> Balance:
+    """The hour bank of one organization in one field for one year (see the module docstring)."""
+    return balances(organization_id, year, [field], until)[field]
