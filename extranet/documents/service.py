@@ -4,8 +4,9 @@ Uploads go through ``extranet.files``: streamed to storage under server-made key
 their bytes, hashed. Each file of a batch is its own upload: it is checked (category, virus
 scan, the organization's quota, shared with its requests' messages) and committed alone, and
 whatever fails after its object was written (a check, the commit) deletes the object again, so
-a refused file leaves neither a file nor a row and costs the other files nothing. Plugin
-listeners (``extranet_document_uploaded``) run after each commit.
+a refused file leaves neither a file nor a row and costs the other files nothing. The functions
+here build the rows and write the audit records; the pages commit (each file of a batch on its
+own) and then call the plugin listeners (``extranet_document_uploaded``).
 """
 
 from __future__ import annotations
@@ -98,20 +99,11 @@ def _version(doc: Document, saved, number: int, user) -> DocumentVersion:
     )
 
 
-def _commit_upload(saved, build, **kwargs):
-    """Run ``build(saved, **kwargs)`` (which adds the rows) and commit; on any failure roll
-    back and delete the stored object, so that neither a file nor a row is left."""
-    try:
-        result = build(saved, **kwargs)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        uploads.discard([saved])
-        raise
-    return result
-
-
-def _add_document(saved, *, org, field, user, folder, request, visibility, category) -> Document:
+def add_document(saved, *, org: Organization, field: str, user, category=None, folder: Folder | None = None,
+                 request=None, visibility: str = "org") -> Document:
+    """A stored file becomes a document (version 1, titled by its sanitized name), once its
+    category, virus scan and the organization's quota accept it (``UploadRefused`` otherwise).
+    The caller commits each file on its own, and deletes the stored object when it does not."""
     _check_category(category, saved)
     saved = uploads.scanned(saved)
     quota.check(org, [saved])
@@ -128,52 +120,18 @@ def _add_document(saved, *, org, field, user, folder, request, visibility, categ
     return doc
 
 
-def upload(files, *, org: Organization, field: str, user, folder: Folder | None = None, request=None,
-           visibility: str = "org", category: str | None = None) -> list[Outcome]:
-    """Each file is its own upload: it becomes a document (version 1, title = its sanitized
-    name), committed on its own, or it is refused with the reason and nothing of it is kept; a
-    refused file never costs the others. Raises ``UploadRefused`` (nothing kept) when no file
-    is chosen or the category is unknown."""
-    chosen = category_of(field, category)
-    chosen_files = uploads.uploads_of(files)
-    if not chosen_files:
-        raise UploadRefused(_("Choose at least one file."))
-    storage = get_storage()
-    outcomes = []
-    for upload in chosen_files:
-        name = sanitize_filename(upload.filename)
-        try:
-            saved = uploads.store_one(upload, storage)
-            doc = _commit_upload(saved, _add_document, org=org, field=field, user=user, folder=folder,
-                                 request=request, visibility=visibility, category=chosen)
-        except UploadRefused as refused:
-            outcomes.append(Outcome(name, refusal=str(refused)))
-            continue
-        outcomes.append(Outcome(name, document=doc))
-        host().after_commit("extranet_document_uploaded", document=doc, user=user)
-    return outcomes
-
-
-def add_version(doc: Document, files, user) -> DocumentVersion:
-    """A new version n+1 of ``doc`` from one uploaded file."""
-    chosen_files = uploads.uploads_of(files)
-    if len(chosen_files) != 1:
-        raise UploadRefused(_("Choose one file for the new version."))
-
-    def build(saved):
-        saved = uploads.scanned(saved)
-        quota.check(doc.organization, [saved])
-        number = (doc.current.number if doc.current else 0) + 1
-        version = _version(doc, saved, number, user)
-        doc.versions.append(version)
-        doc.updated_at = utcnow()
-        db.session.flush()
-        record("documents.new_version", target=doc, organization=doc.organization, version=number,
-               size=version.size, sha256=version.sha256)
-
-    _commit_upload(uploads.store_one(chosen_files[0]), build)
-    host().after_commit("extranet_document_uploaded", document=doc, user=user)
-    return doc.current
+def add_version(doc: Document, saved, user) -> DocumentVersion:
+    """A stored file becomes version n+1 of ``doc`` (``UploadRefused`` by the scan or quota)."""
+    saved = uploads.scanned(saved)
+    quota.check(doc.organization, [saved])
+    number = (doc.current.number if doc.current else 0) + 1
+    version = _version(doc, saved, number, user)
+    doc.versions.append(version)
+    doc.updated_at = utcnow()
+    db.session.flush()
+    record("documents.new_version", target=doc, organization=doc.organization, version=number,
+           size=version.size, sha256=version.sha256)
+    return version
 
 
 # -- changes ------------------------------------------------------------------------------------
@@ -214,15 +172,19 @@ def set_storage_quota(org: Organization, limit: int | None) -> None:
     record("documents.quota_changed", target=org, organization=org, old=old, new=limit)
 
 
-def purge(doc: Document) -> None:
-    """Delete the document, its versions and their stored objects, and commit. The rows go
-    first: should deleting an object then fail, it is an orphan that the storage checker
-    removes, never a row pointing to a missing file."""
+def purge(doc: Document, **details) -> list[str]:
+    """Delete the document and its versions; returns the keys of their stored objects, which
+    ``remove_stored`` deletes once the caller has committed. The rows go first: should deleting
+    an object then fail, it is an orphan that the storage checker removes, never a row pointing
+    to a missing file."""
     keys = [v.storage_key for v in doc.versions]
     record("documents.purged", target=doc, organization=doc.organization, title=doc.title,
-           versions=len(keys))
+           versions=len(keys), **details)
     db.session.delete(doc)
-    db.session.commit()
+    return keys
+
+
+def remove_stored(keys: list[str]) -> None:
     get_storage().delete_many(keys)
 
 
@@ -236,12 +198,9 @@ def purge_expired(now=None) -> int:
         )
     ).all()
     for doc in expired:
-        keys = [v.storage_key for v in doc.versions]
-        record("documents.purged", target=doc, organization=doc.organization, title=doc.title,
-               versions=len(keys), automatic=True)
-        db.session.delete(doc)
+        keys = purge(doc, automatic=True)
         db.session.commit()
-        get_storage().delete_many(keys)
+        remove_stored(keys)
     return len(expired)
 
 
@@ -342,9 +301,8 @@ def folder_tree(org: Organization, field: str) -> list[tuple[Folder, int]]:
 
 def send_version(version: DocumentVersion):
     """The download response (``extranet.files.downloads``: the document's rule, the scan, the
-    sha256) and its audit event."""
+    sha256) and its audit event, which the caller commits."""
     doc = version.document
     response = downloads.send(version, "document.view", doc)
     record("documents.downloaded", target=doc, organization=doc.organization, version=version.number)
-    db.session.commit()
     return response

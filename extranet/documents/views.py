@@ -28,7 +28,8 @@ from extranet.documents.forms import (
 from extranet.documents.models import VISIBILITY, Document, DocumentVersion, Folder
 from extranet.documents.rules import visible_documents
 from extranet.extensions import db
-from extranet.files import downloads, quota
+from extranet.files import downloads, quota, uploads
+from extranet.files.names import sanitize_filename
 from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.policy import can, current_organization, require
@@ -345,7 +346,7 @@ def upload(field: str):
     errors = []
     if form.validate_on_submit():
         try:
-            outcomes = service.upload(
+            outcomes = _upload_each(
                 request.files.getlist("files"), org=org, field=field, user=_user(), folder=folder,
                 visibility=form.visibility.data, category=form.category.data or None,
             )
@@ -357,6 +358,42 @@ def upload(field: str):
                 space_url(org, field, folder),
             )
     return _render_space(org, field, folder, status=422, upload_form=form, upload_errors=errors)
+
+
+def _commit_file(saved, build):
+    """``build(saved)`` adds the rows of one stored file, then commit; on any failure roll back
+    and delete the stored object, so that neither a file nor a row is left."""
+    try:
+        result = build(saved)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        uploads.discard([saved])
+        raise
+    return result
+
+
+def _upload_each(files, *, field: str, category: str | None, user, **where) -> list[service.Outcome]:
+    """Each file is its own upload: a document committed on its own, then told to the
+    listeners, or refused with the reason and nothing of it kept; a refused file never costs
+    the others. Raises ``UploadRefused`` (nothing kept) when no file is chosen or the category
+    is unknown."""
+    chosen = service.category_of(field, category)
+    files = uploads.uploads_of(files)
+    if not files:
+        raise service.UploadRefused(_("Choose at least one file."))
+    outcomes = []
+    for upload in files:
+        name = sanitize_filename(upload.filename)
+        try:
+            doc = _commit_file(uploads.store_one(upload), lambda saved: service.add_document(
+                saved, field=field, category=chosen, user=user, **where))
+        except service.UploadRefused as refused:
+            outcomes.append(service.Outcome(name, refusal=str(refused)))
+            continue
+        outcomes.append(service.Outcome(name, document=doc))
+        host().after_commit("extranet_document_uploaded", document=doc, user=user)
+    return outcomes
 
 
 # -- one document -------------------------------------------------------------------------------
@@ -403,10 +440,14 @@ def document(field: str, doc_id: int):
 @login_required
 def new_version(field: str, doc_id: int):
     doc = _document(field, doc_id, "document.manage")
+    chosen = uploads.uploads_of(request.files.getlist("files"))
     try:
-        version = service.add_version(doc, request.files.getlist("files"), _user())
+        if len(chosen) != 1:
+            raise service.UploadRefused(_("Choose one file for the new version."))
+        version = _commit_file(uploads.store_one(chosen[0]), lambda saved: service.add_version(doc, saved, _user()))
     except service.UploadRefused as refused:
         return _render_document(doc, status=422, upload_errors=[str(refused)])
+    host().after_commit("extranet_document_uploaded", document=doc, user=_user())
     outcome = service.Outcome(version.filename, document=doc, number=version.number)
     if wants_fragment():
         return _render_document(doc, outcomes=[outcome])
@@ -423,7 +464,9 @@ def download(field: str, doc_id: int, number: int):
     )
     if version is None:
         abort(404)
-    return service.send_version(version)
+    response = service.send_version(version)
+    db.session.commit()
+    return response
 
 
 def _change(field: str, doc_id: int, form_class, apply, message):
@@ -528,7 +571,9 @@ def purge(field: str, doc_id: int):
         return render("documents/confirm.html", doc=doc, organization=doc.organization,
                       field=host().fields[field], action="purge", cancel=back)
     title = doc.title
-    service.purge(doc)
+    stored = service.purge(doc)
+    db.session.commit()
+    service.remove_stored(stored)
     flash(_("“%(title)s” is deleted for good.", title=title), "success")
     return hx_redirect(back)
 
@@ -583,7 +628,7 @@ def request_upload(field: str, reference: str):
     errors = []
     if form.validate_on_submit():
         try:
-            outcomes = service.upload(
+            outcomes = _upload_each(
                 request.files.getlist("files"), org=req.organization, field=field, user=_user(), request=req,
                 visibility=form.visibility.data, category=form.category.data or None,
             )
