@@ -63,9 +63,28 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
 
     app.extensions["extranet.migration_dirs"] = host.migration_directories()
     web.init_babel(app, host)
-    web.register_blueprints(app)
+    _register_core_blueprints(app)
     host.mount_blueprints()
     web.init_request_cycle(app, host)
     web.register_error_handlers(app)
     cli.register(app)
     return app
+
+
+def _register_core_blueprints(app: Flask) -> None:
+    from extranet.accounts.views import bp as accounts
+    from extranet.admin.views import bp as admin
+    from extranet.audit.views import bp as audit
+    from extranet.auth.views import bp as auth
+    from extranet.dashboard.views import bp as dashboard
+    from extranet.documents.views import bp as documents
+    from extranet.hours.views import bp as hours
+    from extranet.notifications.views import bp as notifications
+    from extranet.organizations.views import bp as organizations
+    from extranet.reports.views import bp as reports
+    from extranet.requests.views import bp as requests
+    from extranet.resources.views import bp as resources
+
+    for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
+                      resources, documents, hours, reports):
+        app.register_blueprint(blueprint)

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from extranet.contributions import (
     ROLES,
     DocumentCategory,
-    Field,
+    ExpertiseField,
     RequestType,
     Rule,
     State,
@@ -30,6 +30,9 @@ from extranet.requests.standard import STANDARD
 from extranet.web.forms import BaseForm, DateField, DecimalField, IntegerField
 from extranet.web.htmx import hx_redirect, render
 
+# The name plugins written before the rename import; it stays so that they keep working.
+Field = ExpertiseField
+
 __all__ = [
     "ROLES",
     "STANDARD",
@@ -38,6 +41,7 @@ __all__ = [
     "DateField",
     "DecimalField",
     "DocumentCategory",
+    "ExpertiseField",
     "Field",
     "IntegerField",
     "ReasonForm",

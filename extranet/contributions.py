@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 
 
 @dataclass(frozen=True)
-class Field:
-    """An expertise field. ``slug`` is the plugin's name everywhere (entry point, blueprint,
+class ExpertiseField:
+    """An expertise field (not a form field: WTForms has its own ``Field``). ``slug`` is the plugin's name everywhere (entry point, blueprint,
     template folder, migration branch, module key)."""
 
     slug: str

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from extranet.accounts.models import User
     from extranet.contributions import (
         DocumentCategory,
-        Field,
+        ExpertiseField,
         RequestType,
         Rule,
         Transition,
@@ -41,7 +41,7 @@ def extranet_init_app(app: Flask) -> None:
 
 
 @hookspec
-def extranet_register_fields(app: Flask) -> list[Field]:
+def extranet_register_fields(app: Flask) -> list[ExpertiseField]:
     """Called at startup. Return the expertise fields this plugin provides; a field plugin
     returns exactly one, whose slug is the plugin's entry-point name."""
 

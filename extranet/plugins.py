@@ -18,7 +18,7 @@ import pluggy
 from flask import Blueprint, Flask, abort, current_app, g, request
 
 import extranet.hookspecs as hookspecs
-from extranet.contributions import ROLES, DocumentCategory, Field, RequestType, Workflow
+from extranet.contributions import ROLES, DocumentCategory, ExpertiseField, RequestType, Workflow
 from extranet.extensions import db
 from extranet.modules import Module
 
@@ -38,7 +38,7 @@ class PluginHost:
         self.app = app
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
-        self.fields: MappingProxyType[str, Field] = MappingProxyType({})
+        self.fields: MappingProxyType[str, ExpertiseField] = MappingProxyType({})
         self.workflows: MappingProxyType[str, Workflow] = MappingProxyType({})
         self.request_types: MappingProxyType[tuple[str, str], RequestType] = MappingProxyType({})
         self.document_categories: MappingProxyType[tuple[str, str], DocumentCategory] = MappingProxyType({})
@@ -127,16 +127,21 @@ class PluginHost:
     def categories_of(self, field: str) -> list[DocumentCategory]:
         return [c for (f, _slug), c in self.document_categories.items() if f == field]
 
+    def field_label(self, slug: str) -> str:
+        """The field's name in the reader's language; the slug of a field no longer installed."""
+        field = self.fields.get(slug)
+        return str(field.label) if field else slug
+
     def types_of(self, field: str) -> list[RequestType]:
         return [t for (f, _slug), t in self.request_types.items() if f == field]
 
     def _collect_fields(self) -> None:
-        contributed: dict[str, list[Field]] = {self.pm.get_name(p): [] for p in self.plugins()}
+        contributed: dict[str, list[ExpertiseField]] = {self.pm.get_name(p): [] for p in self.plugins()}
         for name, field in self.contributions("extranet_register_fields"):
             contributed[name].append(field)
         if contributed.pop(CORE_PLUGIN):
             raise PluginError("The core plugin may not register fields.")
-        fields: dict[str, Field] = {}
+        fields: dict[str, ExpertiseField] = {}
         for name, items in contributed.items():
             if len(items) != 1:
                 raise PluginError(f"Plugin {name!r} must register exactly one field, got {len(items)}.")
@@ -202,7 +207,7 @@ class PluginHost:
             g.module_states = {slug: rows.get(slug, True) for slug in self.fields}
         return g.module_states
 
-    def enabled_fields(self) -> list[Field]:
+    def enabled_fields(self) -> list[ExpertiseField]:
         states = self.module_states()
         return [f for slug, f in self.fields.items() if states[slug]]
 

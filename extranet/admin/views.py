@@ -24,6 +24,7 @@ from extranet.organizations.models import KINDS, Membership, Organization
 from extranet.plugins import host
 from extranet.policy import can, require
 from extranet.web.htmx import hx_redirect, render
+from extranet.web.lookups import row_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -126,12 +127,6 @@ def organizations():
     )
 
 
-def _organization_or_404(org_id: int) -> Organization:
-    org = db.session.get(Organization, org_id)
-    if org is None:
-        abort(404)
-    return org
-
 
 def _save_organization(form: OrganizationForm, org: Organization | None) -> Organization | None:
     """Save and commit; None when the name is taken (told on the form)."""
@@ -171,7 +166,7 @@ def new_organization():
 @bp.route("/organizations/<int:org_id>/edit", methods=["GET", "POST"])
 def edit_organization(org_id: int):
     require("organizations.manage")
-    org = _organization_or_404(org_id)
+    org = row_or_404(Organization, org_id)
     form = OrganizationForm(obj=org, organization=org)
     if request.method == "GET":
         form.parent_id.data = org.parent_id or NO_PARENT
@@ -222,13 +217,13 @@ def _organization_page(org: Organization, member_form=None, subscriptions_form=N
 @bp.get("/organizations/<int:org_id>")
 def organization(org_id: int):
     require("organizations.manage")
-    return _organization_page(_organization_or_404(org_id))
+    return _organization_page(row_or_404(Organization, org_id))
 
 
 @bp.post("/organizations/<int:org_id>/members")
 def add_member(org_id: int):
     require("organizations.manage")
-    org = _organization_or_404(org_id)
+    org = row_or_404(Organization, org_id)
     form = MemberInviteForm(prefix="member")
     if form.validate_on_submit():
         user, _created = find_or_invite(form.email.data, form.name.data, form.locale.data)
@@ -247,7 +242,7 @@ def add_member(org_id: int):
 @bp.post("/organizations/<int:org_id>/subscriptions")
 def organization_subscriptions(org_id: int):
     require("organizations.manage")
-    org = _organization_or_404(org_id)
+    org = row_or_404(Organization, org_id)
     form = _subscriptions_form(org, formdata=request.form)
     if not form.validate_on_submit():
         return _organization_page(org, subscriptions_form=form, status=422)
@@ -262,7 +257,7 @@ def organization_subscriptions(org_id: int):
 @bp.post("/organizations/<int:org_id>/active")
 def deactivate_organization(org_id: int):
     require("organizations.manage")
-    org = _organization_or_404(org_id)
+    org = row_or_404(Organization, org_id)
     active = request.form.get("active")
     if active not in {"0", "1"}:
         abort(400)
@@ -353,17 +348,11 @@ def invite_staff():
     return render("admin/invite_staff.html", form=form, status=422 if form.errors else 200)
 
 
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user(user_id: int):
     require("users.manage")
-    person = _user_or_404(user_id)
+    person = row_or_404(User, user_id)
     form = UserForm(obj=person)
     form.fields.choices = _field_choices()
     if request.method == "GET":
@@ -397,7 +386,7 @@ def user(user_id: int):
 @bp.post("/users/<int:user_id>/active")
 def user_active(user_id: int):
     require("users.manage")
-    person = _user_or_404(user_id)
+    person = row_or_404(User, user_id)
     active = request.form.get("active")
     if active == "0":
         require("user.deactivate", person)
@@ -415,7 +404,7 @@ def user_active(user_id: int):
 @bp.post("/users/<int:user_id>/invitation")
 def resend_invitation(user_id: int):
     require("users.manage")
-    person = _user_or_404(user_id)
+    person = row_or_404(User, user_id)
     require("user.resend_invitation", person)
     send_invitation(person, current_user._get_current_object())
     db.session.commit()

@@ -26,14 +26,12 @@ from extranet.requests.models import ServiceRequest as R
 from extranet.requests.rules import visible_requests
 from extranet.requests.views import open_states
 from extranet.web.htmx import render
+from extranet.web.lookups import signed_in_user
 
 bp = Blueprint("dashboard", __name__)
 
 LIMIT = 10  # rows listed by a widget; the total is counted and linked to the full list
 
-
-def _user():
-    return current_user._get_current_object()
 
 
 @bp.get("/")
@@ -100,18 +98,13 @@ def _state_labels() -> dict[str, object]:
     return labels
 
 
-def _field_label(slug: str):
-    field = host().fields.get(slug)
-    return field.label if field else slug
-
-
 # -- member -----------------------------------------------------------------------------------
 
 
 @bp.get("/widgets/open-by-field")
 @login_required
 def open_by_field_widget():
-    user, org = _user(), current_organization()
+    user, org = signed_in_user(), current_organization()
     require("dashboard.member", org)
     query = (
         visible_requests(user, org)
@@ -129,7 +122,7 @@ def open_by_field_widget():
 @bp.get("/widgets/waiting-on-me")
 @login_required
 def waiting_on_me_widget():
-    user, org = _user(), current_organization()
+    user, org = signed_in_user(), current_organization()
     require("dashboard.member", org)
     named = exists().where(P.request_id == R.id, P.user_id == user.id, P.role == "contact")
     mine = [R.requester_id == user.id, named]
@@ -152,7 +145,7 @@ def _expert_widget(template: str, query, order, link_args: dict, *options):
 @bp.get("/widgets/my-queue")
 @login_required
 def my_queue_widget():
-    user = _user()
+    user = signed_in_user()
     require("dashboard.expert")
     assigned = exists().where(P.request_id == R.id, P.user_id == user.id, P.role == "assignee")
     query = visible_requests(user).where(assigned, _is_open())
@@ -163,7 +156,7 @@ def my_queue_widget():
 @bp.get("/widgets/unassigned")
 @login_required
 def unassigned_widget():
-    user = _user()
+    user = signed_in_user()
     require("dashboard.expert")
     anyone = exists().where(P.request_id == R.id, P.role == "assignee")
     query = visible_requests(user).where(R.field.in_(user.field_slugs), ~anyone, _is_open())
@@ -174,7 +167,7 @@ def unassigned_widget():
 @bp.get("/widgets/overdue")
 @login_required
 def overdue_widget():
-    user = _user()
+    user = signed_in_user()
     require("dashboard.expert")
     query = visible_requests(user).where(_is_open(), R.due_at.is_not(None), R.due_at < utcnow())
     return _expert_widget("dashboard/_overdue.html", query, (R.due_at,), {"open": 1, "sort": "due"},
@@ -187,7 +180,7 @@ def overdue_widget():
 @bp.get("/widgets/volume")
 @login_required
 def volume_widget():
-    user = _user()
+    user = signed_in_user()
     require("dashboard.admin")
     since = _month_start()
     query = (
@@ -204,7 +197,7 @@ def volume_widget():
     labels = _state_labels()
     states = sorted({s for _, s in cells}, key=lambda s: (list(labels).index(s) if s in labels else len(labels), s))
     table = {
-        "fields": [(f, _field_label(f)) for f in fields],
+        "fields": [(f, host().field_label(f)) for f in fields],
         "states": [(s, labels.get(s, s)) for s in states],
         "cells": cells,
         "field_totals": {f: sum(c for (ff, _), c in cells.items() if ff == f) for f in fields},

@@ -12,7 +12,7 @@ from decimal import Decimal
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -35,12 +35,10 @@ from extranet.plugins import host
 from extranet.policy import can, current_organization, require
 from extranet.requests.models import Attachment, Message, ServiceRequest
 from extranet.web.htmx import hx_redirect, render, wants_fragment
+from extranet.web.lookups import request_or_404, row_or_404, signed_in_user
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
-
-def _user():
-    return current_user._get_current_object()
 
 
 # -- lookups (404 for anything out of scope) ----------------------------------------------------
@@ -107,10 +105,8 @@ def _target_folder(org: Organization, field: str, value) -> Folder | None:
 
 
 def _request(field: str, reference: str) -> ServiceRequest:
-    from extranet.requests.views import get_request
-
     _check_field(field)
-    req = get_request(reference)  # 404 unless visible
+    req = request_or_404(reference)  # 404 unless visible
     if req.field != field:
         abort(404)
     return req
@@ -131,7 +127,7 @@ def document_url(doc: Document) -> str:
 
 def _visibility_choices(field: str, on_request: bool) -> list[tuple[str, str]]:
     keys = ["org"] + (["restricted"] if on_request else [])
-    if can(_user(), "documents.internal", field):
+    if can(signed_in_user(), "documents.internal", field):
         keys.append("internal")
     return [(k, VISIBILITY[k]) for k in keys]
 
@@ -178,7 +174,7 @@ def _helpers():
 @bp.get("/")
 @login_required
 def index():
-    user = _user()
+    user = signed_in_user()
     org = current_organization()
     fields = [f for f in host().enabled_fields() if org is not None and can(user, "documents.space", (org, f.slug))]
     staff = []
@@ -193,7 +189,7 @@ def index():
 
 
 def _space_context(org: Organization, field: str, folder: Folder | None, **overrides):
-    user = _user()
+    user = signed_in_user()
     query = visible_documents(user, org, field).options(
         selectinload(Document.versions).selectinload(DocumentVersion.uploader)
     )
@@ -261,7 +257,7 @@ def create_folder(field: str):
     form = FolderForm()
     if form.validate_on_submit():
         try:
-            created = service.create_folder(org, field, parent, form.name.data, _user())
+            created = service.create_folder(org, field, parent, form.name.data, signed_in_user())
         except service.FolderError as error:
             form.name.errors = [str(error)]
         else:
@@ -347,7 +343,7 @@ def upload(field: str):
     if form.validate_on_submit():
         try:
             outcomes = _upload_each(
-                request.files.getlist("files"), org=org, field=field, user=_user(), folder=folder,
+                request.files.getlist("files"), org=org, field=field, user=signed_in_user(), folder=folder,
                 visibility=form.visibility.data, category=form.category.data or None,
             )
         except service.UploadRefused as refused:
@@ -400,7 +396,7 @@ def _upload_each(files, *, field: str, category: str | None, user, **where) -> l
 
 
 def _document_context(doc: Document, **overrides):
-    user = _user()
+    user = signed_in_user()
     context = {
         "doc": doc,
         "organization": doc.organization,
@@ -444,10 +440,10 @@ def new_version(field: str, doc_id: int):
     try:
         if len(chosen) != 1:
             raise service.UploadRefused(_("Choose one file for the new version."))
-        version = _commit_file(uploads.store_one(chosen[0]), lambda saved: service.add_version(doc, saved, _user()))
+        version = _commit_file(uploads.store_one(chosen[0]), lambda saved: service.add_version(doc, saved, signed_in_user()))
     except service.UploadRefused as refused:
         return _render_document(doc, status=422, upload_errors=[str(refused)])
-    host().after_commit("extranet_document_uploaded", document=doc, user=_user())
+    host().after_commit("extranet_document_uploaded", document=doc, user=signed_in_user())
     outcome = service.Outcome(version.filename, document=doc, number=version.number)
     if wants_fragment():
         return _render_document(doc, outcomes=[outcome])
@@ -522,7 +518,7 @@ def delete(field: str, doc_id: int):
     if request.method == "GET":
         return render("documents/confirm.html", doc=doc, organization=doc.organization,
                       field=host().fields[field], action="delete", cancel=document_url(doc))
-    service.trash(doc, _user())
+    service.trash(doc, signed_in_user())
     db.session.commit()
     flash(_("“%(title)s” is in the trash. It can be restored for %(days)d days.", title=doc.title,
             days=service.TRASH_DAYS), "success")
@@ -537,7 +533,7 @@ def delete(field: str, doc_id: int):
 def trash(field: str):
     org = _space(field)
     require("document.purge", (org, field))
-    user = _user()
+    user = signed_in_user()
     deleted = db.session.scalars(
         select(Document).where(
             Document.organization_id == org.id, Document.field == field, Document.deleted_at.is_not(None)
@@ -599,7 +595,7 @@ def request_files(req: ServiceRequest, user) -> list[tuple[str, object]]:
 
 
 def _request_context(req: ServiceRequest, **overrides):
-    user = _user()
+    user = signed_in_user()
     context = {
         "req": req,
         "request_files": request_files(req, user),
@@ -629,7 +625,7 @@ def request_upload(field: str, reference: str):
     if form.validate_on_submit():
         try:
             outcomes = _upload_each(
-                request.files.getlist("files"), org=req.organization, field=field, user=_user(), request=req,
+                request.files.getlist("files"), org=req.organization, field=field, user=signed_in_user(), request=req,
                 visibility=form.visibility.data, category=form.category.data or None,
             )
         except service.UploadRefused as refused:
@@ -678,9 +674,7 @@ def quotas(forms=None, status=200):
 @login_required
 def set_quota(org_id: int):
     require("documents.quotas")
-    org = db.session.get(Organization, org_id)
-    if org is None:
-        abort(404)
+    org = row_or_404(Organization, org_id)
     form = QuotaForm(prefix=f"org{org.id}")
     if not form.validate_on_submit():
         return quotas(forms={org.id: form}, status=422)

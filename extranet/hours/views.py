@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -34,14 +34,12 @@ from extranet.plugins import host
 from extranet.policy import can, current_organization, require
 from extranet.requests.models import ServiceRequest
 from extranet.web.htmx import render, wants_fragment
+from extranet.web.lookups import request_or_404, row_or_404, signed_in_user
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
 LOGGED = "time-logged"  # the HX-Trigger event sent after time is logged, changed or deleted
 
-
-def _user():
-    return current_user._get_current_object()
 
 
 @bp.app_template_filter("hm")
@@ -59,26 +57,6 @@ def _activity_label(slug: str) -> str:
     label = ACTIVITIES.get(slug)
     return str(label) if label else slug
 
-
-def _field_label(slug: str) -> str:
-    field = host().fields.get(slug)
-    return str(field.label) if field else slug
-
-
-def _get_request(reference: str) -> ServiceRequest:
-    req = db.session.scalar(select(ServiceRequest).where(ServiceRequest.reference == reference))
-    if req is None:
-        abort(404)
-    require("request.view", req)
-    return req
-
-
-def _get_entry(entry_id: int) -> TimeEntry:
-    entry = db.session.get(TimeEntry, entry_id)
-    if entry is None:
-        abort(404)
-    require("time.edit", entry)
-    return entry
 
 
 def _closed_message(day: date) -> str:
@@ -120,7 +98,7 @@ def _panel_context(req: ServiceRequest, user, form: TimeEntryForm | None = None,
 
 def _panel(req: ServiceRequest, status: int = 200, event: bool = False, **kwargs):
     response = render("hours/request.html", "hours/_request_panel.html", status=status,
-                      **_panel_context(req, _user(), **kwargs))
+                      **_panel_context(req, signed_in_user(), **kwargs))
     if event:
         response.headers["HX-Trigger"] = LOGGED
     return response
@@ -135,8 +113,8 @@ def _back_to(req: ServiceRequest):
 def request_panel(reference: str):
     """The time and satisfaction panel of a request, loaded lazily by its page (or a page of its
     own without JavaScript)."""
-    req = _get_request(reference)
-    user = _user()
+    req = request_or_404(reference)
+    user = signed_in_user()
     if not (can(user, "time.view", req) or can(user, "request.see_rating", req)):
         abort(404)
     return _panel(req)
@@ -145,8 +123,8 @@ def request_panel(reference: str):
 @bp.post("/requests/<reference>/time")
 @login_required
 def log_time(reference: str):
-    user = _user()
-    req = _get_request(reference)
+    user = signed_in_user()
+    req = request_or_404(reference)
     require("time.log", req)
     form = TimeEntryForm()
     if not form.validate_on_submit():
@@ -168,7 +146,7 @@ def log_time(reference: str):
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_entry(entry_id: int):
-    entry = _get_entry(entry_id)
+    entry = row_or_404(TimeEntry, entry_id, "time.edit")
     req = entry.request
     if request.method == "GET":
         form = TimeEntryForm(formdata=None, obj=entry)
@@ -178,7 +156,7 @@ def edit_entry(entry_id: int):
     closed = service.month_closed(req.organization_id, entry.date)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            service.change_entry(entry, _user(), **_entry_values(form))
+            service.change_entry(entry, signed_in_user(), **_entry_values(form))
         except service.MonthClosed as closed_month:
             form.date.errors.append(_closed_message(closed_month.day))
         else:
@@ -192,7 +170,7 @@ def edit_entry(entry_id: int):
 @bp.post("/entries/<int:entry_id>/delete")
 @login_required
 def delete_entry(entry_id: int):
-    entry = _get_entry(entry_id)
+    entry = row_or_404(TimeEntry, entry_id, "time.edit")
     req = entry.request
     try:
         service.delete_entry(entry)
@@ -213,12 +191,12 @@ def delete_entry(entry_id: int):
 @bp.post("/requests/<reference>/rate")
 @login_required
 def rate(reference: str):
-    req = _get_request(reference)
+    req = request_or_404(reference)
     require("request.rate", req)
     form = SatisfactionForm()
     if not form.validate_on_submit():
         return _panel(req, status=422, rating_form=form)
-    service.rate_request(req, _user(), int(form.rating.data), form.comment.data or "")
+    service.rate_request(req, signed_in_user(), int(form.rating.data), form.comment.data or "")
     try:
         db.session.commit()
     except IntegrityError:  # rated meanwhile by a colleague: once per request
@@ -237,7 +215,7 @@ def rate(reference: str):
 @bp.get("/timesheet")
 @login_required
 def timesheet():
-    user = _user()
+    user = signed_in_user()
     experts = []
     if can(user, "hours.manage"):
         experts = db.session.scalars(select(User).where(User.is_expert.is_(True)).order_by(User.name)).all()
@@ -294,7 +272,7 @@ def _balances_of(org: Organization, year: int, user) -> list:
 @bp.get("/")
 @login_required
 def index():
-    user = _user()
+    user = signed_in_user()
     org = current_organization()
     require("hours.menu", org)
     organizations = []
@@ -316,7 +294,7 @@ def index():
 @bp.get("/widget")
 @login_required
 def widget():
-    user, org = _user(), current_organization()
+    user, org = signed_in_user(), current_organization()
     require("hours.view_balance", org)
     year = date.today().year
     return render("hours/_widget.html", organization=org, year=year, balances=_balances_of(org, year, user))
@@ -390,7 +368,7 @@ def agreements():
     return render(
         "hours/agreements.html", "hours/_agreements.html", page=page, args=request.args,
         found=balances_of_agreements(list(page.items)), organizations=organizations,
-        fields=host().fields, settings=settings, field_label=_field_label,
+        fields=host().fields, settings=settings, field_label=host().field_label,
     )
 
 
@@ -409,9 +387,7 @@ def new_agreement():
 @login_required
 def edit_agreement(agreement_id: int):
     require("hours.manage")
-    agreement = db.session.get(Agreement, agreement_id)
-    if agreement is None:
-        abort(404)
+    agreement = row_or_404(Agreement, agreement_id)
     form = _agreement_form(agreement)
     if request.method == "POST" and _save_agreement(form, agreement) is not None:
         flash(_("The agreement is saved."), "success")
@@ -432,5 +408,5 @@ def module_settings(field: str):
     service.change_hour_settings(field, members_see_hours=bool(form.members_see_hours.data),
                                  members_see_notes=bool(form.members_see_time_notes.data))
     db.session.commit()
-    flash(_("The hour settings of %(field)s are saved.", field=_field_label(field)), "success")
+    flash(_("The hour settings of %(field)s are saved.", field=host().field_label(field)), "success")
     return redirect(url_for("hours.agreements"), 303)

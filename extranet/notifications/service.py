@@ -56,9 +56,8 @@ def describe(notification: Notification) -> str:
 
 def _describe_hours(notification: Notification) -> str:
     p = notification.params or {}
-    field = host().fields.get(p.get("field", ""))
     percent = format_decimal(Decimal(p["percent"])) if p.get("percent") else ""
-    values = {"organization": p.get("organization", ""), "field": field.label if field else p.get("field", ""),
+    values = {"organization": p.get("organization", ""), "field": host().field_label(p.get("field", "")),
               "year": str(p.get("year", "")), "percent": percent}
     if notification.kind == "hours_100":
         return str(_l("%(organization)s has used all its %(field)s hours for %(year)s (%(percent)s%%).", **values))

@@ -15,14 +15,12 @@ from extranet.notifications.service import KIND_LABELS, describe, destination
 from extranet.requests.models import ServiceRequest
 from extranet.requests.rules import visible_requests
 from extranet.web.htmx import render, wants_fragment
+from extranet.web.lookups import signed_in_user
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 CHANGED = "notifications-changed"  # the HX-Trigger event the header's badge listens for
 
-
-def _user():
-    return current_user._get_current_object()
 
 
 def readable(user):
@@ -59,13 +57,13 @@ def _list_context(user) -> dict:
 @bp.get("/")
 @login_required
 def index():
-    return render("notifications/index.html", "notifications/_list.html", **_list_context(_user()))
+    return render("notifications/index.html", "notifications/_list.html", **_list_context(signed_in_user()))
 
 
 @bp.get("/badge")
 @login_required
 def badge():
-    return render("notifications/_badge.html", "notifications/_badge.html", count=unread_count(_user()))
+    return render("notifications/_badge.html", "notifications/_badge.html", count=unread_count(signed_in_user()))
 
 
 @bp.post("/<int:notification_id>")
@@ -96,7 +94,7 @@ def mark_all_read():
     if wants_fragment():
         # Swap the list in place; the header's badge hears the event and refreshes itself.
         response = render("notifications/index.html", "notifications/_list.html",
-                          done=True, **_list_context(_user()))
+                          done=True, **_list_context(signed_in_user()))
         response.headers["HX-Trigger"] = CHANGED
         return response
     flash(_("All notifications are marked as read."), "success")

@@ -19,6 +19,7 @@ from extranet.organizations.forms import MemberInviteForm
 from extranet.organizations.models import ROLES, Membership, Organization
 from extranet.policy import choose_organization, current_organization, require
 from extranet.web.htmx import render
+from extranet.web.lookups import row_or_404
 from extranet.web.security import safe_next
 
 bp = Blueprint("organizations", __name__, url_prefix="/organization")
@@ -76,18 +77,11 @@ def members():
     )
 
 
-def _membership_for_change(membership_id: int) -> Membership:
-    membership = db.session.get(Membership, membership_id)
-    if membership is None:
-        abort(404)
-    require("membership.change", membership)
-    return membership
-
 
 @bp.post("/members/<int:membership_id>")
 @login_required
 def update_member(membership_id: int):
-    membership = _membership_for_change(membership_id)
+    membership = row_or_404(Membership, membership_id, "membership.change")
     action = request.form.get("action")
     if action == "deactivate":
         set_member_active(membership, False)

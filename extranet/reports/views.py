@@ -22,6 +22,7 @@ from extranet.policy import current_organization, require
 from extranet.reports import charts, service
 from extranet.reports.exports import Column, Table, download
 from extranet.web.htmx import render
+from extranet.web.lookups import row_or_404
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -30,11 +31,6 @@ FIRST_YEAR = 2000
 
 
 # -- formatting (templates and charts) --------------------------------------------------------
-
-
-def field_name(slug: str) -> str:
-    found = host().fields.get(slug)
-    return str(found.label) if found else slug
 
 
 @bp.app_template_filter("report_hours")
@@ -106,12 +102,6 @@ def _format(fmt: str) -> str:
     return fmt
 
 
-def _organization(org_id: int) -> Organization:
-    org = db.session.get(Organization, org_id)
-    if org is None:
-        abort(404)
-    return org
-
 
 def _month(text: str) -> date:
     month = st.parse_month(text)
@@ -151,7 +141,7 @@ def _report_charts(report: service.Report) -> dict:
             "chart-fields", gettext("Billable hours by field"),
             gettext("Billable hours per field in %(year)s and in the same period of %(previous)s.",
                     year=year, previous=previous),
-            [field_name(slug) for slug, _c, _p in report.by_field],
+            [host().field_label(slug) for slug, _c, _p in report.by_field],
             [(year, [_hours_value(c.billable_minutes) for _s, c, _p in report.by_field]),
              (previous, [_hours_value(p.billable_minutes) for _s, _c, p in report.by_field])],
             _hours_text, gettext("Hours"), gettext("Field"),
@@ -195,7 +185,7 @@ def index():
     orgs = report.organizations
     return render(
         "reports/index.html", "reports/_report.html",
-        report=report, charts=_report_charts(report), field_name=field_name, years=_years(),
+        report=report, charts=_report_charts(report), field_name=host().field_label, years=_years(),
         fields=sorted(host().fields.values(), key=lambda f: f.order),
         organization_choices=sorted(((i, n) for i, (n, k, _p) in orgs.items() if k != "federation"),
                                     key=lambda o: o[1].casefold()),
@@ -220,7 +210,7 @@ def report_tables(report: service.Report) -> list[Table]:
     columns = [Column(str(hours(year)), "hours"), Column(str(money(year)), "money"),
                Column(str(hours(previous)), "hours"), Column(str(money(previous)), "money")]
     by_field = Table(str(_l("By field")), [Column(str(_l("Field")))] + columns, [
-        [field_name(slug), c.billable_minutes, c.cents, p.billable_minutes, p.cents]
+        [host().field_label(slug), c.billable_minutes, c.cents, p.billable_minutes, p.cents]
         for slug, c, p in report.by_field
     ])
     by_month = Table(str(_l("By month")), [Column(str(_l("Month")), "int")] + columns, [
@@ -324,7 +314,7 @@ def statements():
 
 
 def _statement(org_id: int, month_text: str) -> st.StatementData:
-    org = _organization(org_id)
+    org = row_or_404(Organization, org_id)
     require("statements.view", org)
     return st.statement_for(org, _month(month_text)).seen_by(current_user)
 
@@ -334,19 +324,19 @@ def _statement(org_id: int, month_text: str) -> st.StatementData:
 def statement(org_id, month):
     data = _statement(org_id, month)
     month_over = st.month_bounds(data.month)[1] < date.today()
-    return render("reports/statement.html", data=data, field_name=field_name, month_over=month_over)
+    return render("reports/statement.html", data=data, field_name=host().field_label, month_over=month_over)
 
 
 @bp.get("/statements/<int:org_id>/<month>/print")
 @login_required
 def statement_print(org_id, month):
-    return render("reports/statement_print.html", data=_statement(org_id, month), field_name=field_name)
+    return render("reports/statement_print.html", data=_statement(org_id, month), field_name=host().field_label)
 
 
 @bp.post("/statements/<int:org_id>/<month>/close")
 @login_required
 def close_statement(org_id, month):
-    org = _organization(org_id)
+    org = row_or_404(Organization, org_id)
     require("statements.close", org)
     first = _month(month)
     try:
@@ -371,7 +361,7 @@ def statement_tables(data: st.StatementData) -> list[Table]:
         Column(str(_l("Hourly rate")), "money"), Column(str(_l("Overage rate")), "money"),
         Column(str(_l("Overage amount")), "money"), Column(str(_l("Amount")), "money"),
     ], [
-        [field_name(line["field"]), line["reference"], str(_l("Restricted")) if line["title"] is None else line["title"],
+        [host().field_label(line["field"]), line["reference"], str(_l("Restricted")) if line["title"] is None else line["title"],
          line["minutes"], line["overage_minutes"],
          line["hourly_rate_cents"], line["overage_rate_cents"], line["overage_cents"], line["amount_cents"]]
         for line in data.lines
@@ -408,7 +398,7 @@ def my_statements():
 
 def _annual_charts(report: service.Annual) -> dict:
     year, previous = str(report.year), str(report.year - 1)
-    fields = [field_name(slug) for slug, _c, _p in report.by_field]
+    fields = [host().field_label(slug) for slug, _c, _p in report.by_field]
     return {
         "by_field": charts.bar_chart(
             "annual-fields", gettext("Hours by field"),
@@ -430,7 +420,7 @@ def _annual_charts(report: service.Annual) -> dict:
         "requests": charts.bar_chart(
             "annual-requests", gettext("Requests by field"),
             gettext("Requests opened and closed per field in %(year)s.", year=year),
-            [field_name(slug) for slug, _o, _c in report.requests_by_field],
+            [host().field_label(slug) for slug, _o, _c in report.requests_by_field],
             [(gettext("Opened"), [o for _s, o, _c in report.requests_by_field]),
              (gettext("Closed"), [c for _s, _o, c in report.requests_by_field])],
             lambda v: format_decimal(v), gettext("Requests"), gettext("Field"),
@@ -467,7 +457,7 @@ def annual_tables(report: service.Annual) -> list[Table]:
         Column(str(_l("Hours %(year)s", year=previous)), "hours"), Column(str(_l("Revenue %(year)s", year=year)), "money"),
         Column(str(_l("Requests opened")), "int"), Column(str(_l("Requests closed")), "int"),
     ], [
-        [field_name(slug), c.minutes, p.minutes, c.cents, *requests.get(slug, (0, 0))]
+        [host().field_label(slug), c.minutes, p.minutes, c.cents, *requests.get(slug, (0, 0))]
         for slug, c, p in report.by_field
     ])
     by_month = Table(str(_l("By month")), [
@@ -486,7 +476,7 @@ def _annual(org: Organization | None):
 @login_required
 def annual():
     report = _annual(None)
-    return render("reports/annual.html", report=report, charts=_annual_charts(report), field_name=field_name,
+    return render("reports/annual.html", report=report, charts=_annual_charts(report), field_name=host().field_label,
                   years=_years())
 
 
@@ -500,13 +490,13 @@ def annual_export(fmt):
 @bp.get("/annual/<int:org_id>")
 @login_required
 def annual_organization(org_id):
-    report = _annual(_organization(org_id))
-    return render("reports/annual.html", report=report, charts=_annual_charts(report), field_name=field_name,
+    report = _annual(row_or_404(Organization, org_id))
+    return render("reports/annual.html", report=report, charts=_annual_charts(report), field_name=host().field_label,
                   years=_years())
 
 
 @bp.get("/annual/<int:org_id>.<fmt>")
 @login_required
 def annual_organization_export(org_id, fmt):
-    report = _annual(_organization(org_id))
+    report = _annual(row_or_404(Organization, org_id))
     return download(annual_tables(report), f"annual-report-{report.year}-{org_id}", _format(fmt))

@@ -6,8 +6,7 @@ from extranet.plugins import host
 
 
 def field_label(req) -> str:
-    field = host().fields.get(req.field)
-    return str(field.label) if field else req.field
+    return host().field_label(req.field)
 
 
 def type_label(req) -> str:

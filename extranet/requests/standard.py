@@ -1,4 +1,4 @@
-"""The standard request workflow (DESIGN §6), which fields refine with ``Workflow.derive``:
+"""The standard request workflow, which fields refine with ``Workflow.derive``:
 
 submitted → accepted → in_progress ⇄ waiting_on_member → delivered → closed, with cancelled
 (requester, before work starts), declined (staff, with a reason), and reopening a delivered

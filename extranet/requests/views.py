@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +22,7 @@ from extranet.requests.forms import AssignForm, CommentForm, MessageForm
 from extranet.requests.models import Attachment, Message, RequestParticipant, ServiceRequest
 from extranet.requests.rules import request_scope, transition_refusal, visible_requests
 from extranet.web.htmx import hx_redirect, render, wants_fragment
+from extranet.web.lookups import request_or_404, signed_in_user
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -33,18 +34,6 @@ SORTS = {
     "reference": ServiceRequest.reference.asc(),
 }
 
-
-def _user():
-    return current_user._get_current_object()
-
-
-def get_request(reference: str) -> ServiceRequest:
-    """The request with this reference, or 404 if it does not exist or is not visible."""
-    req = db.session.scalar(select(ServiceRequest).where(ServiceRequest.reference == reference))
-    if req is None:
-        abort(404)
-    require("request.view", req)
-    return req
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -116,7 +105,7 @@ def _filter_choices(user):
 @bp.get("/")
 @login_required
 def index():
-    user = _user()
+    user = signed_in_user()
     page = db.paginate(
         filtered_requests(request.args, user).options(
             selectinload(ServiceRequest.participants).selectinload(RequestParticipant.user),
@@ -157,14 +146,14 @@ def fields_to_file(user):
 @bp.get("/new")
 @login_required
 def choose_field():
-    fields = fields_to_file(_user())
+    fields = fields_to_file(signed_in_user())
     return render("requests/choose_field.html", fields=fields)
 
 
 @bp.get("/new/<field>")
 @login_required
 def choose_type(field: str):
-    if field not in [f.slug for f in fields_to_file(_user())]:
+    if field not in [f.slug for f in fields_to_file(signed_in_user())]:
         abort(404)
     return render("requests/choose_type.html", field=host().fields[field], types=host().types_of(field))
 
@@ -172,7 +161,7 @@ def choose_type(field: str):
 @bp.route("/new/<field>/<type_slug>", methods=["GET", "POST"])
 @login_required
 def new(field: str, type_slug: str):
-    user = _user()
+    user = signed_in_user()
     rtype = host().request_types.get((field, type_slug))
     if rtype is None or field not in [f.slug for f in fields_to_file(user)]:
         abort(404)
@@ -271,15 +260,15 @@ def _detail_context(req: ServiceRequest, user, **overrides):
 @bp.get("/<reference>")
 @login_required
 def detail(reference: str):
-    req = get_request(reference)
-    return render("requests/detail.html", **_detail_context(req, _user()))
+    req = request_or_404(reference)
+    return render("requests/detail.html", **_detail_context(req, signed_in_user()))
 
 
 @bp.post("/<reference>/transition/<slug>")
 @login_required
 def transition(reference: str, slug: str):
-    user = _user()
-    req = get_request(reference)
+    user = signed_in_user()
+    req = request_or_404(reference)
     chosen = service.workflow_of(req).transition(slug)
     if chosen is None:
         abort(404)
@@ -300,7 +289,7 @@ def transition(reference: str, slug: str):
         db.session.commit()
     except service.StaleRequest:  # someone acted between this page's load and now
         db.session.rollback()
-        return _conflict(get_request(reference), user, chosen, form)
+        return _conflict(request_or_404(reference), user, chosen, form)
     host().after_commit("extranet_request_transitioned", service_request=req, transition=chosen, user=user)
     flash(_("%(ref)s: %(action)s — done.", ref=req.reference, action=chosen.label), "success")
     return hx_redirect(url_for("requests.detail", reference=req.reference))
@@ -329,15 +318,15 @@ def _conflict(req, user, chosen=None, typed=None):
 @bp.post("/<reference>/take")
 @login_required
 def take(reference: str):
-    user = _user()
-    req = get_request(reference)
+    user = signed_in_user()
+    req = request_or_404(reference)
     require("request.take", req)
     try:
         service.assign(req, user, actor=user)
         db.session.commit()
     except service.StaleRequest:  # assigned or moved meanwhile (two experts taking at once)
         db.session.rollback()
-        return _conflict(get_request(reference), user)
+        return _conflict(request_or_404(reference), user)
     flash(_("You are now assigned to %(ref)s.", ref=req.reference), "success")
     return hx_redirect(url_for("requests.detail", reference=reference))
 
@@ -345,8 +334,8 @@ def take(reference: str):
 @bp.post("/<reference>/assign")
 @login_required
 def assign(reference: str):
-    user = _user()
-    req = get_request(reference)
+    user = signed_in_user()
+    req = request_or_404(reference)
     require("request.assign", req)
     expert = db.session.get(User, request.form.get("expert", type=int) or 0)
     removing = request.form.get("remove") == "1"
@@ -360,15 +349,15 @@ def assign(reference: str):
         db.session.commit()
     except service.StaleRequest:  # assignment changed meanwhile: nothing overwritten
         db.session.rollback()
-        return _conflict(get_request(reference), user)
+        return _conflict(request_or_404(reference), user)
     return hx_redirect(url_for("requests.detail", reference=reference))
 
 
 @bp.post("/<reference>/contacts")
 @login_required
 def contacts(reference: str):
-    user = _user()
-    req = get_request(reference)
+    user = signed_in_user()
+    req = request_or_404(reference)
     require("request.contacts", req)
     wanted = {int(v) for v in request.form.getlist("contact") if v.isdigit()}
     allowed = {u.id: u for u in colleagues_to_name(req)}
@@ -383,8 +372,8 @@ def contacts(reference: str):
 @bp.post("/<reference>/messages")
 @login_required
 def post_message(reference: str):
-    user = _user()
-    req = get_request(reference)
+    user = signed_in_user()
+    req = request_or_404(reference)
     require("request.message", req)
     form = MessageForm()
     if form.internal.data:
@@ -424,7 +413,7 @@ def _upload_limits():
 @login_required
 def attachment(reference: str, attachment_id: int):
     """Download a file: visible only with its message, and only under its own request's URL."""
-    req = get_request(reference)
+    req = request_or_404(reference)
     found = db.session.get(Attachment, attachment_id)
     if found is None or found.message.request_id != req.id:
         abort(404)

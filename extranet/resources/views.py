@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -18,12 +18,10 @@ from extranet.resources.forms import NewResourceForm, ResourceForm
 from extranet.resources.models import Resource
 from extranet.storage import get_storage
 from extranet.web.htmx import hx_redirect, render, wants_fragment
+from extranet.web.lookups import signed_in_user
 
 bp = Blueprint("resources", __name__, url_prefix="/resources")
 
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _field(slug: str):
@@ -58,7 +56,7 @@ def _labels():
 @bp.get("/")
 @login_required
 def index():
-    user = _user()
+    user = signed_in_user()
     fields = [f for f in host().enabled_fields() if can(user, "field.use", f.slug)]
     staff = {f.slug for f in fields if can(user, "resource.publish", f.slug)}
     counts = service.counts_by_field([f.slug for f in fields], staff)
@@ -68,7 +66,7 @@ def index():
 @bp.get("/<field>/")
 @login_required
 def library(field: str):
-    user = _user()
+    user = signed_in_user()
     info = _field(field)
     # Only a page opened in full is a visit (a search typed in place is the same visit).
     since = service.new_since(user, field, record_visit=not wants_fragment())
@@ -112,7 +110,7 @@ def _store(form) -> uploads.SavedFile | None:
 @bp.route("/<field>/new", methods=["GET", "POST"])
 @login_required
 def new(field: str):
-    user = _user()
+    user = signed_in_user()
     info = _field(field)
     require("resource.publish", field)
     form = NewResourceForm()
@@ -138,7 +136,7 @@ def new(field: str):
 @bp.route("/<field>/<int:resource_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(field: str, resource_id: int):
-    user = _user()
+    user = signed_in_user()
     resource = get_resource(field, resource_id)
     require("resource.publish", field)
     form = ResourceForm(obj=resource)

@@ -1,4 +1,4 @@
-"""Object storage (DESIGN §7): the one interface that attachments and document spaces use.
+"""Object storage: the one interface that attachments and document spaces use.
 
 Objects are addressed by keys the server makes up (random hex); a user's file name is
 metadata kept in the database, never part of a key. ``save`` streams by chunks, hashing and

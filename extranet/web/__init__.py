@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from flask import Flask, has_request_context, render_template, request, session, url_for
@@ -17,21 +16,6 @@ from extranet.web.security import apply_security_headers
 from extranet.web.text import text_to_html
 
 LANGUAGE_SESSION_KEY = "locale"
-
-CORE_BLUEPRINTS = (
-    "extranet.auth.views",
-    "extranet.accounts.views",
-    "extranet.dashboard.views",
-    "extranet.organizations.views",
-    "extranet.admin.views",
-    "extranet.audit.views",
-    "extranet.requests.views",
-    "extranet.notifications.views",
-    "extranet.resources.views",
-    "extranet.documents.views",
-    "extranet.hours.views",
-    "extranet.reports.views",
-)
 
 
 def select_locale() -> str:
@@ -63,11 +47,6 @@ def init_babel(app: Flask, host) -> None:
     # The default domain caches catalogs per locale across applications; start clean.
     with app.app_context():
         babel.domain_instance.cache.clear()
-
-
-def register_blueprints(app: Flask) -> None:
-    for module_name in CORE_BLUEPRINTS:
-        app.register_blueprint(importlib.import_module(module_name).bp)
 
 
 def init_request_cycle(app: Flask, host) -> None:

@@ -3,8 +3,8 @@
 WTForms' own date and number fields answer a typo with "Not a valid date value." or, behind
 ``DataRequired``, with "This field is required." (a date that does not parse, or ``0``, has no
 data). These fields name the expected format or range instead, and keep every number within
-bounds that the database and the code after them can hold (DESIGN §15: out of range is a form
-error, never a 5xx). A typo or a number out of range stops the field's validators, so even a
+bounds that the database and the code after them can hold, so that a number out of range is
+a form error, never a 5xx. A typo or a number out of range stops the field's validators, so even a
 ``DataRequired`` behind it cannot replace the message; still, mark a required one with
 ``InputRequired``, which looks at what was typed (``DataRequired`` calls ``0`` empty).
 """

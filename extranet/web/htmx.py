@@ -1,4 +1,5 @@
-"""Full page or fragment from one URL (DESIGN §9), on top of htmx-flask."""
+"""Full page or fragment from one URL, on top of htmx-flask: following a link or reloading gives
+the whole page, an in-place update swaps only the part that changed."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from extranet.api import (
     DateField,
-    Field,
+    ExpertiseField,
     RequestForm,
     RequestType,
     ServiceRequest,
@@ -74,7 +74,7 @@ class NewsletterForm(RequestForm):
     )
 
 
-FIELD = Field(
+FIELD = ExpertiseField(
     slug=SLUG,
     label=_l("Communications"),
     description=_l("Press releases and newsletters: our communications team writes and publishes them with you."),

@@ -10,13 +10,13 @@ from flask import Blueprint
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from extranet.api import Field, RequestType, field_home, hookimpl, login_required
+from extranet.api import ExpertiseField, RequestType, field_home, hookimpl, login_required
 from extranet_accounting.forms import AnnualStatementsForm, BudgetForm, TaxFilingForm
 from extranet_accounting.workflow import ACCOUNTING
 
 SLUG = "accounting"
 
-FIELD = Field(
+FIELD = ExpertiseField(
     slug=SLUG,
     label=_l("Accounting"),
     description=_l(

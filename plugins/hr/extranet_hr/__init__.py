@@ -10,12 +10,12 @@ from flask import Blueprint
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from extranet.api import Field, RequestType, field_home, hookimpl, login_required
+from extranet.api import ExpertiseField, RequestType, field_home, hookimpl, login_required
 from extranet_hr.forms import JobPostingForm, PolicyReviewForm, WorkplaceConflictForm
 
 SLUG = "hr"
 
-FIELD = Field(
+FIELD = ExpertiseField(
     slug=SLUG,
     label=_l("Human resources"),
     description=_l(

@@ -12,7 +12,7 @@ from flask import Blueprint
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from extranet.api import Field, RequestType, field_home, hookimpl, login_required
+from extranet.api import ExpertiseField, RequestType, field_home, hookimpl, login_required
 from extranet_it.forms import SecurityReviewForm, SupportTicketForm, WebsiteProjectForm
 
 SLUG = "it"
@@ -25,7 +25,7 @@ RESPONSE_TARGETS = {
     "low": timedelta(days=10),
 }
 
-FIELD = Field(
+FIELD = ExpertiseField(
     slug=SLUG,
     label=_l("Information technology"),
     description=_l(

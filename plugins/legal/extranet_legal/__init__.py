@@ -10,13 +10,13 @@ from flask import Blueprint
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from extranet.api import Field, RequestType, field_home, hookimpl, login_required
+from extranet.api import ExpertiseField, RequestType, field_home, hookimpl, login_required
 from extranet_legal.forms import BylawsAmendmentForm, ContractReviewForm, GeneralMeetingForm
 from extranet_legal.workflow import LEGAL
 
 SLUG = "legal"
 
-FIELD = Field(
+FIELD = ExpertiseField(
     slug=SLUG,
     label=_l("Legal"),
     description=_l(
