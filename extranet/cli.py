@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 import time
 
@@ -27,13 +29,26 @@ def register(app: Flask) -> None:
 @click.command("demo")
 @with_appcontext
 @click.option("--password", envvar="DEMO_PASSWORD", help="Password of every demo account.")
-def demo(password: str | None) -> None:
+@click.option(
+    "--totp-secret",
+    envvar="DEMO_TOTP_SECRET",
+    help="Base32 secret: every staff account then signs in with a code of this secret too.",
+)
+def demo(password: str | None, totp_secret: str | None) -> None:
     """Load (or refresh) the demo consortium. Safe to run again."""
     from extranet.demo import load_demo
 
+    if totp_secret:
+        totp_secret = "".join(totp_secret.split()).upper()
+        try:
+            base64.b32decode(totp_secret + "=" * (-len(totp_secret) % 8))
+        except (binascii.Error, ValueError) as error:
+            raise click.BadParameter("not a base32 secret", param_hint="DEMO_TOTP_SECRET") from error
     password = password or secrets.token_urlsafe(9)
-    accounts = load_demo(password)
+    accounts = load_demo(password, totp_secret=totp_secret or None)
     click.echo(f"Demo accounts (password: {password}):")
+    if totp_secret:
+        click.echo("Staff accounts (admin, experts) also ask for a code of DEMO_TOTP_SECRET.")
     for email, description in accounts:
         click.echo(f"  {email:<28} {description}")
 

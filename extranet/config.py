@@ -66,6 +66,10 @@ def build_config(instance_path: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_IP": _env("LOGIN_LIMIT_PER_IP", "30 per minute; 300 per hour"),
         "LOGIN_LIMIT_PER_ACCOUNT": _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 30 per hour"),
+        # Two-factor sign-in: admins and experts must use it in production, or when asked here.
+        "REQUIRE_STAFF_2FA": _env_bool("REQUIRE_STAFF_2FA", False),
+        "SECOND_FACTOR_LIMIT_PER_ACCOUNT": _env("SECOND_FACTOR_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour"),
+        "TRUSTED_BROWSER_DAYS": int(_env("TRUSTED_BROWSER_DAYS", "30")),
         "MAIL_URL": _env("MAIL_URL") or f"file://{instance_path / 'mail'}",
         "MAIL_FROM": _env("MAIL_FROM", "Coop Extranet <no-reply@example.org>"),
         # "inline" sends queued mail at the end of the request that queued it;

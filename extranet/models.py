@@ -3,7 +3,7 @@ autogenerate) always sees all tables, whichever views are loaded."""
 
 from extranet.accounts.models import ExpertField, User
 from extranet.audit.models import AuditEvent
-from extranet.auth.models import UserSession
+from extranet.auth.models import KnownBrowser, RecoveryCode, UserSession
 from extranet.documents.models import Document, DocumentVersion, Folder
 from extranet.files.models import FileVersion
 from extranet.hours.models import (
@@ -29,8 +29,8 @@ from extranet.resources.models import Resource, ResourceVisit
 
 __all__ = [
     "Agreement", "Attachment", "AuditEvent", "Document", "DocumentVersion", "ExpertField",
-    "FileVersion", "Folder", "HourAlert", "HoursMonthly", "Membership", "Message", "Module", "MutedEmail", "Notification",
-    "Organization", "OutboxEmail", "ReferenceCounter", "RequestEvent", "RequestParticipant",
+    "FileVersion", "Folder", "HourAlert", "HoursMonthly", "KnownBrowser", "Membership", "Message", "Module", "MutedEmail", "Notification",
+    "Organization", "OutboxEmail", "RecoveryCode", "ReferenceCounter", "RequestEvent", "RequestParticipant",
     "Resource", "ResourceVisit", "Satisfaction", "ServiceRequest", "Statement", "Subscription",
     "TimeEntry", "User", "UserSession",
 ]

@@ -22,6 +22,9 @@ PUBLIC = {
     "auth.forgot_password",
     "auth.reset_password",
     "auth.accept_invitation",
+    # The second step of signing in: it needs the password step's pending state, not a session.
+    "auth.second_factor_step",
+    "auth.enrol_second_factor",
     "accounts.set_language",
 }
 ADMIN = {
@@ -29,6 +32,7 @@ ADMIN = {
     "admin.organizations", "admin.new_organization", "admin.edit_organization", "admin.organization",
     "admin.organization_subscriptions", "admin.deactivate_organization", "admin.add_member",
     "admin.users", "admin.invite_staff", "admin.user", "admin.user_active", "admin.resend_invitation",
+    "admin.reset_second_factor",
     "audit.log", "dashboard.volume_widget",
     "hours.agreements", "hours.new_agreement", "hours.edit_agreement", "hours.module_settings",
     "documents.quotas", "documents.set_quota",
@@ -41,6 +45,9 @@ SIGNED_IN = {
     "dashboard.waiting_on_me_widget", "dashboard.my_queue_widget", "dashboard.unassigned_widget",
     "dashboard.overdue_widget",
     "accounts.profile", "accounts.change_password",
+    "accounts.setup_second_factor", "accounts.renew_recovery_codes", "accounts.disable_second_factor",
+    "accounts.forget_trusted_browsers", "accounts.end_session", "accounts.end_other_sessions",
+    "organizations.second_factor",
     "organizations.switch", "organizations.members", "organizations.update_member",
     "notifications.index", "notifications.badge", "notifications.open_one",
     "notifications.mark_all_read", "notifications.preferences",

@@ -1,5 +1,10 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+import os
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -11,3 +16,78 @@ def test_migrations_match_the_models(app):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
     assert differences == [], "a model changed without a migration (flask db migrate)"
+
+
+@pytest.fixture
+def fresh_database(tmp_path):
+    """An empty database of its own: a SQLite file, or a schema of its own in the PostgreSQL
+    database of ``EXTRANET_TEST_POSTGRES_URL``."""
+    url = os.environ.get("EXTRANET_TEST_POSTGRES_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / 'migration.db'}"
+        return
+    schema = "second_factor_migration"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
+
+
+def test_the_second_factor_migration_keeps_people_organizations_and_sessions(fresh_database, tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    from extranet import create_app
+    from extranet.extensions import db
+
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "migration", "SQLALCHEMY_DATABASE_URI": fresh_database,
+        "STORAGE_URL": f"file://{tmp_path / 'objects'}", "MAIL_URL": f"file://{tmp_path / 'mail'}",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    at = datetime(2026, 3, 1, 9, 30)
+    with app.app_context():
+        upgrade(revision="0007")
+        tables = sa.MetaData()
+        tables.reflect(db.engine)
+        with db.engine.begin() as bind:
+            bind.execute(tables.tables["users"].insert(), [
+                {"id": 1, "email": "ann@example.org", "name": "Ann", "locale": "fr_CA", "is_admin": False,
+                 "is_expert": True, "active": True, "created_at": at, "password_hash": "x"},
+            ])
+            bind.execute(tables.tables["organizations"].insert(), [
+                {"id": 1, "name": "Coop 1", "kind": "cooperative", "active": True,
+                 "share_with_federation": False, "locale": "fr_CA", "created_at": at},
+            ])
+            bind.execute(tables.tables["user_sessions"].insert(), [
+                {"id": 1, "token_hash": "a" * 64, "user_id": 1, "remember": True, "created_at": at,
+                 "last_seen_at": at, "expires_at": at, "ip": "203.0.113.7", "user_agent": "Firefox"},
+            ])
+
+        upgrade(revision="0008")
+        with db.engine.connect() as bind:
+            user = bind.execute(sa.text("SELECT email, password_hash, totp_secret, totp_enabled_at, totp_last_step FROM users")).one()
+            assert tuple(user) == ("ann@example.org", "x", None, None, None)
+            org = bind.execute(sa.text("SELECT name, requires_second_factor FROM organizations")).one()
+            assert tuple(org) == ("Coop 1", False)
+            assert bind.execute(sa.text("SELECT ip FROM user_sessions")).scalar_one() == "203.0.113.7"
+            for table in ("recovery_codes", "known_browsers"):
+                assert bind.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one() == 0  # noqa: S608
+        # The model writes into the new columns and tables.
+        with db.engine.begin() as bind:
+            bind.execute(sa.text("UPDATE organizations SET requires_second_factor = :yes"), {"yes": True})
+            bind.execute(sa.text(
+                "INSERT INTO known_browsers (user_id, token_hash, first_seen_at, last_seen_at) VALUES (1, :h, :at, :at)"
+            ), {"h": "b" * 64, "at": at})
+
+        downgrade(revision="0007")
+        inspector = sa.inspect(db.engine)
+        assert not inspector.has_table("recovery_codes") and not inspector.has_table("known_browsers")
+        assert "totp_secret" not in {c["name"] for c in inspector.get_columns("users")}
+        with db.engine.connect() as bind:
+            assert bind.execute(sa.text("SELECT email FROM users")).scalar_one() == "ann@example.org"
+            assert bind.execute(sa.text("SELECT count(*) FROM user_sessions")).scalar_one() == 1

@@ -84,6 +84,14 @@ def set_member_role(membership: Membership, role: str) -> None:
     record("organizations.role_changed", target=membership.user, organization=membership.organization, role=role)
 
 
+def set_second_factor_required(organization: Organization, required: bool) -> None:
+    """A manager's choice: the organization's members must (or need no longer) sign in with a
+    second factor; those without one are led to set it up at their next sign-in."""
+    organization.requires_second_factor = required
+    record("organizations.second_factor_required" if required else "organizations.second_factor_optional",
+           target=organization, organization=organization)
+
+
 def update_profile(user: User, name: str, locale: str) -> None:
     user.name, user.locale = name, locale
     record("accounts.profile_updated", target=user)

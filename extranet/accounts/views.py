@@ -1,14 +1,17 @@
-"""A person's own account: profile, password, language."""
+"""A person's own account: profile, password, language, the second factor and the sessions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from extranet.accounts import service
 from extranet.accounts.forms import ChangePasswordForm, ProfileForm
-from extranet.extensions import db
+from extranet.auth import browsers, second_factor, sessions
+from extranet.auth import service as auth_service
+from extranet.auth.forms import AppCodeForm
+from extranet.extensions import db, limiter
 from extranet.web import LANGUAGE_SESSION_KEY
 from extranet.web.htmx import render
 from extranet.web.security import safe_next
@@ -28,7 +31,153 @@ def profile():
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"), 303)
     status = 422 if request.method == "POST" else 200
-    return render("accounts/profile.html", form=form, password_form=password_form, status=status)
+    return _profile_page(user, form=form, password_form=password_form, status=status)
+
+
+def _profile_page(user, status: int = 200, **forms):
+    """The profile with its forms (those not given are blank) and the sign-in's security: the
+    second factor, trusted browsers and the sessions running."""
+    forms.setdefault("form", ProfileForm(obj=user, formdata=None))
+    forms.setdefault("password_form", ChangePasswordForm(prefix="pw", formdata=None))
+    forms.setdefault("renew_form", AppCodeForm(prefix="renew", formdata=None))
+    forms.setdefault("disable_form", AppCodeForm(prefix="off", formdata=None))
+    current = sessions.current_session()
+    listed = []
+    for row in sessions.active_sessions(user):
+        browser, system = browsers.describe(row.user_agent)
+        listed.append({"row": row, "browser": browser, "system": system,
+                       "network": browsers.network(row.ip), "current": current is not None and row.id == current.id})
+    return render(
+        "accounts/profile.html",
+        status=status,
+        sessions=listed,
+        second_factor_required=second_factor.is_required(user),
+        recovery_codes_left=second_factor.recovery_codes_left(user) if user.has_second_factor else None,
+        trusted_browsers=browsers.trusted_browsers(user),
+        **forms,
+    )
+
+
+def _code_key() -> str:
+    return f"second-factor:{current_user.get_id()}"
+
+
+def _code_refused(response) -> bool:
+    return response.status_code == 422
+
+
+def _limited(view):
+    """A code typed on the profile counts against the same limit as at sign-in."""
+    view = limiter.limit(
+        lambda: current_app.config["SECOND_FACTOR_LIMIT_PER_ACCOUNT"],
+        methods=["POST"],
+        key_func=_code_key,
+        deduct_when=_code_refused,
+    )(view)
+    return view
+
+
+SETUP_SECRET_KEY = "totp_setup_secret"  # noqa: S105 - a session key's name, not a secret
+
+
+@bp.route("/profile/two-factor", methods=["GET", "POST"])
+@login_required
+@_limited
+def setup_second_factor():
+    user = current_user._get_current_object()
+    if user.has_second_factor:
+        return redirect(url_for("accounts.profile"), 303)
+    # The secret waits in the session until confirmed: showing the page writes nothing.
+    secret = session.get(SETUP_SECRET_KEY) or second_factor.new_secret()
+    session[SETUP_SECRET_KEY] = secret
+    form = AppCodeForm()
+    if form.validate_on_submit():
+        codes = auth_service.enrol(user, secret, form.code.data)
+        if codes is not None:
+            db.session.commit()
+            session.pop(SETUP_SECRET_KEY, None)
+            flash(_("Two-factor sign-in is on. Your other sessions are closed."), "success")
+            return render("accounts/recovery_codes.html", codes=codes, next_url=url_for("accounts.profile"))
+        form.code.errors.append(_("This code is not right. Check the time of your phone and try again."))
+    return render(
+        "accounts/second_factor_setup.html",
+        form=form,
+        secret=second_factor.grouped(secret),
+        qr_code=second_factor.qr_code_svg(
+            second_factor.provisioning_uri(user, secret), _("QR code to scan with your authenticator app")
+        ),
+        status=422 if form.errors else 200,
+    )
+
+
+@bp.post("/profile/two-factor/recovery-codes")
+@login_required
+@_limited
+def renew_recovery_codes():
+    user = current_user._get_current_object()
+    form = AppCodeForm(prefix="renew")
+    if not user.has_second_factor:
+        abort(404)
+    if form.validate_on_submit():
+        if second_factor.accept_code(user, form.code.data):
+            codes = auth_service.renew_recovery_codes(user)
+            db.session.commit()
+            return render("accounts/recovery_codes.html", codes=codes, next_url=url_for("accounts.profile"))
+        form.code.errors.append(_("This code is not right, or it was already used."))
+    return _profile_page(user, renew_form=form, status=422)
+
+
+@bp.post("/profile/two-factor/disable")
+@login_required
+@_limited
+def disable_second_factor():
+    user = current_user._get_current_object()
+    form = AppCodeForm(prefix="off")
+    if not user.has_second_factor:
+        abort(404)
+    if second_factor.is_required(user):
+        form.code.errors = [_("Two-factor sign-in is required for your account: it cannot be turned off.")]
+    elif form.validate_on_submit():
+        if second_factor.accept_code(user, form.code.data):
+            auth_service.disable_second_factor(user)
+            db.session.commit()
+            flash(_("Two-factor sign-in is off. Your other sessions are closed."), "success")
+            return redirect(url_for("accounts.profile"), 303)
+        form.code.errors.append(_("This code is not right, or it was already used."))
+    return _profile_page(user, disable_form=form, status=422)
+
+
+@bp.post("/profile/trusted-browsers/forget")
+@login_required
+def forget_trusted_browsers():
+    count = auth_service.forget_trusted_browsers(current_user._get_current_object())
+    db.session.commit()
+    flash(_("No browser skips the second factor any more (%(count)s forgotten).", count=count), "success")
+    return redirect(url_for("accounts.profile") + "#trusted-browsers", 303)
+
+
+@bp.post("/profile/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    user = current_user._get_current_object()
+    row = sessions.own_session(user, session_id)
+    current = sessions.current_session()
+    if row is None or (current is not None and row.id == current.id):
+        # Someone else's session is not found; one's own current session ends by logging out.
+        abort(404)
+    auth_service.end_session(user, row)
+    db.session.commit()
+    flash(_("The session is ended: that browser must sign in again."), "success")
+    return redirect(url_for("accounts.profile") + "#sessions", 303)
+
+
+@bp.post("/profile/sessions/end-others")
+@login_required
+def end_other_sessions():
+    count = auth_service.end_other_sessions(current_user._get_current_object())
+    db.session.commit()
+    flash(_("Your other sessions are ended (%(count)s).", count=count), "success")
+    return redirect(url_for("accounts.profile") + "#sessions", 303)
 
 
 @bp.post("/profile/password")
@@ -45,7 +194,7 @@ def change_password():
             db.session.commit()
             flash(_("Your password is changed. Your other sessions are closed."), "success")
             return redirect(url_for("accounts.profile"), 303)
-    return render("accounts/profile.html", form=form, password_form=password_form, status=422)
+    return _profile_page(user, form=form, password_form=password_form, status=422)
 
 
 @bp.post("/language")

@@ -15,6 +15,11 @@ def _resend_invitation(user, target) -> bool:
     return user.is_admin and target is not None and target.active and target.invitation_pending
 
 
+def _reset_second_factor(user, target) -> bool:
+    # One's own second factor is turned off from one's profile, with a code of it.
+    return _manage_other_user(user, target) and target.has_second_factor
+
+
 RULES = (
     Rule("admin.access", is_admin),
     Rule("users.manage", is_admin),
@@ -22,4 +27,5 @@ RULES = (
     Rule("user.change_flags", _manage_other_user),
     Rule("user.deactivate", _manage_other_user),
     Rule("user.resend_invitation", _resend_invitation),
+    Rule("user.reset_second_factor", _reset_second_factor),
 )

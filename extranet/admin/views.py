@@ -18,6 +18,7 @@ from extranet.admin.forms import (
     SubscriptionsForm,
     UserForm,
 )
+from extranet.auth import service as auth_service
 from extranet.extensions import db
 from extranet.organizations.forms import MemberInviteForm
 from extranet.organizations.models import KINDS, Membership, Organization
@@ -409,4 +410,15 @@ def resend_invitation(user_id: int):
     send_invitation(person, current_user._get_current_object())
     db.session.commit()
     flash(_("The invitation was sent again to %(email)s.", email=person.email), "success")
+    return hx_redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.post("/users/<int:user_id>/second-factor/reset")
+def reset_second_factor(user_id: int):
+    require("users.manage")
+    person = _user_or_404(user_id)
+    require("user.reset_second_factor", person)
+    auth_service.reset_second_factor(person, current_user._get_current_object())
+    db.session.commit()
+    flash(_("The second factor of %(name)s is reset: they are signed out and told by e-mail.", name=person.name), "success")
     return hx_redirect(url_for("admin.user", user_id=person.id))

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from extranet.web.forms import BaseForm
@@ -31,4 +31,29 @@ class NewPasswordForm(BaseForm):
     confirm = PasswordField(
         _l("Confirm the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class SecondFactorForm(BaseForm):
+    """The code of the sign-in's second step: six digits from the app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"},
+        description=_l("The six digits your authenticator app shows, or one of your recovery codes."),
+    )
+    trust = BooleanField(_l("Trust this browser for 30 days (no code asked here until then)"))
+
+
+class AppCodeForm(BaseForm):
+    """A code of the authenticator app, to confirm a change of the second factor."""
+
+    code = StringField(
+        _l("Code from the app"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+        description=_l("The six digits your authenticator app shows now."),
     )

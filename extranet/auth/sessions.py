@@ -96,3 +96,26 @@ def load_user_from_session(_request):
             row.expires_at = now + current_app.config["SESSION_IDLE_LIFETIME"]
         db.session.commit()
     return row.user
+
+
+def active_sessions(user) -> list[UserSession]:
+    """The person's sessions still running, the most recently used first."""
+    return db.session.scalars(
+        db.select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.expires_at > utcnow())
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ).all()
+
+
+# The largest id a database column holds: a larger number from a URL names no session (and
+# would overflow SQLite's integer instead of answering "not found").
+MAX_ID = 2**63 - 1
+
+
+def own_session(user, session_id: int) -> UserSession | None:
+    """One of ``user``'s sessions; None for anyone else's, so that an id guessed is not found."""
+    if not 0 < session_id <= MAX_ID:
+        return None
+    return db.session.scalar(
+        db.select(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
+    )

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from extranet.accounts.models import ExpertField, User
+from extranet.db_types import utcnow
 from extranet.demo.clock import Clock
 from extranet.demo.documents import load_demo_documents
 from extranet.demo.hours import load_demo_hours
@@ -62,12 +63,15 @@ def _organization(name: str, kind: str, parent: Organization | None, shares: boo
     return org
 
 
-def load_demo(password: str, now: datetime | None = None) -> list[tuple[str, str]]:
-    """Load the demo as if it were ``now`` (the real time by default); returns the accounts."""
+def load_demo(
+    password: str, now: datetime | None = None, totp_secret: str | None = None
+) -> list[tuple[str, str]]:
+    """Load the demo as if it were ``now`` (the real time by default); returns the accounts.
+    With ``totp_secret`` (base32), every staff account signs in with codes of that secret."""
     with Clock(now).running() as clock:
         # The consortium and its people were there before the story begins.
         with clock.at(story_start(clock.now()) - timedelta(days=45)):
-            federations, members, accounts = _consortium(password)
+            federations, members, accounts = _consortium(password, totp_secret)
         users = {u.email: u for u in db.session.scalars(db.select(User))}
         spaces = [
             (members[0], users["membre.a@example.org"], users["gestion.a@example.org"]),
@@ -82,7 +86,7 @@ def load_demo(password: str, now: datetime | None = None) -> list[tuple[str, str
     return accounts
 
 
-def _consortium(password: str) -> tuple[list, list, list[tuple[str, str]]]:
+def _consortium(password: str, totp_secret: str | None) -> tuple[list, list, list[tuple[str, str]]]:
     """The federations, the member organizations and the people (new ones, or updated)."""
     federations = [_organization(name, kind, None, False) for name, kind in FEDERATIONS]
     members = [
@@ -106,6 +110,13 @@ def _consortium(password: str) -> tuple[list, list, list[tuple[str, str]]]:
         user.active = True
         user.locale = "fr_CA"
         user.password_hash = hashed.password_hash
+        if totp_secret and user.is_staff:
+            # Enrolled as if the person had scanned the secret: no recovery codes, the demo's
+            # operator holds the secret. A new secret starts a new count of used codes.
+            if user.totp_secret != totp_secret:
+                user.totp_last_step = None
+            user.totp_secret = totp_secret
+            user.totp_enabled_at = user.totp_enabled_at or utcnow()
         db.session.add(user)
         if is_expert:
             have = user.field_slugs

@@ -33,6 +33,8 @@ class Organization(db.Model):
     locale: Mapped[str] = mapped_column(String(10), default="fr_CA")
     # Bytes of documents the organization may keep; None: the configured default.
     storage_quota: Mapped[int | None] = mapped_column(BigInteger)
+    # Set by its managers: its members must sign in with a second factor.
+    requires_second_factor: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id], back_populates="children")

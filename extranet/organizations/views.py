@@ -13,6 +13,7 @@ from extranet.accounts.service import (
     send_invitation,
     set_member_active,
     set_member_role,
+    set_second_factor_required,
 )
 from extranet.extensions import db
 from extranet.organizations.forms import MemberInviteForm
@@ -76,6 +77,23 @@ def members():
         status=422 if form.errors else 200,
     )
 
+
+@bp.post("/second-factor")
+@login_required
+def second_factor():
+    """Whether the organization's members must sign in with a second factor."""
+    org = _team_org()
+    required = request.form.get("required") == "1"
+    if required != org.requires_second_factor:
+        set_second_factor_required(org, required)
+        db.session.commit()
+    flash(
+        _("The members of %(org)s must now sign in with a second factor.", org=org.name)
+        if required
+        else _("A second factor is now optional for the members of %(org)s.", org=org.name),
+        "success",
+    )
+    return redirect(url_for("organizations.members") + "#second-factor", 303)
 
 
 @bp.post("/members/<int:membership_id>")
