@@ -416,8 +416,7 @@ def resend_invitation(user_id: int):
 @bp.post("/users/<int:user_id>/second-factor/reset")
 def reset_second_factor(user_id: int):
     require("users.manage")
-    person = _user_or_404(user_id)
-    require("user.reset_second_factor", person)
+    person = row_or_404(User, user_id, "user.reset_second_factor")
     auth_service.reset_second_factor(person, current_user._get_current_object())
     db.session.commit()
     flash(_("The second factor of %(name)s is reset: they are signed out and told by e-mail.", name=person.name), "success")
