@@ -1,7 +1,8 @@
 """Every file scanned, and none stuck: message attachments, document versions and resource files
 go through one scanning path against a real clamd (tests/clamd.py: the EICAR test file is its
 one signature); a file is downloadable only once clean; a file clamd gave no verdict on stays
-pending until the worker scans it again, later after each attempt."""
+pending until the worker scans it again, later after each attempt; administrators see what is
+pending or infected, with the reason and the last attempt."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+from extranet.testing import csrf_token
 from tests.clamd import EICAR, SIGNATURE
 from tests.sample_plugin import SamplePlugin
 from tests.test_attachments import PDF, file_request, send
@@ -265,3 +267,52 @@ def test_two_workers_never_scan_the_same_file(down, client_for, people, clamd):
         assert job._claim(row["id"], row["next"]) is None
         db.session.rollback()
     assert file_row(down, "a.pdf")["next"] == row["next"] + job.LEASE
+
+
+# -- what administrators see ---------------------------------------------------------------------
+
+
+def test_administrators_see_pending_and_infected_files_with_reason_and_last_attempt(
+        down, client_for, people, clamd):
+    member = client_for(down, people.member_a)
+    assert upload(member, [(EICAR, "eicar.txt")]).status_code == 303
+    stopped = down.config["CLAMD_SOCKET"]
+    set_clamd(down, clamd.socket_path)
+    assert rescan(down, file_row(down, "eicar.txt")["next"]) == {"infected": 1}
+    set_clamd(down, stopped)
+    reference = file_request(member)
+    assert send(member, reference, files=[(PDF, "devis.pdf")]).status_code == 303
+
+    admin = client_for(down, people.admin)
+    assert 'href="/admin/files"' in admin.get("/admin/").get_data(as_text=True)
+    html = admin.get("/admin/files").get_data(as_text=True)
+    assert "eicar.txt" in html and f"{SIGNATURE}.UNOFFICIAL" in html and "Coopérative A" in html
+    assert "devis.pdf" in html and f"Request {reference}" in html and "stopped-clamd.sock" in html
+    assert "Infected: 1" in html and "Pending: 1" in html
+    assert html.index("eicar.txt") < html.index("devis.pdf")  # infected first
+    only_infected = admin.get("/admin/files?status=infected").get_data(as_text=True)
+    assert "eicar.txt" in only_infected and "devis.pdf" not in only_infected
+
+    for person in (people.member_a, people.manager_a, people.expert):
+        assert client_for(down, person).get("/admin/files").status_code == 404
+
+
+def test_an_administrator_asks_for_a_pending_file_to_be_scanned_again(down, client_for, people):
+    member = client_for(down, people.member_a)
+    reference = file_request(member)
+    assert send(member, reference, files=[(PDF, "devis.pdf")]).status_code == 303
+    row = file_row(down, "devis.pdf")
+
+    admin = client_for(down, people.admin)
+    html = admin.get("/admin/files").get_data(as_text=True)
+    assert "devis.pdf" in html and f"Request {reference}" in html and "stopped-clamd.sock" in html
+    assert "Pending" in html and "Scan again now" in html
+    url = f"/admin/files/{row['id']}/rescan"
+    assert admin.post(url).status_code == 400  # no CSRF token
+    assert file_row(down, "devis.pdf")["next"] == row["next"]
+    response = admin.post(url, data={"csrf_token": csrf_token(admin, "/admin/files")})
+    assert response.status_code == 303 and response.location.endswith("/admin/files")
+    assert file_row(down, "devis.pdf")["next"] < row["next"]
+    assert member.post(url, data={"csrf_token": csrf_token(member, "/requests/")}).status_code == 404
+    assert admin.post("/admin/files/999999/rescan",
+                      data={"csrf_token": csrf_token(admin, "/admin/files")}).status_code == 404
