@@ -182,6 +182,9 @@ def test_a_file_left_pending_by_a_stopped_clamd_is_rescanned_with_back_off_until
     response = member.get(url)
     assert response.status_code == 409 and "still being checked" in response.get_data(as_text=True)
     assert PDF not in response.get_data()
+    # The request's page names the file and says why, without a link that would fail.
+    page = member.get(f"/requests/{reference}").get_data(as_text=True)
+    assert "devis.pdf" in page and "still being checked" in page and url not in page
 
     # Not due yet: the worker leaves it; then each attempt without a verdict waits twice as long.
     assert rescan(down, first + timedelta(seconds=30)) == {}
@@ -203,6 +206,7 @@ def test_a_file_left_pending_by_a_stopped_clamd_is_rescanned_with_back_off_until
     assert (row["status"], row["attempts"], row["next"], row["detail"]) == ("clean", 10, None, "")
     response = member.get(url)
     assert response.status_code == 200 and response.get_data() == PDF
+    assert url in member.get(f"/requests/{reference}").get_data(as_text=True)
     assert rescan(down, row["scanned_at"] + timedelta(days=1)) == {}
 
 
