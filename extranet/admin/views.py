@@ -101,10 +101,7 @@ def scans_page():
 
 @bp.post("/files/<int:file_id>/rescan")
 def rescan_file(file_id: int):
-    require("files.scans")
-    file = db.session.get(FileVersion, file_id)
-    if file is None:
-        abort(404)
+    file = row_or_404(FileVersion, file_id, "files.scans")
     if file.scan_status == PENDING:
         rescan.scan_soon(file)
         db.session.commit()
