@@ -123,13 +123,18 @@ def disable_plugin(slug: str) -> None:
 @click.option("--once", is_flag=True, help="Drain what is due, then stop.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker(once: bool, interval: float) -> None:
-    """Send the e-mail outbox, retrying failures with back-off."""
+    """Send the e-mail outbox, retrying failures with back-off, and scan again the files whose
+    virus scan is pending."""
+    from extranet.files.rescan import rescan_due
     from extranet.notifications.mail import deliver_due
 
     while True:
         sent, failed = deliver_due()
         if sent or failed:
             click.echo(f"mail: {sent} sent, {failed} failed")
+        scanned = rescan_due()
+        if scanned:
+            click.echo("scan: " + ", ".join(f"{n} {status}" for status, n in sorted(scanned.items())))
         if once:
             return
         time.sleep(interval)

@@ -98,7 +98,7 @@ def build_config(instance_path: Path) -> dict:
         "STORAGE_URL": _env("STORAGE_URL") or f"file://{instance_path / 'files'}",
         # An S3-compatible server other than AWS (MinIO, Ceph...) for an s3:// STORAGE_URL.
         "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
-        # clamd's unix socket path or tcp://host:port: uploads are then virus-scanned.
+        # clamd's unix socket path or tcp://host:port: every file is then virus-scanned (files.scan).
         "CLAMD_SOCKET": _env("CLAMD_SOCKET"),
         "MAX_UPLOAD_BYTES": int(_env("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))),
         # Document space of an organization whose storage_quota is unset (bytes, all fields).

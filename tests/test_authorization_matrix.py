@@ -28,7 +28,7 @@ PUBLIC = {
     "accounts.set_language",
 }
 ADMIN = {
-    "admin.index", "admin.modules", "admin.toggle_module",
+    "admin.index", "admin.modules", "admin.toggle_module", "admin.scans_page", "admin.rescan_file",
     "admin.organizations", "admin.new_organization", "admin.edit_organization", "admin.organization",
     "admin.organization_subscriptions", "admin.deactivate_organization", "admin.add_member",
     "admin.users", "admin.invite_staff", "admin.user", "admin.user_active", "admin.resend_invitation",

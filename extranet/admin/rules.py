@@ -24,6 +24,7 @@ RULES = (
     Rule("admin.access", is_admin),
     Rule("users.manage", is_admin),
     Rule("modules.manage", is_admin),
+    Rule("files.scans", is_admin),
     Rule("user.change_flags", _manage_other_user),
     Rule("user.deactivate", _manage_other_user),
     Rule("user.resend_invitation", _resend_invitation),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from extranet.accounts.models import User
 from extranet.accounts.service import add_to_organization, find_or_invite, send_invitation
-from extranet.admin import service
+from extranet.admin import scans, service
 from extranet.admin.forms import (
     NO_PARENT,
     OrganizationForm,
@@ -20,6 +20,9 @@ from extranet.admin.forms import (
 )
 from extranet.auth import service as auth_service
 from extranet.extensions import db
+from extranet.files import rescan
+from extranet.files import scan as scanning
+from extranet.files.models import PENDING, FileVersion
 from extranet.organizations.forms import MemberInviteForm
 from extranet.organizations.models import KINDS, Membership, Organization
 from extranet.plugins import host
@@ -34,6 +37,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @login_required
 def only_admins():
     require("admin.access")
+
+
+@bp.context_processor
+def _helpers():
+    return {"scan_label": scans.label}
 
 
 @bp.get("/")
@@ -69,6 +77,39 @@ def toggle_module(slug: str):
     else:
         flash(_("The %(module)s module is disabled. Its data is kept.", module=label), "success")
     return hx_redirect(url_for("admin.modules"))
+
+
+# -- virus scans -----------------------------------------------------------------------------
+
+
+@bp.get("/files")
+def scans_page():
+    require("files.scans")
+    status = request.args.get("status", "")
+    page = _page(scans.queue(status))
+    return render(
+        "admin/scans.html",
+        "admin/_scans.html",
+        page=page,
+        owners=scans.owners(page.items),
+        counts=scans.counts(),
+        statuses=scans.statuses(),
+        chosen=status if status in scans.statuses() else "",
+        enabled=scanning.enabled(),
+        due=rescan.due_count(),
+    )
+
+
+@bp.post("/files/<int:file_id>/rescan")
+def rescan_file(file_id: int):
+    file = row_or_404(FileVersion, file_id, "files.scans")
+    if file.scan_status == PENDING:
+        rescan.scan_soon(file)
+        db.session.commit()
+        flash(_("%(name)s will be scanned again at the worker's next pass.", name=file.filename), "success")
+    else:
+        flash(_("%(name)s is no longer waiting for a scan.", name=file.filename), "info")
+    return hx_redirect(url_for("admin.scans_page", status=request.form.get("status") or None))
 
 
 # -- organizations ---------------------------------------------------------------------------

@@ -92,11 +92,7 @@ class Outcome:
 
 
 def _version(doc: Document, saved, number: int, user) -> DocumentVersion:
-    return DocumentVersion(
-        document=doc, number=number, storage_key=saved.stored.key, filename=saved.filename,
-        size=saved.stored.size, sha256=saved.stored.sha256, mime=saved.mime,
-        scan_status=saved.scan_status, uploader_id=user.id,
-    )
+    return DocumentVersion(document=doc, number=number, uploader_id=user.id, **saved.columns())
 
 
 def add_document(saved, *, org: Organization, field: str, user, category=None, folder: Folder | None = None,

@@ -1,6 +1,7 @@
 """The one way a stored file is sent back, whoever owns it: the caller's rule is asked of the
-policy, a file whose virus scan is pending or found a virus is refused, the bytes are checked
-against the recorded sha256, then streamed as an attachment the browser may not reinterpret."""
+policy, a file whose virus scan is pending or found a virus is refused (and, once clamd is
+configured, one not scanned yet: the worker scans it), the bytes are checked against the
+recorded sha256, then streamed as an attachment the browser may not reinterpret."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from flask import abort, render_template, send_file
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from extranet.files.models import INFECTED, PENDING, FileVersion
+from extranet.files import scan
+from extranet.files.models import INFECTED, NOT_SCANNED, PENDING, FileVersion
 from extranet.policy import require
 from extranet.storage import CHUNK_SIZE, StorageError, get_storage
 
@@ -20,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def refusal(file: FileVersion) -> str | None:
     """Why ``file`` cannot be downloaded now, or None."""
-    if file.scan_status == PENDING:
+    if file.scan_status == PENDING or (file.scan_status == NOT_SCANNED and scan.enabled()):
         return _("This file is still being checked for viruses. Try again in a few minutes.")
     if file.scan_status == INFECTED:
         return _("This file was found to contain a virus: it cannot be downloaded.")

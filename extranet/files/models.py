@@ -8,13 +8,18 @@ message's file) and ``documents.models.DocumentVersion`` (``kind`` "document", v
 ``number`` of a document). The storage checker, the quota and the scan status read this one
 table; the owners' foreign keys are declared here, by name only, so that the table is described
 in one place and this module imports no feature.
+
+A file is scanned when it is uploaded (``files.uploads``); one clamd could not give a verdict on
+stays "pending", and the worker scans it again (``files.rescan``) at ``next_scan_at``, later and
+later after each attempt without a verdict, until clamd answers. ``scan_detail`` keeps why: the
+signature clamd found, or the error of the last attempt, for the administrators' page.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extranet.accounts.models import User
@@ -41,6 +46,8 @@ class FileVersion(db.Model):
     __table_args__ = (
         UniqueConstraint("document_id", "number"),
         CheckConstraint(ONE_OWNER, name="one_owner"),
+        # The worker's queue: pending files whose next attempt is due.
+        Index("ix_file_versions_scan_queue", "scan_status", "next_scan_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +61,10 @@ class FileVersion(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     mime: Mapped[str] = mapped_column(String(100))
     scan_status: Mapped[str] = mapped_column(String(20), default=NOT_SCANNED)
+    scan_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last attempt
+    next_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a pending file's next attempt
+    scan_detail: Mapped[str] = mapped_column(String(255), default="", server_default="")
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -12,6 +12,10 @@ zero length) and answers:
 - ``"not_scanned"``: scanning is not configured.
 
 clamd's ``StreamMaxLength`` (25 MB by default) must be at least ``MAX_UPLOAD_BYTES``.
+
+``check`` gives the same verdict with its reason (the signature found, or why there is none), and
+``bookkeeping`` turns a verdict into a row's scan columns: every file, whoever owns it, is scanned
+on upload and again by the worker (``files.rescan``) through these two functions.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from __future__ import annotations
 import logging
 import socket
 import struct
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -30,6 +36,10 @@ log = logging.getLogger(__name__)
 
 SCAN_CHUNK = 64 * 1024  # below clamd's default StreamMaxLength and socket buffers
 TIMEOUT = 120.0  # seconds without progress before giving up (a large file takes a while)
+# A pending file is tried again after 1, 2, 4… minutes, then every hour: soon after a short
+# outage, without hammering a clamd that stays down; never given up, so no file stays stuck.
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
 
 
 class ScanUnavailable(Exception):
@@ -91,18 +101,49 @@ def enabled() -> bool:
     return bool(current_app.config.get("CLAMD_SOCKET"))
 
 
-def scan(storage: Storage, key: str, address: str | None = None) -> str:
-    """Scan a stored object: ``"clean"``, ``"infected"``, ``"pending"`` (no verdict now: scan
-    again later) or ``"not_scanned"`` when no clamd is configured."""
+@dataclass(frozen=True)
+class Verdict:
+    status: str  # clean, infected, pending or not_scanned
+    detail: str = ""  # the signature found, or why there is no verdict
+
+
+def check(storage: Storage, key: str, address: str | None = None) -> Verdict:
+    """Scan a stored object: its ``Verdict``, pending (with the reason) when clamd gave none."""
     address = address or current_app.config.get("CLAMD_SOCKET")
     if not address:
-        return NOT_SCANNED
+        return Verdict(NOT_SCANNED)
     try:
         with storage.open(key) as fh:
             status, signature = scan_stream(fh, address)
-    except (ScanUnavailable, StorageError) as error:
+    except (ScanUnavailable, StorageError, FileNotFoundError) as error:
         log.warning("scan: %s left pending: %s", key, error)
-        return PENDING
+        return Verdict(PENDING, str(error))
     if status == INFECTED:
         log.warning("scan: %s is infected (%s)", key, signature)
-    return status
+        return Verdict(INFECTED, signature or "")
+    return Verdict(status)
+
+
+def scan(storage: Storage, key: str, address: str | None = None) -> str:
+    """Scan a stored object: ``"clean"``, ``"infected"``, ``"pending"`` (no verdict now: scan
+    again later) or ``"not_scanned"`` when no clamd is configured."""
+    return check(storage, key, address).status
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long after its ``attempts``-th attempt without a verdict a file is scanned again."""
+    return min(FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 10), LONGEST_RETRY)
+
+
+def bookkeeping(verdict: Verdict, attempts: int, now: datetime) -> dict:
+    """A row's scan columns after its ``attempts``-th scan gave ``verdict`` at ``now``."""
+    if verdict.status == NOT_SCANNED:
+        return {"scan_status": NOT_SCANNED}
+    pending = verdict.status == PENDING
+    return {
+        "scan_status": verdict.status,
+        "scan_attempts": attempts,
+        "scanned_at": now,
+        "next_scan_at": now + retry_delay(attempts) if pending else None,
+        "scan_detail": verdict.detail[:255],
+    }

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from extranet.db_types import utcnow
 from extranet.files import UploadRefused, quota, scan, sniff
 from extranet.files.models import INFECTED, NOT_SCANNED
 from extranet.files.names import human_size, sanitize_filename
@@ -33,6 +34,15 @@ class SavedFile:
     filename: str
     mime: str
     scan_status: str = NOT_SCANNED
+    scan_columns: dict = field(default_factory=dict)  # the scan's bookkeeping (scan.bookkeeping)
+
+    def columns(self) -> dict:
+        """The ``FileVersion`` columns this file fills, whoever owns its row: every owner keeps
+        the same record of what was stored and of its scan."""
+        return {
+            "storage_key": self.stored.key, "filename": self.filename, "size": self.stored.size,
+            "sha256": self.stored.sha256, "mime": self.mime, **self.scan_columns, "scan_status": self.scan_status,
+        }
 
 
 def max_upload_bytes() -> int:
@@ -133,11 +143,11 @@ def scanned(saved: SavedFile, storage=None) -> SavedFile:
     if not scan.enabled():
         return saved
     storage = storage or get_storage()
-    status = scan.scan(storage, saved.stored.key)
-    if status == INFECTED:
+    verdict = scan.check(storage, saved.stored.key)
+    if verdict.status == INFECTED:
         storage.delete(saved.stored.key)
         raise UploadRefused(_("%(name)s contains a virus: it was refused.", name=saved.filename))
-    return replace(saved, scan_status=status)
+    return replace(saved, scan_status=verdict.status, scan_columns=scan.bookkeeping(verdict, 1, utcnow()))
 
 
 def discard(saved: Iterable[SavedFile]) -> None:

@@ -11,13 +11,7 @@ from extranet.requests.models import Attachment, Message
 
 def attach(message: Message, saved: Iterable[SavedFile], uploader) -> list[Attachment]:
     """Add the attachment rows of ``message`` to the session (committed by the caller)."""
-    rows = [
-        Attachment(
-            storage_key=s.stored.key, filename=s.filename, size=s.stored.size, sha256=s.stored.sha256,
-            mime=s.mime, scan_status=s.scan_status, uploader_id=uploader.id if uploader is not None else None,
-        )
-        for s in saved
-    ]
+    rows = [Attachment(uploader_id=uploader.id if uploader is not None else None, **s.columns()) for s in saved]
     message.attachments.extend(rows)
     return rows
 

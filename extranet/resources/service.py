@@ -165,16 +165,7 @@ def is_new(resource: Resource, since: datetime) -> bool:
 
 
 def _add_version(document: Document, saved: uploads.SavedFile, user) -> DocumentVersion:
-    version = DocumentVersion(
-        number=len(document.versions) + 1,
-        storage_key=saved.stored.key,
-        filename=saved.filename,
-        size=saved.stored.size,
-        sha256=saved.stored.sha256,
-        mime=saved.mime,
-        scan_status=saved.scan_status,
-        uploader_id=user.id,
-    )
+    version = DocumentVersion(number=len(document.versions) + 1, uploader_id=user.id, **saved.columns())
     document.versions.append(version)
     return version
 

@@ -52,6 +52,7 @@ def init_babel(app: Flask, host) -> None:
 def init_request_cycle(app: Flask, host) -> None:
     import extranet.policy as policy
     from extranet.db_types import utcnow
+    from extranet.files.downloads import refusal
     from extranet.notifications.mail import deliver_queued_after_request
     from extranet.requests import presenters
     from extranet.requests.views import open_states
@@ -83,6 +84,7 @@ def init_request_cycle(app: Flask, host) -> None:
         state_label=presenters.state_label,
         open_states=open_states,
         now=utcnow,
+        file_refusal=refusal,  # why a stored file cannot be downloaded now (its scan), or None
     )
     app.jinja_env.filters["text"] = text_to_html
     app.jinja_env.tests["choice_group"] = is_choice_group

@@ -27,12 +27,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
+    # Columns are added in place: rebuilding a table on SQLite fails, or deletes rows through
+    # cascades, as soon as other tables point at it.
+    with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_enabled_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
 
-    with op.batch_alter_table('organizations', schema=None) as batch_op:
+    with op.batch_alter_table('organizations', schema=None, recreate='never') as batch_op:
         batch_op.add_column(
             sa.Column('requires_second_factor', sa.Boolean(), nullable=False, server_default=sa.false())
         )
