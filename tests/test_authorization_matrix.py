@@ -41,6 +41,7 @@ SIGNED_IN = {
     "dashboard.waiting_on_me_widget", "dashboard.my_queue_widget", "dashboard.unassigned_widget",
     "dashboard.overdue_widget",
     "accounts.profile", "accounts.change_password",
+    "access.mine", "access.organization",
     "organizations.switch", "organizations.members", "organizations.update_member",
     "notifications.index", "notifications.badge", "notifications.open_one",
     "notifications.mark_all_read", "notifications.preferences",
