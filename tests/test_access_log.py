@@ -73,10 +73,10 @@ def test_a_member_sees_that_an_expert_viewed_her_request(app, client_for, people
     assert "Émile Expert" in access_page(manager, "/access/organization")
 
 
-def test_the_profile_leads_to_the_access_page_in_french_too(app, client_for, people):
+def test_the_profile_leads_to_both_pages_and_they_read_in_french(app, client_for, people):
     member = client_for(app, people.member_a)
     html = member.get("/profile").get_data(as_text=True)
-    assert 'href="/access/"' in html
+    assert 'href="/access/"' in html and 'href="/profile/history"' in html
     from extranet.accounts.models import User
     from extranet.extensions import db
 
