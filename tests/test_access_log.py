@@ -26,6 +26,13 @@ def people(people, app):
     return in_english(app, people)
 
 
+def read(client, path) -> int:
+    """GET ``path`` as a browser does and close the answer, as a WSGI server does once it is sent:
+    that is when the reads it noted are written. Its status."""
+    with client.get(path) as response:
+        return response.status_code
+
+
 def records(app):
     from extranet.access.models import AccessRecord
     from extranet.extensions import db
@@ -61,7 +68,7 @@ def test_a_member_sees_that_an_expert_viewed_her_request(app, client_for, people
     assert "Nobody else has read your information yet." in access_page(member)
 
     expert = client_for(app, people.expert)
-    assert expert.get(f"/requests/{reference}").status_code == 200
+    assert read(expert, f"/requests/{reference}") == 200
 
     html = access_page(member)
     [row] = rows_of(html)
@@ -92,7 +99,7 @@ def test_reads_by_the_owner_are_not_recorded(app, client_for, people):
     member = client_for(app, people.member_a)
     reference = file_request(member)
     for path in (f"/requests/{reference}", f"/documents/sample/requests/{reference}"):
-        assert member.get(path).status_code == 200
+        assert read(member, path) == 200
     assert records(app) == []
 
 
@@ -100,8 +107,8 @@ def test_a_colleague_and_an_admin_are_recorded_and_an_admin_is_not_named(app, cl
     member = client_for(app, people.member_a)
     reference = file_request(member, title="Demande standard")
     rid = request_id(app, reference)
-    client_for(app, people.manager_a).get(f"/requests/{reference}")
-    client_for(app, people.admin).get(f"/requests/{reference}")
+    read(client_for(app, people.manager_a), f"/requests/{reference}")
+    read(client_for(app, people.admin), f"/requests/{reference}")
     assert records(app) == [
         (people.manager_a.id, "manager", "request", rid),
         (people.admin.id, "admin", "request", rid),
@@ -115,7 +122,7 @@ def test_a_colleague_and_an_admin_are_recorded_and_an_admin_is_not_named(app, cl
 def test_another_organization_never_sees_those_records(app, client_for, people):
     member_a = client_for(app, people.member_a)
     reference = file_request(member_a, title="Secret de A")
-    client_for(app, people.expert).get(f"/requests/{reference}")
+    read(client_for(app, people.expert), f"/requests/{reference}")
     assert len(records(app)) == 1
     for person in (people.member_b, people.manager_b):
         client = client_for(app, person)
@@ -130,7 +137,7 @@ def test_another_organization_never_sees_those_records(app, client_for, people):
 def test_a_restricted_request_is_named_by_reference_and_field_to_a_manager_who_cannot_open_it(app, client_for, people):
     member = client_for(app, people.member_a)
     reference = file_request(member, title="Plainte confidentielle", restricted=True)
-    client_for(app, people.expert).get(f"/requests/{reference}")
+    read(client_for(app, people.expert), f"/requests/{reference}")
     manager_page = access_page(client_for(app, people.manager_a), "/access/organization")
     assert reference in manager_page and "Plainte confidentielle" not in manager_page
     assert f'href="/requests/{reference}"' not in manager_page
@@ -149,10 +156,10 @@ def test_files_statements_and_accounts_are_recorded(app, client_for, people):
     with app.app_context():
         attachment_id = db.session.scalar(db.select(Attachment.id))
     expert = client_for(app, people.expert)
-    assert expert.get(f"/requests/{reference}/attachments/{attachment_id}").status_code == 200
+    assert read(expert, f"/requests/{reference}/attachments/{attachment_id}") == 200
     admin = client_for(app, people.admin)
-    assert admin.get(f"/reports/statements/{people.org_a}/2026-01").status_code == 200
-    assert admin.get(f"/admin/users/{people.member_a.id}").status_code == 200
+    assert read(admin, f"/reports/statements/{people.org_a}/2026-01") == 200
+    assert read(admin, f"/admin/users/{people.member_a.id}") == 200
     kinds = {(viewer, kind) for viewer, _role, kind, _rid in records(app)}
     assert {(people.expert.id, "attachment"), (people.admin.id, "statement"), (people.admin.id, "profile")} <= kinds
     html = access_page(member)
@@ -179,10 +186,10 @@ def test_one_write_per_batch_and_none_for_a_reload(app, client_for, people):
 
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        assert expert.get(f"/requests/{reference}").status_code == 200
+        assert read(expert, f"/requests/{reference}") == 200
         assert len(inserts) == 1
         for path in (f"/requests/{reference}", f"/hours/requests/{reference}", f"/documents/sample/requests/{reference}"):
-            assert expert.get(path).status_code == 200
+            assert read(expert, path) == 200
         assert len(inserts) == 1
     finally:
         event.remove(engine, "before_cursor_execute", listener)
@@ -209,7 +216,7 @@ def test_several_reads_of_one_answer_are_one_statement(app, people):
 def test_a_refused_read_is_not_recorded(app, client_for, people):
     member = client_for(app, people.member_a)
     reference = file_request(member, restricted=True)
-    assert client_for(app, people.member_b).get(f"/requests/{reference}").status_code == 404
+    assert read(client_for(app, people.member_b), f"/requests/{reference}") == 404
     assert records(app) == []
 
 
@@ -221,7 +228,7 @@ def test_records_older_than_the_retention_are_purged(app, client_for, people):
 
     member = client_for(app, people.member_a)
     reference = file_request(member)
-    client_for(app, people.expert).get(f"/requests/{reference}")
+    read(client_for(app, people.expert), f"/requests/{reference}")
     with app.app_context():
         assert app.config["ACCESS_LOG_RETENTION_DAYS"] == 730
         assert service.purge_older_than(now=utcnow() + timedelta(days=729)) == 0
@@ -229,7 +236,7 @@ def test_records_older_than_the_retention_are_purged(app, client_for, people):
         db.session.commit()
         assert db.session.scalar(db.select(db.func.count()).select_from(AccessRecord)) == 0
 
-    client_for(app, people.expert).get(f"/requests/{reference}")
+    read(client_for(app, people.expert), f"/requests/{reference}")
     app.extensions.pop(service.SEEN_KEY, None)
     result = app.test_cli_runner().invoke(args=["access", "purge", "--days", "0"])
     assert result.exit_code == 0, result.output

@@ -4,10 +4,10 @@ HTTP request, at its end; the person concerned and their organization's manager 
 Why this shape. Reading a request is the hot path (its page, then its fragments: the hours
 panel, the documents card, each download), so a read never costs a write of its own:
 
-- the page notes each read in a list kept on ``g`` (no statement), and ``flush`` writes the
-  list after the view has answered, in **one** ``INSERT … ON CONFLICT DO NOTHING`` of several
-  rows, on a connection of its own, so that a failure there never touches the page's
-  transaction;
+- the page notes each read in a list kept on ``g`` (no statement), and ``flush`` has the list
+  written once the answer has been sent (``call_on_close``), in **one** ``INSERT … ON
+  CONFLICT DO NOTHING`` of several rows, on a connection of its own, so that the person does
+  not wait for it and a failure there never touches the page's transaction;
 - a row is one reader × thing read × hour (the unique key of ``access_records``): the page and
   its fragments, a reload, or two nodes at once make one row, which is what the person wants to
   know ("who, what, when" to the hour), and the table grows with people and things read, not
@@ -141,14 +141,27 @@ def note_profile(user, person) -> None:
 
 
 def flush(response) -> None:
-    """Write the reads the request noted, in one statement, once it answered successfully."""
+    """Have the reads the request noted written in one statement once its answer has been sent
+    (the WSGI server closes the response then), if it answered successfully: the person does
+    not wait for the write."""
     reads = g.pop(BUFFER_KEY, None)
     if not reads or response.status_code >= 400:
         return
-    try:
-        write(reads)
-    except Exception:  # the page was shown; a lost access record is logged, never a 500
-        log.exception("access: %d read(s) could not be recorded", len(reads))
+    app = current_app._get_current_object()
+    if response.direct_passthrough:
+        # A file sent as it is (send_file) is closed by the server through its own iterator,
+        # never through the response's callbacks: its reads are written before it is sent.
+        _write_after(app, reads)
+    else:
+        response.call_on_close(lambda: _write_after(app, reads))
+
+
+def _write_after(app, reads: list[Read]) -> None:
+    with app.app_context():  # the request's own context is gone by now
+        try:
+            write(reads)
+        except Exception:  # the page was shown; a lost access record is logged, never a 500
+            log.exception("access: %d read(s) could not be recorded", len(reads))
 
 
 def write(reads: list[Read], now: datetime | None = None) -> int:
