@@ -96,7 +96,7 @@ def _what(record, reader, req, openable, documents, attachments) -> str:
         return str(_l("A document"))
     if record.kind == "attachment":
         found = attachments.get(record.object_id)
-        if found is not None and can(reader, "message.view", found.message):
+        if found is not None and req is not None and can(reader, "message.view", found.message):
             return str(_l("File “%(name)s” of request %(reference)s", name=found.filename, reference=req.reference))
         if req is not None:
             return str(_l("A file of request %(reference)s", reference=req.reference))
