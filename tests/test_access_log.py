@@ -260,3 +260,43 @@ def test_pages_are_paginated_newest_first(app, client_for, people):
     second = access_page(member, "/access/?page=2")
     assert len(rows_of(second)) == 5
     assert member.get("/access/?page=99999999999999999999").status_code == 200
+
+
+def test_many_readers_at_once_answer_and_make_one_row_each(app, client_for, people):
+    """Eight browsers of the same expert and eight of the manager open the request at the same
+    moment on a served app, each process forgetting what it wrote: no 5xx, and one row per
+    reader and hour (the database, not the process, keeps them unique)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from extranet.access import service
+    from tests.test_request_concurrency import Person as Browser
+
+    reference = file_request(client_for(app, people.member_a))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.daemon_threads = False
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        readers = [Browser(base, person) for person in [people.expert] * 8 + [people.manager_a] * 8]
+        app.extensions.pop(service.SEEN_KEY, None)
+        barrier = threading.Barrier(len(readers))
+        statuses = []
+
+        def read_it(reader):
+            barrier.wait()
+            app.extensions.pop(service.SEEN_KEY, None)
+            statuses.append(reader.send("GET", f"/requests/{reference}")[0])
+
+        threads = [threading.Thread(target=read_it, args=(r,)) for r in readers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert statuses == [200] * 16
+    assert sorted((viewer, role) for viewer, role, _kind, _rid in records(app)) == [
+        (people.expert.id, "expert"), (people.manager_a.id, "manager")]
