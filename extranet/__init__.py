@@ -72,6 +72,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
 
 
 def _register_core_blueprints(app: Flask) -> None:
+    from extranet.access.views import bp as access
     from extranet.accounts.views import bp as accounts
     from extranet.admin.views import bp as admin
     from extranet.audit.views import bp as audit
@@ -86,5 +87,5 @@ def _register_core_blueprints(app: Flask) -> None:
     from extranet.resources.views import bp as resources
 
     for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
-                      resources, documents, hours, reports):
+                      resources, documents, hours, reports, access):
         app.register_blueprint(blueprint)

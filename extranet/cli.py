@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from extranet.access.cli import access_group
 from extranet.documents.cli import documents_group
 from extranet.extensions import db
 from extranet.files.cli import storage_group
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(check)
     app.cli.add_command(storage_group)
     app.cli.add_command(documents_group)
+    app.cli.add_command(access_group)
 
 
 @click.command("demo")

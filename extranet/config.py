@@ -93,6 +93,8 @@ def build_config(instance_path: Path) -> dict:
         "LANGUAGES": ["fr_CA", "en"],
         "CURRENCY": _env("CURRENCY", "CAD"),  # money is shown in it (ISO 4217 code)
         "PAGE_SIZE": 25,
+        # How long the record of who read whose information is kept (Law 25), in days.
+        "ACCESS_LOG_RETENTION_DAYS": int(_env("ACCESS_LOG_RETENTION_DAYS", "730")),
         # Expert utilisation in the reports: billable hours per month that count as 100 %.
         "EXPERT_MONTHLY_CAPACITY_HOURS": int(_env("EXPERT_MONTHLY_CAPACITY_HOURS", "120")),
         "STORAGE_URL": _env("STORAGE_URL") or f"file://{instance_path / 'files'}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from extranet.access import rules as access_rules
 from extranet.admin import rules as admin_rules
 from extranet.api import Widget, can, hookimpl
 from extranet.audit import rules as audit_rules
@@ -19,7 +20,7 @@ from extranet.resources import rules as resources_rules
 # Each feature's rules, kept beside the feature; the policy gets them through the hook below.
 FEATURE_RULES = (
     organizations_rules, requests_rules, documents_rules, resources_rules, hours_rules,
-    reports_rules, dashboard_rules, admin_rules, audit_rules,
+    reports_rules, dashboard_rules, admin_rules, audit_rules, access_rules,
 )
 
 # (slug, title, endpoint, order, the policy action that shows it)

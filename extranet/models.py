@@ -1,6 +1,7 @@
 """Every model of the core, imported together so that the schema (and Alembic's
 autogenerate) always sees all tables, whichever views are loaded."""
 
+from extranet.access.models import AccessRecord
 from extranet.accounts.models import ExpertField, User
 from extranet.audit.models import AuditEvent
 from extranet.auth.models import KnownBrowser, RecoveryCode, UserSession
@@ -28,9 +29,10 @@ from extranet.requests.models import (
 from extranet.resources.models import Resource, ResourceVisit
 
 __all__ = [
-    "Agreement", "Attachment", "AuditEvent", "Document", "DocumentVersion", "ExpertField",
-    "FileVersion", "Folder", "HourAlert", "HoursMonthly", "KnownBrowser", "Membership", "Message", "Module", "MutedEmail", "Notification",
-    "Organization", "OutboxEmail", "RecoveryCode", "ReferenceCounter", "RequestEvent", "RequestParticipant",
+    "AccessRecord", "Agreement", "Attachment", "AuditEvent", "Document", "DocumentVersion", "ExpertField",
+    "FileVersion", "Folder", "HourAlert", "HoursMonthly", "KnownBrowser", "Membership", "Message", "Module",
+    "MutedEmail", "Notification", "Organization", "OutboxEmail", "RecoveryCode", "ReferenceCounter",
+    "RequestEvent", "RequestParticipant",
     "Resource", "ResourceVisit", "Satisfaction", "ServiceRequest", "Statement", "Subscription",
     "TimeEntry", "User", "UserSession",
 ]

@@ -26,7 +26,7 @@ def fresh_database(tmp_path):
     if not url:
         yield f"sqlite:///{tmp_path / 'migration.db'}"
         return
-    schema = "second_factor_migration"
+    schema = "migration_test"
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -91,3 +91,51 @@ def test_the_second_factor_migration_keeps_people_organizations_and_sessions(fre
         with db.engine.connect() as bind:
             assert bind.execute(sa.text("SELECT email FROM users")).scalar_one() == "ann@example.org"
             assert bind.execute(sa.text("SELECT count(*) FROM user_sessions")).scalar_one() == 1
+
+
+def test_the_access_records_migration_keeps_the_audit_log(fresh_database, tmp_path):
+    """0010 adds access_records and indexes audit_events by target: the events already there are
+    kept, a person's events are found by the index, and the downgrade takes both away again."""
+    from flask_migrate import downgrade, upgrade
+
+    from extranet import create_app
+    from extranet.extensions import db
+
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "migration", "SQLALCHEMY_DATABASE_URI": fresh_database,
+        "STORAGE_URL": f"file://{tmp_path / 'objects'}", "MAIL_URL": f"file://{tmp_path / 'mail'}",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    at = datetime(2026, 3, 1, 9, 30)
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as bind:
+            tables = sa.MetaData()
+            tables.reflect(bind)
+            bind.execute(tables.tables["users"].insert(), [{
+                "id": 1, "email": "marie@example.org", "name": "Marie Tremblay", "password_hash": "x",
+                "locale": "fr_CA", "is_admin": False, "is_expert": False, "active": True, "created_at": at,
+            }])
+            bind.execute(tables.tables["audit_events"].insert(), [
+                {"id": n, "at": at, "actor_id": 1, "action": "auth.login", "target": "users:1", "details": {}}
+                for n in (1, 2, 3)
+            ])
+        upgrade(revision="0010")
+        inspector = sa.inspect(db.engine)
+        assert inspector.has_table("access_records")
+        assert "ix_audit_events_target" in {i["name"] for i in inspector.get_indexes("audit_events")}
+        with db.engine.begin() as bind:
+            assert bind.execute(sa.text("SELECT id FROM audit_events WHERE target = 'users:1' ORDER BY id")).scalars().all() == [1, 2, 3]
+            bind.execute(sa.text(
+                "INSERT INTO access_records (viewer_id, viewer_role, kind, object_id, detail, subject_id, hour, at)"
+                " VALUES (1, 'admin', 'profile', 1, '', 1, :at, :at)"), {"at": at})
+        db.session.remove()
+
+        downgrade(revision="0009")
+        inspector = sa.inspect(db.engine)
+        assert not inspector.has_table("access_records")
+        assert "ix_audit_events_target" not in {i["name"] for i in inspector.get_indexes("audit_events")}
+        with db.engine.connect() as bind:
+            assert bind.execute(sa.text("SELECT count(*) FROM audit_events")).scalar() == 3
+        upgrade(revision="heads")
+        db.engine.dispose()

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from extranet.access import service as access
 from extranet.accounts.models import User
 from extranet.accounts.service import add_to_organization, find_or_invite, send_invitation
 from extranet.admin import scans, service
@@ -395,6 +396,7 @@ def invite_staff():
 def user(user_id: int):
     require("users.manage")
     person = row_or_404(User, user_id)
+    access.note_profile(current_user, person)
     form = UserForm(obj=person)
     form.fields.choices = _field_choices()
     if request.method == "GET":

@@ -21,7 +21,7 @@ class AuditEvent(db.Model):
         ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )
     action: Mapped[str] = mapped_column(String(60), index=True)
-    target: Mapped[str | None] = mapped_column(String(80))
+    target: Mapped[str | None] = mapped_column(String(80), index=True)  # a person reads what concerns them
     ip: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 

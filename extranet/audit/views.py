@@ -1,30 +1,92 @@
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, request
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from sqlalchemy import select
 
-from extranet.accounts.models import User
-from extranet.audit.models import AuditEvent
+from extranet.audit import sentences, service
 from extranet.extensions import db
+from extranet.organizations.models import Organization
 from extranet.policy import require
+from extranet.reports.exports import Column, Table, download
 from extranet.web.htmx import render
+from extranet.web.lookups import signed_in_user
 
-bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+bp = Blueprint("audit", __name__)
+
+LARGEST_ID = 2**31 - 1
+EXPORT_LIMIT = 20_000  # events in one CSV file (and ids in one IN list); narrow the filters for more
 
 
-@bp.get("/")
+def _number(name: str) -> int | None:
+    """A positive integer argument in the range of an id, or None (a huge one is no 500)."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 1 <= value <= LARGEST_ID else None
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, "").strip())
+    except ValueError:
+        return None
+
+
+def _filters() -> service.Filters:
+    kind = request.args.get("kind", "").strip()
+    return service.Filters(
+        actor=request.args.get("actor", "").strip()[:100],
+        kind=kind if kind in sentences.KINDS else "",
+        since=_day("since"),
+        until=_day("until"),
+        organization_id=_number("organization"),
+    )
+
+
+def _page(query, reader=None):
+    page = db.paginate(query, page=_number("page") or 1, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    targets = sentences.Targets(list(page.items))
+    rows = [(event, sentences.sentence(event, targets, reader)) for event in page.items]
+    return page, rows
+
+
+@bp.get("/admin/audit/")
 @login_required
 def log():
     require("audit.view")
-    action = request.args.get("action", "").strip()
-    who = request.args.get("who", "").strip()
-    query = db.select(AuditEvent).order_by(AuditEvent.id.desc())
-    if action:
-        query = query.where(AuditEvent.action.startswith(action))
-    if who:
-        query = query.join(AuditEvent.actor).where(User.email.contains(who.lower()))
-    page = db.paginate(
-        query, page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["PAGE_SIZE"], error_out=False,
-    )
-    return render("audit/log.html", "audit/_events.html", page=page, action=action, who=who)
+    filters = _filters()
+    page, rows = _page(service.events(filters))
+    organizations = db.session.execute(select(Organization.id, Organization.name).order_by(Organization.name)).all()
+    return render("audit/log.html", "audit/_events.html", page=page, rows=rows, filters=filters,
+                  kinds=sentences.KINDS, organizations=organizations)
+
+
+@bp.get("/admin/audit/export.csv")
+@login_required
+def export():
+    """The events the filters keep, as sentences (and their codes), in a CSV file."""
+    require("audit.view")
+    events = list(db.session.scalars(service.events(_filters()).limit(EXPORT_LIMIT)))
+    targets = sentences.Targets(events)
+    table = Table(str(_l("Audit log")), [
+        Column(str(_l("When"))), Column(str(_l("Who"))), Column(str(_l("What happened"))),
+        Column(str(_l("Action code"))), Column(str(_l("Organization"))), Column(str(_l("IP address"))),
+    ], [
+        [format_datetime(e.at, "yyyy-MM-dd HH:mm:ss"), sentences.actor_name(e), sentences.sentence(e, targets),
+         e.action, e.organization.name if e.organization else "", e.ip or ""]
+        for e in events
+    ])
+    return download([table], "audit-log", "csv")
+
+
+@bp.get("/profile/history")
+@login_required
+def mine():
+    """What was done to the reader's own account, in sentences."""
+    require("audit.view_own")
+    user = signed_in_user()
+    page, rows = _page(service.about_person(user), reader=user)
+    return render("audit/mine.html", "audit/_mine.html", page=page, rows=rows)

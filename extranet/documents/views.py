@@ -16,6 +16,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from extranet.access import service as access
 from extranet.documents import service
 from extranet.documents.forms import (
     FolderForm,
@@ -429,7 +430,9 @@ def _render_document(doc: Document, status=200, **overrides):
 @bp.get("/<field>/files/<int:doc_id>")
 @login_required
 def document(field: str, doc_id: int):
-    return _render_document(_document(field, doc_id))
+    doc = _document(field, doc_id)
+    access.note_document(signed_in_user(), doc)
+    return _render_document(doc)
 
 
 @bp.post("/<field>/files/<int:doc_id>/versions")
@@ -462,6 +465,7 @@ def download(field: str, doc_id: int, number: int):
         abort(404)
     response = service.send_version(version)
     db.session.commit()
+    access.note_document(signed_in_user(), doc)
     return response
 
 

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from extranet.access import service as access
 from extranet.extensions import db
 from extranet.hours import statements as st
 from extranet.hours.models import Statement
@@ -316,7 +317,9 @@ def statements():
 def _statement(org_id: int, month_text: str) -> st.StatementData:
     org = row_or_404(Organization, org_id)
     require("statements.view", org)
-    return st.statement_for(org, _month(month_text)).seen_by(current_user)
+    data = st.statement_for(org, _month(month_text)).seen_by(current_user)
+    access.note_statement(current_user, org, data.key)
+    return data
 
 
 @bp.get("/statements/<int:org_id>/<month>")

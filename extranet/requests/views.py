@@ -11,6 +11,7 @@ from flask_login import login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from extranet.access import service as access
 from extranet.accounts.models import ExpertField, User
 from extranet.extensions import db
 from extranet.files import downloads, uploads
@@ -417,4 +418,6 @@ def attachment(reference: str, attachment_id: int):
     found = db.session.get(Attachment, attachment_id)
     if found is None or found.message.request_id != req.id:
         abort(404)
-    return downloads.send(found, "message.view", found.message)
+    response = downloads.send(found, "message.view", found.message)
+    access.note_attachment(signed_in_user(), found)
+    return response

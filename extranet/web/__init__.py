@@ -51,6 +51,7 @@ def init_babel(app: Flask, host) -> None:
 
 def init_request_cycle(app: Flask, host) -> None:
     import extranet.policy as policy
+    from extranet.access import service as access
     from extranet.db_types import utcnow
     from extranet.files.downloads import refusal
     from extranet.notifications.mail import deliver_queued_after_request
@@ -62,6 +63,7 @@ def init_request_cycle(app: Flask, host) -> None:
     @app.after_request
     def after(response):
         deliver_queued_after_request(response)
+        access.flush(response)
         return apply_security_headers(response)
 
     @app.context_processor

@@ -1,6 +1,7 @@
 """What a page looks up before it acts: the person signed in, and the request or row it names,
 each a 404 when it does not exist or is not the reader's to see (never a 403 that would confirm
-it exists)."""
+it exists). A request found here is a request read: it is noted in the access log, so that no
+page or fragment showing one can forget to."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
+from extranet.access import service as access
 from extranet.extensions import db
 from extranet.policy import require
 from extranet.requests.models import ServiceRequest
@@ -23,6 +25,7 @@ def request_or_404(reference: str) -> ServiceRequest:
     if req is None:
         abort(404)
     require("request.view", req)
+    access.note_request(signed_in_user(), req)
     return req
 
 
