@@ -4,7 +4,10 @@ A report is exported as a list of ``Table``: each column has a kind, so that dur
 written as decimal hours with two places and money as an amount with two places (``Decimal``,
 never ``float``), and numbers stay numbers in the spreadsheet. CSV files are UTF-8 with a byte
 order mark (Excel), comma-separated and quoted where needed; a text cell that a spreadsheet would
-take for a formula is prefixed with an apostrophe.
+take for a formula is prefixed with an apostrophe. In an XLSX file every text goes through
+``text_cell``: typed as a string (openpyxl would otherwise store ``=…`` as a live formula) and,
+when it starts like a formula, marked with Excel's quote prefix so that editing the cell keeps it
+text.
 """
 
 from __future__ import annotations
@@ -86,6 +89,31 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
+def text_cell(sheet, value):
+    """An XLSX cell holding ``value`` as text, never as a formula; None stays an empty cell.
+
+    Every writer of a spreadsheet cell from text (a request's title, a person's or an
+    organization's name, a header) uses it. Characters XML cannot carry are dropped rather
+    than refused, so an odd title never turns an export into an error."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+
+    if value is None:
+        return None
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    cell = Cell(sheet)
+    cell.value = text
+    cell.data_type = "s"  # set after the value: openpyxl types a text starting with "=" as a formula
+    if text.startswith(FORMULA_START):
+        cell.quotePrefix = True
+    return cell
+
+
+def _xlsx_value(sheet, value, kind: str):
+    if kind == "text" or isinstance(value, str):
+        return text_cell(sheet, value)
+    return cell_value(value, kind)
+
+
 def to_xlsx(tables: list[Table]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -96,12 +124,11 @@ def to_xlsx(tables: list[Table]) -> bytes:
     bold = Font(bold=True)
     for table in tables:
         sheet = workbook.create_sheet(_sheet_title(table.title, used))
-        sheet.append([c.header for c in table.columns])
+        sheet.append([text_cell(sheet, c.header) for c in table.columns])
         for cell in sheet[1]:
             cell.font = bold
         for row in table.rows:
-            sheet.append([cell_value(value, c.kind) if c.kind != "text" else
-                          (None if value is None else str(value)) for value, c in zip(row, table.columns, strict=True)])
+            sheet.append([_xlsx_value(sheet, value, c.kind) for value, c in zip(row, table.columns, strict=True)])
         for index, column in enumerate(table.columns, start=1):
             letter = sheet.cell(row=1, column=index).column_letter
             sheet.column_dimensions[letter].width = max(12, min(50, len(column.header) + 4))
