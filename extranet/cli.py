@@ -125,12 +125,15 @@ def disable_plugin(slug: str) -> None:
 @click.option("--once", is_flag=True, help="Drain what is due, then stop.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker(once: bool, interval: float) -> None:
-    """Send the e-mail outbox, retrying failures with back-off, and scan again the files whose
-    virus scan is pending."""
+    """Turn password reset requests into e-mails (or discard them), send the e-mail outbox,
+    retrying failures with back-off, and scan again the files whose virus scan is pending."""
+    from extranet.auth.service import handle_reset_requests
     from extranet.files.rescan import rescan_due
     from extranet.notifications.mail import deliver_due
 
     while True:
+        handle_reset_requests()
+        db.session.commit()
         sent, failed = deliver_due()
         if sent or failed:
             click.echo(f"mail: {sent} sent, {failed} failed")

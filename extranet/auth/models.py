@@ -62,3 +62,16 @@ class KnownBrowser(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     trusted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class ResetRequest(db.Model):
+    """A password reset asked for an address, known or not. The page only writes this row, the
+    same row for every address, and answers; whether an e-mail goes out is decided after the
+    answer (by the worker, or once the answer is sent in embedded mode), so that nothing in the
+    answer, its time included, tells whether the address has an account."""
+
+    __tablename__ = "password_reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

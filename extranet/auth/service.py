@@ -4,13 +4,13 @@ commits."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from flask_babel import lazy_gettext as _l
 
-from extranet.accounts.models import User
+from extranet.accounts.models import User, normalize_email
 from extranet.audit.service import record
 from extranet.auth import browsers, second_factor, sessions
-from extranet.auth.models import UserSession
+from extranet.auth.models import ResetRequest, UserSession
 from extranet.auth.tokens import make_token
 from extranet.db_types import utcnow
 from extranet.extensions import db
@@ -149,6 +149,28 @@ def sign_out(user: User | None) -> None:
     if user is not None:
         record("auth.logout", target=user)
     sessions.end_session()
+
+
+def request_password_reset(email: str) -> None:
+    """What the page does for any address: one row, whether or not an account uses it (the
+    account is not even looked up here); ``handle_reset_requests`` takes it from there."""
+    db.session.add(ResetRequest(email=normalize_email(email)[:254]))
+    g.reset_requested = True
+
+
+def handle_reset_requests(limit: int = 50) -> int:
+    """Turn waiting reset requests into e-mails for active accounts and discard the others;
+    how many were handled. Safe with several workers: a row is claimed, then deleted. The
+    caller commits."""
+    claimed = db.session.scalars(
+        db.select(ResetRequest).order_by(ResetRequest.id).limit(limit).with_for_update(skip_locked=True)
+    ).all()
+    for asked in claimed:
+        user = User.by_email(asked.email)
+        if user is not None and user.active:
+            send_password_reset(user)
+        db.session.delete(asked)
+    return len(claimed)
 
 
 def send_password_reset(user: User) -> None:

@@ -220,11 +220,10 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = User.by_email(form.email.data)
-        if user is not None and user.active:
-            service.send_password_reset(user)
-            db.session.commit()
-        # The same answer whether or not the address is known: no account discovery.
+        # The same work and the same answer whether or not the address is known: the account
+        # is looked up only after the answer (no account discovery, by its text or its time).
+        service.request_password_reset(form.email.data)
+        db.session.commit()
         flash(_("If an account uses this address, a link to reset the password is on its way."), "info")
         return redirect(url_for("auth.login"), 303)
     return render("auth/forgot.html", form=form)

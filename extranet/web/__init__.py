@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from pathlib import Path
 
-from flask import Flask, has_request_context, render_template, request, session, url_for
+from flask import Flask, g, has_request_context, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,6 +18,7 @@ from extranet.web.security import apply_security_headers
 from extranet.web.text import text_to_html
 
 LANGUAGE_SESSION_KEY = "locale"
+log = logging.getLogger(__name__)
 
 
 def select_locale() -> str:
@@ -49,6 +52,22 @@ def init_babel(app: Flask, host) -> None:
         babel.domain_instance.cache.clear()
 
 
+def handle_resets_after_answer(app: Flask) -> None:
+    """Embedded mode's worker for password resets: runs once the answer is sent (Werkzeug
+    calls it when the response closes), in an application context of its own."""
+    from extranet.auth.service import handle_reset_requests
+    from extranet.notifications.mail import deliver_due
+
+    with app.app_context():
+        try:
+            handle_reset_requests()
+            db.session.commit()
+            deliver_due()
+        except Exception:  # the rows wait for the worker or the next request
+            log.exception("password reset handling failed")
+            db.session.rollback()
+
+
 def init_request_cycle(app: Flask, host) -> None:
     import extranet.policy as policy
     from extranet.access import service as access
@@ -64,6 +83,9 @@ def init_request_cycle(app: Flask, host) -> None:
     def after(response):
         deliver_queued_after_request(response)
         access.flush(response)
+        if g.get("reset_requested") and app.config["MAIL_DELIVERY"] == "inline":
+            # After the answer has gone, so that its time is the same for every address.
+            response.call_on_close(partial(handle_resets_after_answer, app))
         return apply_security_headers(response)
 
     @app.context_processor
