@@ -70,6 +70,9 @@ def build_config(instance_path: Path) -> dict:
         "REQUIRE_STAFF_2FA": _env_bool("REQUIRE_STAFF_2FA", False),
         "SECOND_FACTOR_LIMIT_PER_ACCOUNT": _env("SECOND_FACTOR_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour"),
         "TRUSTED_BROWSER_DAYS": int(_env("TRUSTED_BROWSER_DAYS", "30")),
+        # Invitations and re-sent invitations: each e-mail carries text the sender chose.
+        "INVITATION_LIMIT_PER_SENDER": _env("INVITATION_LIMIT_PER_SENDER", "20 per minute; 100 per hour; 300 per day"),
+        "INVITATION_LIMIT_PER_ADDRESS": _env("INVITATION_LIMIT_PER_ADDRESS", "3 per hour; 6 per day"),
         "MAIL_URL": _env("MAIL_URL") or f"file://{instance_path / 'mail'}",
         "MAIL_FROM": _env("MAIL_FROM", "Coop Extranet <no-reply@example.org>"),
         # "inline" sends queued mail at the end of the request that queued it;

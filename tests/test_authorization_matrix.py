@@ -50,6 +50,7 @@ SIGNED_IN = {
     "organizations.second_factor",
     "access.mine", "access.organization", "audit.mine",
     "organizations.switch", "organizations.members", "organizations.update_member",
+    "organizations.invitations", "organizations.answer_invitation",
     "notifications.index", "notifications.badge", "notifications.open_one",
     "notifications.mark_all_read", "notifications.preferences",
     "requests.index", "requests.choose_field", "requests.choose_type", "requests.new",

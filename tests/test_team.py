@@ -74,7 +74,8 @@ def test_manager_invites_a_colleague(app, client, people, login_as, post):
         id = person_id
 
     membership = _membership(app, P, people.org_a)
-    assert membership["active"] and membership["role"] == "member"
+    # No access until the colleague accepts (once their password is chosen).
+    assert membership["active"] is False and membership["role"] == "member"
     html = client.get("/organization/members").get_data(as_text=True)
     row = html.split(f'id="membership-{membership["id"]}"')[1].split("</tr>")[0]
     assert "Invitation pending" in row and 'value="resend"' in row

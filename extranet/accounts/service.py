@@ -10,7 +10,7 @@ from extranet.auth.sessions import end_other_sessions
 from extranet.auth.tokens import make_token
 from extranet.extensions import db
 from extranet.notifications.mail import queue_email
-from extranet.organizations.models import Membership, Organization
+from extranet.organizations.models import ROLES, Membership, Organization
 from extranet.web.urls import external_url
 
 
@@ -70,6 +70,74 @@ def add_to_organization(
         )
     record("organizations.member_added", target=user, organization=organization, role=role)
     return membership
+
+
+def invite_to_organization(
+    email: str, name: str, locale: str, organization: Organization, role: str, inviter: User
+) -> None:
+    """A manager's invitation, the same steps for any address: a pending membership that gives
+    no access until its person accepts it, signed in as themselves (a new address first chooses
+    its password). The manager sees the name they typed until then, and the same answer whether
+    the address is new, someone's of another organization, or deactivated; someone who already
+    has access keeps it and gets nothing."""
+    user, created = find_or_invite(email, name, locale)
+    membership = db.session.scalar(
+        db.select(Membership).filter_by(user_id=user.id, organization_id=organization.id)
+    )
+    if membership is not None and membership.active:
+        record("organizations.invitation_unneeded", target=user, organization=organization, role=role)
+        return
+    if membership is None:
+        membership = Membership(user=user, organization=organization)
+        db.session.add(membership)
+    membership.role, membership.active, membership.pending = role, False, True
+    membership.invited_name = " ".join(name.split())[:200]
+    _send_organization_invitation(membership, inviter)
+    record("organizations.member_invited", target=user, organization=organization, role=role, created=created)
+
+
+def _send_organization_invitation(membership: Membership, inviter: User) -> None:
+    user, organization = membership.user, membership.organization
+    if not user.active:  # a deactivated account cannot sign in to accept: nothing is sent
+        return
+    if user.invitation_pending:  # no password yet: the link chooses one, then leads to the invitations
+        send_invitation(user, inviter, organization)
+        return
+    queue_email(
+        user.email,
+        user.locale,
+        _l("%(inviter)s invites you to join %(org)s", inviter=inviter.name, org=organization.name),
+        "organization_invitation",
+        user=user,
+        inviter=inviter,
+        organization=organization,
+        role=ROLES.get(membership.role, membership.role),
+        link=external_url("organizations.invitations"),
+    )
+
+
+def resend_organization_invitation(membership: Membership, inviter: User) -> None:
+    _send_organization_invitation(membership, inviter)
+    record("organizations.invitation_resent", target=membership.user, organization=membership.organization)
+
+
+def withdraw_invitation(membership: Membership) -> None:
+    """The manager takes a pending invitation back: it goes, as if it had never been sent."""
+    record("organizations.invitation_withdrawn", target=membership.user, organization=membership.organization)
+    db.session.delete(membership)
+
+
+def accept_invitation(membership: Membership) -> None:
+    """The invited person, signed in, accepts: from now on they have access."""
+    membership.active, membership.pending, membership.invited_name = True, False, None
+    record("organizations.invitation_accepted", target=membership.user, organization=membership.organization,
+           actor=membership.user, role=membership.role)
+
+
+def decline_invitation(membership: Membership) -> None:
+    record("organizations.invitation_declined", target=membership.user, organization=membership.organization,
+           actor=membership.user)
+    db.session.delete(membership)
 
 
 def set_member_active(membership: Membership, active: bool) -> None:

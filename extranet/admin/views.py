@@ -29,6 +29,7 @@ from extranet.organizations.models import KINDS, Membership, Organization
 from extranet.plugins import host
 from extranet.policy import can, require
 from extranet.web.htmx import hx_redirect, render
+from extranet.web.limits import INVITATION_LIMIT_MESSAGE, allow_invitation
 from extranet.web.lookups import row_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -274,6 +275,8 @@ def add_member(org_id: int):
             form.email.errors.append(
                 _("This account is deactivated. Reactivate it on its page first.")
             )
+        elif not allow_invitation(current_user.id, user.email):
+            form.email.errors.append(str(INVITATION_LIMIT_MESSAGE))
         else:
             add_to_organization(user, org, form.role.data, current_user._get_current_object())
             db.session.commit()
@@ -377,6 +380,8 @@ def invite_staff():
             form.email.errors.append(_("This account is deactivated. Reactivate it on its page first."))
         elif _flags_change(user, form) and not can(current_user, "user.change_flags", user):
             form.is_admin.errors.append(str(SELF_FLAGS_ERROR))
+        elif not allow_invitation(current_user.id, user.email):
+            form.email.errors.append(str(INVITATION_LIMIT_MESSAGE))
         else:
             if service.invite_staff(user, created, current_user._get_current_object(), **_roles(form)):
                 message = _("An invitation was sent to %(email)s.", email=user.email)
@@ -450,6 +455,9 @@ def resend_invitation(user_id: int):
     require("users.manage")
     person = row_or_404(User, user_id)
     require("user.resend_invitation", person)
+    if not allow_invitation(current_user.id, person.email):
+        flash(str(INVITATION_LIMIT_MESSAGE), "error")
+        return hx_redirect(url_for("admin.user", user_id=person.id))
     send_invitation(person, current_user._get_current_object())
     db.session.commit()
     flash(_("The invitation was sent again to %(email)s.", email=person.email), "success")

@@ -61,6 +61,13 @@ SENTENCES = {
     "organizations.second_factor_required": _l("%(actor)s required two-factor sign-in of the members of %(target)s."),
     "organizations.second_factor_optional": _l("%(actor)s made two-factor sign-in optional for the members of %(target)s."),
     "organizations.role_changed": _l("%(actor)s made %(target)s %(role)s in %(organization)s."),
+    "organizations.member_invited": _l("%(actor)s invited %(target)s to join %(organization)s as %(role)s."),
+    "organizations.invitation_unneeded": _l(
+        "%(actor)s invited %(target)s, who already has access to %(organization)s: nothing was sent."),
+    "organizations.invitation_resent": _l("%(actor)s sent the invitation of %(target)s to %(organization)s again."),
+    "organizations.invitation_withdrawn": _l("%(actor)s withdrew the invitation of %(target)s to %(organization)s."),
+    "organizations.invitation_accepted": _l("%(actor)s accepted to join %(organization)s as %(role)s."),
+    "organizations.invitation_declined": _l("%(actor)s declined to join %(organization)s."),
     "admin.module_enabled": _l("%(actor)s turned on the module %(target)s."),
     "admin.module_disabled": _l("%(actor)s turned off the module %(target)s."),
     "requests.created": _l("%(actor)s filed request %(target)s."),

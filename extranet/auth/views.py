@@ -249,6 +249,8 @@ def _set_password(token: str, purpose: str):
         db.session.commit()
         if purpose == "invite":
             flash(_("Welcome! Your password is set."), "success")
+            if any(m.pending for m in user.memberships):  # the organization waits for their answer
+                return redirect(url_for("organizations.invitations"), 303)
             return redirect(url_for("dashboard.index"), 303)
         flash(_("Your password is changed. You can log in with it now."), "success")
         return redirect(url_for("auth.login"), 303)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extranet.accounts.models import User
@@ -73,6 +73,12 @@ class Membership(db.Model):
     )
     role: Mapped[str] = mapped_column(String(20), default="member")
     active: Mapped[bool] = mapped_column(default=True)
+    # An invitation the person has not accepted yet: no access (``active`` is False) until they
+    # accept it, signed in as themselves. Until then the organization's managers see the name
+    # they typed, never the account's own, so that an invitation tells nothing about who owns
+    # an address.
+    pending: Mapped[bool] = mapped_column(default=False, server_default=false())
+    invited_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -81,6 +87,11 @@ class Membership(db.Model):
     @property
     def role_label(self) -> str:
         return str(ROLES.get(self.role, self.role))
+
+    @property
+    def shown_name(self) -> str:
+        """The name an organization's people see: the invited name while the invitation waits."""
+        return self.invited_name if self.pending and self.invited_name else self.user.name
 
 
 class Subscription(db.Model):

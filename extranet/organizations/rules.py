@@ -33,6 +33,11 @@ def _change_membership(user, target: Membership) -> bool:
     return target.user_id != user.id and manages_members(user, target.organization)
 
 
+def _respond_to_invitation(user, target: Membership) -> bool:
+    # Only the invited person, signed in as themselves, while the invitation waits.
+    return target.pending and target.user_id == user.id and target.organization.active
+
+
 def use_field(user, slug: str) -> bool:
     """A field's pages: its experts and admins, and the people of an organization (the current
     one) that subscribes to it, while its module is on."""
@@ -49,5 +54,6 @@ RULES = (
     Rule("organization.view", _view_organization),
     Rule("organization.manage_members", manages_members),
     Rule("membership.change", _change_membership),
+    Rule("membership.respond", _respond_to_invitation),
     Rule("field.use", use_field),
 )
