@@ -54,6 +54,28 @@ def test_manager_reads_her_hour_bank_statements_and_team(app, live_server, peopl
     expect(team).not_to_contain_text(people.member_b.name)
     trip.check(manager, "mon équipe")
 
+    # She invites an address that already has an account elsewhere: the answer names nobody,
+    # and its owner joins only by accepting, signed in as herself.
+    invite = manager.locator("section[aria-labelledby=invite-title] form")
+    invite.locator("[name=email]").fill(people.member_b.email)
+    invite.locator("[name=name]").fill("Béatrice Invitée")
+    invite.locator("button[type=submit]").click()
+    expect(manager.locator("#flashes")).to_contain_text(
+        f"Une invitation à se joindre à Coopérative A a été envoyée à {people.member_b.email}.")
+    expect(team).to_contain_text("Béatrice Invitée")
+    expect(team).not_to_contain_text(people.member_b.name)
+    trip.check(manager, "invitation envoyée")
+
+    speaking(app, "fr_CA", people.member_b)
+    invited = trip.open_as(people.member_b)
+    invited.goto(trip.base_url + "/organization/invitations")  # where the e-mail's link leads
+    expect(invited.locator("main")).to_contain_text("Coopérative A")
+    trip.check(invited, "mes invitations")
+    invited.get_by_role("button", name="Accepter").click()
+    expect(invited.locator("#flashes")).to_contain_text("Vous avez maintenant accès à Coopérative A.")
+    manager.reload()
+    expect(team).to_contain_text(people.member_b.name)
+
 
 def test_federation_manager_files_for_a_member_organization(app, live_server, people, journey):
     from extranet.extensions import db
