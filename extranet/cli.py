@@ -1,4 +1,5 @@
-"""``flask --app extranet …`` commands: demo, create-admin, plugins, worker, check."""
+"""``flask --app extranet …`` commands: demo, create-admin, plugins, worker, check (and the
+features' groups: storage, documents, search)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from extranet.access.cli import access_group
 from extranet.documents.cli import documents_group
 from extranet.extensions import db
 from extranet.files.cli import storage_group
+from extranet.search.cli import search_group
 
 
 def register(app: Flask) -> None:
@@ -26,6 +28,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(storage_group)
     app.cli.add_command(documents_group)
     app.cli.add_command(access_group)
+    app.cli.add_command(search_group)
 
 
 @click.command("demo")
