@@ -128,9 +128,10 @@ def disable_plugin(slug: str) -> None:
 @click.option("--once", is_flag=True, help="Drain what is due, then stop.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker(once: bool, interval: float) -> None:
-    """Send the e-mail outbox, retrying failures with back-off, and scan again the files whose
-    virus scan is pending."""
+    """Send the e-mail outbox, retrying failures with back-off, scan again the files whose
+    virus scan is pending, and read the text of stored files for search."""
     from extranet.files.rescan import rescan_due
+    from extranet.files.text import read_pending
     from extranet.notifications.mail import deliver_due
 
     while True:
@@ -140,6 +141,12 @@ def worker(once: bool, interval: float) -> None:
         scanned = rescan_due()
         if scanned:
             click.echo("scan: " + ", ".join(f"{n} {status}" for status, n in sorted(scanned.items())))
+        while True:  # files: a batch at a time, so that mail is never kept waiting long
+            read, unreadable = read_pending()
+            if read or unreadable:
+                click.echo(f"text: {read} files read, {unreadable} unreadable")
+            if not (read or unreadable) or not once:
+                break
         if once:
             return
         time.sleep(interval)

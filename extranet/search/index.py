@@ -2,26 +2,28 @@
 
 ``init_app`` registers one listener on the application's database session (as the hours
 roll-up does): after each flush it rewrites the entries of the rows the flush created or
-changed, and of the owners of files added or removed (a message's attachments, a document's
-versions, a resource's file), and deletes those of the rows it deleted, on the flush's own
-connection. A rolled-back change takes its index entries with it. Core bulk inserts (the
+changed, and of the owners of files added, removed or read by the worker (a message's
+attachments, a document's versions, a resource's file), and deletes those of the rows it
+deleted, on the flush's own connection. A rolled-back change takes its index entries with it. Core bulk inserts (the
 benchmark's dataset) bypass the session: ``reindex`` rebuilds everything
 (``flask --app extranet search reindex``).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 
 from extranet.documents.models import Document, DocumentVersion
 from extranet.extensions import db
+from extranet.files.models import FileText, FileVersion
 from extranet.requests.models import Attachment, Message, ServiceRequest
 from extranet.resources.models import Resource
 from extranet.search import sources
-from extranet.search.engines import DOCUMENT, KINDS, MESSAGE, REQUEST, RESOURCE, engine_for
+from extranet.search.engines import DOCUMENT, KINDS, MESSAGE, REQUEST, RESOURCE, TABLE, engine_for
 
 OWN_KIND = {ServiceRequest: REQUEST, Message: MESSAGE, Document: DOCUMENT, Resource: RESOURCE}
 BATCH = 1000
@@ -47,12 +49,44 @@ def _changes(session) -> tuple[dict[int, set[int]], dict[int, set[int]], set[int
     return refresh, gone, documents
 
 
+def _owners_of_texts(session, connection, refresh, documents) -> None:
+    """A file's text read by the worker: its owner's entry holds it."""
+    read = [o.file_version_id for o in [*session.new, *session.dirty] if isinstance(o, FileText)]
+    if not read:
+        return
+    for message_id, document_id in connection.execute(
+        select(FileVersion.message_id, FileVersion.document_id).where(FileVersion.id.in_(read))
+    ):
+        if message_id is not None:
+            refresh[MESSAGE].add(message_id)
+        if document_id is not None:
+            refresh[DOCUMENT].add(document_id)
+            documents.add(document_id)
+
+
+_ready: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _has_index(connection) -> bool:
+    """Whether the database has the index (and the files' texts): not before its migrations
+    ran (a migration's own test writes rows at an older schema). Remembered once true only, so
+    that a process started before ``flask db upgrade`` indexes as soon as it is done."""
+    engine = connection.engine
+    if not _ready.get(engine):
+        tables = inspect(connection)
+        _ready[engine] = tables.has_table(TABLE) and tables.has_table(FileText.__tablename__)
+    return _ready[engine]
+
+
 def _index_after_flush(session, _flush_context) -> None:
-    if not any(isinstance(o, (*OWN_KIND, Attachment, DocumentVersion))
+    if not any(isinstance(o, (*OWN_KIND, Attachment, DocumentVersion, FileText))
                for o in [*session.new, *session.dirty, *session.deleted]):
         return
-    refresh, gone, documents = _changes(session)
     connection = session.connection()
+    if not _has_index(connection):
+        return
+    refresh, gone, documents = _changes(session)
+    _owners_of_texts(session, connection, refresh, documents)
     if documents:  # a resource's file is a document: its name is in the resource's entry
         refresh[RESOURCE].update(connection.scalars(select(Resource.id).where(Resource.document_id.in_(documents))))
     engine = engine_for(connection)

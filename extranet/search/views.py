@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from extranet.documents.models import Document
 from extranet.extensions import db
+from extranet.files.models import FileText
 from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.policy import can
@@ -62,9 +63,11 @@ def _requests(ids, query) -> dict[int, Hit]:
 def _messages(ids, query) -> dict[int, Hit]:
     rows = db.session.scalars(select(Message).where(Message.id.in_(ids))
                               .options(selectinload(Message.request), selectinload(Message.attachments)))
+    rows = list(rows)
+    texts = _texts([a.id for m in rows for a in m.attachments])
     hits = {}
     for m in rows:
-        names = " ".join(a.filename for a in m.attachments)
+        names = "\n".join(f"{a.filename} {texts.get(a.id, '')}" for a in m.attachments)
         hits[m.id] = Hit("message", url_for("requests.detail", reference=m.request.reference, _anchor=f"message-{m.id}"),
                          highlight(f"{m.request.reference} · {m.request.title}", query),
                          excerpt(f"{m.body}\n{names}", query), m.created_at,
@@ -75,9 +78,11 @@ def _messages(ids, query) -> dict[int, Hit]:
 def _documents(ids, query) -> dict[int, Hit]:
     rows = db.session.scalars(select(Document).where(Document.id.in_(ids))
                               .options(selectinload(Document.versions), selectinload(Document.organization)))
+    rows = list(rows)
+    texts = _texts([d.current.id for d in rows if d.current])
     hits = {}
     for d in rows:
-        name = d.current.filename if d.current else ""
+        name = f"{d.current.filename}\n{texts.get(d.current.id, '')}" if d.current else ""
         url = url_for("documents.document", field=d.field, doc_id=d.id, org=d.organization_id)
         hits[d.id] = Hit("document", url, highlight(d.title, query), excerpt(name, query), d.updated_at,
                          f"{host().field_label(d.field)} · {d.organization.name}")
@@ -87,13 +92,26 @@ def _documents(ids, query) -> dict[int, Hit]:
 def _resources(ids, query) -> dict[int, Hit]:
     rows = db.session.scalars(select(Resource).where(Resource.id.in_(ids))
                               .options(selectinload(Resource.document).selectinload(Document.versions)))
+    rows = list(rows)
+    current = [r.document.current for r in rows if r.document and r.document.current]
+    texts = _texts([f.id for f in current])
     hits = {}
     for r in rows:
-        name = r.document.current.filename if r.document and r.document.current else ""
+        file = r.document.current if r.document else None
+        name = f"{file.filename}\n{texts.get(file.id, '')}" if file else ""
         url = url_for("resources.library", field=r.field, q=r.title, lang="all")
         hits[r.id] = Hit("resource", url, highlight(r.title, query), excerpt(f"{r.summary}\n{name}", query),
                          r.published_at, host().field_label(r.field))
     return hits
+
+
+def _texts(file_version_ids) -> dict[int, str]:
+    """What the worker read from these files."""
+    ids = [i for i in file_version_ids if i is not None]
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(FileText.file_version_id, FileText.text).where(FileText.file_version_id.in_(ids))).all())
 
 
 LOADERS = {"request": _requests, "message": _messages, "document": _documents, "resource": _resources}
