@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, literal, select
+from sqlalchemy import literal, select
 
 from extranet.documents.models import Document
 from extranet.documents.rules import findable_documents
@@ -199,14 +199,15 @@ def search(user, filters: Filters, organization: Organization | None = None) -> 
     if query.empty:
         return found
     for name, select_ in _selects(user, query, filters, organization).items():
-        found.counts[name] = db.session.scalar(
-            select(func.count()).select_from(select_.limit(COUNT_CAP + 1).subquery()))
-        if not found.counts[name]:
+        # One query per kind: the ids in order, up to the count's cap; the count is how many
+        # came back, the page a slice of them (ordering needs every match scored anyway).
+        ids = list(db.session.scalars(_ordered(select_, filters.sort).limit(COUNT_CAP + 1)))
+        found.counts[name] = len(ids)
+        if not ids:
             continue
-        ordered = _ordered(select_, filters.sort)
         if filters.kind:
-            ordered = ordered.limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
+            start = (filters.page - 1) * PAGE_SIZE
+            found.hits[name] = ids[start:start + PAGE_SIZE]
         else:
-            ordered = ordered.limit(GROUP_SIZE)
-        found.hits[name] = list(db.session.scalars(ordered))
+            found.hits[name] = ids[:GROUP_SIZE]
     return found
