@@ -75,14 +75,15 @@ class SqliteEngine:
 
 class PostgresEngine:
     """A table (kind, ref_id, document tsvector) with a GIN index: the text without accents
-    (``unaccent``) under the french and the english configurations both, the title weighted A."""
+    (``search_unaccent``, the migration's wrapper of the ``unaccent`` extension) under the
+    french and the english configurations both, the title weighted A."""
 
     name = "postgresql"
     UPSERT = (
         "INSERT INTO search_index (kind, ref_id, document) VALUES (:kind, :ref_id, "
-        "setweight(to_tsvector('french', unaccent(:title)), 'A') || "
-        "setweight(to_tsvector('english', unaccent(:title)), 'A') || "
-        "to_tsvector('french', unaccent(:body)) || to_tsvector('english', unaccent(:body))) "
+        "setweight(to_tsvector('french', search_unaccent(:title)), 'A') || "
+        "setweight(to_tsvector('english', search_unaccent(:title)), 'A') || "
+        "to_tsvector('french', search_unaccent(:body)) || to_tsvector('english', search_unaccent(:body))) "
         "ON CONFLICT (kind, ref_id) DO UPDATE SET document = excluded.document"
     )
 
@@ -110,7 +111,7 @@ class PostgresEngine:
         def both(function, value, suffix=""):
             parts = []
             for config in ("french", "english"):
-                argument = func.unaccent(value)
+                argument = func.search_unaccent(value)
                 if suffix:
                     argument = argument.concat(suffix)
                 parts.append(getattr(func, function)(literal(config, REGCONFIG), argument))

@@ -13,7 +13,9 @@ this migration keeps its own copy of what it writes, as a migration must stay wh
 the code moves on. On SQLite the text is stored as its stems (French and English snowball
 stemmers, the shorter answer), the rowid packing the kind and the row's id (``id * 8 + kind``).
 PostgreSQL needs the ``unaccent`` extension (a trusted extension: the database's owner may
-create it).
+create it). The index calls it through ``search_unaccent(text)``, a function created here in the
+application's schema that names the extension's own schema: the extension may already live in
+another schema of the database, off the application's search path.
 
 The downgrade drops the index; nothing else depends on it.
 """
@@ -36,9 +38,9 @@ BATCH = 1000
 WORD_RE = re.compile(r"\w+")
 FRENCH, ENGLISH = snowballstemmer.stemmer("french"), snowballstemmer.stemmer("english")
 VECTOR = (
-    "setweight(to_tsvector('french', unaccent(:title)), 'A') || "
-    "setweight(to_tsvector('english', unaccent(:title)), 'A') || "
-    "to_tsvector('french', unaccent(:body)) || to_tsvector('english', unaccent(:body))"
+    "setweight(to_tsvector('french', search_unaccent(:title)), 'A') || "
+    "setweight(to_tsvector('english', search_unaccent(:title)), 'A') || "
+    "to_tsvector('french', search_unaccent(:body)) || to_tsvector('english', search_unaccent(:body))"
 )
 
 
@@ -114,6 +116,14 @@ def upgrade():
     postgresql = bind.dialect.name == 'postgresql'
     if postgresql:
         op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+        schema = bind.execute(sa.text(
+            "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'unaccent'")).scalar_one()
+        op.execute(
+            "CREATE OR REPLACE FUNCTION search_unaccent(text) RETURNS text "
+            "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
+            f"AS $$ SELECT {schema}.unaccent('{schema}.unaccent'::regdictionary, $1) $$"
+        )
         op.execute("CREATE TABLE search_index (kind smallint NOT NULL, ref_id integer NOT NULL, "
                    "document tsvector NOT NULL, PRIMARY KEY (kind, ref_id))")
         op.execute("CREATE INDEX ix_search_index_document ON search_index USING gin (document)")
@@ -141,3 +151,5 @@ def upgrade():
 
 def downgrade():
     op.execute("DROP TABLE search_index")
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP FUNCTION search_unaccent(text)")  # the extension stays: others may use it
