@@ -7,7 +7,9 @@ report benchmarks (bench/reports.py).
 ×10 is 600 organizations (60 federations), 3,000 users (500 experts), the 4 built-in fields,
 200,000 requests and 750,000 time entries over 10 years, with agreements for every
 organization, field and year and satisfaction ratings on half of the closed requests.
-Messages and documents are left out: the reports do not read them.
+Requests take their titles and descriptions from the demo's catalogue (numbered, so that each
+is distinct) and get three messages each (600,000 at ×10), for the search benchmark
+(bench/search.py); the search index is rebuilt at the end. Documents are left out.
 
 The schema comes from the migrations; rows go in with Core bulk inserts (executemany), in
 batches, in one transaction per table.
@@ -27,6 +29,18 @@ sys.path.insert(0, str(ROOT))
 
 FULL = {"organizations": 600, "federations": 60, "users": 3000, "experts": 500,
         "requests": 200_000, "entries": 750_000}
+MESSAGES_PER_REQUEST = 3
+# What members and experts write to each other, for the messages' bodies.
+PHRASES = (
+    "Voici le contrat signé et l'avis de cotisation reçu hier.",
+    "Pouvez-vous revoir la politique avant la réunion du conseil d'administration?",
+    "Nous avons joint le bail du local et la facture du fournisseur.",
+    "La CNESST nous demande le formulaire d'avis de l'employeur.",
+    "Thanks, the payroll report and the budget are attached.",
+    "Le rapport annuel sera présenté à l'assemblée générale en juin.",
+    "Merci, l'embauche de la coordonnatrice est confirmée pour le printemps.",
+    "The lease renewal and the insurance certificate are in the shared folder.",
+)
 YEARS = 10
 BATCH = 50_000
 PASSWORD = "bench password"
@@ -62,12 +76,14 @@ def build(path: Path, scale: float = 1.0, seed: int = 2026) -> dict:
     from sqlalchemy import text
     from werkzeug.security import generate_password_hash
 
+    from extranet.demo.titles import CATALOG
     from extranet.extensions import db
     from extranet.hours.rollup import rebuild_hours_monthly
     from extranet.models import (
         Agreement,
         ExpertField,
         Membership,
+        Message,
         Organization,
         Satisfaction,
         ServiceRequest,
@@ -76,6 +92,7 @@ def build(path: Path, scale: float = 1.0, seed: int = 2026) -> dict:
         User,
     )
     from extranet.plugins import host
+    from extranet.search.index import reindex
 
     counts = {k: max(1, int(v * scale)) for k, v in FULL.items()}
     rng = random.Random(seed)
@@ -151,6 +168,8 @@ def build(path: Path, scale: float = 1.0, seed: int = 2026) -> dict:
 
             requests, created_days = [], []
             sequence = {}
+            wording = {slug: [(title, description) for (field, _type), (description, titles) in CATALOG.items()
+                              if field == slug for title, _data in titles] or [("Demande", "")] for slug in slugs}
             for i in range(1, counts["requests"] + 1):
                 org = rng.choice(member_orgs) if rng.random() < 0.97 else rng.randrange(1, n_fed + 1)
                 s = slugs[i % 4]
@@ -164,13 +183,25 @@ def build(path: Path, scale: float = 1.0, seed: int = 2026) -> dict:
                 requests.append({
                     "id": i, "reference": f"{prefix}-{day.year}-{sequence[(prefix, day.year)]:05d}",
                     "organization_id": org, "field": s, "type": types[s][i % len(types[s])],
-                    "title": f"Demande {i}", "description": "", "data": {}, "state": state,
+                    "title": f"{wording[s][i % len(wording[s])][0]} ({i})",
+                    "description": wording[s][i % len(wording[s])][1], "data": {}, "state": state,
                     "confidentiality": "standard", "priority": "normal", "requester_id": 1,
                     "created_at": created, "updated_at": changed, "state_changed_at": changed, "version": 1,
                 })
                 created_days.append(day)
             _insert(conn, ServiceRequest.__table__, requests)
             print(f"  requests: {time.perf_counter() - started:.1f}s", flush=True)
+            messages = []
+            for request in requests:
+                for n in range(MESSAGES_PER_REQUEST):
+                    messages.append({"request_id": request["id"], "author_id": 1, "internal": n == 2,
+                                     "body": f"{rng.choice(PHRASES)} {rng.choice(PHRASES)}",
+                                     "created_at": request["created_at"] + timedelta(days=n)})
+                if len(messages) >= BATCH:
+                    _insert(conn, Message.__table__, messages)
+                    messages = []
+            _insert(conn, Message.__table__, messages)
+            print(f"  messages: {time.perf_counter() - started:.1f}s", flush=True)
 
             ratings = [{"request_id": r["id"], "rating": rng.choice((3, 4, 4, 5, 5)), "comment": "", "created_at": now}
                        for r in requests if r["state"] == "closed" and r["id"] % 2 == 0]
@@ -194,6 +225,8 @@ def build(path: Path, scale: float = 1.0, seed: int = 2026) -> dict:
             print(f"  time entries: {time.perf_counter() - started:.1f}s", flush=True)
             rebuild_hours_monthly(conn)  # Core inserts bypass the ORM hooks that keep it
             print(f"  monthly roll-up: {time.perf_counter() - started:.1f}s", flush=True)
+            reindex(conn)  # the search index too
+            print(f"  search index: {time.perf_counter() - started:.1f}s", flush=True)
         with db.engine.begin() as conn:
             conn.execute(text("ANALYZE"))
         busiest = db.session.execute(text(

@@ -46,10 +46,12 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
     )
     from extranet.hours import rollup as hours_rollup
     from extranet.plugins import PluginHost
+    from extranet.search import index as search_index
 
     db.init_app(app)
     configure_sqlite(app)
     hours_rollup.init_app(app)
+    search_index.init_app(app)
     migrate.init_app(app, db, directory=str(project_folder("migrations")), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -85,7 +87,8 @@ def _register_core_blueprints(app: Flask) -> None:
     from extranet.reports.views import bp as reports
     from extranet.requests.views import bp as requests
     from extranet.resources.views import bp as resources
+    from extranet.search.views import bp as search
 
     for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
-                      resources, documents, hours, reports, access):
+                      resources, documents, hours, reports, access, search):
         app.register_blueprint(blueprint)

@@ -1,4 +1,5 @@
-"""``flask --app extranet …`` commands: demo, create-admin, plugins, worker, check."""
+"""``flask --app extranet …`` commands: demo, create-admin, plugins, worker, check (and the
+features' groups: storage, documents, search)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from extranet.access.cli import access_group
 from extranet.documents.cli import documents_group
 from extranet.extensions import db
 from extranet.files.cli import storage_group
+from extranet.search.cli import search_group
 
 
 def register(app: Flask) -> None:
@@ -26,6 +28,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(storage_group)
     app.cli.add_command(documents_group)
     app.cli.add_command(access_group)
+    app.cli.add_command(search_group)
 
 
 @click.command("demo")
@@ -126,9 +129,11 @@ def disable_plugin(slug: str) -> None:
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker(once: bool, interval: float) -> None:
     """Turn password reset requests into e-mails (or discard them), send the e-mail outbox,
-    retrying failures with back-off, and scan again the files whose virus scan is pending."""
+    retrying failures with back-off, scan again the files whose virus scan is pending, and read
+    the text of stored files for search."""
     from extranet.auth.service import handle_reset_requests
     from extranet.files.rescan import rescan_due
+    from extranet.files.text import read_pending
     from extranet.notifications.mail import deliver_due
 
     while True:
@@ -140,6 +145,12 @@ def worker(once: bool, interval: float) -> None:
         scanned = rescan_due()
         if scanned:
             click.echo("scan: " + ", ".join(f"{n} {status}" for status, n in sorted(scanned.items())))
+        while True:  # files: a batch at a time, so that mail is never kept waiting long
+            read, unreadable = read_pending()
+            if read or unreadable:
+                click.echo(f"text: {read} files read, {unreadable} unreadable")
+            if not (read or unreadable) or not once:
+                break
         if once:
             return
         time.sleep(interval)

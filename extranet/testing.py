@@ -19,6 +19,7 @@ from sqlalchemy import event, text
 
 from extranet import create_app
 from extranet.extensions import db as _db
+from extranet.search.engines import engine_for
 
 PASSWORD = "correct horse battery"
 
@@ -116,6 +117,8 @@ def _empty_tables() -> None:
         with _db.engine.begin() as conn:
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+    with _db.engine.begin() as conn:  # the search index is no model (engines.py): emptied apart
+        engine_for(conn).clear(conn)
 
 
 class EnglishClient(FlaskClient):

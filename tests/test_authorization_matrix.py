@@ -63,6 +63,7 @@ SIGNED_IN = {
     "hours.edit_entry", "hours.delete_entry", "hours.rate",
     "resources.index", "resources.library", "resources.new", "resources.edit", "resources.publish",
     "resources.unpublish", "resources.delete", "resources.download",
+    "search.index",
     "documents.index", "documents.space", "documents.folder", "documents.create_folder",
     "documents.rename_folder", "documents.move_folder", "documents.delete_folder", "documents.upload",
     "documents.document", "documents.new_version", "documents.download", "documents.rename",

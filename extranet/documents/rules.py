@@ -5,15 +5,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from extranet.contributions import Rule
 from extranet.db_types import utcnow
 from extranet.documents.models import Document
-from extranet.organizations.models import Organization
+from extranet.organizations.models import Organization, Subscription
+from extranet.plugins import host
 from extranet.policy import field_enabled, is_admin, is_manager, membership
 from extranet.requests.models import ServiceRequest
-from extranet.requests.rules import request_roles, view_request, work_on_request
+from extranet.requests.rules import (
+    request_people,
+    request_roles,
+    view_request,
+    visible_requests,
+    work_on_request,
+)
 
 TRASH_DAYS = 30  # a deleted document may be restored for this many days, then it is purged
 
@@ -142,3 +149,46 @@ def visible_documents(user, org: Organization, field: str):
     if is_manager(user, org):
         return query.where(D.visibility.in_(("org", "restricted")))
     return query.where(or_(D.visibility == "org", and_(D.visibility == "restricted", D.created_by_id == user.id)))
+
+
+def findable_documents(user, org: Organization | None = None):
+    """A select of the documents, of every space ``user`` may use (within ``org`` when given)
+    and of the requests one sees, that ``user`` may open, trash excluded: the same rule as
+    ``can(user, "document.view", doc)``, as a query for search. A resource's file (no
+    organization) is found through its resource."""
+    D, R = Document, ServiceRequest  # short names keep the conditions readable
+    query = select(D).where(D.deleted_at.is_(None), D.organization_id.is_not(None))
+    if org is not None:
+        query = query.where(D.organization_id == org.id)
+    if user.is_admin:
+        return query
+    enabled = [f.slug for f in host().enabled_fields()]
+    staff_fields = sorted(user.field_slugs & set(enabled))
+    member_of = [m.organization_id for m in user.memberships if m.active and m.organization.active]
+    managed = [m.organization_id for m in user.memberships if m.active and m.role == "manager" and m.organization.active]
+    # The space: an active organization subscribing to the field (module on), for its members
+    # and the field's experts.
+    query = query.join(Organization, Organization.id == D.organization_id).where(
+        Organization.active.is_(True),
+        D.field.in_(enabled or [""]),
+        exists().where(Subscription.organization_id == D.organization_id, Subscription.field == D.field,
+                       Subscription.active.is_(True)),
+        or_(D.field.in_(staff_fields), D.organization_id.in_(member_of or [-1])),
+    )
+    staff = D.field.in_(staff_fields)
+    seen_requests = visible_requests(user).with_only_columns(R.id)
+    with_people = select(R.id).where(request_people(user))
+    in_space = or_(
+        D.visibility == "org",
+        and_(D.visibility == "restricted",
+             or_(staff, D.created_by_id == user.id, D.organization_id.in_(managed or [-1]))),
+    )
+    of_request = and_(
+        D.request_id.in_(seen_requests),
+        or_(D.visibility == "org", and_(D.visibility == "restricted", D.request_id.in_(with_people))),
+    )
+    return query.where(or_(
+        and_(D.visibility == "internal", staff),
+        and_(D.visibility != "internal", D.request_id.is_(None), in_space),
+        and_(D.visibility != "internal", D.request_id.is_not(None), of_request),
+    ))

@@ -19,7 +19,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extranet.accounts.models import User
@@ -29,6 +37,7 @@ from extranet.extensions import db
 NOT_SCANNED, PENDING, CLEAN, INFECTED = "not_scanned", "pending", "clean", "infected"
 SCAN_STATES = (NOT_SCANNED, PENDING, CLEAN, INFECTED)
 ATTACHMENT, DOCUMENT = "attachment", "document"
+READING, READ, UNREADABLE = "reading", "read", "unreadable"
 
 # Exactly one owner, matching the kind: a row can never be both, or neither.
 ONE_OWNER = (
@@ -71,3 +80,20 @@ class FileVersion(db.Model):
     uploader: Mapped[User | None] = relationship()
 
     __mapper_args__ = {"polymorphic_on": kind}
+
+
+class FileText(db.Model):
+    """The text the worker read from a stored file, for search (``files/text.py``). A file
+    without this row is still to be read: the upload writes nothing here, and a worker claims
+    a file by inserting its row ("reading"), then stores what it read ("read") or that it
+    could not ("unreadable": the file is still found by its name). A claim older than a few
+    minutes (a worker that stopped) is taken over."""
+
+    __tablename__ = "file_texts"
+
+    file_version_id: Mapped[int] = mapped_column(
+        ForeignKey("file_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default=READING)
+    text: Mapped[str] = mapped_column(Text, default="")
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,7 +11,7 @@ from extranet.organizations.models import Organization
 from extranet.organizations.rules import federation_manager_of, manages_members
 from extranet.plugins import host
 from extranet.policy import current_organization, field_enabled, membership
-from extranet.requests.models import RequestParticipant, ServiceRequest
+from extranet.requests.models import Message, RequestParticipant, ServiceRequest
 
 
 def request_roles(user, req) -> set[str]:
@@ -140,10 +140,42 @@ def request_scope(user) -> Organization | None:
     return None if user.is_staff else current_organization()
 
 
+def _belongs_to(user) -> list[int]:
+    """The organizations whose requests ``user`` acts for as requester or contact: those one is
+    a member of, and those sharing with a federation one manages (as in ``request_roles``)."""
+    member_of = [m.organization_id for m in user.memberships if m.active and m.organization.active]
+    return member_of + _shared_with(user)
+
+
+def _shared_with(user) -> list[int]:
+    return [
+        c.id
+        for m in user.memberships
+        if m.active and m.role == "manager" and m.organization.active
+        for c in m.organization.children
+        if c.active and c.share_with_federation
+    ]
+
+
+def request_people(user):
+    """A condition on ``ServiceRequest``: ``user`` is one of the people a restricted request
+    shows to (assigned, requester or named contact within the organizations one belongs to, an
+    expert of its field until one is assigned)."""
+    R, P = ServiceRequest, RequestParticipant  # short names keep the conditions readable
+    belongs = R.organization_id.in_(_belongs_to(user) or [-1])
+    assigned = exists().where(P.request_id == R.id, P.user_id == user.id, P.role == "assignee")
+    contact = exists().where(P.request_id == R.id, P.user_id == user.id, P.role == "contact")
+    anyone_assigned = exists().where(P.request_id == R.id, P.role == "assignee")
+    allowed = [assigned, and_(belongs, or_(R.requester_id == user.id, contact))]
+    if user.field_slugs:
+        allowed.append(and_(R.field.in_(user.field_slugs), ~anyone_assigned))
+    return or_(*allowed)
+
+
 def visible_requests(user, org: Organization | None = None):
     """A select of the requests ``user`` may see (within ``org`` when given): the same rule as
     ``can(user, "request.view", request)``, as a query for lists, search and exports."""
-    R, P = ServiceRequest, RequestParticipant  # short names keep the conditions readable
+    R = ServiceRequest
     query = select(R)
     org_ids = []
     if org is not None:
@@ -155,24 +187,27 @@ def visible_requests(user, org: Organization | None = None):
         return query
     query = query.where(R.field.in_([f.slug for f in host().enabled_fields()]))
     member_of = [m.organization_id for m in user.memberships if m.active and m.organization.active]
-    shared = [
-        c.id
-        for m in user.memberships
-        if m.active and m.role == "manager" and m.organization.active
-        for c in m.organization.children
-        if c.active and c.share_with_federation
-    ]
-    # As in request_roles: requester and contacts only within the organizations one belongs to.
-    belongs = R.organization_id.in_((member_of + shared) or [-1])
-    assigned = exists().where(P.request_id == R.id, P.user_id == user.id, P.role == "assignee")
-    contact = exists().where(P.request_id == R.id, P.user_id == user.id, P.role == "contact")
-    anyone_assigned = exists().where(P.request_id == R.id, P.role == "assignee")
-    allowed = [assigned, and_(belongs, or_(R.requester_id == user.id, contact))]
+    shared = _shared_with(user)
+    standard = R.confidentiality == "standard"
+    allowed = [request_people(user)]
     if user.field_slugs:
-        allowed.append(and_(R.field.in_(user.field_slugs), or_(R.confidentiality == "standard", ~anyone_assigned)))
-    allowed.append(and_(R.confidentiality == "standard", R.organization_id.in_(member_of or [-1])))
-    allowed.append(and_(R.confidentiality == "standard", R.organization_id.in_(shared)) if shared else false())
+        allowed.append(and_(R.field.in_(user.field_slugs), standard))
+    allowed.append(and_(standard, R.organization_id.in_(member_of or [-1])))
+    allowed.append(and_(standard, R.organization_id.in_(shared)) if shared else false())
     return query.where(or_(*allowed))
+
+
+def visible_messages(user, org: Organization | None = None):
+    """A select of the messages ``user`` may read: those of the requests one sees, internal
+    notes only for the request's staff (``message.view`` as a query, for search)."""
+    R, M, P = ServiceRequest, Message, RequestParticipant
+    query = visible_requests(user, org).join(M, M.request_id == R.id).with_only_columns(M)
+    if user.is_admin:
+        return query
+    staff = [exists().where(P.request_id == R.id, P.user_id == user.id, P.role == "assignee")]
+    if user.field_slugs:
+        staff.append(R.field.in_(user.field_slugs))
+    return query.where(or_(M.internal.is_(False), *staff))
 
 
 def openable_requests(user, request_ids) -> set[int]:

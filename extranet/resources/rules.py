@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import or_, select
+
 from extranet.contributions import Rule
 from extranet.organizations.rules import use_field
+from extranet.plugins import host
 from extranet.policy import field_enabled
+from extranet.resources.models import Resource
 
 
 def _publish_resources(user, slug: str) -> bool:
@@ -21,3 +25,13 @@ RULES = (
     Rule("resource.view", _view_resource),
     Rule("resource.publish", _publish_resources),
 )
+
+
+def findable_resources(user):
+    """A select of the resources ``user`` may read: ``resource.view`` as a query, for search
+    (the fields one may use are a handful, decided here one by one)."""
+    fields = [f.slug for f in host().enabled_fields() if use_field(user, f.slug)]
+    staff = [slug for slug in fields if _publish_resources(user, slug)]
+    return select(Resource).where(
+        Resource.field.in_(fields or [""]), or_(Resource.published.is_(True), Resource.field.in_(staff or [""]))
+    )

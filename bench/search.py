@@ -1,0 +1,115 @@
+"""Search at ×1 and ×10 (DESIGN §13, issue 12): p50/p95 server time and SQL queries of a
+two-word query and of a reference, as an expert and as a member, on SQLite.
+
+    .venv/bin/python bench/search.py             # builds the datasets if missing, 20 runs each
+    .venv/bin/python bench/search.py --only x1 --runs 50
+
+The datasets are bench/dataset.py's (requests worded from the demo's catalogue, three messages
+each, the search index rebuilt); a dataset built before messages were added has none: delete it
+to build it again. Each search is the whole page through the Flask test client, after two
+warm-up requests, as bench/reports.py measures. Targets: ≤ 100 ms p95 for two words, ≤ 50 ms for
+a reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import dataset  # noqa: E402
+from reports import _login  # noqa: E402
+
+
+def _people(path: Path) -> dict:
+    """An expert of human resources with the most fields, a manager of the busiest organization (a member), and a
+    reference of that organization."""
+    with sqlite3.connect(path) as conn:
+        expert = conn.execute(
+            "SELECT u.email FROM expert_fields e JOIN users u ON u.id = e.user_id GROUP BY u.email "
+            "HAVING MAX(e.field = 'hr') = 1 ORDER BY COUNT(*) DESC, u.email LIMIT 1").fetchone()[0]
+        org = conn.execute(
+            "SELECT organization_id FROM requests GROUP BY organization_id ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
+        member = conn.execute(
+            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id "
+            "WHERE m.organization_id = ? AND m.role = 'manager'", (org,)).fetchone()[0]
+        reference = conn.execute("SELECT reference FROM requests WHERE organization_id = ? AND field = 'hr' ORDER BY id DESC LIMIT 1",
+                                 (org,)).fetchone()[0]
+        counts = {table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+                  for table in ("requests", "messages")}
+    return {"expert": expert, "member": member, "reference": reference, **counts}
+
+
+def measure(path: Path, scale: float, runs: int) -> list[tuple[str, float, float, int]]:
+    from sqlalchemy import event
+
+    from extranet.extensions import db
+
+    if not path.exists():
+        print(f"building {path} …", flush=True)
+        dataset.build(path, scale)
+    info = _people(path)
+    app = dataset.make_app(path)
+    with app.app_context():
+        engine = db.engine
+    queries = []
+    event.listen(engine, "before_cursor_execute", lambda *a: queries.append(1))
+    expert, member = app.test_client(), app.test_client()
+    _login(expert, info["expert"])
+    _login(member, info["member"])
+    gc.freeze()  # as the production entry point does (extranet/wsgi.py)
+    reference = info["reference"]
+    searches = [
+        ("two words, common (expert)", expert, "/search/?q=contrat+signe"),
+        ("two words, common (member)", member, "/search/?q=contrat+signe"),
+        ("two words, rarer (expert)", expert, "/search/?q=serres+responsable"),
+        ("two words, rarer (member)", member, "/search/?q=serres+responsable"),
+        ("typing a prefix (expert)", expert, "/search/?q=bail+loc"),
+        ("one kind, page 2 (expert)", expert, "/search/?q=contrat+signe&kind=message&page=2"),
+        ("reference (expert)", expert, f"/search/?q={reference}"),
+        ("reference (member)", member, f"/search/?q={reference}"),
+    ]
+    results = []
+    for label, client, url in searches:
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        timings = []
+        for _ in range(runs):
+            queries.clear()
+            start = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200
+        assert 'class="search-hit"' in response.get_data(as_text=True), (label, "found nothing")
+        cuts = statistics.quantiles(timings, n=20, method="inclusive")
+        results.append((label, statistics.median(timings), cuts[18], len(queries)))
+    with app.app_context():
+        db.engine.dispose()
+    print(f"\n{path.name}: {info['requests']:,} requests, {info['messages']:,} messages, {runs} runs per search")
+    print(f"{'search':32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    for label, p50, p95, count in results:
+        print(f"{label:32} {p50:8.1f} {p95:8.1f} {count:8d}")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Search at ×1 and ×10")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--only", choices=("x1", "x10"))
+    args = parser.parse_args()
+    for name, scale in (("x1", 0.1), ("x10", 1.0)):
+        if args.only and args.only != name:
+            continue
+        measure(dataset.default_path(scale), scale, args.runs)
+
+
+if __name__ == "__main__":
+    main()

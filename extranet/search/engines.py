@@ -1,0 +1,146 @@
+"""The search index behind one interface, with two engines: SQLite FTS5 (embedded) and
+PostgreSQL full-text search (production). Each keeps one entry per indexed row, keyed by its
+kind and id, with a title (weighted higher) and a body; ``matches`` gives the (kind, ref_id,
+score) of the entries a query matches, higher scores better, for the search service to join
+to the rows themselves under the reader's rules.
+
+The index is not a model: its structures differ by engine (an FTS5 virtual table and its
+shadow tables; a table with a tsvector and its GIN index), so the migration (0013) builds
+them and ``INDEX_TABLES`` tells Alembic's comparison and the tests which tables are the index's.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, Integer, bindparam, column, func, literal, select, table, text
+from sqlalchemy.dialects.postgresql import REGCONFIG
+
+from extranet.search.query import Query, stem, stemmed
+
+# Kinds of entries, stored as small integers (the SQLite engine packs them into the rowid).
+REQUEST, MESSAGE, DOCUMENT, RESOURCE = 1, 2, 3, 4
+KINDS = {"request": REQUEST, "message": MESSAGE, "document": DOCUMENT, "resource": RESOURCE}
+TABLE = "search_index"
+INDEX_TABLES = {TABLE, *(f"{TABLE}_{s}" for s in ("data", "idx", "content", "docsize", "config"))}
+MAX_BODY = 200_000  # characters of a body indexed: a longer file's text is cut (PostgreSQL caps a tsvector at 1 MB)
+
+
+def is_index_table(name: str | None) -> bool:
+    return name in INDEX_TABLES
+
+
+class SqliteEngine:
+    """An FTS5 table (title, body) with ``unicode61 remove_diacritics 2``, holding stems
+    (``query.stemmed``): the rowid packs the kind and the row's id (``id * 8 + kind``) so that
+    writing an entry is a lookup by rowid, not a scan."""
+
+    name = "sqlite"
+
+    def write(self, connection, kind: int, entries: list[tuple[int, str, str]]) -> None:
+        if not entries:
+            return
+        self.delete(connection, kind, [ref_id for ref_id, _t, _b in entries])
+        connection.execute(
+            text("INSERT INTO search_index (rowid, title, body) VALUES (:key, :title, :body)"),
+            [{"key": ref_id * 8 + kind, "title": stemmed(title), "body": stemmed(body[:MAX_BODY])}
+             for ref_id, title, body in entries],
+        )
+
+    def delete(self, connection, kind: int, ref_ids: list[int]) -> None:
+        if ref_ids:
+            connection.execute(text("DELETE FROM search_index WHERE rowid = :key"),
+                               [{"key": ref_id * 8 + kind} for ref_id in ref_ids])
+
+    def clear(self, connection) -> None:
+        connection.execute(text("DELETE FROM search_index"))
+
+    @staticmethod
+    def expression(query: Query) -> str:
+        """The FTS5 query: every term quoted (only word characters reach it), all required."""
+        terms = [f'"{stem(w)}"' for w in query.words]
+        terms += ['"' + " ".join(stem(w) for w in phrase) + '"' for phrase in query.phrases]
+        if query.prefix:
+            terms.append(f'("{stem(query.prefix)}" OR "{query.prefix}"*)')
+        return " AND ".join(terms)
+
+    def matches(self, query: Query, kind: int):
+        # bm25 is lower for better matches; the title counts five times the body.
+        return (
+            text("SELECT rowid / 8 AS ref_id, -bm25(search_index, 5.0, 1.0) AS score FROM search_index "
+                 "WHERE search_index MATCH :match AND rowid % 8 = :kind")
+            .bindparams(match=self.expression(query), kind=kind)
+            .columns(ref_id=Integer, score=Float)
+            .subquery(f"matches_{kind}")
+        )
+
+
+class PostgresEngine:
+    """A table (kind, ref_id, document tsvector) with a GIN index: the text without accents
+    (``search_unaccent``, the migration's wrapper of the ``unaccent`` extension) under the
+    french and the english configurations both, the title weighted A."""
+
+    name = "postgresql"
+    UPSERT = (
+        "INSERT INTO search_index (kind, ref_id, document) VALUES (:kind, :ref_id, "
+        "setweight(to_tsvector('french', search_unaccent(:title)), 'A') || "
+        "setweight(to_tsvector('english', search_unaccent(:title)), 'A') || "
+        "to_tsvector('french', search_unaccent(:body)) || to_tsvector('english', search_unaccent(:body))) "
+        "ON CONFLICT (kind, ref_id) DO UPDATE SET document = excluded.document"
+    )
+
+    def write(self, connection, kind: int, entries: list[tuple[int, str, str]]) -> None:
+        if not entries:
+            return
+        connection.execute(
+            text(self.UPSERT),
+            [{"kind": kind, "ref_id": ref_id, "title": title, "body": body[:MAX_BODY]}
+             for ref_id, title, body in entries],
+        )
+
+    def delete(self, connection, kind: int, ref_ids: list[int]) -> None:
+        if ref_ids:
+            connection.execute(text("DELETE FROM search_index WHERE kind = :kind AND ref_id = ANY(:ids)"),
+                               {"kind": kind, "ids": list(ref_ids)})
+
+    def clear(self, connection) -> None:
+        connection.execute(text("TRUNCATE search_index"))
+
+    @staticmethod
+    def tsquery(query: Query):
+        """Every term under both configurations (either may match), all terms required."""
+
+        def both(function, value, suffix=""):
+            parts = []
+            for config in ("french", "english"):
+                argument = func.search_unaccent(value)
+                if suffix:
+                    argument = argument.concat(suffix)
+                parts.append(getattr(func, function)(literal(config, REGCONFIG), argument))
+            return parts[0].op("||")(parts[1])
+
+        terms = [both("plainto_tsquery", bindparam(None, w)) for w in query.words]
+        terms += [both("phraseto_tsquery", bindparam(None, " ".join(p))) for p in query.phrases]
+        if query.prefix:
+            # The word itself, or the beginning of one (to_tsquery's ":*"; only word characters reach it).
+            terms.append(both("plainto_tsquery", bindparam(None, query.prefix)).op("||")(
+                both("to_tsquery", bindparam(None, query.prefix), ":*")))
+        combined = terms[0]
+        for term in terms[1:]:
+            combined = combined.op("&&")(term)
+        return combined
+
+    def matches(self, query: Query, kind: int):
+        index = table(TABLE, column("kind"), column("ref_id"), column("document"))
+        tsquery = self.tsquery(query)
+        return (
+            select(index.c.ref_id.label("ref_id"),
+                   func.ts_rank(index.c.document, tsquery).label("score"))
+            .where(index.c.kind == kind, index.c.document.op("@@")(tsquery))
+            .subquery(f"matches_{kind}")
+        )
+
+
+ENGINES = {"sqlite": SqliteEngine(), "postgresql": PostgresEngine()}
+
+
+def engine_for(connection_or_engine) -> SqliteEngine | PostgresEngine:
+    return ENGINES[connection_or_engine.dialect.name]

@@ -1,0 +1,213 @@
+"""A search for one person: what the index matches, joined in SQL to the rows themselves under
+the same rules as the pages (``visible_requests``, ``visible_messages``, ``findable_documents``,
+``findable_resources``), so that nothing one may not open is returned, counted or excerpted;
+then filtered, ordered (best match or newest first), grouped by kind and paginated. Members
+search their current organization, as their lists do; staff search across the organizations
+they serve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import literal, select
+
+from extranet.documents.models import Document
+from extranet.documents.rules import findable_documents
+from extranet.extensions import db
+from extranet.organizations.models import Organization
+from extranet.requests.models import Message, ServiceRequest
+from extranet.requests.rules import request_scope, visible_messages, visible_requests
+from extranet.resources.models import Resource
+from extranet.resources.rules import findable_resources
+from extranet.search.engines import DOCUMENT, KINDS, MESSAGE, REQUEST, engine_for
+from extranet.search.query import Query, parse
+
+GROUP_SIZE = 5  # results of each kind shown together when no kind is chosen
+PAGE_SIZE = 20
+COUNT_CAP = 1000  # counted exactly up to here ("1000+" beyond): a count reads every match
+MAX_PAGE = COUNT_CAP // PAGE_SIZE
+SORTS = ("best", "newest")
+MAX_ID = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the URL asks for, checked: unknown values are dropped, never an error."""
+
+    text: str = ""
+    kind: str = ""
+    field: str = ""
+    organization_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+    state: str = ""
+    sort: str = "best"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        def day(name):
+            try:
+                return date.fromisoformat(args.get(name) or "")
+            except ValueError:
+                return None
+
+        def number(name, default=None):
+            value = args.get(name, "")
+            return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else default
+
+        kind = args.get("kind", "")
+        sort = args.get("sort", "")
+        return cls(
+            text=(args.get("q") or "").strip()[:200],
+            kind=kind if kind in KINDS else "",
+            field=(args.get("field") or "")[:40],
+            organization_id=number("org"),
+            since=day("since"),
+            until=day("until"),
+            state=(args.get("state") or "")[:40],
+            sort=sort if sort in SORTS else "best",
+            page=min(number("page", 1), MAX_PAGE),
+        )
+
+
+@dataclass
+class Found:
+    """The hits of a search: ``hits[kind]`` as (kind, id) in order; ``counts[kind]`` up to
+    ``COUNT_CAP`` (``capped`` when there are more)."""
+
+    query: Query
+    filters: Filters
+    hits: dict[str, list[int]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def capped(self, kind: str) -> bool:
+        return self.counts.get(kind, 0) > COUNT_CAP
+
+    # A kind's pages, as the pager macro reads them (``page``, ``pages``, previous and next).
+    @property
+    def pages(self) -> int:
+        count = min(self.counts.get(self.filters.kind, 0), COUNT_CAP)
+        return max(1, -(-count // PAGE_SIZE))
+
+    @property
+    def page(self) -> int:
+        return self.filters.page
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _bounds(filters: Filters):
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    since = datetime.combine(filters.since, time.min, tzinfo=zone) if filters.since else None
+    until = datetime.combine(filters.until, time.max, tzinfo=zone) if filters.until else None
+    return since, until
+
+
+def _dated(query, column, since, until):
+    if since is not None:
+        query = query.where(column >= since)
+    if until is not None:
+        query = query.where(column <= until)
+    return query
+
+
+def _selects(user, query: Query, filters: Filters, organization: Organization | None) -> dict[str, object]:
+    """Per kind, a select of (id, score, at) of what matches and ``user`` may open."""
+    engine = engine_for(db.session.connection())
+    scope = request_scope(user)
+    since, until = _bounds(filters)
+    R, M, D = ServiceRequest, Message, Document
+    wanted = [filters.kind] if filters.kind else list(KINDS)
+    if query.reference:  # a reference is a request, found by its own column
+        wanted = [k for k in wanted if k == "request"]
+    if filters.state:  # a state is a request's: messages follow their request's
+        wanted = [k for k in wanted if k in ("request", "message")]
+    if organization is not None:  # resources belong to no organization
+        wanted = [k for k in wanted if k != "resource"]
+    selects = {}
+    for name in wanted:
+        kind = KINDS[name]
+        if kind == REQUEST and query.reference:
+            base = visible_requests(user, scope).where(R.reference == query.reference)
+            selects[name] = base.with_only_columns(R.id.label("id"), literal(1.0).label("score"), R.created_at.label("at"))
+            continue
+        matches = engine.matches(query, kind)
+        if kind in (REQUEST, MESSAGE):
+            if kind == REQUEST:
+                base = visible_requests(user, scope).join(matches, matches.c.ref_id == R.id)
+                row, at = R.id, R.created_at
+            else:
+                base = visible_messages(user, scope).join(matches, matches.c.ref_id == M.id)
+                row, at = M.id, M.created_at
+            if filters.field:
+                base = base.where(R.field == filters.field)
+            if organization is not None:
+                base = base.where(R.organization_id == organization.id)
+            if filters.state:
+                base = base.where(R.state == filters.state)
+        elif kind == DOCUMENT:
+            base = findable_documents(user, scope).join(matches, matches.c.ref_id == D.id)
+            row, at = D.id, D.updated_at
+            if filters.field:
+                base = base.where(D.field == filters.field)
+            if organization is not None:
+                base = base.where(D.organization_id == organization.id)
+        else:
+            base = findable_resources(user).join(matches, matches.c.ref_id == Resource.id)
+            row, at = Resource.id, Resource.published_at
+            if filters.field:
+                base = base.where(Resource.field == filters.field)
+        base = _dated(base, at, since, until)
+        selects[name] = base.with_only_columns(row.label("id"), matches.c.score.label("score"), at.label("at"))
+    return selects
+
+
+def _ordered(select_, sort: str):
+    sub = select_.subquery()
+    order = [sub.c.at.desc().nulls_last()] if sort == "newest" else [sub.c.score.desc(), sub.c.at.desc().nulls_last()]
+    return select(sub.c.id).order_by(*order, sub.c.id.desc())
+
+
+def search(user, filters: Filters, organization: Organization | None = None) -> Found:
+    """Run ``filters`` for ``user``. ``organization`` narrows it (staff's filter, checked by
+    the caller); a member's search is always within the current organization."""
+    query = parse(filters.text)
+    found = Found(query, filters)
+    if query.empty:
+        return found
+    for name, select_ in _selects(user, query, filters, organization).items():
+        # One query per kind: the ids in order, up to the count's cap; the count is how many
+        # came back, the page a slice of them (ordering needs every match scored anyway).
+        ids = list(db.session.scalars(_ordered(select_, filters.sort).limit(COUNT_CAP + 1)))
+        found.counts[name] = len(ids)
+        if not ids:
+            continue
+        if filters.kind:
+            start = (filters.page - 1) * PAGE_SIZE
+            found.hits[name] = ids[start:start + PAGE_SIZE]
+        else:
+            found.hits[name] = ids[:GROUP_SIZE]
+    return found

@@ -1,0 +1,67 @@
+"""Find anything in the browser: a member and an expert type in the header's search box and
+the results come as they type, the query in the address bar; Back returns to the page they
+were on. Accents, endings and phrases as people type them; an internal note only for the
+expert."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from playwright.sync_api import expect
+
+from tests.browser.helpers import filed, send_message, speaking
+
+
+def _type(page, words: str) -> None:
+    box = page.locator("#header-search-q")
+    box.fill("")
+    box.press_sequentially(words, delay=40)
+    # The results are those of the whole query once the address shows it.
+    expect(page).to_have_url(re.compile(r"/search/\?" + re.escape("q=" + quote(words, safe="")) + "$"))
+
+
+def test_results_come_as_one_types(app, live_server, people, journey):
+    speaking(app, "fr_CA", people.member_a)
+    speaking(app, "en", people.expert)
+    lease = filed(app, people.member_a, people.org_a, "hr", "policy_review", "Bail commercial de l'école",
+                  policy_name="Contrats signés au printemps", goals="Renouveler le bail")
+    filed(app, people.member_b, people.org_b, "hr", "policy_review", "Bail de la coopérative B",
+          policy_name="Autre", goals="Autre")
+    trip = journey(live_server(app))
+
+    expert = trip.open_as(people.expert, locale="en-CA")
+    trip.check(expert, "expert dashboard")
+    expert.goto(f"{trip.base_url}/requests/{lease}")
+    trip.check(expert, "the request")
+    send_message(expert, "Note sur le loyer indexé", internal=True)
+
+    member = trip.open_as(people.member_a)
+    trip.check(member, "tableau de bord")
+    member.click('.main-nav a[href="/requests/"]')
+    trip.check(member, "demandes")
+    _type(member, "ecole")  # no accent: finds « école », before Enter
+    expect(member.locator("#search-results .search-hit")).to_have_count(1)
+    expect(member.locator("#search-results mark").first).to_have_text("école")
+    trip.check(member, "recherche ecole")
+    _type(member, "contrat")  # the form's answers, plural in the text
+    expect(member.locator("#search-results .search-hit__excerpt mark")).to_have_text("Contrats")
+    _type(member, '"bail commercial"')
+    expect(member.locator("#search-results .search-hit")).to_have_count(1)
+    _type(member, "loyer")  # the expert's internal note: not for members
+    expect(member.locator("#search-results .empty-state")).to_be_visible()
+    trip.check(member, "recherche sans resultat")
+    member.go_back()
+    expect(member).to_have_url(re.compile(r"/search/\?q=%22bail"))
+    expect(member.locator("#search-results .search-hit")).to_have_count(1)
+
+    _type(expert, "bail")  # both organizations' requests
+    expect(expert.locator("#search-results .search-hit")).to_have_count(2)
+    trip.check(expert, "search bail")
+    _type(expert, "loyer")
+    expect(expert.locator("#search-results .search-hit")).to_have_count(1)
+    expect(expert.locator("#search-results .badge")).to_have_text("Internal note")
+    expert.select_option("#search-kind", "request")
+    expect(expert.locator("#search-results .empty-state")).to_be_visible()
+    expect(expert).to_have_url(re.compile(r"kind=request"))
+    trip.check(expert, "search filtered")

@@ -1,0 +1,316 @@
+"""Find anything (extranet/search): the same cases on the engine of the test database, SQLite
+FTS5 by default and PostgreSQL full-text under EXTRANET_TEST_POSTGRES_URL.
+
+The permission test plants a unique word in every kind of private text (a restricted request's
+title, description and answers, its messages and attachment names, an internal note, a
+document of an organization's space, a trashed document, a request of a disabled module, a
+draft resource) and searches for each as every person: a search must find it exactly for
+those who may open it, and nothing else, not even a count.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import text
+
+from extranet.testing import csrf_token
+from tests.test_confidential_surfaces import _attach, _file, _ok, _person, _token, _trash, _upload
+
+
+def _search(client, **args):
+    response = client.get("/search/", query_string=args)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def _found(client, words: str, **args) -> bool:
+    page = _search(client, q=words, **args)
+    hit = 'class="search-hit"' in page
+    assert hit != ("Nothing found for" in page), page[-3000:]
+    return hit
+
+
+def _space_upload(client, field, org, filename, visibility="org", body=b"Un document.\n"):
+    _ok(client.post(f"/documents/{field}/upload?org={org}", data={
+        "csrf_token": _token(client), "visibility": visibility, "files": (io.BytesIO(body), filename),
+    }, content_type="multipart/form-data"))
+
+
+def _resource(client, field, title, summary, publish):
+    response = _ok(client.post(f"/resources/{field}/new", data={
+        "csrf_token": _token(client), "title": title, "summary": summary, "language": "fr", "category": "guide",
+        "file": (io.BytesIO(b"Un guide.\n"), "guide.txt"),
+    }, content_type="multipart/form-data"))
+    if publish:
+        from extranet.resources.models import Resource
+
+        with client.application.app_context():
+            from extranet.extensions import db
+
+            resource = db.session.scalar(db.select(Resource).where(Resource.title == title))
+        _ok(client.post(f"/resources/{field}/{resource.id}/publish", data={"csrf_token": _token(client)}))
+    return response
+
+
+@pytest.fixture
+def world(app, people, client_for):
+    from extranet.extensions import db
+    from extranet.organizations.models import Organization
+
+    with app.app_context():
+        db.session.get(Organization, people.org_a).share_with_federation = True
+        db.session.commit()
+    persons = {
+        "member_a": people.member_a, "manager_a": people.manager_a, "expert": people.expert,
+        "admin": people.admin, "manager_b": people.manager_b, "member_b": people.member_b,
+        "colleague_a": _person(app, "colleague_a", org=people.org_a),
+        "federation_manager": _person(app, "federation_manager", org=people.federation_a, role="manager"),
+        "hr_expert": _person(app, "hr_expert", fields=("hr",)),
+        "it_expert": _person(app, "it_expert", fields=("it",)),
+    }
+    clients = {key: client_for(app, person) for key, person in persons.items()}
+    member, expert, admin = clients["member_a"], clients["expert"], clients["admin"]
+    restricted = _file(member, "policy_review", "hr", "Plainte zqrestricted harcèlement", True,
+                       policy_name="Politique zqanswer", goals="Objectifs")
+    standard = _file(member, "policy_review", "hr", "Politique zqstandard télétravail", False,
+                     policy_name="Télétravail", goals="Mettre à jour")
+    for reference in (restricted, standard):
+        _ok(expert.post(f"/requests/{reference}/take", data={"csrf_token": _token(expert)}))
+    _attach(member, restricted, "Message zqmessage du membre", "zqattachname.txt")
+    _attach(member, standard, "Message zqpublicmsg du membre", "public.txt")
+    _attach(expert, standard, "Note interne zqnote", "note.txt", internal=True)
+    _upload(member, "hr", restricted, "zqrequestdoc.txt")
+    _space_upload(member, "hr", people.org_a, "zqspacedoc.txt")
+    _space_upload(member, "hr", people.org_a, "zqtrash.txt")
+    _trash(app, member, "zqtrash.txt")
+    legal = _file(member, "contract_review", "legal", "Contrat zqlegal fournisseur", False,
+                  counterparty="Fournisseur", contract_type="services")
+    _resource(expert, "hr", "Guide zqdraft", "Brouillon", publish=False)
+    _resource(expert, "hr", "Guide zqpublished", "Publié", publish=True)
+    assert admin.post("/admin/modules/legal", data={"enabled": "0", "csrf_token": _token(admin)}).status_code == 303
+    return {"clients": clients, "refs": {"restricted": restricted, "standard": standard, "legal": legal}}
+
+
+EVERYONE = {"member_a", "manager_a", "colleague_a", "expert", "admin", "manager_b", "member_b",
+            "federation_manager", "hr_expert", "it_expert"}
+ORG_A_STAFF_AND_MEMBERS = {"member_a", "manager_a", "colleague_a", "expert", "hr_expert", "admin"}
+WHO_FINDS = {
+    "zqstandard": ORG_A_STAFF_AND_MEMBERS | {"federation_manager"},
+    "zqpublicmsg": ORG_A_STAFF_AND_MEMBERS | {"federation_manager"},
+    # Restricted: the requester, the assigned expert, admins (not the manager, nor the other
+    # expert of the field once one is assigned).
+    "zqrestricted": {"member_a", "expert", "admin"},
+    "zqanswer": {"member_a", "expert", "admin"},
+    "zqmessage": {"member_a", "expert", "admin"},
+    "zqattachname": {"member_a", "expert", "admin"},
+    "zqrequestdoc": {"member_a", "expert", "admin"},
+    "zqnote": {"expert", "hr_expert", "admin"},
+    "zqspacedoc": ORG_A_STAFF_AND_MEMBERS,
+    "zqtrash": set(),
+    "zqlegal": {"admin"},  # its module is off: admins keep a read-only view
+    "zqdraft": {"expert", "hr_expert", "admin"},
+    "zqpublished": {"member_a", "manager_a", "colleague_a", "expert", "hr_expert", "admin", "manager_b", "member_b"},
+}
+
+
+def test_a_search_finds_private_text_only_for_those_who_may_open_it(world):
+    wrong = []
+    for word, finders in WHO_FINDS.items():
+        for who in sorted(EVERYONE):
+            found = _found(world["clients"][who], word)
+            if found != (who in finders):
+                wrong.append((word, who, found))
+    assert not wrong
+
+
+def test_a_reference_is_found_directly_only_by_those_who_may_open_it(world):
+    reference = world["refs"]["restricted"]
+    for who in sorted(EVERYONE):
+        page = _search(world["clients"][who], q=reference.lower())
+        assert ('class="search-hit"' in page) == (who in {"member_a", "expert", "admin"}), who
+
+
+def test_restricted_words_are_in_no_excerpt_of_a_broader_search(world):
+    # A word shared with visible text: the colleague's results show the standard request only.
+    page = _search(world["clients"]["colleague_a"], q="politique")
+    assert "zqstandard" in page and "zqrestricted" not in page and "zqanswer" not in page
+
+
+# -- the query language, on the test database's engine --------------------------------------------
+
+
+@pytest.fixture
+def filed(app, people, client_for):
+    member = client_for(app, people.member_a)
+    refs = {
+        "lease": _file(member, "policy_review", "hr", "Bail commercial de l'école", False,
+                       policy_name="Contrat signé au printemps", goals="Renouveler le bail"),
+        "other": _file(member, "policy_review", "hr", "Commercial et autre bail", False,
+                       policy_name="Autre", goals="Rien"),
+    }
+    return member, refs
+
+
+@pytest.mark.parametrize("words, finds", [
+    ("ecole", {"lease"}),  # accents optional
+    ("ÉCOLE", {"lease"}),
+    ("contrats", {"lease"}),  # plural
+    ("signes", {"lease"}),  # ending
+    ("contr", {"lease"}),  # the word being typed
+    ("bail commercial", {"lease", "other"}),  # all words, in any order
+    ("bail zqnothing", set()),
+    ('"bail commercial"', {"lease"}),  # the phrase as it is
+    ('"commercial bail"', set()),
+    ("printemps renouveler", {"lease"}),  # the type's answers
+])
+def test_query_language(filed, words, finds):
+    member, refs = filed
+    page = _search(member, q=words)
+    assert {key for key, reference in refs.items() if f'href="/requests/{reference}"' in page} == finds
+
+
+def test_a_word_only_in_a_message_is_found(app, people, client_for):
+    member = client_for(app, people.member_a)
+    reference = _file(member, "policy_review", "hr", "Question", False, policy_name="X", goals="Y")
+    _attach(member, reference, "Voici le bail que nous avons signé le printemps dernier", "bail.txt")
+    page = _search(member, q="signe printemps")
+    assert f"/requests/{reference}#message-" in page and "<mark>signé</mark>" in page
+
+
+def test_the_header_box_gets_the_pages_content_and_the_form_its_results(app, people, client_for):
+    member = client_for(app, people.member_a)
+    _file(member, "policy_review", "hr", "Bail commercial", False, policy_name="X", goals="Y")
+    page = member.get("/requests/").get_data(as_text=True)
+    assert 'id="header-search-q"' in page and 'hx-push-url="true"' in page
+    whole = member.get("/search/?q=bail", headers={"HX-Request": "true", "HX-Target": "main"})
+    body = whole.get_data(as_text=True)
+    assert "<html" not in body and "<h1>" in body and 'class="search-hit"' in body
+    results = member.get("/search/?q=bail", headers={"HX-Request": "true", "HX-Target": "search-results"})
+    assert results.get_data(as_text=True).lstrip().startswith('<div id="search-results"')
+    assert {"HX-Request", "HX-Target"} <= {v.strip() for v in whole.headers["Vary"].split(",")}
+
+
+def test_filters_sort_and_pages(app, people, client_for):
+    member_b = client_for(app, people.member_b)
+    expert = client_for(app, people.expert)
+    member = client_for(app, people.member_a)
+    for i in range(23):
+        _file(member, "policy_review", "hr", f"Dossier numéro {i}", False, policy_name="X", goals="Y")
+    other = _file(member_b, "policy_review", "hr", "Dossier de B", False, policy_name="X", goals="Y")
+    first = _search(expert, q="dossier", kind="request", sort="newest")
+    assert first.count('class="search-hit"') == 20 and "Page 1 of 2" in first
+    assert first.index(other) < first.index("numéro 22<")
+    second = _search(expert, q="dossier", kind="request", sort="newest", page="2")
+    assert second.count('class="search-hit"') == 4
+    only_b = _search(expert, q="dossier", org=str(people.org_b))
+    assert only_b.count('class="search-hit"') == 1 and other in only_b
+    assert f'href="/requests/{other}"' not in _search(member, q="dossier", org=str(people.org_b))  # members stay in theirs
+    assert not _found(expert, "dossier", state="closed")
+    assert _found(expert, "dossier", state="submitted")
+    assert not _found(expert, "dossier", until="2000-01-01")
+    assert not _found(expert, "dossier", field="it")
+    assert not _found(expert, "dossier", kind="document")
+    # Anything else in the address is ignored, never an error.
+    assert _found(expert, "dossier", kind="nope", sort="x", page="-3", since="hier")
+    assert expert.get("/search/?q=dossier&org=99999999999").status_code == 200
+    assert client_for(app, people.member_a).get(f"/search/?q=dossier&org={people.org_b}").status_code == 200
+
+
+def test_the_first_results_are_grouped_by_kind(app, people, client_for):
+    member = client_for(app, people.member_a)
+    reference = _file(member, "policy_review", "hr", "Budget annuel", False, policy_name="X", goals="Y")
+    _attach(member, reference, "Le budget révisé", "budget.txt")
+    _space_upload(member, "hr", people.org_a, "budget-2026.txt")
+    page = _search(member, q="budget")
+    for heading in ("Requests", "Messages and notes", "Documents"):
+        assert f">{heading} <span" in page
+    assert "All results of this kind" not in page
+
+
+def test_search_inside_one_document_space(app, people, client_for):
+    member = client_for(app, people.member_a)
+    _space_upload(member, "hr", people.org_a, "rapport-rh.txt")
+    _space_upload(member, "it", people.org_a, "rapport-ti.txt")
+    space = member.get(f"/documents/hr/?org={people.org_a}").get_data(as_text=True)
+    assert 'action="/search/"' in space and 'name="kind" value="document"' in space
+    page = _search(member, q="rapport", kind="document", field="hr")
+    assert "-rh.txt" in page and "-ti.txt" not in page
+
+
+def test_search_inside_one_resource_library(app, people, client_for):
+    expert = client_for(app, people.expert)
+    _resource(expert, "hr", "Guide des congés", "Vacances", publish=True)
+    _resource(expert, "it", "Guide des mots de passe", "Sécurité", publish=True)
+    library = expert.get("/resources/hr/").get_data(as_text=True)
+    assert 'action="/search/"' in library and 'name="kind" value="resource"' in library
+    page = _search(expert, q="guide", kind="resource", field="hr")
+    assert "congés" in page and "mots de passe" not in page
+
+
+def test_what_is_shown_is_escaped_then_marked(app, people, client_for):
+    member = client_for(app, people.member_a)
+    _file(member, "policy_review", "hr", "<img src=x onerror=alert(1)> bail", False, policy_name="X", goals="Y")
+    page = _search(member, q="bail")
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt; <mark>bail</mark>" in page
+
+
+# -- the index ------------------------------------------------------------------------------------
+
+
+def _entries(app) -> int:
+    from extranet.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(text("SELECT count(*) FROM search_index"))
+
+
+def test_the_index_is_written_in_the_rows_transaction(app, people):
+    from extranet.extensions import db
+    from extranet.requests.models import ServiceRequest
+
+    with app.app_context():
+        req = ServiceRequest(reference="RH-2026-9999", organization_id=people.org_a, field="hr", type="policy_review",
+                             title="Annulé", state="submitted", requester_id=people.member_a.id)
+        db.session.add(req)
+        db.session.flush()
+        assert db.session.scalar(text("SELECT count(*) FROM search_index")) == 1
+        db.session.rollback()
+    assert _entries(app) == 0
+
+
+def test_reindex_rebuilds_the_index(app, people, client_for):
+    from extranet.extensions import db
+
+    member = client_for(app, people.member_a)
+    _file(member, "policy_review", "hr", "Bail commercial", False, policy_name="X", goals="Y")
+    before = _entries(app)
+    with app.app_context():
+        db.session.execute(text("DELETE FROM search_index"))
+        db.session.commit()
+    assert not _found(member, "bail")
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert f"{before} rows indexed." in result.output and "Indexing" in result.output
+    assert _entries(app) == before and _found(member, "bail")
+
+
+def test_the_migration_indexes_existing_rows(app, people, client_for):
+    from flask_migrate import downgrade, upgrade
+
+    member = client_for(app, people.member_a)
+    reference = _file(member, "policy_review", "hr", "Bail de l'école", False, policy_name="Contrats", goals="Y")
+    _attach(member, reference, "Un message zqmigrated", "piece.txt")
+    _space_upload(member, "hr", people.org_a, "zqmigrateddoc.txt")
+    before = _entries(app)
+    with app.app_context():
+        downgrade(revision="0012")
+        upgrade(revision="heads")
+    assert _entries(app) == before
+    assert _found(member, "ecole contrat") and _found(member, "zqmigrated") and _found(member, "zqmigrateddoc")
+
+
+def test_csrf_token_helper_still_reads_pages(app, people, client_for):
+    # The header's search form is a GET: it carries no token, and the page still gives one.
+    assert csrf_token(client_for(app, people.member_a), "/search/")
