@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from extranet.accounts.models import User, normalize_email
 from extranet.audit.service import record
@@ -24,9 +25,29 @@ def find_or_invite(email: str, name: str, locale: str) -> tuple[User, bool]:
     if user is not None:
         return user, False
     user = User(email=normalize_email(email), name=name.strip(), locale=locale, password_hash=None)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:  # invited at the same moment by someone else: theirs is the account
+        return User.by_email(email), False
     return user, True
+
+
+def _membership(user: User, organization: Organization) -> Membership:
+    """The person's membership of the organization, made (inactive) if they have none; one
+    made at the same moment by someone else is theirs too."""
+    found = db.select(Membership).filter_by(user_id=user.id, organization_id=organization.id)
+    membership = db.session.scalar(found)
+    if membership is not None:
+        return membership
+    # By ids, so that a refused row is not left in the person's and organization's collections.
+    membership = Membership(user_id=user.id, organization_id=organization.id, active=False)
+    try:
+        with db.session.begin_nested():
+            db.session.add(membership)
+    except IntegrityError:
+        return db.session.scalar(found)
+    return membership
 
 
 def send_invitation(user: User, inviter: User, organization: Organization | None = None) -> None:
@@ -47,12 +68,7 @@ def add_to_organization(
     user: User, organization: Organization, role: str, inviter: User
 ) -> Membership:
     """Give ``user`` a membership (or reactivate theirs) and tell them by e-mail."""
-    membership = db.session.scalar(
-        db.select(Membership).filter_by(user_id=user.id, organization_id=organization.id)
-    )
-    if membership is None:
-        membership = Membership(user=user, organization=organization, role=role)
-        db.session.add(membership)
+    membership = _membership(user, organization)
     membership.role = role
     membership.active = True
     if user.invitation_pending:
@@ -81,15 +97,10 @@ def invite_to_organization(
     the address is new, someone's of another organization, or deactivated; someone who already
     has access keeps it and gets nothing."""
     user, created = find_or_invite(email, name, locale)
-    membership = db.session.scalar(
-        db.select(Membership).filter_by(user_id=user.id, organization_id=organization.id)
-    )
-    if membership is not None and membership.active:
+    membership = _membership(user, organization)
+    if membership.active:
         record("organizations.invitation_unneeded", target=user, organization=organization, role=role)
         return
-    if membership is None:
-        membership = Membership(user=user, organization=organization)
-        db.session.add(membership)
     membership.role, membership.active, membership.pending = role, False, True
     membership.invited_name = " ".join(name.split())[:200]
     _send_organization_invitation(membership, inviter)
