@@ -47,6 +47,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
     from extranet.hours import rollup as hours_rollup
     from extranet.plugins import PluginHost
     from extranet.search import index as search_index
+    from extranet.web import ids
 
     db.init_app(app)
     configure_sqlite(app)
@@ -65,6 +66,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
 
     app.extensions["extranet.migration_dirs"] = host.migration_directories()
     web.init_babel(app, host)
+    ids.init_app(app)  # the id converter, before any rule (the core's or a plugin's) is built
     _register_core_blueprints(app)
     host.mount_blueprints()
     web.init_request_cycle(app, host)

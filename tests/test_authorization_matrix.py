@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from extranet.testing import csrf_token
 from tests.sample_plugin import SamplePlugin
@@ -83,7 +84,7 @@ def _routes(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        args = {name: 1 if "int" in str(rule._converters.get(name, "")).lower() else "x" for name in rule.arguments}
+        args = {name: 1 if isinstance(rule._converters.get(name), IntegerConverter) else "x" for name in rule.arguments}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, rule.build(args, append_unknown=False)[1]
 

@@ -156,7 +156,7 @@ def forget_trusted_browsers():
     return redirect(url_for("accounts.profile") + "#trusted-browsers", 303)
 
 
-@bp.post("/profile/sessions/<int:session_id>/end")
+@bp.post("/profile/sessions/<id:session_id>/end")
 @login_required
 def end_session(session_id: int):
     user = current_user._get_current_object()

@@ -102,7 +102,7 @@ def scans_page():
     )
 
 
-@bp.post("/files/<int:file_id>/rescan")
+@bp.post("/files/<id:file_id>/rescan")
 def rescan_file(file_id: int):
     file = row_or_404(FileVersion, file_id, "files.scans")
     if file.scan_status == PENDING:
@@ -207,7 +207,7 @@ def new_organization():
     return _organization_form_page(form, None)
 
 
-@bp.route("/organizations/<int:org_id>/edit", methods=["GET", "POST"])
+@bp.route("/organizations/<id:org_id>/edit", methods=["GET", "POST"])
 def edit_organization(org_id: int):
     require("organizations.manage")
     org = row_or_404(Organization, org_id)
@@ -258,13 +258,13 @@ def _organization_page(org: Organization, member_form=None, subscriptions_form=N
     )
 
 
-@bp.get("/organizations/<int:org_id>")
+@bp.get("/organizations/<id:org_id>")
 def organization(org_id: int):
     require("organizations.manage")
     return _organization_page(row_or_404(Organization, org_id))
 
 
-@bp.post("/organizations/<int:org_id>/members")
+@bp.post("/organizations/<id:org_id>/members")
 def add_member(org_id: int):
     require("organizations.manage")
     org = row_or_404(Organization, org_id)
@@ -285,7 +285,7 @@ def add_member(org_id: int):
     return _organization_page(org, member_form=form, status=422)
 
 
-@bp.post("/organizations/<int:org_id>/subscriptions")
+@bp.post("/organizations/<id:org_id>/subscriptions")
 def organization_subscriptions(org_id: int):
     require("organizations.manage")
     org = row_or_404(Organization, org_id)
@@ -300,7 +300,7 @@ def organization_subscriptions(org_id: int):
     return redirect(url_for("admin.organization", org_id=org.id) + "#subscriptions", 303)
 
 
-@bp.post("/organizations/<int:org_id>/active")
+@bp.post("/organizations/<id:org_id>/active")
 def deactivate_organization(org_id: int):
     require("organizations.manage")
     org = row_or_404(Organization, org_id)
@@ -397,7 +397,7 @@ def invite_staff():
 
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 def user(user_id: int):
     require("users.manage")
     person = row_or_404(User, user_id)
@@ -432,7 +432,7 @@ def user(user_id: int):
     )
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<id:user_id>/active")
 def user_active(user_id: int):
     require("users.manage")
     person = row_or_404(User, user_id)
@@ -450,7 +450,7 @@ def user_active(user_id: int):
     return hx_redirect(url_for("admin.user", user_id=person.id))
 
 
-@bp.post("/users/<int:user_id>/invitation")
+@bp.post("/users/<id:user_id>/invitation")
 def resend_invitation(user_id: int):
     require("users.manage")
     person = row_or_404(User, user_id)
@@ -464,7 +464,7 @@ def resend_invitation(user_id: int):
     return hx_redirect(url_for("admin.user", user_id=person.id))
 
 
-@bp.post("/users/<int:user_id>/second-factor/reset")
+@bp.post("/users/<id:user_id>/second-factor/reset")
 def reset_second_factor(user_id: int):
     require("users.manage")
     person = row_or_404(User, user_id, "user.reset_second_factor")

@@ -242,7 +242,7 @@ def space(field: str):
     return _render_space(org, field, None)
 
 
-@bp.get("/<field>/folders/<int:folder_id>")
+@bp.get("/<field>/folders/<id:folder_id>")
 @login_required
 def folder(field: str, folder_id: int):
     found = _folder(field, folder_id)
@@ -268,7 +268,7 @@ def create_folder(field: str):
     return _render_space(org, field, parent, status=422, folder_form=form)
 
 
-@bp.post("/<field>/folders/<int:folder_id>/rename")
+@bp.post("/<field>/folders/<id:folder_id>/rename")
 @login_required
 def rename_folder(field: str, folder_id: int):
     found = _folder(field, folder_id, "folder.manage")
@@ -286,7 +286,7 @@ def rename_folder(field: str, folder_id: int):
     return _render_space(found.organization, field, found, status=422, rename_folder_form=form)
 
 
-@bp.post("/<field>/folders/<int:folder_id>/move")
+@bp.post("/<field>/folders/<id:folder_id>/move")
 @login_required
 def move_folder(field: str, folder_id: int):
     found = _folder(field, folder_id, "folder.manage")
@@ -302,7 +302,7 @@ def move_folder(field: str, folder_id: int):
     return hx_redirect(space_url(found.organization, field, found))
 
 
-@bp.post("/<field>/folders/<int:folder_id>/delete")
+@bp.post("/<field>/folders/<id:folder_id>/delete")
 @login_required
 def delete_folder(field: str, folder_id: int):
     found = _folder(field, folder_id, "folder.manage")
@@ -427,7 +427,7 @@ def _render_document(doc: Document, status=200, **overrides):
                   **_document_context(doc, **overrides))
 
 
-@bp.get("/<field>/files/<int:doc_id>")
+@bp.get("/<field>/files/<id:doc_id>")
 @login_required
 def document(field: str, doc_id: int):
     doc = _document(field, doc_id)
@@ -435,7 +435,7 @@ def document(field: str, doc_id: int):
     return _render_document(doc)
 
 
-@bp.post("/<field>/files/<int:doc_id>/versions")
+@bp.post("/<field>/files/<id:doc_id>/versions")
 @login_required
 def new_version(field: str, doc_id: int):
     doc = _document(field, doc_id, "document.manage")
@@ -454,7 +454,7 @@ def new_version(field: str, doc_id: int):
     return redirect(document_url(doc), 303)
 
 
-@bp.get("/<field>/files/<int:doc_id>/versions/<int:number>")
+@bp.get("/<field>/files/<id:doc_id>/versions/<id:number>")
 @login_required
 def download(field: str, doc_id: int, number: int):
     doc = _document(field, doc_id)
@@ -488,14 +488,14 @@ def _change(field: str, doc_id: int, form_class, apply, message):
     return render("documents/document.html", "documents/_document.html", status=422, **{**context, key: form})
 
 
-@bp.post("/<field>/files/<int:doc_id>/rename")
+@bp.post("/<field>/files/<id:doc_id>/rename")
 @login_required
 def rename(field: str, doc_id: int):
     return _change(field, doc_id, RenameForm, lambda doc, form: service.rename(doc, form.title.data),
                    _("The document is renamed."))
 
 
-@bp.post("/<field>/files/<int:doc_id>/move")
+@bp.post("/<field>/files/<id:doc_id>/move")
 @login_required
 def move(field: str, doc_id: int):
     def apply(doc, form):
@@ -504,7 +504,7 @@ def move(field: str, doc_id: int):
     return _change(field, doc_id, MoveForm, apply, _("The document is moved."))
 
 
-@bp.post("/<field>/files/<int:doc_id>/visibility")
+@bp.post("/<field>/files/<id:doc_id>/visibility")
 @login_required
 def visibility(field: str, doc_id: int):
     return _change(field, doc_id, VisibilityForm,
@@ -512,7 +512,7 @@ def visibility(field: str, doc_id: int):
                    _("Who can see the document is changed."))
 
 
-@bp.route("/<field>/files/<int:doc_id>/delete", methods=["GET", "POST"])
+@bp.route("/<field>/files/<id:doc_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(field: str, doc_id: int):
     """GET: the confirmation page (works without JavaScript); POST: to the trash."""
@@ -552,7 +552,7 @@ def trash(field: str):
                   expires_at=service.trash_expires_at)
 
 
-@bp.post("/<field>/trash/<int:doc_id>/restore")
+@bp.post("/<field>/trash/<id:doc_id>/restore")
 @login_required
 def restore(field: str, doc_id: int):
     doc = _document(field, doc_id, "document.restore")
@@ -562,7 +562,7 @@ def restore(field: str, doc_id: int):
     return hx_redirect(url_for("documents.trash", field=field, org=doc.organization_id))
 
 
-@bp.route("/<field>/trash/<int:doc_id>/purge", methods=["GET", "POST"])
+@bp.route("/<field>/trash/<id:doc_id>/purge", methods=["GET", "POST"])
 @login_required
 def purge(field: str, doc_id: int):
     doc = _document(field, doc_id, "document.purge")
@@ -674,7 +674,7 @@ def quotas(forms=None, status=200):
                   default_quota=current_app.config["DOCUMENT_QUOTA"], status=status)
 
 
-@bp.post("/quotas/<int:org_id>")
+@bp.post("/quotas/<id:org_id>")
 @login_required
 def set_quota(org_id: int):
     require("documents.quotas")

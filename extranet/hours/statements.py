@@ -35,7 +35,8 @@ def parse_month(text: str | None) -> date | None:
     """``"2026-03"`` → ``date(2026, 3, 1)``; None for anything else."""
     try:
         year, month = (int(part) for part in (text or "").split("-"))
-        return date(year, month, 1) if 2000 <= year <= 2100 else None
+        # Both checked before date(), which answers a month of twenty digits with OverflowError.
+        return date(year, month, 1) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
     except ValueError:
         return None
 

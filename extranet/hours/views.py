@@ -143,7 +143,7 @@ def log_time(reference: str):
     return _back_to(req)
 
 
-@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@bp.route("/entries/<id:entry_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_entry(entry_id: int):
     entry = row_or_404(TimeEntry, entry_id, "time.edit")
@@ -167,7 +167,7 @@ def edit_entry(entry_id: int):
     return render("hours/entry_edit.html", entry=entry, req=req, form=form, closed=closed, status=status)
 
 
-@bp.post("/entries/<int:entry_id>/delete")
+@bp.post("/entries/<id:entry_id>/delete")
 @login_required
 def delete_entry(entry_id: int):
     entry = row_or_404(TimeEntry, entry_id, "time.edit")
@@ -383,7 +383,7 @@ def new_agreement():
     return render("hours/agreement_form.html", form=form, agreement=None, status=422 if form.errors else 200)
 
 
-@bp.route("/agreements/<int:agreement_id>", methods=["GET", "POST"])
+@bp.route("/agreements/<id:agreement_id>", methods=["GET", "POST"])
 @login_required
 def edit_agreement(agreement_id: int):
     require("hours.manage")

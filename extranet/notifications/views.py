@@ -66,7 +66,7 @@ def badge():
     return render("notifications/_badge.html", "notifications/_badge.html", count=unread_count(signed_in_user()))
 
 
-@bp.post("/<int:notification_id>")
+@bp.post("/<id:notification_id>")
 @login_required
 def open_one(notification_id: int):
     """Mark as read, then go to what it is about."""

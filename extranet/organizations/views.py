@@ -107,7 +107,7 @@ def second_factor():
     return redirect(url_for("organizations.members") + "#second-factor", 303)
 
 
-@bp.post("/members/<int:membership_id>")
+@bp.post("/members/<id:membership_id>")
 @login_required
 def update_member(membership_id: int):
     membership = row_or_404(Membership, membership_id, "membership.change")
@@ -157,7 +157,7 @@ def invitations():
     return render("organizations/invitations.html", invitations=pending_invitations(current_user))
 
 
-@bp.post("/invitations/<int:membership_id>")
+@bp.post("/invitations/<id:membership_id>")
 @login_required
 def answer_invitation(membership_id: int):
     membership = row_or_404(Membership, membership_id, "membership.respond")

@@ -322,7 +322,7 @@ def _statement(org_id: int, month_text: str) -> st.StatementData:
     return data
 
 
-@bp.get("/statements/<int:org_id>/<month>")
+@bp.get("/statements/<id:org_id>/<month>")
 @login_required
 def statement(org_id, month):
     data = _statement(org_id, month)
@@ -330,13 +330,13 @@ def statement(org_id, month):
     return render("reports/statement.html", data=data, field_name=host().field_label, month_over=month_over)
 
 
-@bp.get("/statements/<int:org_id>/<month>/print")
+@bp.get("/statements/<id:org_id>/<month>/print")
 @login_required
 def statement_print(org_id, month):
     return render("reports/statement_print.html", data=_statement(org_id, month), field_name=host().field_label)
 
 
-@bp.post("/statements/<int:org_id>/<month>/close")
+@bp.post("/statements/<id:org_id>/<month>/close")
 @login_required
 def close_statement(org_id, month):
     org = row_or_404(Organization, org_id)
@@ -374,7 +374,7 @@ def statement_tables(data: st.StatementData) -> list[Table]:
     return [lines]
 
 
-@bp.get("/statements/<int:org_id>/<month>/export.<fmt>")
+@bp.get("/statements/<id:org_id>/<month>/export.<fmt>")
 @login_required
 def statement_export(org_id, month, fmt):
     data = _statement(org_id, month)
@@ -490,7 +490,7 @@ def annual_export(fmt):
     return download(annual_tables(report), f"annual-report-{report.year}", _format(fmt))
 
 
-@bp.get("/annual/<int:org_id>")
+@bp.get("/annual/<id:org_id>")
 @login_required
 def annual_organization(org_id):
     report = _annual(row_or_404(Organization, org_id))
@@ -498,7 +498,7 @@ def annual_organization(org_id):
                   years=_years())
 
 
-@bp.get("/annual/<int:org_id>.<fmt>")
+@bp.get("/annual/<id:org_id>.<fmt>")
 @login_required
 def annual_organization_export(org_id, fmt):
     report = _annual(row_or_404(Organization, org_id))

@@ -410,7 +410,7 @@ def _upload_limits():
     return {"upload_limit": lambda: uploads.human_size(uploads.max_upload_bytes())}
 
 
-@bp.get("/<reference>/attachments/<int:attachment_id>")
+@bp.get("/<reference>/attachments/<id:attachment_id>")
 @login_required
 def attachment(reference: str, attachment_id: int):
     """Download a file: visible only with its message, and only under its own request's URL."""

@@ -133,7 +133,7 @@ def new(field: str):
                   status=422 if form.errors else 200)
 
 
-@bp.route("/<field>/<int:resource_id>/edit", methods=["GET", "POST"])
+@bp.route("/<field>/<id:resource_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(field: str, resource_id: int):
     user = signed_in_user()
@@ -169,19 +169,19 @@ def _publish(field: str, resource_id: int, published: bool):
     return hx_redirect(url_for("resources.library", field=field))
 
 
-@bp.post("/<field>/<int:resource_id>/publish")
+@bp.post("/<field>/<id:resource_id>/publish")
 @login_required
 def publish(field: str, resource_id: int):
     return _publish(field, resource_id, True)
 
 
-@bp.post("/<field>/<int:resource_id>/unpublish")
+@bp.post("/<field>/<id:resource_id>/unpublish")
 @login_required
 def unpublish(field: str, resource_id: int):
     return _publish(field, resource_id, False)
 
 
-@bp.post("/<field>/<int:resource_id>/delete")
+@bp.post("/<field>/<id:resource_id>/delete")
 @login_required
 def delete(field: str, resource_id: int):
     resource = get_resource(field, resource_id)
@@ -194,7 +194,7 @@ def delete(field: str, resource_id: int):
     return hx_redirect(url_for("resources.library", field=field))
 
 
-@bp.get("/<field>/<int:resource_id>/download")
+@bp.get("/<field>/<id:resource_id>/download")
 @login_required
 def download(field: str, resource_id: int):
     resource = get_resource(field, resource_id)

@@ -1,0 +1,113 @@
+"""A path's id is read within what the database holds: out of range, it is a 404 like an id
+that does not exist, never a 5xx. SQLite's integers are 64-bit and PostgreSQL's id columns
+32-bit, and a number beyond them used to reach a query and fail there (``OverflowError``,
+"integer out of range": a 500).
+
+The routes are walked from ``app.url_map`` (plugins' included), so that a new route is checked
+too.
+"""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing import IntegerConverter
+
+from extranet.web.ids import ID_MAX, IdConverter
+from tests.sample_plugin import SamplePlugin
+from tests.test_requests import _token, file_request
+
+# Beyond 64 bits; within them, but beyond an INTEGER id.
+HUGE = ("99999999999999999999", "400000000000000000")
+ROLES = ("admin", "manager_a", "member_a")
+
+
+@pytest.fixture
+def app(register_plugin):
+    return register_plugin(SamplePlugin())
+
+
+@pytest.fixture
+def world(app, people, client_for):
+    """A request and a folder of organization A, and a client per role."""
+    clients = {role: client_for(app, getattr(people, role)) for role in ROLES}
+    reference = file_request(clients["member_a"], title="Une question")
+    manager = clients["manager_a"]
+    created = manager.post("/documents/sample/folders", data={"csrf_token": _token(manager), "name": "Contrats"})
+    assert created.status_code == 303, created.status_code
+    from extranet.documents.models import Folder
+    from extranet.extensions import db
+
+    with app.app_context():
+        folder_id = db.session.scalar(db.select(Folder.id))
+    values = {
+        "field": "sample", "reference": reference, "org_id": people.org_a, "user_id": people.member_a.id,
+        "folder_id": folder_id, "month": "2026-01", "fmt": "csv", "type_slug": "question",
+    }
+    return {"clients": clients, "reference": reference, "values": values, "folder": folder_id}
+
+
+def _id_parts(rule) -> list[str]:
+    return [name for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)]
+
+
+def _methods(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+# -- the converter ------------------------------------------------------------------------------
+
+
+def test_every_number_in_a_route_goes_through_the_id_converter(app):
+    """``<int:…>`` reads any number, however large: every route (the core's and the plugins')
+    uses ``<id:…>``, which matches only what the database can hold."""
+    numbers = {}
+    for rule in app.url_map.iter_rules():
+        for name, converter in rule._converters.items():
+            if isinstance(converter, IntegerConverter) or "<int:" in rule.rule:
+                numbers[(rule.rule, name)] = type(converter)
+    assert numbers, "no route has an id: the walk below would check nothing"
+    assert {kind for kind in numbers.values()} == {IdConverter}, {
+        where: kind.__name__ for where, kind in numbers.items() if kind is not IdConverter
+    }
+
+
+def test_the_converter_matches_ids_the_database_holds_and_nothing_else(app):
+    adapter = app.url_map.bind("localhost")
+    assert adapter.match(f"/admin/users/{ID_MAX}")[1] == {"user_id": ID_MAX}
+    assert adapter.match("/admin/users/7")[1] == {"user_id": 7}
+    for text in (str(ID_MAX + 1), "0", "9" * 5000, "-3", "1.5"):
+        with pytest.raises(Exception) as refused:
+            adapter.match(f"/admin/users/{text}")
+        assert getattr(refused.value, "code", None) == 404, text
+
+
+# -- paths --------------------------------------------------------------------------------------
+
+
+def test_huge_ids_in_paths_are_404_for_every_role(app, world):
+    """Every route with an id, each id replaced by a huge number, as an admin, a manager and a
+    member, with every method: 404, as an id that does not exist. The largest id the database
+    holds reaches the page, which finds nothing."""
+    checked = set()
+    for role, client in world["clients"].items():
+        token = _token(client)
+        for rule in app.url_map.iter_rules():
+            ids = _id_parts(rule)
+            if not ids:
+                continue
+            for huge in (*HUGE, str(ID_MAX)):
+                values = {**world["values"], **{name: huge for name in ids}}
+                url = rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]
+                for method in _methods(rule):
+                    data = {"csrf_token": token, "folder": "0", "expert": "1", "name": "x"} if method == "POST" else None
+                    response = client.open(url, method=method, data=data)
+                    assert response.status_code == 404, (role, method, url, response.status_code)
+                    checked.add(rule.endpoint)
+    assert {"documents.download", "requests.attachment", "reports.statement", "hours.edit_entry",
+            "hours.edit_agreement", "resources.download", "admin.user", "documents.folder"} <= checked
+
+
+def test_a_statement_of_a_month_out_of_range_is_404(app, world, people):
+    admin = world["clients"]["admin"]
+    for month in ("2026-99999999999999999999", "2026-400000000000000000", "99999999999999999999-01"):
+        assert admin.get(f"/reports/statements/{people.org_a}/{month}").status_code == 404, month
