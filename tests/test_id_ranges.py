@@ -1,10 +1,11 @@
-"""A path's id is read within what the database holds: out of range, it is a 404 like an id
-that does not exist, never a 5xx. SQLite's integers are 64-bit and PostgreSQL's id columns
-32-bit, and a number beyond them used to reach a query and fail there (``OverflowError``,
-"integer out of range": a 500).
+"""Numbers from outside are read within what the database holds: a path's id out of range is a
+404, a query argument out of range reads as a word would (a page or a filter is ignored, an
+argument that chooses whose page it is answers 404). Never a 5xx: SQLite's integers are 64-bit
+and PostgreSQL's id columns 32-bit, and a number beyond them used to reach a query and fail
+there (``OverflowError``, "integer out of range": a 500).
 
-The routes are walked from ``app.url_map`` (plugins' included), so that a new route is checked
-too.
+The routes and list pages are walked from ``app.url_map`` (plugins' included), so that a new
+route or list page is checked too.
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ from __future__ import annotations
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from extranet.web.ids import ID_MAX, IdConverter
+from extranet.web.ids import ID_MAX, IdConverter, number_in, read_id
 from tests.sample_plugin import SamplePlugin
 from tests.test_requests import _token, file_request
 
-# Beyond 64 bits; within them, but beyond an INTEGER id.
+# Beyond 64 bits; within them, but beyond an INTEGER id and, as a page, beyond a 64-bit offset
+# once multiplied by a page's size.
 HUGE = ("99999999999999999999", "400000000000000000")
+# Every integer argument a page reads from its query string: those that narrow or position a
+# list, sent together; each of those that choose whose page it is (404 when out of range), alone.
+LIST_NUMBERS = ("page", "assignee", "organization", "federation", "year", "month")
+WHOSE_PAGE = ("org", "expert")
 ROLES = ("admin", "manager_a", "member_a")
 
 
@@ -81,6 +87,13 @@ def test_the_converter_matches_ids_the_database_holds_and_nothing_else(app):
         assert getattr(refused.value, "code", None) == 404, text
 
 
+def test_numbers_are_read_within_their_bounds():
+    assert read_id("42") == 42 and read_id(" 42 ") == 42 and read_id(ID_MAX) == ID_MAX
+    for value in (None, "", "abc", "0", "-1", "1.5", str(ID_MAX + 1), "9" * 5000, True):
+        assert read_id(value) is None, value
+    assert number_in("2026", 2000, 2100) == 2026 and number_in("1999", 2000, 2100) is None
+
+
 # -- paths --------------------------------------------------------------------------------------
 
 
@@ -105,6 +118,59 @@ def test_huge_ids_in_paths_are_404_for_every_role(app, world):
                     checked.add(rule.endpoint)
     assert {"documents.download", "requests.attachment", "reports.statement", "hours.edit_entry",
             "hours.edit_agreement", "resources.download", "admin.user", "documents.folder"} <= checked
+
+
+# -- query arguments ----------------------------------------------------------------------------
+
+
+def _pages(app, values):
+    """Every page that answers GET and whose path the test can fill: list pages included."""
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static" or not set(rule.arguments) <= set(values):
+            continue
+        yield rule.endpoint, rule.build({k: v for k, v in values.items() if k in rule.arguments},
+                                        append_unknown=False)[1]
+
+
+def test_huge_numbers_in_query_arguments_are_never_a_5xx(app, world):
+    """Every page, with each integer query argument (``page``, each filter) set to a huge
+    number, for each role."""
+    pages = dict(_pages(app, world["values"]))
+    assert {"requests.index", "admin.users", "admin.organizations", "audit.log", "notifications.index",
+            "resources.library", "documents.space", "documents.folder", "documents.trash", "documents.quotas",
+            "hours.agreements", "hours.index", "hours.timesheet", "reports.index", "reports.statements"} <= set(pages)
+    for role, client in world["clients"].items():
+        for endpoint, url in pages.items():
+            for huge in HUGE:
+                for query in ("&".join(f"{n}={huge}" for n in LIST_NUMBERS), *(f"{n}={huge}" for n in WHOSE_PAGE)):
+                    response = client.get(f"{url}?{query}")
+                    assert response.status_code < 500, (role, endpoint, query, response.status_code)
+
+
+def test_a_page_or_a_filter_out_of_range_is_ignored(app, world, people):
+    """What a word in its place gives: the first page, the list unfiltered."""
+    member = world["clients"]["member_a"]
+    first = member.get("/requests/").get_data(as_text=True)
+    assert world["reference"] in first
+    for query in (*(f"page={huge}" for huge in HUGE), *(f"assignee={huge}" for huge in HUGE)):
+        response = member.get(f"/requests/?{query}")
+        assert response.status_code == 200, query
+        assert world["reference"] in response.get_data(as_text=True), query
+    admin = world["clients"]["admin"]
+    for huge in HUGE:
+        assert "Coopérative A" in admin.get(f"/admin/organizations?page={huge}").get_data(as_text=True)
+        assert admin.get(f"/hours/agreements?organization={huge}&year={huge}&page={huge}").status_code == 200
+        assert admin.get(f"/reports/statements?organization={huge}&month={huge}&page={huge}").status_code == 200
+
+
+def test_an_argument_that_chooses_whose_page_it_is_answers_404_out_of_range(app, world):
+    """``?org=`` (whose document space) and the timesheet's ``?expert=``: as for a word."""
+    admin = world["clients"]["admin"]
+    for huge in HUGE:
+        assert admin.get(f"/documents/sample/?org={huge}").status_code == 404
+        assert admin.get(f"/documents/sample/?org={huge}").status_code == admin.get("/documents/sample/?org=x").status_code
+        assert admin.get(f"/hours/timesheet?expert={huge}").status_code == admin.get(
+            "/hours/timesheet?expert=x").status_code
 
 
 def test_a_statement_of_a_month_out_of_range_is_404(app, world, people):

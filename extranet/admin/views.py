@@ -29,6 +29,7 @@ from extranet.organizations.models import KINDS, Membership, Organization
 from extranet.plugins import host
 from extranet.policy import can, require
 from extranet.web.htmx import hx_redirect, render
+from extranet.web.ids import page_arg
 from extranet.web.limits import INVITATION_LIMIT_MESSAGE, allow_invitation
 from extranet.web.lookups import row_or_404
 
@@ -122,7 +123,7 @@ ORG_STATES = {"active": True, "inactive": False}
 def _page(query):
     return db.paginate(
         query,
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(current_app.config["PAGE_SIZE"]),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )

@@ -14,18 +14,12 @@ from extranet.organizations.models import Organization
 from extranet.policy import require
 from extranet.reports.exports import Column, Table, download
 from extranet.web.htmx import render
+from extranet.web.ids import arg_id, page_arg
 from extranet.web.lookups import signed_in_user
 
 bp = Blueprint("audit", __name__)
 
-LARGEST_ID = 2**31 - 1
 EXPORT_LIMIT = 20_000  # events in one CSV file (and ids in one IN list); narrow the filters for more
-
-
-def _number(name: str) -> int | None:
-    """A positive integer argument in the range of an id, or None (a huge one is no 500)."""
-    value = request.args.get(name, type=int)
-    return value if value is not None and 1 <= value <= LARGEST_ID else None
 
 
 def _day(name: str) -> date | None:
@@ -42,12 +36,13 @@ def _filters() -> service.Filters:
         kind=kind if kind in sentences.KINDS else "",
         since=_day("since"),
         until=_day("until"),
-        organization_id=_number("organization"),
+        organization_id=arg_id("organization"),
     )
 
 
 def _page(query, reader=None):
-    page = db.paginate(query, page=_number("page") or 1, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    size = current_app.config["PAGE_SIZE"]
+    page = db.paginate(query, page=page_arg(size), per_page=size, error_out=False)
     targets = sentences.Targets(list(page.items))
     rows = [(event, sentences.sentence(event, targets, reader)) for event in page.items]
     return page, rows

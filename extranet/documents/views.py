@@ -36,6 +36,7 @@ from extranet.plugins import host
 from extranet.policy import can, current_organization, require
 from extranet.requests.models import Attachment, Message, ServiceRequest
 from extranet.web.htmx import hx_redirect, render, wants_fragment
+from extranet.web.ids import page_arg, read_id
 from extranet.web.lookups import request_or_404, row_or_404, signed_in_user
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -51,10 +52,15 @@ def _check_field(field: str) -> None:
 
 
 def _org_param() -> int | None:
+    """``?org=``: the organization whose space is shown; one that cannot be an id is a 404, as
+    an organization that does not exist."""
     value = request.values.get("org", "")
-    if value and not value.isdigit():
+    if not value:
+        return None
+    org_id = read_id(value)
+    if org_id is None:
         abort(404)
-    return int(value) if value else None
+    return org_id
 
 
 def _space(field: str) -> Organization:
@@ -196,7 +202,7 @@ def _space_context(org: Organization, field: str, folder: Folder | None, **overr
     )
     query = query.where(Document.folder_id.is_(None) if folder is None else Document.folder_id == folder.id)
     documents = db.paginate(
-        query.order_by(Document.title, Document.id), page=request.args.get("page", 1, type=int),
+        query.order_by(Document.title, Document.id), page=page_arg(current_app.config["PAGE_SIZE"]),
         per_page=current_app.config["PAGE_SIZE"], error_out=False,
     )
     subfolders = db.session.scalars(
@@ -545,7 +551,7 @@ def trash(field: str):
     ).all()
     items = [d for d in deleted if can(user, "document.purge", d)]
     size = current_app.config["PAGE_SIZE"]
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg(size)
     pages = max((len(items) + size - 1) // size, 1)
     return render("documents/trash.html", organization=org, field=host().fields[field],
                   items=items[(page - 1) * size: page * size], page=page, pages=pages,
@@ -658,7 +664,7 @@ GB = Decimal(10**9)
 def quotas(forms=None, status=200):
     require("documents.quotas")
     page = db.paginate(
-        select(Organization).order_by(Organization.name), page=request.args.get("page", 1, type=int),
+        select(Organization).order_by(Organization.name), page=page_arg(current_app.config["PAGE_SIZE"]),
         per_page=current_app.config["PAGE_SIZE"], error_out=False,
     )
     usage = quota.usage_by_organization([o.id for o in page.items])

@@ -34,6 +34,7 @@ from extranet.plugins import host
 from extranet.policy import can, current_organization, require
 from extranet.requests.models import ServiceRequest
 from extranet.web.htmx import render, wants_fragment
+from extranet.web.ids import arg_id, arg_number, page_arg
 from extranet.web.lookups import request_or_404, row_or_404, signed_in_user
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
@@ -220,8 +221,8 @@ def timesheet():
     if can(user, "hours.manage"):
         experts = db.session.scalars(select(User).where(User.is_expert.is_(True)).order_by(User.name)).all()
     expert = user if user in experts or not experts else experts[0]
-    if request.args.get("expert"):
-        expert = db.session.get(User, request.args.get("expert", type=int) or 0)
+    if request.args.get("expert"):  # whose timesheet: one that cannot be an id is nobody's (404)
+        expert = db.session.get(User, arg_id("expert") or 0)
     require("time.timesheet", expert)
     monday = parse_iso_week(request.args.get("week"))
     days = [monday + timedelta(days=i) for i in range(7)]
@@ -255,8 +256,7 @@ def timesheet():
 
 
 def _year_arg() -> int:
-    year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= 2100 else date.today().year
+    return arg_number("year", 2000, 2100, default=date.today().year)
 
 
 def _balances_of(org: Organization, year: int, user) -> list:
@@ -280,7 +280,7 @@ def index():
         organizations = db.session.scalars(
             select(Organization).where(Organization.active.is_(True)).order_by(Organization.name)
         ).all()
-        chosen = request.args.get("organization", type=int)
+        chosen = arg_id("organization")
         if chosen:
             org = db.session.get(Organization, chosen)
     year = _year_arg()
@@ -348,15 +348,17 @@ def _save_agreement(form: AgreementForm, agreement: Agreement | None):
 def agreements():
     require("hours.manage")
     query = select(Agreement).options(selectinload(Agreement.organization))
-    year = request.args.get("year", type=int)
+    # Filters: a number out of range is ignored, as a word is.
+    year = arg_number("year", 2000, 2100)
     if year:
         query = query.where(Agreement.year == year)
-    if request.args.get("organization", type=int):
-        query = query.where(Agreement.organization_id == request.args.get("organization", type=int))
+    organization_id = arg_id("organization")
+    if organization_id:
+        query = query.where(Agreement.organization_id == organization_id)
     if request.args.get("field"):
         query = query.where(Agreement.field == request.args["field"])
     query = query.join(Organization).order_by(Agreement.year.desc(), Organization.name, Agreement.field)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int),
+    page = db.paginate(query, page=page_arg(current_app.config["PAGE_SIZE"]),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     settings = {}
     for slug in host().fields:

@@ -15,6 +15,7 @@ from extranet.notifications.service import KIND_LABELS, describe, destination
 from extranet.requests.models import ServiceRequest
 from extranet.requests.rules import visible_requests
 from extranet.web.htmx import render, wants_fragment
+from extranet.web.ids import page_arg
 from extranet.web.lookups import signed_in_user
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -48,7 +49,7 @@ def _list_context(user) -> dict:
         )
         .order_by(Notification.id.desc())
     )
-    page = db.paginate(query, page=request.args.get("page", 1, type=int),
+    page = db.paginate(query, page=page_arg(current_app.config["PAGE_SIZE"]),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     items = [(n, describe(n)) for n in page.items]
     return {"page": page, "items": items, "unread": unread_count(user)}

@@ -23,6 +23,7 @@ from extranet.policy import current_organization, require
 from extranet.reports import charts, service
 from extranet.reports.exports import Column, Table, download
 from extranet.web.htmx import render
+from extranet.web.ids import arg_id, arg_number, page_arg
 from extranet.web.lookups import row_or_404
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -93,8 +94,7 @@ def _percent_text(value) -> str:
 
 def _year() -> int:
     today = date.today()
-    year = request.args.get("year", type=int)
-    return year if year is not None and FIRST_YEAR <= year <= today.year + 1 else today.year
+    return arg_number("year", FIRST_YEAR, today.year + 1, default=today.year)
 
 
 def _format(fmt: str) -> str:
@@ -123,8 +123,8 @@ def _filters() -> service.Filters:
     return service.Filters(
         year=_year(),
         field=slug if slug in host().fields else None,
-        organization_id=request.args.get("organization", type=int) or None,
-        federation_id=request.args.get("federation", type=int) or None,
+        organization_id=arg_id("organization"),
+        federation_id=arg_id("federation"),
     )
 
 
@@ -281,12 +281,9 @@ def _previous_month(today: date | None = None) -> date:
 def statements():
     require("reports.view")
     default = _previous_month()
-    year = request.args.get("year", type=int)
-    if year is None or not FIRST_YEAR <= year <= date.today().year + 1:
-        year = default.year
-    month = request.args.get("month", type=int) if "month" in request.args else default.month
-    month = month if month and 1 <= month <= 12 else None
-    org_id = request.args.get("organization", type=int) or None
+    year = arg_number("year", FIRST_YEAR, date.today().year + 1, default=default.year)
+    month = arg_number("month", 1, 12) if "month" in request.args else default.month  # "": every month
+    org_id = arg_id("organization")
     activity = service.month_activity(year, month, org_id)
     closed_query = select(Statement).where(
         Statement.month >= date(year, 1, 1), Statement.month <= date(year, 12, 1), Statement.closed_at.is_not(None)
@@ -304,7 +301,7 @@ def statements():
         key=lambda r: (-r["month"].toordinal(), r["name"].casefold()),
     )
     per_page = current_app.config["PAGE_SIZE"]
-    page_number = max(1, request.args.get("page", 1, type=int))
+    page_number = page_arg(per_page)
     page = ListPage(rows[(page_number - 1) * per_page: page_number * per_page], page_number, per_page, len(rows))
     return render(
         "reports/statements.html", "reports/_statements.html",

@@ -23,6 +23,7 @@ from extranet.requests.forms import AssignForm, CommentForm, MessageForm
 from extranet.requests.models import Attachment, Message, RequestParticipant, ServiceRequest
 from extranet.requests.rules import request_scope, transition_refusal, visible_requests
 from extranet.web.htmx import hx_redirect, render, wants_fragment
+from extranet.web.ids import page_arg, read_id
 from extranet.web.lookups import request_or_404, signed_in_user
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -60,8 +61,8 @@ def filtered_requests(args, user):
         query = query.where(ServiceRequest.id.in_(assigned.where(RequestParticipant.user_id == user.id)))
     elif assignee == "none":
         query = query.where(ServiceRequest.id.not_in(assigned))
-    elif assignee.isdigit():
-        query = query.where(ServiceRequest.id.in_(assigned.where(RequestParticipant.user_id == int(assignee))))
+    elif read_id(assignee) is not None:  # another number is ignored, as a word is
+        query = query.where(ServiceRequest.id.in_(assigned.where(RequestParticipant.user_id == read_id(assignee))))
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     since, until = _parse_day(args.get("since")), _parse_day(args.get("until"))
     if since:
@@ -112,7 +113,7 @@ def index():
             selectinload(ServiceRequest.participants).selectinload(RequestParticipant.user),
             selectinload(ServiceRequest.organization),
         ),
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(current_app.config["PAGE_SIZE"]),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )

@@ -18,6 +18,7 @@ from extranet.resources.forms import NewResourceForm, ResourceForm
 from extranet.resources.models import Resource
 from extranet.storage import get_storage
 from extranet.web.htmx import hx_redirect, render, wants_fragment
+from extranet.web.ids import page_arg
 from extranet.web.lookups import signed_in_user
 
 bp = Blueprint("resources", __name__, url_prefix="/resources")
@@ -73,7 +74,7 @@ def library(field: str):
     query, language = service.library_query(field, user, request.args)
     page = db.paginate(
         service.ordered(query).options(selectinload(Resource.document).selectinload(Document.versions)),
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(current_app.config["PAGE_SIZE"]),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
