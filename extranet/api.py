@@ -27,7 +27,7 @@ from extranet.requests.forms import CommentForm, ReasonForm, RequestForm
 from extranet.requests.models import ServiceRequest
 from extranet.requests.rules import request_scope, visible_requests
 from extranet.requests.standard import STANDARD
-from extranet.web.forms import BaseForm, DateField, DecimalField, IntegerField
+from extranet.web.forms import BaseForm, DateField, DecimalField, IdField, IntegerField
 from extranet.web.htmx import hx_redirect, render
 
 # The name plugins written before the rename import; it stays so that they keep working.
@@ -43,6 +43,7 @@ __all__ = [
     "DocumentCategory",
     "ExpertiseField",
     "Field",
+    "IdField",
     "IntegerField",
     "ReasonForm",
     "RequestForm",

@@ -1,8 +1,9 @@
 """Numbers from outside are read within what the database holds: a path's id out of range is a
 404, a query argument out of range reads as a word would (a page or a filter is ignored, an
-argument that chooses whose page it is answers 404). Never a 5xx: SQLite's integers are 64-bit
-and PostgreSQL's id columns 32-bit, and a number beyond them used to reach a query and fail
-there (``OverflowError``, "integer out of range": a 500).
+argument that chooses whose page it is answers 404), a form's id out of range is the form's
+error. Never a 5xx: SQLite's integers are 64-bit and PostgreSQL's id columns 32-bit, and a
+number beyond them used to reach a query and fail there (``OverflowError``, "integer out of
+range": a 500).
 
 The routes and list pages are walked from ``app.url_map`` (plugins' included), so that a new
 route or list page is checked too.
@@ -10,11 +11,16 @@ route or list page is checked too.
 
 from __future__ import annotations
 
+import io
+import re
+from pathlib import Path
+
 import pytest
 from werkzeug.routing import IntegerConverter
 
 from extranet.web.ids import ID_MAX, IdConverter, number_in, read_id
 from tests.sample_plugin import SamplePlugin
+from tests.test_attachments import PDF
 from tests.test_requests import _token, file_request
 
 # Beyond 64 bits; within them, but beyond an INTEGER id and, as a page, beyond a 64-bit offset
@@ -85,6 +91,21 @@ def test_the_converter_matches_ids_the_database_holds_and_nothing_else(app):
         with pytest.raises(Exception) as refused:
             adapter.match(f"/admin/users/{text}")
         assert getattr(refused.value, "code", None) == 404, text
+
+
+ROOT = Path(__file__).resolve().parent.parent
+# What read numbers without bounds: Werkzeug's type=int, int() behind isdigit().
+UNBOUNDED = re.compile(r"type=int\b|\.isdigit\(\)")
+
+
+def test_pages_read_numbers_only_through_the_bounded_readers():
+    """Every page of the core and of the built-in plugins reads a number from a query string or
+    a form through web/ids.py or a form field, never with ``type=int`` or ``isdigit()``."""
+    pages = [*ROOT.glob("extranet/**/views.py"), *ROOT.glob("plugins/*/extranet_*/**/*.py")]
+    assert len(pages) > 10
+    found = [f"{page.relative_to(ROOT)}:{number}" for page in pages
+             for number, line in enumerate(page.read_text().splitlines(), 1) if UNBOUNDED.search(line)]
+    assert not found, found
 
 
 def test_numbers_are_read_within_their_bounds():
@@ -177,3 +198,67 @@ def test_a_statement_of_a_month_out_of_range_is_404(app, world, people):
     admin = world["clients"]["admin"]
     for month in ("2026-99999999999999999999", "2026-400000000000000000", "99999999999999999999-01"):
         assert admin.get(f"/reports/statements/{people.org_a}/{month}").status_code == 404, month
+
+
+# -- forms --------------------------------------------------------------------------------------
+
+
+def test_assigning_a_huge_expert_is_the_forms_error(app, world):
+    admin = world["clients"]["admin"]
+    url = f"/requests/{world['reference']}/assign"
+    for huge in HUGE:
+        for extra in ({}, {"remove": "1"}):
+            response = admin.post(url, data={"csrf_token": _token(admin), "expert": huge, **extra})
+            assert response.status_code == 400, (huge, extra, response.status_code)
+
+
+def test_switching_to_a_huge_organization_is_the_forms_error(app, world):
+    for role in ROLES:
+        client = world["clients"][role]
+        for huge in HUGE:
+            response = client.post("/organization/switch", data={"csrf_token": _token(client), "organization_id": huge})
+            assert response.status_code == 400, (role, huge, response.status_code)
+
+
+def test_uploading_into_a_huge_folder_is_the_forms_error(app, world):
+    member = world["clients"]["member_a"]
+    for huge in HUGE:
+        for where in ("form", "query"):
+            data = {"csrf_token": _token(member), "visibility": "org", "category": "",
+                    "files": [(io.BytesIO(PDF), "bail.pdf")]}
+            url = "/documents/sample/upload"
+            if where == "form":
+                data["folder"] = huge
+            else:
+                url += f"?folder={huge}"
+            response = member.post(url, data=data, content_type="multipart/form-data")
+            assert response.status_code == 400, (huge, where, response.status_code)
+    from extranet.documents.models import Document
+    from extranet.extensions import db
+
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Document)) == 0
+
+
+def test_other_forms_naming_rows_refuse_huge_numbers(app, world, people):
+    """The contacts' checkboxes, the organization a request is filed for, a moved folder and an
+    agreement's organization: a form's error or a 404, nothing saved."""
+    member, manager, admin = (world["clients"][r] for r in ("member_a", "manager_a", "admin"))
+    reference = world["reference"]
+    for huge in HUGE:
+        contacts = member.post(f"/requests/{reference}/contacts", data={"csrf_token": _token(member), "contact": huge})
+        assert contacts.status_code == 400, contacts.status_code
+        filed = member.post("/requests/new/sample/question", data={
+            "csrf_token": _token(member), "organization_id": huge, "title": "T", "topic": "general",
+            "priority": "normal"})
+        assert filed.status_code == 404, filed.status_code
+        moved = manager.post(f"/documents/sample/folders/{world['folder']}/move",
+                             data={"csrf_token": _token(manager), "folder": huge})
+        assert moved.status_code == 400, moved.status_code
+        created = manager.post("/documents/sample/folders",
+                               data={"csrf_token": _token(manager), "name": "Sous-dossier", "parent": huge})
+        assert created.status_code == 400, created.status_code
+        agreement = admin.post("/hours/agreements/new", data={
+            "csrf_token": _token(admin), "organization_id": huge, "field": "sample", "year": "2026",
+            "hours": "10", "hourly_rate": "100", "overage_rate": "120", "carry_over": "none"})
+        assert agreement.status_code == 422, agreement.status_code

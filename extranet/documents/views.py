@@ -100,11 +100,14 @@ def _document(field: str, doc_id: int, action: str = "document.view") -> Documen
 
 
 def _target_folder(org: Organization, field: str, value) -> Folder | None:
-    """A folder of this space chosen in a form (0 or empty: the root), else 404."""
-    value = str(value or "0")
-    folder_id = int(value) if value.isdigit() else -1
-    if folder_id == 0:
+    """A folder of this space chosen in a form (0 or empty: the root); 400 when the form sends
+    what cannot be a folder's id, 404 for a folder that is not one of this space."""
+    value = str(value or "0").strip()
+    if value == "0":
         return None
+    folder_id = read_id(value)
+    if folder_id is None:
+        abort(400)
     folder = db.session.get(Folder, folder_id)
     if folder is None or folder.organization_id != org.id or folder.field != field:
         abort(404)

@@ -22,7 +22,7 @@ from wtforms.validators import (
 
 from extranet.hours.models import ACTIVITIES, CARRY_OVER_LABELS
 from extranet.hours.units import MAX_MINUTES_PER_ENTRY, parse_duration, parse_money
-from extranet.web.forms import BaseForm, DateField, IntegerField
+from extranet.web.forms import BaseForm, DateField, IntegerField, to_id
 
 
 class TimeEntryForm(BaseForm):
@@ -84,7 +84,7 @@ class HoursField(StringField):
 
 
 class AgreementForm(BaseForm):
-    organization_id = SelectField(_l("Organization"), coerce=int, validators=[InputRequired()])
+    organization_id = SelectField(_l("Organization"), coerce=to_id, validators=[InputRequired()])
     field = SelectField(_l("Field"), validators=[DataRequired()])
     year = IntegerField(_l("Year"), min=2000, max=2100, validators=[InputRequired()])
     hours = HoursField(_l("Hours allotted"), validators=[DataRequired()],

@@ -20,7 +20,7 @@ from extranet.accounts.service import (
     withdraw_invitation,
 )
 from extranet.extensions import db
-from extranet.organizations.forms import MemberInviteForm
+from extranet.organizations.forms import MemberInviteForm, SwitchOrganizationForm
 from extranet.organizations.models import ROLES, Membership, Organization
 from extranet.policy import choose_organization, current_organization, require
 from extranet.web.htmx import render
@@ -34,11 +34,14 @@ bp = Blueprint("organizations", __name__, url_prefix="/organization")
 @bp.post("/switch")
 @login_required
 def switch():
-    org = choose_organization(request.form.get("organization_id", type=int) or 0)
+    form = SwitchOrganizationForm()
+    if not form.validate_on_submit():  # nothing chosen, or a number no organization can have
+        abort(400)
+    org = choose_organization(form.organization_id.data)
     if org is None:
         abort(404)
     flash(_("You are now working for %(org)s.", org=org.name), "info")
-    return redirect(safe_next(request.form.get("next"), url_for("dashboard.index")), 303)
+    return redirect(safe_next(form.next.data, url_for("dashboard.index")), 303)
 
 
 def _team_org() -> Organization:

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from extranet.web.forms import BaseForm
+from extranet.web.forms import BaseForm, to_id
 
 
 class RequestForm(BaseForm):
@@ -35,4 +35,8 @@ class MessageForm(BaseForm):
 
 
 class AssignForm(BaseForm):
-    expert = SelectField(_l("Expert"), coerce=int)
+    """The experts of the request's field are the choices shown; a post may also name a current
+    assignee to remove ("remove": "1"), who may have left the field, so the view checks the
+    person itself."""
+
+    expert = SelectField(_l("Expert"), coerce=to_id, validate_choice=False)

@@ -171,7 +171,8 @@ def new(field: str, type_slug: str):
     form = rtype.form()
     if request.method == "GET":
         form.restricted.data = rtype.confidentiality == "restricted"
-    organization_id = request.form.get("organization_id", type=int) or orgs[0].id
+    chosen = request.form.get("organization_id")
+    organization_id = read_id(chosen) if chosen else orgs[0].id  # one it cannot read: none (404)
     organization = next((o for o in orgs if o.id == organization_id), None)
     chosen = uploads.uploads_of(request.files.getlist("files"))
     file_errors = []
@@ -339,7 +340,10 @@ def assign(reference: str):
     user = signed_in_user()
     req = request_or_404(reference)
     require("request.assign", req)
-    expert = db.session.get(User, request.form.get("expert", type=int) or 0)
+    form = AssignForm()
+    if not form.validate_on_submit():  # no expert, or a number no row can have
+        abort(400)
+    expert = db.session.get(User, form.expert.data)
     removing = request.form.get("remove") == "1"
     # Any current assignee can be removed, also one who left the field or was deactivated.
     if removing and (expert is None or expert not in req.assignees):
@@ -361,7 +365,7 @@ def contacts(reference: str):
     user = signed_in_user()
     req = request_or_404(reference)
     require("request.contacts", req)
-    wanted = {int(v) for v in request.form.getlist("contact") if v.isdigit()}
+    wanted = {read_id(v) for v in request.form.getlist("contact")}
     allowed = {u.id: u for u in colleagues_to_name(req)}
     if wanted - set(allowed):
         abort(400)

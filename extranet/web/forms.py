@@ -21,6 +21,8 @@ from flask_wtf import FlaskForm
 from wtforms.validators import StopValidation
 from wtforms.widgets import ListWidget, TableWidget
 
+from extranet.web.ids import ID_MAX, ID_MIN, read_id
+
 
 class BaseForm(FlaskForm):
     """Base class of every form: CSRF-protected (HTMX posts send the token in a header)."""
@@ -131,3 +133,22 @@ class DecimalField(_BoundedNumber, wtforms.DecimalField):
         if valuelist:
             valuelist = [valuelist[0].strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")]
         super().process_formdata(valuelist)
+
+
+class IdField(IntegerField):
+    """A row chosen in a form by its id (a hidden input, or a list the view fills): a number
+    from ``ID_MIN`` to ``ID_MAX``, the most the database holds, so that a number too large is
+    the form's error and never reaches a query. ``min=0`` when 0 means "none" (a space's root)."""
+
+    def __init__(self, label=None, validators=None, *, min=ID_MIN, max=ID_MAX, **kwargs):
+        super().__init__(label, validators, min=min, max=max, **kwargs)
+
+
+def to_id(value) -> int:
+    """``coerce`` of a ``SelectField`` whose choices are rows: the id, or ``ValueError`` (the
+    field's "could not coerce" error) when it cannot be one, so that even a field that does not
+    check its choices never hands a query a number the database cannot hold."""
+    found = read_id(value)
+    if found is None:
+        raise ValueError(value)
+    return found

@@ -1,7 +1,7 @@
-"""Numbers from outside that name rows or positions: a path's id, a query argument. Each is
-read here, within what the database can hold; a larger number sent to it fails (SQLite:
-``OverflowError`` beyond 64 bits; PostgreSQL: "integer out of range", as SQLAlchemy casts an id
-to the column's INTEGER), which would be a 500.
+"""Numbers from outside that name rows or positions: a path's id, a query argument, a form's
+choice. Each is read here, within what the database can hold; a larger number sent to it fails
+(SQLite: ``OverflowError`` beyond 64 bits; PostgreSQL: "integer out of range", as SQLAlchemy
+casts an id to the column's INTEGER), which would be a 500.
 
 Ids are INTEGER columns: 32-bit on PostgreSQL, the smaller of the two databases, so no row of
 either has an id above ``ID_MAX`` (raise it if the ids become BIGINT). A page's offset is a
@@ -11,7 +11,8 @@ BIGINT on both: ``OFFSET_MAX``.
   range matches no route, so it is a 404, as an id that does not exist;
 - a query argument (``arg_number``, ``arg_id``, ``page_arg``): out of range reads as a word
   would, so each argument keeps the answer it already gives to something that is not a number
-  (a filter or a page is ignored, an argument that chooses whose page it is answers 404).
+  (a filter or a page is ignored, an argument that chooses whose page it is answers 404);
+- a form's id: ``web.forms.IdField`` and ``web.forms.to_id`` give the form an error.
 """
 
 from __future__ import annotations
