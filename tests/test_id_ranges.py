@@ -220,6 +220,26 @@ def test_switching_to_a_huge_organization_is_the_forms_error(app, world):
             assert response.status_code == 400, (role, huge, response.status_code)
 
 
+def test_switching_to_an_organization_by_its_id_still_works(app, world, people):
+    """The switcher's form, read through IdField, with the id and the page to go back to."""
+    manager = add_membership(app, people.manager_a, people.org_b, world)
+    response = manager.post("/organization/switch", data={
+        "csrf_token": _token(manager), "organization_id": str(people.org_b), "next": "/requests/"})
+    assert response.status_code == 303 and response.location.endswith("/requests/"), response.status_code
+    assert f'value="{people.org_b}" selected' in manager.get("/requests/").get_data(as_text=True)
+
+
+def add_membership(app, person, org_id, world):
+    """``person`` also a member of ``org_id``; their client, which now has two organizations."""
+    from extranet.extensions import db
+    from extranet.organizations.models import Membership
+
+    with app.app_context():
+        db.session.add(Membership(user_id=person.id, organization_id=org_id, role="member"))
+        db.session.commit()
+    return world["clients"]["manager_a"]
+
+
 def test_uploading_into_a_huge_folder_is_the_forms_error(app, world):
     member = world["clients"]["member_a"]
     for huge in HUGE:
