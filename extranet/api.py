@@ -20,7 +20,7 @@ from extranet.contributions import (
     Workflow,
 )
 from extranet.extensions import db
-from extranet.field_pages import field_home
+from extranet.field_pages import FieldHooks, field_blueprint, field_home, field_hooks
 from extranet.hookspecs import hookimpl
 from extranet.policy import can, current_organization, require
 from extranet.requests.forms import CommentForm, ReasonForm, RequestForm
@@ -43,6 +43,7 @@ __all__ = [
     "DocumentCategory",
     "ExpertiseField",
     "Field",
+    "FieldHooks",
     "IdField",
     "IntegerField",
     "ReasonForm",
@@ -58,7 +59,9 @@ __all__ = [
     "current_organization",
     "current_user",
     "db",
+    "field_blueprint",
     "field_home",
+    "field_hooks",
     "hookimpl",
     "hx_redirect",
     "login_required",

@@ -1,11 +1,18 @@
-"""The home page every field plugin mounts at ``/<slug>/``: what the field does, a tile per
-request type, the latest requests the reader may see, and links to the rest."""
+"""What every field plugin mounts and hands over alike: the home page at ``/<slug>/`` (what
+the field does, a tile per request type, the latest requests the reader may see, and links to
+the rest), the blueprint that carries it, and the start-up hooks that give the host the field,
+its request types and that blueprint."""
 
 from __future__ import annotations
 
-from flask_login import current_user
+from collections.abc import Callable
+from typing import NamedTuple
+
+from flask import Blueprint
+from flask_login import current_user, login_required
 
 from extranet.extensions import db
+from extranet.hookspecs import hookimpl
 from extranet.plugins import host
 from extranet.policy import can, current_organization, require
 from extranet.requests.models import ServiceRequest
@@ -35,3 +42,53 @@ def field_home(slug: str, note=None, template: str = "fields/home.html", **conte
         note=note,
         **context,
     )
+
+
+def field_blueprint(slug: str, import_name: str, note=None, template: str = "fields/home.html",
+                    context: Callable[[], dict] | None = None, **options) -> Blueprint:
+    """The field's blueprint, named ``slug``, with its home page as the ``index`` view: the
+    arguments of ``field_home``, except that ``note`` is a lazy string (it is translated when
+    the page is shown) and ``context`` a function that returns what the plugin's own
+    ``template`` shows, called only for a reader who may use the field. ``options`` go to
+    ``Blueprint`` (``template_folder`` for a plugin with templates of its own); the plugin
+    adds its other pages to the blueprint returned."""
+    blueprint = Blueprint(slug, import_name, **options)
+
+    @blueprint.get("/")
+    @login_required
+    def index():
+        # Before ``context()``: what a plugin's page looks up is never looked up for a reader
+        # who may not use the field (field_home checks it again, for pages that call it alone).
+        require("field.use", slug)
+        return field_home(slug, note=note, template=template, **(context() if context else {}))
+
+    return blueprint
+
+
+class FieldHooks(NamedTuple):
+    """The start-up hooks that hand a field plugin's contributions to the host, in the order
+    a plugin module unpacks them into its own names (pluggy finds them there)."""
+
+    extranet_register_fields: Callable
+    extranet_register_request_types: Callable
+    extranet_register_blueprints: Callable
+
+
+def field_hooks(field, types: list, blueprint: Blueprint) -> FieldHooks:
+    """The implementations of ``extranet_register_fields``, ``extranet_register_request_types``
+    and ``extranet_register_blueprints`` that return ``[field]``, ``types`` and
+    ``[blueprint]``: what every field plugin would otherwise write out the same."""
+
+    @hookimpl
+    def extranet_register_fields(app):
+        return [field]
+
+    @hookimpl
+    def extranet_register_request_types(app):
+        return list(types)
+
+    @hookimpl
+    def extranet_register_blueprints(app):
+        return [blueprint]
+
+    return FieldHooks(extranet_register_fields, extranet_register_request_types, extranet_register_blueprints)

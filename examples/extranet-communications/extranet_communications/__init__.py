@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -24,11 +24,10 @@ from extranet.api import (
     ServiceRequest,
     current_user,
     db,
-    field_home,
+    field_blueprint,
+    field_hooks,
     hookimpl,
-    login_required,
     request_scope,
-    require,
     visible_requests,
 )
 from extranet_communications.models import Publication
@@ -121,29 +120,12 @@ def calendar(user) -> list:
     return db.session.execute(query).all()
 
 
-bp = Blueprint(SLUG, __name__, template_folder="templates")
+bp = field_blueprint(SLUG, __name__, template="communications/home.html",
+                     context=lambda: {"calendar": calendar(current_user)}, template_folder="templates")
 
-
-@bp.get("/")
-@login_required
-def index():
-    require("field.use", SLUG)
-    return field_home(SLUG, template="communications/home.html", calendar=calendar(current_user))
-
-
-@hookimpl
-def extranet_register_fields(app):
-    return [FIELD]
-
-
-@hookimpl
-def extranet_register_request_types(app):
-    return TYPES
-
-
-@hookimpl
-def extranet_register_blueprints(app):
-    return [bp]
+# The start-up hooks every field implements alike; pluggy finds them by these names.
+(extranet_register_fields, extranet_register_request_types,
+ extranet_register_blueprints) = field_hooks(FIELD, TYPES, bp)
 
 
 @hookimpl

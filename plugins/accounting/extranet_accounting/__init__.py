@@ -6,11 +6,9 @@ documents, and a second expert reviews the work before it is delivered.
 
 from __future__ import annotations
 
-from flask import Blueprint
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from extranet.api import ExpertiseField, RequestType, field_home, hookimpl, login_required
+from extranet.api import ExpertiseField, RequestType, field_blueprint, field_hooks, hookimpl
 from extranet_accounting.forms import AnnualStatementsForm, BudgetForm, TaxFilingForm
 from extranet_accounting.workflow import ACCOUNTING
 
@@ -46,30 +44,14 @@ TYPES = [
     ),
 ]
 
-bp = Blueprint(SLUG, __name__)
+bp = field_blueprint(SLUG, __name__, note=_l("Every file is prepared by an accountant and reviewed by a second one before it is delivered to you."))
 
 
-@bp.get("/")
-@login_required
-def index():
-    return field_home(SLUG, note=_("Every file is prepared by an accountant and reviewed by a second one before it is delivered to you."))
-
-
-@hookimpl
-def extranet_register_fields(app):
-    return [FIELD]
-
-
-@hookimpl
-def extranet_register_request_types(app):
-    return TYPES
+# The start-up hooks every field implements alike; pluggy finds them by these names.
+(extranet_register_fields, extranet_register_request_types,
+ extranet_register_blueprints) = field_hooks(FIELD, TYPES, bp)
 
 
 @hookimpl
 def extranet_register_workflows(app):
     return [ACCOUNTING]
-
-
-@hookimpl
-def extranet_register_blueprints(app):
-    return [bp]

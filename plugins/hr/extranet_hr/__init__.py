@@ -6,11 +6,9 @@ assigned experts and the administrators see them. They follow the standard workf
 
 from __future__ import annotations
 
-from flask import Blueprint
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from extranet.api import ExpertiseField, RequestType, field_home, hookimpl, login_required
+from extranet.api import ExpertiseField, RequestType, field_blueprint, field_hooks
 from extranet_hr.forms import JobPostingForm, PolicyReviewForm, WorkplaceConflictForm
 
 SLUG = "hr"
@@ -46,25 +44,9 @@ TYPES = [
     ),
 ]
 
-bp = Blueprint(SLUG, __name__)
+bp = field_blueprint(SLUG, __name__, note=_l("HR requests are confidential: only you, the colleagues you name, the assigned advisers and the administrators see them."))
 
 
-@bp.get("/")
-@login_required
-def index():
-    return field_home(SLUG, note=_("HR requests are confidential: only you, the colleagues you name, the assigned advisers and the administrators see them."))
-
-
-@hookimpl
-def extranet_register_fields(app):
-    return [FIELD]
-
-
-@hookimpl
-def extranet_register_request_types(app):
-    return TYPES
-
-
-@hookimpl
-def extranet_register_blueprints(app):
-    return [bp]
+# The start-up hooks every field implements alike; pluggy finds them by these names.
+(extranet_register_fields, extranet_register_request_types,
+ extranet_register_blueprints) = field_hooks(FIELD, TYPES, bp)

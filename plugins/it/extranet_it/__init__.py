@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from extranet.api import ExpertiseField, RequestType, field_home, hookimpl, login_required
+from extranet.api import ExpertiseField, RequestType, field_blueprint, field_hooks
 from extranet_it.forms import SecurityReviewForm, SupportTicketForm, WebsiteProjectForm
 
 SLUG = "it"
@@ -55,25 +53,9 @@ TYPES = [
     ),
 ]
 
-bp = Blueprint(SLUG, __name__)
+bp = field_blueprint(SLUG, __name__, note=_l("Response times for support tickets: urgent, 4 hours; high, 1 day; normal, 3 days; low, 10 days."))
 
 
-@bp.get("/")
-@login_required
-def index():
-    return field_home(SLUG, note=_("Response times for support tickets: urgent, 4 hours; high, 1 day; normal, 3 days; low, 10 days."))
-
-
-@hookimpl
-def extranet_register_fields(app):
-    return [FIELD]
-
-
-@hookimpl
-def extranet_register_request_types(app):
-    return TYPES
-
-
-@hookimpl
-def extranet_register_blueprints(app):
-    return [bp]
+# The start-up hooks every field implements alike; pluggy finds them by these names.
+(extranet_register_fields, extranet_register_request_types,
+ extranet_register_blueprints) = field_hooks(FIELD, TYPES, bp)

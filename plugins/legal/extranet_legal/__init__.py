@@ -6,11 +6,9 @@ mandate, an expert checks the cooperative's files for conflicts of interest with
 
 from __future__ import annotations
 
-from flask import Blueprint
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from extranet.api import ExpertiseField, RequestType, field_home, hookimpl, login_required
+from extranet.api import ExpertiseField, RequestType, field_blueprint, field_hooks, hookimpl
 from extranet_legal.forms import BylawsAmendmentForm, ContractReviewForm, GeneralMeetingForm
 from extranet_legal.workflow import LEGAL
 
@@ -47,30 +45,14 @@ TYPES = [
     ),
 ]
 
-bp = Blueprint(SLUG, __name__)
+bp = field_blueprint(SLUG, __name__, note=_l("Legal requests are confidential: only you, the colleagues you name, the assigned lawyers and the administrators see them. We check for conflicts of interest before accepting a mandate."))
 
 
-@bp.get("/")
-@login_required
-def index():
-    return field_home(SLUG, note=_("Legal requests are confidential: only you, the colleagues you name, the assigned lawyers and the administrators see them. We check for conflicts of interest before accepting a mandate."))
-
-
-@hookimpl
-def extranet_register_fields(app):
-    return [FIELD]
-
-
-@hookimpl
-def extranet_register_request_types(app):
-    return TYPES
+# The start-up hooks every field implements alike; pluggy finds them by these names.
+(extranet_register_fields, extranet_register_request_types,
+ extranet_register_blueprints) = field_hooks(FIELD, TYPES, bp)
 
 
 @hookimpl
 def extranet_register_workflows(app):
     return [LEGAL]
-
-
-@hookimpl
-def extranet_register_blueprints(app):
-    return [bp]
