@@ -7,18 +7,7 @@ import pytest
 
 from extranet.extensions import db
 from extranet.testing import csrf_token
-from tests.sample_plugin import SamplePlugin
-from tests.test_hours import add_agreement, setup_world
-
-
-@pytest.fixture
-def hours_app(register_plugin):
-    return register_plugin(SamplePlugin())
-
-
-@pytest.fixture
-def world(hours_app, people):
-    return setup_world(hours_app, people)
+from tests.test_hours import add_agreement
 
 
 def _form(people, **changes):

@@ -11,27 +11,11 @@ import pytest
 
 from extranet.extensions import db
 from extranet.testing import count_queries, create_person, csrf_token
-from tests.sample_plugin import SamplePlugin
 
 THIS_YEAR = date.today().year
 
 
-# -- fixtures -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sample():
-    return SamplePlugin()
-
-
-@pytest.fixture
-def hours_app(register_plugin, sample):
-    return register_plugin(sample)
-
-
-@pytest.fixture
-def world(hours_app, people):
-    return setup_world(hours_app, people)
+# -- the world of the hours tests (their fixtures are in conftest.py) ---------------------------
 
 
 def setup_world(app, people):

@@ -9,28 +9,17 @@ import importlib.util
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from extranet.extensions import db
 from extranet.testing import csrf_token
 from tests.sample_plugin import SamplePlugin
-from tests.test_hours import log, make_request, setup_world
+from tests.test_hours import log, make_request
 
 THIS_YEAR = date.today().year
 VERSIONS = Path(__file__).resolve().parents[1] / "migrations/versions"
 MIGRATION = VERSIONS / "0004_hours_monthly.py"
 PRICED_MIGRATION = VERSIONS / "0006_priced_rollup.py"
-
-
-@pytest.fixture
-def hours_app(register_plugin):
-    return register_plugin(SamplePlugin())
-
-
-@pytest.fixture
-def world(hours_app, people):
-    return setup_world(hours_app, people)
 
 
 def grouped(app) -> dict:

@@ -31,11 +31,6 @@ def _subscribe_org_a(app, people, slug="sample"):
 
 
 @pytest.fixture
-def sample():
-    return SamplePlugin()
-
-
-@pytest.fixture
 def sample_app(register_plugin, sample):
     return register_plugin(sample)
 

@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from extranet.extensions import db
 from extranet.testing import csrf_token
-from tests.sample_plugin import SamplePlugin
-from tests.test_hours import make_request, setup_world
-
-
-@pytest.fixture
-def hours_app(register_plugin):
-    return register_plugin(SamplePlugin())
-
-
-@pytest.fixture
-def world(hours_app, people):
-    return setup_world(hours_app, people)
+from tests.test_hours import make_request
 
 
 def _rate(client, reference, rating="4", comment="Très bon service", htmx=False):
