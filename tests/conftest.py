@@ -1,10 +1,14 @@
 # Fixtures come from the extranet.testing pytest plugin (the core's pytest11 entry point), so
 # that plugin test suites get the same ones. The few below concern the core's own tests only:
-# a real clamd, and the sample field's fixtures that the hours, agreement, roll-up, satisfaction
-# and plugin tests share; a module that needs another application defines its own of the same
-# name.
+# a real clamd, a live server (for the browser and concurrency tests), the folder of stored
+# files, and the sample field's fixtures that the hours, agreement, roll-up, satisfaction and
+# plugin tests share. A module that needs another application or world defines its own of the
+# same name.
+
+import threading
 
 import pytest
+from werkzeug.serving import make_server
 
 from tests.clamd import clamd_binary, start_clamd
 from tests.sample_plugin import SamplePlugin
@@ -20,6 +24,33 @@ def clamd(tmp_path_factory):
     server = start_clamd(binary, tmp_path_factory.mktemp("clamd"))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def live_server(make_app):
+    """``live_server(app)`` serves ``app`` on a free port and returns its base URL.
+
+    It depends on ``make_app`` so that it stops, in-flight requests finished, before the
+    test's tables are emptied (on PostgreSQL a request still running would deadlock TRUNCATE)."""
+    servers = []
+
+    def serve(app) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        server.daemon_threads = False  # so that server_close() waits for running requests
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def storage_root(tmp_path):
+    """Where a test's application stores files: ``STORAGE_URL=f"file://{storage_root}"``."""
+    return tmp_path / "objects"
 
 
 @pytest.fixture

@@ -111,6 +111,19 @@ def choose_password(client, path: str, password: str = NEW_PASSWORD, confirm: st
     )
 
 
+def change_password(client):
+    """The signed-in person changes their password on their profile page."""
+    return client.post(
+        "/profile/password",
+        data={
+            "pw-current": PASSWORD,
+            "pw-password": NEW_PASSWORD,
+            "pw-confirm": NEW_PASSWORD,
+            "csrf_token": csrf_token(client, "/profile"),
+        },
+    )
+
+
 # -- login and logout ------------------------------------------------------------------------
 
 
@@ -234,15 +247,7 @@ def test_password_change_ends_other_sessions_only(app, client, people, login_as)
     assert login(bystander, people.member_b.email).status_code == 303
     assert is_signed_in(other)
 
-    response = client.post(
-        "/profile/password",
-        data={
-            "pw-current": PASSWORD,
-            "pw-password": NEW_PASSWORD,
-            "pw-confirm": NEW_PASSWORD,
-            "csrf_token": csrf_token(client, "/profile"),
-        },
-    )
+    response = change_password(client)
     assert response.status_code == 303
     assert is_signed_in(client)
     assert not is_signed_in(other)
@@ -468,15 +473,7 @@ def test_reset_link_dies_when_the_password_changes_otherwise(app, client, people
     request_reset(app.test_client(), people.member_a.email)
     path = link_in(outbox(app)[0].body_text, "password/reset")
     login_as(people.member_a)
-    response = client.post(
-        "/profile/password",
-        data={
-            "pw-current": PASSWORD,
-            "pw-password": NEW_PASSWORD,
-            "pw-confirm": NEW_PASSWORD,
-            "csrf_token": csrf_token(client, "/profile"),
-        },
-    )
+    response = change_password(client)
     assert response.status_code == 303
     assert app.test_client().get(path).status_code == 410
 

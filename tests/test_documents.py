@@ -19,11 +19,6 @@ DOC_RE = re.compile(r'href="/documents/sample/files/(\d+)\?org=\d+"')
 
 
 @pytest.fixture
-def storage_root(tmp_path):
-    return tmp_path / "objects"
-
-
-@pytest.fixture
 def app(register_plugin, storage_root):
     """The sample field (with two document categories), storage in a temporary folder."""
     return register_plugin(SamplePlugin(), STORAGE_URL=f"file://{storage_root}")

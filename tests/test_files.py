@@ -18,11 +18,6 @@ from tests.test_documents import upload
 
 
 @pytest.fixture
-def storage_root(tmp_path):
-    return tmp_path / "objects"
-
-
-@pytest.fixture
 def app(register_plugin, storage_root):
     return register_plugin(SamplePlugin(), STORAGE_URL=f"file://{storage_root}")
 

@@ -17,7 +17,6 @@ import urllib.request
 from collections import Counter
 
 import pytest
-from werkzeug.serving import make_server
 
 from extranet.testing import CSRF_RE
 from tests.sample_plugin import SamplePlugin
@@ -37,27 +36,6 @@ def app(register_plugin):
 @pytest.fixture
 def people(people, app):
     return in_english(app, people)
-
-
-@pytest.fixture
-def served(make_app):
-    """``served(app)``: ``app`` behind a threaded HTTP server on 127.0.0.1; its base URL.
-
-    It depends on ``make_app`` so that it stops, running requests finished, before the test's
-    tables are emptied."""
-    servers = []
-
-    def serve(app) -> str:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        server.daemon_threads = False  # so that server_close() waits for running requests
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield serve
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -136,13 +114,13 @@ def in_progress(app, client_for, people, *assignees):
     return reference
 
 
-def test_eight_writers_post_messages_and_move_the_request_at_once(app, client_for, people, served):
+def test_eight_writers_post_messages_and_move_the_request_at_once(app, client_for, people, live_server):
     experts = [add_person(app, f"expert_{n}", fields=("sample",)) for n in (2, 3)]
     admin2 = add_person(app, "second_admin", is_admin=True)
     colleague = add_person(app, "colleague_a", org=people.org_a)
     reference = in_progress(app, client_for, people, *experts)
     before = load(app, reference)
-    base_url = served(app)
+    base_url = live_server(app)
     writers = [Person(base_url, who) for who in (
         people.member_a, people.manager_a, colleague, people.expert, *experts, people.admin, admin2)]
     assert len(writers) == 8
@@ -199,13 +177,13 @@ def test_eight_writers_post_messages_and_move_the_request_at_once(app, client_fo
     print(f"\n{len(sent)} messages, {done} steps done, {refused} told as conflicts")
 
 
-def test_taking_assigning_and_naming_contacts_at_once(app, client_for, people, served):
+def test_taking_assigning_and_naming_contacts_at_once(app, client_for, people, live_server):
     experts = [add_person(app, f"expert_{n}", fields=("sample",)) for n in range(2, 6)]
     colleague = add_person(app, "colleague_a", org=people.org_a)
     member = client_for(app, people.member_a)
     reference = file_request(member)
     detail = f"/requests/{reference}"
-    base_url = served(app)
+    base_url = live_server(app)
     # Four experts take it, two of them twice (a double click, two tabs); an admin assigns the
     # first one too; the requester and a manager name the same colleague.
     cast = [*experts, experts[0], experts[1], people.admin, people.member_a, people.manager_a]

@@ -20,11 +20,6 @@ ATTACHMENT_RE = re.compile(r'href="(/requests/[^"]+/attachments/\d+)"')
 
 
 @pytest.fixture
-def storage_root(tmp_path):
-    return tmp_path / "objects"
-
-
-@pytest.fixture
 def app(register_plugin, storage_root):
     return register_plugin(SamplePlugin(), STORAGE_URL=f"file://{storage_root}")
 

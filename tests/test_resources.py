@@ -19,11 +19,6 @@ LIBRARY = "/resources/sample/"
 
 
 @pytest.fixture
-def storage_root(tmp_path):
-    return tmp_path / "objects"
-
-
-@pytest.fixture
 def app(register_plugin, storage_root):
     """The sample field with a small page size. ``people`` (built on this app) subscribes
     organizations A and B to it and makes the expert its expert."""

@@ -121,12 +121,7 @@ def test_a_failing_commit_leaves_no_orphan(app, client_for, people, monkeypatch)
 
     monkeypatch.setattr(db.session, "commit", failing_commit)
     with pytest.raises(RuntimeError, match="went away"):
-        member.post(
-            f"/requests/{reference}/messages",
-            data={"body": "Avec pièces", "csrf_token": token,
-                  "files": [(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(PNG), "b.png")]},
-            content_type="multipart/form-data",
-        )
+        send(member, reference, body="Avec pièces", files=[(PDF, "a.pdf"), (PNG, "b.png")], token=token)
     monkeypatch.undo()
     assert len(written) == 1 and len(written[0]) == 2  # the objects existed at commit time
     assert counts(app) == (0, 0)

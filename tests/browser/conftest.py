@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.browser import helpers
 from tests.browser.helpers import Journey
@@ -47,27 +45,6 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def live_server(make_app):
-    """``live_server(app)`` serves ``app`` on a free port and returns its base URL.
-
-    It depends on ``make_app`` so that it stops, in-flight requests finished, before the
-    test's tables are emptied (on PostgreSQL a request still running would deadlock TRUNCATE)."""
-    servers = []
-
-    def serve(app) -> str:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        server.daemon_threads = False  # so that server_close() waits for running requests
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield serve
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
