@@ -156,29 +156,26 @@ class PluginHost:
             fields[field.slug] = field
         self.fields = MappingProxyType(dict(sorted(fields.items(), key=lambda kv: kv[1].order)))
 
-    def plugin_directories(self) -> list[Path]:
-        """The package folder of each plugin (for its translations and migrations)."""
-        folders = []
+    def _plugin_files(self) -> list[Path]:
+        """The file of each plugin's module (of its class's module for a plugin object), the
+        core's and those without a file left out."""
+        files = []
         for plugin in self.plugins():
             if self.pm.get_name(plugin) == CORE_PLUGIN:
                 continue
             module = plugin if isinstance(plugin, ModuleType) else sys.modules[type(plugin).__module__]
             if getattr(module, "__file__", None):
-                folders.append(Path(module.__file__).parent)
-        return folders
+                files.append(Path(module.__file__))
+        return files
+
+    def plugin_directories(self) -> list[Path]:
+        """The package folder of each plugin (for its translations and migrations)."""
+        return [path.parent for path in self._plugin_files()]
 
     def plugin_sources(self) -> list[Path]:
         """Where each plugin's code and templates are: its package's folder, or the file of a
         plugin that is a single module (the start-up check of the actions it names reads them)."""
-        sources = []
-        for plugin in self.plugins():
-            if self.pm.get_name(plugin) == CORE_PLUGIN:
-                continue
-            module = plugin if isinstance(plugin, ModuleType) else sys.modules[type(plugin).__module__]
-            if getattr(module, "__file__", None):
-                path = Path(module.__file__)
-                sources.append(path.parent if path.name == "__init__.py" else path)
-        return sources
+        return [path.parent if path.name == "__init__.py" else path for path in self._plugin_files()]
 
     def migration_directories(self) -> list[str]:
         """Each plugin's ``migrations`` folder: its own Alembic branch."""

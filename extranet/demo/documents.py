@@ -7,6 +7,7 @@ import io
 
 from sqlalchemy import func, select
 
+from extranet.demo.pdf import FONT, pdf_file, pdf_string
 from extranet.documents.models import Document, DocumentVersion, Folder
 from extranet.extensions import db
 from extranet.files import sniff
@@ -18,26 +19,15 @@ FOLDERS = ("Procès-verbaux", "Contrats et ententes")
 
 def pdf(text: str) -> bytes:
     """A one-page PDF showing ``text`` (Latin-1), with a correct cross-reference table."""
-    safe = text.encode("latin-1", "replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-    stream = b"BT /F1 14 Tf 72 720 Td (" + safe + b") Tj ET"
-    objects = [
+    stream = b"BT /F1 14 Tf 72 720 Td (" + pdf_string(text, "latin-1") + b") Tj ET"
+    return pdf_file([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+        FONT,
+    ])
 
 
 def _store(doc: Document, data: bytes, filename: str, uploader) -> None:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from extranet.db_types import utcnow
+from extranet.demo.pdf import FONT, pdf_file, pdf_string
 from extranet.documents.models import Document, DocumentVersion
 from extranet.extensions import db
 from extranet.plugins import host
@@ -130,38 +131,22 @@ def _generic(label: str) -> list[tuple]:
     ]
 
 
-def _pdf_text(text: str) -> bytes:
-    data = text.encode("cp1252", "replace")
-    return data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-
-
 def minimal_pdf(lines: list[str]) -> bytes:
     """A small valid PDF (one A4 page of Helvetica text, accents in WinAnsi) with its xref table."""
     stream = b"BT /F1 16 Tf 56 780 Td 22 TL"
     for index, line in enumerate(lines):
         if index == 1:
             stream += b" /F1 11 Tf 16 TL"
-        stream += b" (" + _pdf_text(line) + b") Tj T*"
+        stream += b" (" + pdf_string(line) + b") Tj T*"
     stream += b" ET"
-    objects = [
+    return pdf_file([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
         b"/Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        FONT,
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    ], header=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 
 
 def _content(filename: str, lines: list[str]) -> tuple[bytes, str]:

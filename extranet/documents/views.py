@@ -83,20 +83,22 @@ def _in_scope(obj, field: str) -> None:
         abort(404)
 
 
-def _folder(field: str, folder_id: int, action: str = "documents.space") -> Folder:
+def _in_space(model, field: str, row_id: int, action: str):
+    """The folder or document of the field's space with this id, if the reader may do ``action``
+    on it; else 404."""
     _check_field(field)
-    folder = db.session.get(Folder, folder_id)
-    _in_scope(folder, field)
-    require(action, folder)
-    return folder
+    row = db.session.get(model, row_id)
+    _in_scope(row, field)
+    require(action, row)
+    return row
+
+
+def _folder(field: str, folder_id: int, action: str = "documents.space") -> Folder:
+    return _in_space(Folder, field, folder_id, action)
 
 
 def _document(field: str, doc_id: int, action: str = "document.view") -> Document:
-    _check_field(field)
-    doc = db.session.get(Document, doc_id)
-    _in_scope(doc, field)
-    require(action, doc)
-    return doc
+    return _in_space(Document, field, doc_id, action)
 
 
 def _target_folder(org: Organization, field: str, value) -> Folder | None:

@@ -35,22 +35,13 @@ def check_command(repair: bool, verify: bool, grace_minutes: int) -> None:
 
     click.echo(f"Orphan objects (stored, no row): {len(report.orphans)}")
     for orphan in report.orphans:
-        if orphan.key in report.deleted:
-            state = "deleted"
-        elif orphan.recent:
-            state = f"kept: younger than {grace_minutes} min (an upload in progress?)"
-        else:
-            state = "run with --repair to delete"
+        state = _fate(orphan.key in report.deleted, orphan.recent, grace_minutes, "deleted", "delete",
+                      young=" (an upload in progress?)")
         click.echo(f"  - {orphan.key}  written {orphan.modified:%Y-%m-%d %H:%M:%S} UTC  [{state}]")
 
     click.echo(f"Unfinished uploads: {len(report.unfinished)}")
     for item in report.unfinished:
-        if item.name in report.cleaned:
-            state = "removed"
-        elif item.recent:
-            state = f"kept: younger than {grace_minutes} min"
-        else:
-            state = "run with --repair to remove"
+        state = _fate(item.name in report.cleaned, item.recent, grace_minutes, "removed", "remove")
         click.echo(f"  - {item.name}  started {item.started:%Y-%m-%d %H:%M:%S} UTC  [{state}]")
 
     click.echo(f"Missing files (row, no object): {len(report.missing)}")
@@ -68,3 +59,13 @@ def check_command(repair: bool, verify: bool, grace_minutes: int) -> None:
         return
     click.echo(f"{report.problems} problem(s) remain.")
     raise SystemExit(1)
+
+
+def _fate(done: bool, recent: bool, grace_minutes: int, done_word: str, verb: str, young: str = "") -> str:
+    """What became of an orphan object or an unfinished upload: ``done_word`` when this run
+    repaired it, kept while younger than the grace period, else the way to repair it."""
+    if done:
+        return done_word
+    if recent:
+        return f"kept: younger than {grace_minutes} min{young}"
+    return f"run with --repair to {verb}"

@@ -125,8 +125,7 @@ def request_panel(reference: str):
 @login_required
 def log_time(reference: str):
     user = signed_in_user()
-    req = request_or_404(reference)
-    require("time.log", req)
+    req = request_or_404(reference, "time.log")
     form = TimeEntryForm()
     if not form.validate_on_submit():
         return _panel(req, status=422, form=form)
@@ -192,8 +191,7 @@ def delete_entry(entry_id: int):
 @bp.post("/requests/<reference>/rate")
 @login_required
 def rate(reference: str):
-    req = request_or_404(reference)
-    require("request.rate", req)
+    req = request_or_404(reference, "request.rate")
     form = SatisfactionForm()
     if not form.validate_on_submit():
         return _panel(req, status=422, rating_form=form)

@@ -77,6 +77,13 @@ def _hours_value(minutes: int) -> Decimal:
     return hours_decimal(minutes)
 
 
+def _this_year_and_last(year: str, previous: str, rows, minutes: str) -> list:
+    """A chart's two series from ``(key, this period, same period a year before)`` rows: the
+    hours of each period's ``minutes`` attribute, labelled by its year."""
+    return [(year, [_hours_value(getattr(now, minutes)) for _key, now, _before in rows]),
+            (previous, [_hours_value(getattr(before, minutes)) for _key, _now, before in rows])]
+
+
 def _hours_text(value) -> str:
     return format_decimal(Decimal(value).quantize(Decimal("0.01")), format="#,##0.00")
 
@@ -143,16 +150,14 @@ def _report_charts(report: service.Report) -> dict:
             gettext("Billable hours per field in %(year)s and in the same period of %(previous)s.",
                     year=year, previous=previous),
             [host().field_label(slug) for slug, _c, _p in report.by_field],
-            [(year, [_hours_value(c.billable_minutes) for _s, c, _p in report.by_field]),
-             (previous, [_hours_value(p.billable_minutes) for _s, _c, p in report.by_field])],
+            _this_year_and_last(year, previous, report.by_field, "billable_minutes"),
             _hours_text, gettext("Hours"), gettext("Field"),
         ),
         "by_month": charts.line_chart(
             "chart-months", gettext("Billable hours by month"),
             gettext("Billable hours per month in %(year)s compared with %(previous)s.", year=year, previous=previous),
             months,
-            [(year, [_hours_value(c.billable_minutes) for _m, c, _p in report.by_month]),
-             (previous, [_hours_value(p.billable_minutes) for _m, _c, p in report.by_month])],
+            _this_year_and_last(year, previous, report.by_month, "billable_minutes"),
             _hours_text, gettext("Hours"), gettext("Month"),
         ),
         "top": charts.bar_chart(
@@ -405,16 +410,14 @@ def _annual_charts(report: service.Annual) -> dict:
             gettext("Hours delivered per field in %(year)s and in the same period of %(previous)s.",
                     year=year, previous=previous),
             fields,
-            [(year, [_hours_value(c.minutes) for _s, c, _p in report.by_field]),
-             (previous, [_hours_value(p.minutes) for _s, _c, p in report.by_field])],
+            _this_year_and_last(year, previous, report.by_field, "minutes"),
             _hours_text, gettext("Hours"), gettext("Field"),
         ),
         "by_month": charts.line_chart(
             "annual-months", gettext("Hours by month"),
             gettext("Hours delivered per month in %(year)s compared with %(previous)s.", year=year, previous=previous),
             [month_label(m) for m, _c, _p in report.by_month],
-            [(year, [_hours_value(c.minutes) for _m, c, _p in report.by_month]),
-             (previous, [_hours_value(p.minutes) for _m, _c, p in report.by_month])],
+            _this_year_and_last(year, previous, report.by_month, "minutes"),
             _hours_text, gettext("Hours"), gettext("Month"),
         ),
         "requests": charts.bar_chart(

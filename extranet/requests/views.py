@@ -322,8 +322,7 @@ def _conflict(req, user, chosen=None, typed=None):
 @login_required
 def take(reference: str):
     user = signed_in_user()
-    req = request_or_404(reference)
-    require("request.take", req)
+    req = request_or_404(reference, "request.take")
     try:
         service.assign(req, user, actor=user)
         db.session.commit()
@@ -338,8 +337,7 @@ def take(reference: str):
 @login_required
 def assign(reference: str):
     user = signed_in_user()
-    req = request_or_404(reference)
-    require("request.assign", req)
+    req = request_or_404(reference, "request.assign")
     form = AssignForm()
     if not form.validate_on_submit():  # no expert, or a number no row can have
         abort(400)
@@ -363,8 +361,7 @@ def assign(reference: str):
 @login_required
 def contacts(reference: str):
     user = signed_in_user()
-    req = request_or_404(reference)
-    require("request.contacts", req)
+    req = request_or_404(reference, "request.contacts")
     wanted = {read_id(v) for v in request.form.getlist("contact")}
     allowed = {u.id: u for u in colleagues_to_name(req)}
     if wanted - set(allowed):
@@ -379,8 +376,7 @@ def contacts(reference: str):
 @login_required
 def post_message(reference: str):
     user = signed_in_user()
-    req = request_or_404(reference)
-    require("request.message", req)
+    req = request_or_404(reference, "request.message")
     form = MessageForm()
     if form.internal.data:
         require("request.internal_note", req)

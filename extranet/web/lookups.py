@@ -20,12 +20,16 @@ def signed_in_user():
     return current_user._get_current_object()
 
 
-def request_or_404(reference: str) -> ServiceRequest:
+def request_or_404(reference: str, action: str | None = None) -> ServiceRequest:
+    """The request with this reference if the reader may see it; with ``action``, only if the
+    reader may also do it on the request."""
     req = db.session.scalar(select(ServiceRequest).where(ServiceRequest.reference == reference))
     if req is None:
         abort(404)
     require("request.view", req)
     access.note_request(signed_in_user(), req)
+    if action is not None:
+        require(action, req)
     return req
 
 
