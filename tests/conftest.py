@@ -1,9 +1,9 @@
 # Fixtures come from the extranet.testing pytest plugin (the core's pytest11 entry point), so
 # that plugin test suites get the same ones. The few below concern the core's own tests only:
 # a real clamd, a live server (for the browser and concurrency tests), the folder of stored
-# files, and the sample field's fixtures that the hours, agreement, roll-up, satisfaction and
-# plugin tests share. A module that needs another application or world defines its own of the
-# same name.
+# files, a database whose commits fail, and the sample field's fixtures that the hours,
+# agreement, roll-up, satisfaction and plugin tests share. A module that needs another
+# application or world defines its own of the same name.
 
 import threading
 
@@ -51,6 +51,26 @@ def live_server(make_app):
 def storage_root(tmp_path):
     """Where a test's application stores files: ``STORAGE_URL=f"file://{storage_root}"``."""
     return tmp_path / "objects"
+
+
+@pytest.fixture
+def break_commit(monkeypatch):
+    """``break_commit(look)``: from now on every commit of the database session fails, as when
+    the database goes away, once ``look()`` has noted what was stored at that moment; returns
+    the list of what it noted. ``monkeypatch.undo()`` mends the session."""
+    from extranet.extensions import db
+
+    def arm(look) -> list:
+        seen = []
+
+        def failing_commit():
+            seen.append(look())
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr(db.session, "commit", failing_commit)
+        return seen
+
+    return arm
 
 
 @pytest.fixture

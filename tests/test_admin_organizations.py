@@ -41,6 +41,17 @@ def _models():
     return db, User, AuditEvent, Membership, Organization, Subscription
 
 
+def _admin_and_lonely_coop(app):
+    """An administrator and a cooperative with no member, on an application without ``people``."""
+    db, _u, _a, _m, Organization, _s = _models()
+    with app.app_context():
+        admin = create_person("admin@test.org", "Ada Admin", is_admin=True)
+        org = Organization(name="Lonely coop", kind="cooperative")
+        db.session.add(org)
+        db.session.commit()
+        return admin, org.id
+
+
 def _actions(app) -> list[str]:
     db, _u, AuditEvent, *_ = _models()
     with app.app_context():
@@ -120,13 +131,7 @@ SUBSCRIPTION_BOX_RE = re.compile(r'<input (checked )?id="[^"]+" name="subscripti
 
 def test_subscriptions_empty_state_when_no_field_is_installed(make_app, client_for):
     app = make_app(BLOCKED_PLUGINS=["hr", "legal", "accounting", "it"])
-    db, _u, _a, _m, Organization, _s = _models()
-    with app.app_context():
-        admin = create_person("admin@test.org", "Ada Admin", is_admin=True)
-        org = Organization(name="Lonely coop", kind="cooperative")
-        db.session.add(org)
-        db.session.commit()
-        org_id = org.id
+    admin, org_id = _admin_and_lonely_coop(app)
     detail = client_for(app, admin).get(f"/admin/organizations/{org_id}").get_data(as_text=True)
     assert "No field of expertise is installed, so there is nothing to subscribe to." in detail
     assert 'name="subscriptions-fields"' not in detail
@@ -342,13 +347,8 @@ def test_subscriptions_upsert(register_plugin, people_with_plugin):
 @pytest.fixture
 def people_with_plugin(register_plugin):
     app = register_plugin(TinyPlugin())
-    db, _u, _a, _m, Organization, _s = _models()
-    with app.app_context():
-        admin = create_person("admin@test.org", "Ada Admin", is_admin=True)
-        org = Organization(name="Lonely coop", kind="cooperative")
-        db.session.add(org)
-        db.session.commit()
-        return app, {"admin": admin, "org": org.id}
+    admin, org_id = _admin_and_lonely_coop(app)
+    return app, {"admin": admin, "org": org_id}
 
 
 def test_a_name_taken_meanwhile_is_refused_and_the_transaction_goes_on(app, people):

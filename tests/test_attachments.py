@@ -357,19 +357,12 @@ def test_a_storage_failure_mid_way_leaves_nothing(app, client_for, english, stor
     assert stored_files(storage_root) == []
 
 
-def test_a_failing_commit_leaves_no_file_and_no_row(app, client_for, english, storage_root, monkeypatch):
-    from extranet.extensions import db
-
+def test_a_failing_commit_leaves_no_file_and_no_row(app, client_for, english, storage_root, monkeypatch,
+                                                    break_commit):
     member = client_for(app, english.member_a)
     reference = file_request(member)
     token = csrf_token(member, "/requests/")
-    seen_on_disk = []
-
-    def failing_commit():
-        seen_on_disk.append(len(stored_files(storage_root)))
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(db.session, "commit", failing_commit)
+    seen_on_disk = break_commit(lambda: len(stored_files(storage_root)))
     with pytest.raises(RuntimeError, match="went away"):
         send(member, reference, body="Avec pièces", files=[(PDF, "a.pdf"), (PNG, "b.png")], token=token)
     monkeypatch.undo()

@@ -548,9 +548,8 @@ def test_a_storage_failure_mid_way_leaves_nothing(app, client_for, people, stora
 
 
 @pytest.mark.parametrize("what", ["upload", "version"])
-def test_a_failing_commit_leaves_no_file_and_no_row(app, client_for, people, storage_root, monkeypatch, what):
-    from extranet.extensions import db
-
+def test_a_failing_commit_leaves_no_file_and_no_row(app, client_for, people, storage_root, monkeypatch,
+                                                    break_commit, what):
     member = client_for(app, people.member_a)
     doc_id = None
     if what == "version":
@@ -558,13 +557,7 @@ def test_a_failing_commit_leaves_no_file_and_no_row(app, client_for, people, sto
         doc_id = doc_id_by_title(app, "base.pdf")
     before_files, before_rows = stored_files(storage_root), counts(app)
     csrf = token(member)
-    seen = []
-
-    def failing_commit():
-        seen.append(len(stored_files(storage_root)))
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(db.session, "commit", failing_commit)
+    seen = break_commit(lambda: len(stored_files(storage_root)))
     with pytest.raises(RuntimeError, match="went away"):
         if what == "upload":
             member.post("/documents/sample/upload", data={

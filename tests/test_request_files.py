@@ -113,18 +113,10 @@ def test_an_invalid_form_says_the_files_must_be_chosen_again(app, client_for, pe
 
 
 def test_a_failing_commit_when_filing_leaves_no_request_and_no_file(app, client_for, people, storage_root,
-                                                                   monkeypatch):
-    from extranet.extensions import db
-
+                                                                   monkeypatch, break_commit):
     member = client_for(app, people.member_a)
     token = csrf_token(member, "/requests/")
-    seen = []
-
-    def failing_commit():
-        seen.append(len(stored_files(storage_root)))
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(db.session, "commit", failing_commit)
+    seen = break_commit(lambda: len(stored_files(storage_root)))
     with pytest.raises(RuntimeError, match="went away"):
         member.post("/requests/new/sample/question", data={
             "title": "Avec pièces", "description": "", "topic": "general", "priority": "normal", "csrf_token": token,

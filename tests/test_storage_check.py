@@ -106,20 +106,12 @@ def test_document_versions_count_as_references(app, people):
 # -- fault injection: failed uploads leave no orphan ------------------------------------------
 
 
-def test_a_failing_commit_leaves_no_orphan(app, client_for, people, monkeypatch):
-    from extranet.extensions import db
-
+def test_a_failing_commit_leaves_no_orphan(app, client_for, people, monkeypatch, break_commit):
     member = client_for(app, people.member_a)
     reference = file_request(member)
     token = csrf_token(member, "/requests/")
     storage = storage_of(app)
-    written = []
-
-    def failing_commit():
-        written.append(sorted(storage.keys()))
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(db.session, "commit", failing_commit)
+    written = break_commit(lambda: sorted(storage.keys()))
     with pytest.raises(RuntimeError, match="went away"):
         send(member, reference, body="Avec pièces", files=[(PDF, "a.pdf"), (PNG, "b.png")], token=token)
     monkeypatch.undo()
