@@ -74,6 +74,14 @@ def test_profile_page_shows_both_forms(app, client, people, login_as):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_profile_page_title_is_only_its_name(client, people, login_as):
+    """The second factor's and the sessions' sections belong to the page, once, not to its title."""
+    login_as(people.member_a)
+    page = client.get("/profile").get_data(as_text=True)
+    assert re.search(r"<title>(.*?)</title>", page, re.S).group(1) == "My profile · Coop Extranet"
+    assert page.count('id="second-factor"') == 1 and page.count('id="sessions"') == 1
+
+
 def test_profile_update_changes_name_and_language(app, client, people, login_as):
     speaks_french(app, people.member_a.id)
     login_as(people.member_a)
