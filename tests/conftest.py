@@ -1,13 +1,16 @@
 # Fixtures come from the extranet.testing pytest plugin (the core's pytest11 entry point), so
 # that plugin test suites get the same ones. The few below concern the core's own tests only:
 # a real clamd, a live server (for the browser and concurrency tests), the folder of stored
-# files, a database whose commits fail, and the sample field's fixtures that the hours,
-# agreement, roll-up, satisfaction and plugin tests share. A module that needs another
-# application or world defines its own of the same name.
+# files, a database whose commits fail, an empty database and its application for the
+# migration tests, and the sample field's fixtures that the hours, agreement, roll-up,
+# satisfaction and plugin tests share. A module that needs another application or world
+# defines its own of the same name.
 
+import os
 import threading
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from tests.clamd import clamd_binary, start_clamd
@@ -71,6 +74,39 @@ def break_commit(monkeypatch):
         return seen
 
     return arm
+
+
+@pytest.fixture
+def fresh_database(tmp_path):
+    """An empty database of its own: a SQLite file, or a schema of its own in the PostgreSQL
+    database of ``EXTRANET_TEST_POSTGRES_URL``."""
+    url = os.environ.get("EXTRANET_TEST_POSTGRES_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / 'migration.db'}"
+        return
+    schema = "migration_test"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def migration_app(fresh_database, tmp_path):
+    """An application on ``fresh_database``, whose schema a migration test upgrades and
+    downgrades itself (flask_migrate's upgrade and downgrade, in its context)."""
+    from extranet import create_app
+
+    return create_app({
+        "TESTING": True, "SECRET_KEY": "migration", "SQLALCHEMY_DATABASE_URI": fresh_database,
+        "STORAGE_URL": f"file://{tmp_path / 'objects'}", "MAIL_URL": f"file://{tmp_path / 'mail'}",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from datetime import datetime
 
 import pytest
@@ -99,26 +98,6 @@ def test_a_document_version_is_never_reached_as_an_attachment(app, client_for, p
 # -- the migration ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fresh_database(tmp_path):
-    """An empty database of its own: a SQLite file, or a schema of its own in the PostgreSQL
-    database of ``EXTRANET_TEST_POSTGRES_URL``."""
-    url = os.environ.get("EXTRANET_TEST_POSTGRES_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    schema = "file_versions_migration"
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in url else "?"
-    yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
-
-
 def _seed_before(bind, objects):
     """Rows as revision 0006 kept them: attachments (ids with gaps) on two organizations'
     requests, versions of their documents (each scan status), and a field resource's file."""
@@ -177,10 +156,9 @@ def _rows(bind, table, columns):
             for row in bind.execute(sa.text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id"))]  # noqa: S608
 
 
-def test_the_migration_to_one_table_keeps_every_file(fresh_database, tmp_path):
+def test_the_migration_to_one_table_keeps_every_file(migration_app):
     from flask_migrate import downgrade, upgrade
 
-    from extranet import create_app
     from extranet.documents.models import Document, DocumentVersion
     from extranet.extensions import db
     from extranet.files import quota
@@ -190,11 +168,7 @@ def test_the_migration_to_one_table_keeps_every_file(fresh_database, tmp_path):
     from extranet.requests.models import Attachment, Message
     from extranet.storage import get_storage
 
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "migration", "SQLALCHEMY_DATABASE_URI": fresh_database,
-        "STORAGE_URL": f"file://{tmp_path / 'objects'}", "MAIL_URL": f"file://{tmp_path / 'mail'}",
-        "RATELIMIT_STORAGE_URI": "memory://",
-    })
+    app = migration_app
     with app.app_context():
         upgrade(revision="0006")
         storage = get_storage()

@@ -1,9 +1,7 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
-import os
 from datetime import datetime
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -23,37 +21,12 @@ def test_migrations_match_the_models(app):
     assert differences == [], "a model changed without a migration (flask db migrate)"
 
 
-@pytest.fixture
-def fresh_database(tmp_path):
-    """An empty database of its own: a SQLite file, or a schema of its own in the PostgreSQL
-    database of ``EXTRANET_TEST_POSTGRES_URL``."""
-    url = os.environ.get("EXTRANET_TEST_POSTGRES_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    schema = "migration_test"
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in url else "?"
-    yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
-
-
-def test_the_second_factor_migration_keeps_people_organizations_and_sessions(fresh_database, tmp_path):
+def test_the_second_factor_migration_keeps_people_organizations_and_sessions(migration_app):
     from flask_migrate import downgrade, upgrade
 
-    from extranet import create_app
     from extranet.extensions import db
 
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "migration", "SQLALCHEMY_DATABASE_URI": fresh_database,
-        "STORAGE_URL": f"file://{tmp_path / 'objects'}", "MAIL_URL": f"file://{tmp_path / 'mail'}",
-        "RATELIMIT_STORAGE_URI": "memory://",
-    })
+    app = migration_app
     at = datetime(2026, 3, 1, 9, 30)
     with app.app_context():
         upgrade(revision="0007")
@@ -98,19 +71,14 @@ def test_the_second_factor_migration_keeps_people_organizations_and_sessions(fre
             assert bind.execute(sa.text("SELECT count(*) FROM user_sessions")).scalar_one() == 1
 
 
-def test_the_access_records_migration_keeps_the_audit_log(fresh_database, tmp_path):
+def test_the_access_records_migration_keeps_the_audit_log(migration_app):
     """0010 adds access_records and indexes audit_events by target: the events already there are
     kept, a person's events are found by the index, and the downgrade takes both away again."""
     from flask_migrate import downgrade, upgrade
 
-    from extranet import create_app
     from extranet.extensions import db
 
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "migration", "SQLALCHEMY_DATABASE_URI": fresh_database,
-        "STORAGE_URL": f"file://{tmp_path / 'objects'}", "MAIL_URL": f"file://{tmp_path / 'mail'}",
-        "RATELIMIT_STORAGE_URI": "memory://",
-    })
+    app = migration_app
     at = datetime(2026, 3, 1, 9, 30)
     with app.app_context():
         upgrade(revision="0009")
