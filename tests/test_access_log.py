@@ -13,17 +13,12 @@ from sqlalchemy import event
 
 from extranet.testing import count_queries
 from tests.sample_plugin import SamplePlugin
-from tests.test_requests import _token, add_person, file_request, in_english
+from tests.test_requests import _token, add_person, file_request
 
 
 @pytest.fixture
 def app(register_plugin):
     return register_plugin(SamplePlugin())
-
-
-@pytest.fixture
-def people(people, app):
-    return in_english(app, people)
 
 
 def read(client, path) -> int:

@@ -12,17 +12,12 @@ from pathlib import Path
 import pytest
 
 from tests.sample_plugin import SamplePlugin
-from tests.test_requests import _token, act, file_request, in_english
+from tests.test_requests import _token, act, file_request
 
 
 @pytest.fixture
 def app(register_plugin):
     return register_plugin(SamplePlugin())
-
-
-@pytest.fixture
-def people(people, app):
-    return in_english(app, people)
 
 
 def set_locale(app, person, locale):

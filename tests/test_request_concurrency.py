@@ -20,7 +20,7 @@ import pytest
 
 from extranet.testing import CSRF_RE
 from tests.sample_plugin import SamplePlugin
-from tests.test_requests import _token, act, add_person, file_request, in_english, load
+from tests.test_requests import _token, act, add_person, file_request, load
 
 CONFLICT = "Someone else changed this request"
 # Steps that keep the request going round (in progress → waiting → in progress → delivered → …).
@@ -31,11 +31,6 @@ STEPS = ("ask_member", "member_replied", "deliver", "reopen")
 def app(register_plugin):
     # E-mail waits in the outbox for the worker, as in production: the writers measure the desk.
     return register_plugin(SamplePlugin(), MAIL_DELIVERY="worker")
-
-
-@pytest.fixture
-def people(people, app):
-    return in_english(app, people)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

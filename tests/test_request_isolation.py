@@ -10,7 +10,7 @@ import re
 import pytest
 
 from tests.sample_plugin import SamplePlugin
-from tests.test_requests import _token, act, add_person, file_request, in_english, load, page, send
+from tests.test_requests import _token, act, add_person, file_request, load, page, send
 
 REF_RE = re.compile(r'href="/requests/(SAMPLE-\d{4}-\d{4})"')
 
@@ -18,11 +18,6 @@ REF_RE = re.compile(r'href="/requests/(SAMPLE-\d{4}-\d{4})"')
 @pytest.fixture
 def app(register_plugin):
     return register_plugin(SamplePlugin())
-
-
-@pytest.fixture
-def people(people, app):
-    return in_english(app, people)
 
 
 def listed(client, query="", htmx=False):

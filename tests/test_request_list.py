@@ -10,7 +10,7 @@ import pytest
 
 from extranet.db_types import utcnow
 from tests.sample_plugin import SamplePlugin
-from tests.test_requests import add_person, in_english
+from tests.test_requests import add_person
 
 REF_RE = re.compile(r'<td><a href="/requests/([A-Z]+-\d{4}-\d{4})">')
 TORONTO = ZoneInfo("America/Toronto")
@@ -20,11 +20,6 @@ TORONTO = ZoneInfo("America/Toronto")
 def app(register_plugin):
     """Two fields, "sample" and "extra", both subscribed by A and B and served by the expert."""
     return register_plugin(SamplePlugin(), SamplePlugin("extra", order=60))
-
-
-@pytest.fixture
-def people(people, app):
-    return in_english(app, people)
 
 
 def seed(app, people, *rows):

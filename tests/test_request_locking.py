@@ -21,7 +21,6 @@ from tests.test_requests import (
     act,
     add_person,
     file_request,
-    in_english,
     load,
     page,
     send,
@@ -32,11 +31,6 @@ from tests.test_requests import (
 @pytest.fixture
 def app(register_plugin):
     return register_plugin(SamplePlugin())
-
-
-@pytest.fixture
-def people(people, app):
-    return in_english(app, people)
 
 
 def state_badge(html):

@@ -32,11 +32,6 @@ def app(register_plugin):
     return register_plugin(SamplePlugin())
 
 
-@pytest.fixture
-def people(people, app):
-    return in_english(app, people)
-
-
 def in_english(app, people):
     """Everyone reads the pages in English, the language of the msgids the tests look for."""
     from extranet.accounts.models import User

@@ -9,17 +9,12 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import Journey
 from tests.sample_plugin import SamplePlugin
-from tests.test_requests import file_request, in_english
+from tests.test_requests import file_request
 
 
 @pytest.fixture
 def app(register_plugin):
     return register_plugin(SamplePlugin())
-
-
-@pytest.fixture
-def people(people, app):
-    return in_english(app, people)
 
 
 @pytest.fixture

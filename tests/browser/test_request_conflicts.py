@@ -12,17 +12,12 @@ from playwright.sync_api import expect
 from tests.browser.helpers import Journey, send_message, transition
 from tests.sample_plugin import SamplePlugin
 from tests.test_request_locking import waiting_on_member
-from tests.test_requests import file_request, in_english, load
+from tests.test_requests import file_request, load
 
 
 @pytest.fixture
 def app(register_plugin):
     return register_plugin(SamplePlugin())
-
-
-@pytest.fixture
-def people(people, app):
-    return in_english(app, people)
 
 
 @pytest.fixture
