@@ -58,14 +58,17 @@ def unauthorized():
     return redirect(login_url)
 
 
+def _sign_in_limits(per_account: str, key_func, deduct_when):
+    """The limits on a sign-in step's posts: the address's, and the account's (the setting
+    ``per_account``), which counts only the attempts ``deduct_when`` says were refused."""
+    per_ip = limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+    per_account_limit = limiter.limit(lambda: current_app.config[per_account], methods=["POST"],
+                                      key_func=key_func, deduct_when=deduct_when)
+    return lambda view: per_ip(per_account_limit(view))
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_account_key,
-    deduct_when=_login_failed,
-)
+@_sign_in_limits("LOGIN_LIMIT_PER_ACCOUNT", _account_key, _login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
@@ -126,13 +129,7 @@ def _code_refused(response) -> bool:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["SECOND_FACTOR_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_code_key,
-    deduct_when=_code_refused,
-)
+@_sign_in_limits("SECOND_FACTOR_LIMIT_PER_ACCOUNT", _code_key, _code_refused)
 def second_factor_step():
     user = _pending_user()
     if user is None:
@@ -166,13 +163,7 @@ def second_factor_step():
 
 
 @bp.route("/login/setup", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["SECOND_FACTOR_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_code_key,
-    deduct_when=_code_refused,
-)
+@_sign_in_limits("SECOND_FACTOR_LIMIT_PER_ACCOUNT", _code_key, _code_refused)
 def enrol_second_factor():
     """Sign-in of a person who must use a second factor and has none yet: they set it up here,
     then are signed in and shown their recovery codes."""
