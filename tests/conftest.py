@@ -1,8 +1,8 @@
 # Fixtures come from the extranet.testing pytest plugin (the core's pytest11 entry point), so
 # that plugin test suites get the same ones. The few below concern the core's own tests only:
 # a real clamd, a live server (for the browser and concurrency tests), the folder of stored
-# files, a database whose commits fail, an empty database and its application for the
-# migration tests, and the sample field's fixtures that the hours, agreement, roll-up,
+# files, a database whose commits fail, a full disk, an empty database and its application for
+# the migration tests, and the sample field's fixtures that the hours, agreement, roll-up,
 # satisfaction and plugin tests share. A module that needs another application or world
 # defines its own of the same name.
 
@@ -72,6 +72,27 @@ def break_commit(monkeypatch):
 
         monkeypatch.setattr(db.session, "commit", failing_commit)
         return seen
+
+    return arm
+
+
+@pytest.fixture
+def fill_disk(monkeypatch):
+    """``fill_disk(at)``: from now on the local storage's ``at``-th chunk written fails as on a
+    full disk; returns the list of the sizes of the chunks it was given."""
+    from extranet.storage.local import LocalStorage
+
+    def arm(at: int) -> list:
+        writes = []
+
+        def failing_write(self, handle, chunk):
+            writes.append(len(chunk))
+            if len(writes) == at:
+                raise OSError(28, "No space left on device")
+            handle.write(chunk)
+
+        monkeypatch.setattr(LocalStorage, "_write", failing_write)
+        return writes
 
     return arm
 

@@ -525,19 +525,9 @@ def test_path_traversal_names_are_sanitized(app, client_for, people, storage_roo
     assert "/" not in download.headers["Content-Disposition"].split("filename", 1)[1]
 
 
-def test_a_storage_failure_mid_way_leaves_nothing(app, client_for, people, storage_root, monkeypatch):
-    from extranet.storage.local import LocalStorage
-
+def test_a_storage_failure_mid_way_leaves_nothing(app, client_for, people, storage_root, fill_disk):
     member = client_for(app, people.member_a)
-    writes = []
-
-    def failing_write(self, handle, chunk):
-        writes.append(len(chunk))
-        if len(writes) == 3:
-            raise OSError(28, "No space left on device")
-        handle.write(chunk)
-
-    monkeypatch.setattr(LocalStorage, "_write", failing_write)
+    writes = fill_disk(3)
     response = upload(member, [(b"a" * (1024 * 1024 + 10), "un.txt"), (b"b" * (1024 * 1024 + 10), "deux.txt")],
                       htmx=True)
     assert len(writes) == 3 and response.status_code == 200

@@ -34,6 +34,15 @@ def sign_in(client, person) -> None:
     assert client.post("/login", data=data).status_code == 303
 
 
+def laptop_and_phone(app, person):
+    """Two browsers of ``person`` on two addresses of one network, both signed in."""
+    laptop = browser(app, "203.0.113.77", FIREFOX_LINUX)
+    phone = browser(app, "203.0.113.78", SAFARI_IPHONE)
+    sign_in(laptop, person)
+    sign_in(phone, person)
+    return laptop, phone
+
+
 def new_browser_mails(app, person) -> list[OutboxEmail]:
     with app.app_context():
         rows = _db.session.scalars(
@@ -79,10 +88,7 @@ def test_the_profile_lists_the_persons_sessions_only(app, people):
 
 
 def test_ending_another_session_signs_that_browser_out(app, people):
-    laptop = browser(app, "203.0.113.77", FIREFOX_LINUX)
-    phone = browser(app, "203.0.113.78", SAFARI_IPHONE)
-    sign_in(laptop, people.member_a)
-    sign_in(phone, people.member_a)
+    laptop, phone = laptop_and_phone(app, people.member_a)
     laptop_id, phone_id = session_ids(app, people.member_a)
 
     page = laptop.get("/profile").get_data(as_text=True)
@@ -117,10 +123,7 @@ def test_nobody_ends_someone_elses_session(app, people):
 
 
 def test_ending_a_session_needs_the_csrf_token(app, people):
-    laptop = browser(app, "203.0.113.77", FIREFOX_LINUX)
-    phone = browser(app, "203.0.113.78", SAFARI_IPHONE)
-    sign_in(laptop, people.member_a)
-    sign_in(phone, people.member_a)
+    laptop, phone = laptop_and_phone(app, people.member_a)
     _, phone_id = session_ids(app, people.member_a)
     assert laptop.post(f"/profile/sessions/{phone_id}/end").status_code == 400
     assert laptop.post("/profile/sessions/end-others").status_code == 400
@@ -155,10 +158,7 @@ def test_a_sign_in_from_an_unknown_browser_is_emailed(app, people):
 
 
 def test_a_password_reset_link_ends_every_session_and_a_change_the_others(app, people, client_for):
-    laptop = browser(app, "203.0.113.77", FIREFOX_LINUX)
-    phone = browser(app, "203.0.113.78", SAFARI_IPHONE)
-    sign_in(laptop, people.member_a)
-    sign_in(phone, people.member_a)
+    laptop, phone = laptop_and_phone(app, people.member_a)
     token = csrf_token(laptop, "/profile")
     laptop.post("/profile/password", data={
         "pw-current": PASSWORD, "pw-password": "another long passphrase",

@@ -97,16 +97,8 @@ def test_too_large_leaves_nothing(storage):
     assert storage.save(io.BytesIO(b"x" * 2000), max_bytes=2000).size == 2000  # the limit itself is fine
 
 
-def test_a_write_error_mid_way_removes_the_temporary_file(storage, monkeypatch):
-    calls = []
-
-    def failing_write(self, handle, chunk):
-        calls.append(len(chunk))
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        handle.write(chunk)
-
-    monkeypatch.setattr(LocalStorage, "_write", failing_write)
+def test_a_write_error_mid_way_removes_the_temporary_file(storage, fill_disk):
+    calls = fill_disk(2)
     with pytest.raises(StorageError):
         storage.save(io.BytesIO(b"y" * (3 * 1024 * 1024)))
     assert len(calls) == 2
