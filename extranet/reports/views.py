@@ -25,6 +25,7 @@ from extranet.reports.exports import Column, Table, download
 from extranet.web.htmx import render
 from extranet.web.ids import arg_id, arg_number, page_arg
 from extranet.web.lookups import row_or_404
+from extranet.web.pager import PageLinks
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -247,7 +248,7 @@ def export(fmt):
 
 
 @dataclass
-class ListPage:
+class ListPage(PageLinks):
     """Enough of a pagination object for the ``pager`` macro, over a computed list."""
 
     items: list
@@ -258,22 +259,6 @@ class ListPage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _previous_month(today: date | None = None) -> date:

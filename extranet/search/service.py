@@ -25,6 +25,7 @@ from extranet.resources.models import Resource
 from extranet.resources.rules import findable_resources
 from extranet.search.engines import DOCUMENT, KINDS, MESSAGE, REQUEST, engine_for
 from extranet.search.query import Query, parse
+from extranet.web.pager import PageLinks
 
 GROUP_SIZE = 5  # results of each kind shown together when no kind is chosen
 PAGE_SIZE = 20
@@ -76,7 +77,7 @@ class Filters:
 
 
 @dataclass
-class Found:
+class Found(PageLinks):
     """The hits of a search: ``hits[kind]`` as (kind, id) in order; ``counts[kind]`` up to
     ``COUNT_CAP`` (``capped`` when there are more)."""
 
@@ -92,7 +93,7 @@ class Found:
     def capped(self, kind: str) -> bool:
         return self.counts.get(kind, 0) > COUNT_CAP
 
-    # A kind's pages, as the pager macro reads them (``page``, ``pages``, previous and next).
+    # A kind's pages, as the pager macro reads them (``page`` and ``pages``; PageLinks the rest).
     @property
     def pages(self) -> int:
         count = min(self.counts.get(self.filters.kind, 0), COUNT_CAP)
@@ -101,22 +102,6 @@ class Found:
     @property
     def page(self) -> int:
         return self.filters.page
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _bounds(filters: Filters):
