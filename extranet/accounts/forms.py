@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, Length
 
-from extranet.auth.forms import MIN_PASSWORD, strip
+from extranet.auth.forms import confirm_password_field, new_password_field, strip
 from extranet.web.forms import BaseForm
 
 LOCALE_CHOICES = [("fr_CA", "Français"), ("en", "English")]
@@ -15,15 +15,8 @@ class ProfileForm(BaseForm):
 
 class ChangePasswordForm(BaseForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)],
-        description=_l("At least %(n)s characters.", n=MIN_PASSWORD),
-    )
-    confirm = PasswordField(
-        _l("Confirm the new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-    )
+    password = new_password_field()
+    confirm = confirm_password_field(_l("Confirm the new password"))
 
 
 class InviteForm(BaseForm):

@@ -22,27 +22,42 @@ class ForgotPasswordForm(BaseForm):
     email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email()])
 
 
-class NewPasswordForm(BaseForm):
-    password = PasswordField(
+def new_password_field():
+    """A new password: required, long enough, and said so under the field."""
+    return PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)],
         description=_l("At least %(n)s characters.", n=MIN_PASSWORD),
     )
-    confirm = PasswordField(
-        _l("Confirm the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+
+
+def confirm_password_field(label):
+    """The new password typed again, which must be the form's ``password``."""
+    return PasswordField(
+        label, validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class NewPasswordForm(BaseForm):
+    password = new_password_field()
+    confirm = confirm_password_field(_l("Confirm the password"))
+
+
+def code_field(label, description, max_length: int, **render_kw):
+    """A one-time code typed by hand (spaces around it ignored), which the browser may fill in
+    from a message it received; ``render_kw``, what else the input says to the browser."""
+    return StringField(
+        label, filters=[strip], validators=[DataRequired(), Length(max=max_length)],
+        render_kw={"autocomplete": "one-time-code", **render_kw}, description=description,
     )
 
 
 class SecondFactorForm(BaseForm):
     """The code of the sign-in's second step: six digits from the app, or a recovery code."""
 
-    code = StringField(
-        _l("Code"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=40)],
-        render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"},
-        description=_l("The six digits your authenticator app shows, or one of your recovery codes."),
+    code = code_field(
+        _l("Code"), _l("The six digits your authenticator app shows, or one of your recovery codes."), 40,
+        autocapitalize="none", spellcheck="false",
     )
     trust = BooleanField(_l("Trust this browser for 30 days (no code asked here until then)"))
 
@@ -50,10 +65,5 @@ class SecondFactorForm(BaseForm):
 class AppCodeForm(BaseForm):
     """A code of the authenticator app, to confirm a change of the second factor."""
 
-    code = StringField(
-        _l("Code from the app"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=20)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
-        description=_l("The six digits your authenticator app shows now."),
-    )
+    code = code_field(_l("Code from the app"), _l("The six digits your authenticator app shows now."), 20,
+                      inputmode="numeric")
