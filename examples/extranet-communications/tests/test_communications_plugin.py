@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import pytest
 import sqlalchemy
 from communications_helpers import file_request
 from flask_babel import force_locale
@@ -22,18 +21,11 @@ from extranet.plugin_testing import (
     host,
     make_member,
     reference_of,
-    speak_french,
     token,
 )
 
 IN_5_DAYS = date.today() + timedelta(days=5)
 IN_10_DAYS = date.today() + timedelta(days=10)
-
-
-@pytest.fixture
-def people(people, app):
-    """The pages are checked in French: everyone here speaks it, the product's default."""
-    return speak_french(app, people)
 
 
 def _press_release(title: str, publication: date | None = None, **data) -> dict:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from communications_helpers import cast, file_request
 
-from extranet.plugin_testing import check_transition, host, reference_of, speak_french, take
+from extranet.plugin_testing import check_transition, host, reference_of, take
 
 # slug: (sources, target, roles allowed, form data). Newsletters are visible to the organization.
 MATRIX = {
@@ -21,12 +21,6 @@ MATRIX = {
     "cancel": (("submitted", "accepted"), "cancelled", {"requester"}, {}),
     "decline": (("submitted", "accepted"), "declined", {"expert", "assignee", "admin"}, {"comment": "Hors mandat"}),
 }
-
-
-@pytest.fixture
-def people(people, app):
-    """The pages are checked in French: everyone here speaks it, the product's default."""
-    return speak_french(app, people)
 
 
 def test_communications_matrix_covers_every_transition(app):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from accounting_helpers import file_request
 from flask_babel import force_locale
 
@@ -14,7 +13,6 @@ from extranet.plugin_testing import (
     host,
     load,
     reference_of,
-    speak_french,
 )
 
 YEAR = date.today().year
@@ -36,12 +34,6 @@ BAD = {
     "budget": ({**GOOD["budget"], "budget_year": "1999", "scope": "everything"}, "Entrez une année entre 2000 et 2100."),
     "tax_filing": ({"title": "Impôts", "tax_year": str(YEAR)}, "Choisissez au moins une déclaration."),
 }
-
-
-@pytest.fixture
-def people(people, app):
-    """The pages are checked in French: everyone here speaks it, the product's default."""
-    return speak_french(app, people)
 
 
 def test_accounting_field_is_registered(app):

@@ -15,7 +15,6 @@ from extranet.plugin_testing import (
     make_expert,
     reference_of,
     set_state,
-    speak_french,
     take,
     token,
 )
@@ -39,12 +38,6 @@ MATRIX = {
     "cancel": (("submitted", "accepted"), "cancelled", {"requester"}, {}),
     "decline": (("submitted", "accepted"), "declined", {"expert", "assignee", "admin"}, {"comment": "Hors mandat"}),
 }
-
-
-@pytest.fixture
-def people(people, app):
-    """The pages are checked in French: everyone here speaks it, the product's default."""
-    return speak_french(app, people)
 
 
 def _budget(client):

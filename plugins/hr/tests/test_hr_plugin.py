@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import pytest
 from flask_babel import force_locale
 from hr_helpers import file_request
 
@@ -17,7 +16,6 @@ from extranet.plugin_testing import (
     load,
     make_member,
     reference_of,
-    speak_french,
     token,
     unsubscribe,
 )
@@ -56,12 +54,6 @@ BAD = {
         'id="people_involved-error"',
     ),
 }
-
-
-@pytest.fixture
-def people(people, app):
-    """The pages are checked in French: everyone here speaks it, the product's default."""
-    return speak_french(app, people)
 
 
 def test_hr_field_is_registered(app):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hr_helpers import cast, file_request
 
-from extranet.plugin_testing import check_transition, host, reference_of, speak_french, take
+from extranet.plugin_testing import check_transition, host, reference_of, take
 
 # slug: (sources, target, roles allowed, form data). The request is restricted and has an
 # assignee, so the unassigned expert and the manager no longer see it at all.
@@ -20,12 +20,6 @@ MATRIX = {
     "cancel": (("submitted", "accepted"), "cancelled", {"requester"}, {}),
     "decline": (("submitted", "accepted"), "declined", {"assignee", "admin"}, {"comment": "Hors mandat"}),
 }
-
-
-@pytest.fixture
-def people(people, app):
-    """The pages are checked in French: everyone here speaks it, the product's default."""
-    return speak_french(app, people)
 
 
 def test_hr_matrix_covers_every_transition(app):

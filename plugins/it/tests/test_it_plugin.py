@@ -15,7 +15,6 @@ from extranet.plugin_testing import (
     load,
     make_member,
     reference_of,
-    speak_french,
 )
 
 SOON = (date.today() + timedelta(days=60)).isoformat()
@@ -40,12 +39,6 @@ BAD = {
     "security_review": ({**GOOD["security_review"], "last_review_date": SOON}, "La dernière revue ne peut pas être dans le futur."),
     "website_project": ({**GOOD["website_project"], "launch_date": "2001-01-01", "pages_estimate": "0"}, "La date de lancement ne peut pas être passée."),
 }
-
-
-@pytest.fixture
-def people(people, app):
-    """The pages are checked in French: everyone here speaks it, the product's default."""
-    return speak_french(app, people)
 
 
 def test_it_field_is_registered(app):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from it_helpers import cast, file_request
 
-from extranet.plugin_testing import check_transition, host, reference_of, speak_french, take
+from extranet.plugin_testing import check_transition, host, reference_of, take
 
 # slug: (sources, target, roles allowed, form data). Tickets are visible to the organization.
 MATRIX = {
@@ -19,12 +19,6 @@ MATRIX = {
     "cancel": (("submitted", "accepted"), "cancelled", {"requester"}, {}),
     "decline": (("submitted", "accepted"), "declined", {"expert", "assignee", "admin"}, {"comment": "Hors contrat"}),
 }
-
-
-@pytest.fixture
-def people(people, app):
-    """The pages are checked in French: everyone here speaks it, the product's default."""
-    return speak_french(app, people)
 
 
 def test_it_matrix_covers_every_transition(app):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from flask_babel import force_locale
 from legal_helpers import file_request
 
@@ -14,7 +13,6 @@ from extranet.plugin_testing import (
     host,
     load,
     reference_of,
-    speak_french,
     token,
 )
 
@@ -43,12 +41,6 @@ BAD = {
         'id="meeting_type-error"',
     ),
 }
-
-
-@pytest.fixture
-def people(people, app):
-    """The pages are checked in French: everyone here speaks it, the product's default."""
-    return speak_french(app, people)
 
 
 def test_legal_field_is_registered(app):

@@ -11,7 +11,6 @@ from extranet.plugin_testing import (
     host,
     load,
     reference_of,
-    speak_french,
     take,
     token,
 )
@@ -33,12 +32,6 @@ MATRIX = {
     "decline": (("submitted", "conflicts_cleared", "accepted"), "declined", {"assignee", "admin"},
                 {"comment": "Conflit d’intérêts"}),
 }
-
-
-@pytest.fixture
-def people(people, app):
-    """The pages are checked in French: everyone here speaks it, the product's default."""
-    return speak_french(app, people)
 
 
 def _contract(client):
