@@ -26,6 +26,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import dataset  # noqa: E402
 
 
+def time_page(client, url: str, runs: int, queries: list):
+    """Two gets of ``url`` to warm up, then ``runs`` timed ones: their median and 95th
+    percentile in milliseconds, the number of SQL queries of the last, and its response."""
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    timings = []
+    for _ in range(runs):
+        queries.clear()
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    cuts = statistics.quantiles(timings, n=20, method="inclusive")
+    return statistics.median(timings), cuts[18], len(queries), response
+
+
+def print_results(title: str, column: str, results: list) -> None:
+    """A benchmark's table: a row per page (its label, p50 and p95 in ms, SQL queries)."""
+    print(f"\n{title}")
+    print(f"{column:32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    for label, p50, p95, count in results:
+        print(f"{label:32} {p50:8.1f} {p95:8.1f} {count:8d}")
+
+
 def _login(client, email: str) -> None:
     from extranet.testing import csrf_token
 
@@ -97,26 +122,11 @@ def measure(path: Path, scale: float, runs: int, year: int) -> list[tuple[str, f
         ("timesheet (expert, busiest)", expert, f"/hours/timesheet?week={info['week']}"),
         ("agreements (admin)", admin, f"/hours/agreements?year={year}"),
     ]
-    results = []
-    for label, client, url in pages:
-        for _ in range(2):
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-        timings = []
-        for _ in range(runs):
-            queries.clear()
-            start = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200
-        cuts = statistics.quantiles(timings, n=20, method="inclusive")
-        results.append((label, statistics.median(timings), cuts[18], len(queries)))
+    results = [(label, *time_page(client, url, runs, queries)[:3]) for label, client, url in pages]
     with app.app_context():
         db.engine.dispose()
-    print(f"\n{path.name}: {info['entries']:,} time entries, organization {org}, {runs} runs per page")
-    print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
-    for label, p50, p95, count in results:
-        print(f"{label:32} {p50:8.1f} {p95:8.1f} {count:8d}")
+    print_results(f"{path.name}: {info['entries']:,} time entries, organization {org}, {runs} runs per page",
+                  "page", results)
     return results
 
 

@@ -16,16 +16,14 @@ from __future__ import annotations
 import argparse
 import gc
 import sqlite3
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import dataset  # noqa: E402
-from reports import _login  # noqa: E402
+from reports import _login, print_results, time_page  # noqa: E402
 
 
 def _people(path: Path) -> dict:
@@ -78,25 +76,13 @@ def measure(path: Path, scale: float, runs: int) -> list[tuple[str, float, float
     ]
     results = []
     for label, client, url in searches:
-        for _ in range(2):
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-        timings = []
-        for _ in range(runs):
-            queries.clear()
-            start = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200
+        median, p95, count, response = time_page(client, url, runs, queries)
         assert 'class="search-hit"' in response.get_data(as_text=True), (label, "found nothing")
-        cuts = statistics.quantiles(timings, n=20, method="inclusive")
-        results.append((label, statistics.median(timings), cuts[18], len(queries)))
+        results.append((label, median, p95, count))
     with app.app_context():
         db.engine.dispose()
-    print(f"\n{path.name}: {info['requests']:,} requests, {info['messages']:,} messages, {runs} runs per search")
-    print(f"{'search':32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
-    for label, p50, p95, count in results:
-        print(f"{label:32} {p50:8.1f} {p95:8.1f} {count:8d}")
+    print_results(f"{path.name}: {info['requests']:,} requests, {info['messages']:,} messages, {runs} runs per search",
+                  "search", results)
     return results
 
 
