@@ -107,6 +107,19 @@ def _person(app, key, *, org=None, role="member", fields=()):
     return person
 
 
+def _cast(app, people) -> dict:
+    """Who looks at the requests besides the member who files them: the people of the fixture,
+    a colleague, a federation's manager, an HR expert and an IT expert, by role."""
+    return {
+        "manager_a": people.manager_a, "expert": people.expert,
+        "admin": people.admin, "manager_b": people.manager_b, "member_b": people.member_b,
+        "colleague_a": _person(app, "colleague_a", org=people.org_a),
+        "federation_manager": _person(app, "federation_manager", org=people.federation_a, role="manager"),
+        "hr_expert": _person(app, "hr_expert", fields=("hr",)),
+        "it_expert": _person(app, "it_expert", fields=("it",)),
+    }
+
+
 @pytest.fixture
 def world(app, people, client_for) -> World:
     from extranet.accounts.models import User
@@ -117,14 +130,7 @@ def world(app, people, client_for) -> World:
         db.session.execute(db.update(User).values(locale="en"))
         db.session.get(Organization, people.org_a).share_with_federation = True
         db.session.commit()
-    persons = {
-        "requester": people.member_a, "manager_a": people.manager_a, "expert": people.expert,
-        "admin": people.admin, "manager_b": people.manager_b, "member_b": people.member_b,
-        "colleague_a": _person(app, "colleague_a", org=people.org_a),
-        "federation_manager": _person(app, "federation_manager", org=people.federation_a, role="manager"),
-        "hr_expert": _person(app, "hr_expert", fields=("hr",)),
-        "it_expert": _person(app, "it_expert", fields=("it",)),
-    }
+    persons = {"requester": people.member_a, **_cast(app, people)}
     clients = {key: client_for(app, person) for key, person in persons.items()}
     member, expert, admin = clients["requester"], clients["expert"], clients["admin"]
     refs = {

@@ -43,6 +43,12 @@ def typed_in(html, name):
     return match and unescape(match.group(1))
 
 
+def filed_for_two_staff(app, client_for, people):
+    """A request the member filed, and the browsers of the expert and the admin who act on it."""
+    reference = file_request(client_for(app, people.member_a))
+    return reference, client_for(app, people.expert), client_for(app, people.admin)
+
+
 def waiting_on_member(app, client_for, people):
     """A request the expert took and asked the member about; the member's and expert's clients."""
     member = client_for(app, people.member_a)
@@ -102,10 +108,7 @@ def test_contacts_and_time_do_not_make_the_page_out_of_date(app, client_for, peo
 
 
 def test_a_real_conflict_shows_the_request_now_and_gives_back_the_comment(app, client_for, people):
-    member = client_for(app, people.member_a)
-    reference = file_request(member)
-    expert = client_for(app, people.expert)
-    admin = client_for(app, people.admin)
+    reference, expert, admin = filed_for_two_staff(app, client_for, people)
     version = version_on(page(expert, reference), "accept")
     assert version_on(page(admin, reference), "decline") == version
 
@@ -132,10 +135,7 @@ def test_a_real_conflict_shows_the_request_now_and_gives_back_the_comment(app, c
 
 
 def test_a_conflict_on_a_step_no_longer_possible_keeps_the_comment_in_the_message_box(app, client_for, people):
-    member = client_for(app, people.member_a)
-    reference = file_request(member)
-    expert = client_for(app, people.expert)
-    admin = client_for(app, people.admin)
+    reference, expert, admin = filed_for_two_staff(app, client_for, people)
     version = version_on(page(admin, reference), "accept")
     assert act(expert, reference, "accept", version=version).status_code == 303
     response = act(admin, reference, "accept", version=version, comment="I'll take this one")

@@ -16,7 +16,15 @@ import pytest
 from sqlalchemy import text
 
 from extranet.testing import csrf_token
-from tests.test_confidential_surfaces import _attach, _file, _ok, _person, _token, _trash, _upload
+from tests.test_confidential_surfaces import (
+    _attach,
+    _cast,
+    _file,
+    _ok,
+    _token,
+    _trash,
+    _upload,
+)
 
 
 def _search(client, **args):
@@ -62,14 +70,7 @@ def world(app, people, client_for):
     with app.app_context():
         db.session.get(Organization, people.org_a).share_with_federation = True
         db.session.commit()
-    persons = {
-        "member_a": people.member_a, "manager_a": people.manager_a, "expert": people.expert,
-        "admin": people.admin, "manager_b": people.manager_b, "member_b": people.member_b,
-        "colleague_a": _person(app, "colleague_a", org=people.org_a),
-        "federation_manager": _person(app, "federation_manager", org=people.federation_a, role="manager"),
-        "hr_expert": _person(app, "hr_expert", fields=("hr",)),
-        "it_expert": _person(app, "it_expert", fields=("it",)),
-    }
+    persons = {"member_a": people.member_a, **_cast(app, people)}
     clients = {key: client_for(app, person) for key, person in persons.items()}
     member, expert, admin = clients["member_a"], clients["expert"], clients["admin"]
     restricted = _file(member, "policy_review", "hr", "Plainte zqrestricted harcèlement", True,

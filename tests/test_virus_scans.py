@@ -23,11 +23,6 @@ PNG = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\
 
 
 @pytest.fixture
-def storage_root(tmp_path):
-    return tmp_path / "objects"
-
-
-@pytest.fixture
 def app(register_plugin, storage_root):
     """The sample field, without clamd. ``people`` (built on this app) subscribes organizations A
     and B to it."""
