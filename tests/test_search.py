@@ -281,6 +281,39 @@ def test_the_index_is_written_in_the_rows_transaction(app, people):
     assert _entries(app) == 0
 
 
+def test_an_entry_follows_its_rows_text_and_nothing_else(app, people, client_for):
+    """A changed title is found by its new words; a message appended or a state changed leaves
+    the request's entry alone (rewriting it would lock it before the request row, the other way
+    round from a transition, and deadlock on PostgreSQL)."""
+    from sqlalchemy import event
+
+    from extranet.extensions import db
+    from extranet.requests.models import Message, ServiceRequest
+
+    member = client_for(app, people.member_a)
+    reference = _file(member, "policy_review", "hr", "Bail zqancien", False, policy_name="X", goals="Y")
+    with app.app_context():
+        req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
+        req.title = "Bail zqnouveau"
+        db.session.commit()
+        written = []
+
+        def watch(_conn, _cursor, statement, *_args):
+            if "search_index" in statement:
+                written.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", watch)
+        try:
+            db.session.add(Message(request=req, author_id=people.member_a.id, body="Une réponse", internal=False))
+            req.state = "accepted"
+            db.session.commit()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", watch)
+        one_entry = {"sqlite": 2, "postgresql": 1}[db.engine.dialect.name]  # FTS5 deletes, then inserts
+    assert len(written) == one_entry  # the message's own entry
+    assert _found(member, "zqnouveau") and not _found(member, "zqancien")
+
+
 def test_reindex_rebuilds_the_index(app, people, client_for):
     from extranet.extensions import db
 

@@ -37,6 +37,11 @@ def _changes(session) -> tuple[dict[int, set[int]], dict[int, set[int]], set[int
     for obj in [*session.new, *session.dirty, *session.deleted]:
         deleted = obj in session.deleted
         kind = OWN_KIND.get(type(obj))
+        if kind is not None and obj in session.dirty and not _text_changed(obj):
+            # A message appended or a state changed leaves the request's entry as it is, and
+            # does not lock it: a transition locks the request, then the entry, and a message
+            # must not take them the other way round.
+            continue
         if kind is not None:
             (gone if deleted else refresh)[kind].add(obj.id)
             if kind == DOCUMENT and not deleted:
@@ -47,6 +52,11 @@ def _changes(session) -> tuple[dict[int, set[int]], dict[int, set[int]], set[int
             refresh[DOCUMENT].add(obj.document_id)
             documents.add(obj.document_id)
     return refresh, gone, documents
+
+
+def _text_changed(obj) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in sources.COLUMNS[type(obj)])
 
 
 def _owners_of_texts(session, connection, refresh, documents) -> None:

@@ -92,6 +92,13 @@ def _resources(connection, ids) -> list[Entry]:
     return [(i, title, "\n".join([summary or "", *files.get(d, ("", ""))])) for i, title, summary, d in rows]
 
 
+# The columns each kind's entry is made of: a row changed in none of them keeps its entry.
+COLUMNS = {
+    ServiceRequest: ("reference", "title", "description", "data"),
+    Message: ("body",),
+    Document: ("title", "organization_id"),
+    Resource: ("title", "summary", "document_id"),
+}
 READERS = {REQUEST: _requests, MESSAGE: _messages, DOCUMENT_KIND: _documents, RESOURCE: _resources}
 TABLES = {REQUEST: ServiceRequest, MESSAGE: Message, DOCUMENT_KIND: Document, RESOURCE: Resource}
 
