@@ -1,0 +1,23 @@
+"""Who may ask for their data or its erasure (everyone, for themselves), download an export
+(its owner only) and carry out erasures (administrators)."""
+
+from __future__ import annotations
+
+from extranet.contributions import Rule
+from extranet.policy import is_admin
+
+
+def _own(user, target=None) -> bool:
+    return True  # a signed-in, active person asks about their own information
+
+
+def _owner(user, export) -> bool:
+    return export is not None and export.user_id == user.id
+
+
+RULES = (
+    Rule("privacy.export", _own),
+    Rule("privacy.download_export", _owner),
+    Rule("privacy.request_erasure", _own),
+    Rule("privacy.manage_erasures", is_admin),
+)
