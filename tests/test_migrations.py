@@ -115,8 +115,8 @@ def test_the_access_records_migration_keeps_the_audit_log(migration_app):
 
 
 def test_the_privacy_migration_keeps_people_and_marks_none_erased(fresh_database, tmp_path):
-    """0015 adds users.erased_at, data_exports and erasure_requests: every account is kept and
-    none is erased; the downgrade takes them away and keeps the accounts."""
+    """0015 adds users.erased_at, users.is_privacy_officer, data_exports and erasure_requests: every account is kept and
+    none is erased nor a privacy officer; the downgrade takes them away and keeps the accounts."""
     from flask_migrate import downgrade, upgrade
 
     from extranet import create_app
@@ -140,8 +140,8 @@ def test_the_privacy_migration_keeps_people_and_marks_none_erased(fresh_database
 
         upgrade(revision="0015")
         with db.engine.begin() as bind:
-            assert tuple(bind.execute(sa.text("SELECT email, name, erased_at FROM users")).one()) == (
-                "ann@example.org", "Ann", None)
+            row = bind.execute(sa.text("SELECT email, name, erased_at, is_privacy_officer FROM users")).one()
+            assert tuple(row) == ("ann@example.org", "Ann", None, False)
             bind.execute(sa.text(
                 "INSERT INTO data_exports (user_id, status, requested_at) VALUES (1, 'waiting', :at)"), {"at": at})
             bind.execute(sa.text(

@@ -287,3 +287,46 @@ def test_erasure_scrubs_the_address_from_the_audit_log_and_the_outbox(app, clien
         assert db.session.scalar(db.select(db.func.count()).select_from(OutboxEmail)
                                  .where(OutboxEmail.to == people.member_b.email)) == 0
     assert exports(app) == []
+
+
+# -- the privacy officer ---------------------------------------------------------------------
+
+
+def test_a_privacy_officer_set_by_an_admin_sees_the_requests_and_nothing_else(app, client_for, people):
+    from extranet.accounts.models import User
+    from extranet.audit.models import AuditEvent
+    from extranet.extensions import db
+    from tests.test_requests import add_person
+
+    officer = add_person(app, "paula_privacy")
+    admin = client_for(app, people.admin)
+    page = f"/admin/users/{officer.id}"
+    form = {"name": officer.name, "locale": "en", "is_privacy_officer": "y",
+            "csrf_token": csrf_token(admin, page)}
+    assert admin.post(page, data=form).status_code == 303
+    with app.app_context():
+        assert db.session.get(User, officer.id).is_privacy_officer
+        event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "users.updated")
+                                  .order_by(AuditEvent.id.desc()))
+        assert event.details == {"is_privacy_officer": True}
+
+    member = client_for(app, people.member_a)
+    member.post("/profile/erasure", data={"csrf_token": csrf_token(member, "/profile")})
+    ask_export(member)
+    seen = client_for(app, officer)
+    html = seen.get("/admin/erasures/").get_data(as_text=True)
+    assert people.member_a.email in html and "Being prepared" in html
+    assert "/carry-out" not in html  # seeing is not carrying out
+    assert "Privacy requests" in seen.get("/dashboard/").get_data(as_text=True)
+    with app.app_context():
+        from extranet.privacy.models import ErasureRequest
+
+        asked_id = db.session.scalar(db.select(ErasureRequest.id))
+    token = csrf_token(seen, "/admin/erasures/")
+    assert seen.post(f"/admin/erasures/{asked_id}/carry-out", data={"csrf_token": token}).status_code == 404
+    # Nothing else: the administration, the audit log, people, reports, other requests.
+    for path in ("/admin/", "/admin/audit/", "/admin/users/", f"/admin/users/{people.member_a.id}",
+                 "/reports/", "/access/organization"):
+        assert seen.get(path).status_code == 404, path
+    # Others, a manager included, do not see the page.
+    assert client_for(app, people.manager_a).get("/admin/erasures/").status_code == 404

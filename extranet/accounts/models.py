@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, false
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -35,6 +35,9 @@ class User(db.Model):
     locale: Mapped[str] = mapped_column(String(10), default="fr_CA")
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_expert: Mapped[bool] = mapped_column(default=False)
+    # Sees the requests for an export or the erasure of personal information (privacy/), nothing
+    # else: Law 25's person in charge of the protection of personal information.
+    is_privacy_officer: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, delete, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from extranet.accounts.models import FORMER_MEMBER_STORED, User
 from extranet.audit.models import AuditEvent
@@ -160,7 +161,15 @@ def pending_erasure(user: User) -> ErasureRequest | None:
 
 def erasure_requests():
     """A select of the erasure requests, the pending first, then the newest."""
-    return select(ErasureRequest).order_by((ErasureRequest.status == PENDING).desc(), ErasureRequest.id.desc())
+    return select(ErasureRequest).options(
+        selectinload(ErasureRequest.user), selectinload(ErasureRequest.done_by),
+    ).order_by((ErasureRequest.status == PENDING).desc(), ErasureRequest.id.desc())
+
+
+def export_requests(limit: int = 50) -> list[DataExport]:
+    """The latest requests for a copy of one's data, newest first, with their people."""
+    return list(db.session.scalars(select(DataExport).options(selectinload(DataExport.user))
+                                   .order_by(DataExport.id.desc()).limit(limit)))
 
 
 def carry_out_erasure(asked: ErasureRequest, admin: User) -> list[str] | None:

@@ -62,10 +62,10 @@ def request_erasure():
 @bp.get("/admin/erasures/")
 @login_required
 def erasures():
-    require("privacy.manage_erasures")
+    require("privacy.view_requests")
     size = current_app.config["PAGE_SIZE"]
     page = db.paginate(service.erasure_requests(), page=page_arg(size), per_page=size, error_out=False)
-    return render("privacy/erasures.html", page=page, pending=PENDING)
+    return render("privacy/erasures.html", page=page, pending=PENDING, exports=service.export_requests())
 
 
 @bp.post("/admin/erasures/<id:request_id>/carry-out")

@@ -6,8 +6,9 @@ Create Date: 2026-12-05 21:00:00.000000
 
 ``data_exports`` holds the exports people ask for, built by the worker and kept in storage
 until they expire; ``erasure_requests`` the requests to erase a person's information that an
-administrator carries out; ``users.erased_at`` marks an anonymised account. Nothing existing
-is changed: every account stays as it is (``erased_at`` empty).
+administrator carries out; ``users.erased_at`` marks an anonymised account and
+``users.is_privacy_officer`` the people who see those requests. Nothing existing is changed:
+every account stays as it is (not erased, no privacy officer).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -22,6 +23,7 @@ depends_on = None
 def upgrade():
     # In place (no batch copy): rebuilding users on SQLite would fail on the rows pointing at it.
     op.add_column('users', sa.Column('erased_at', sa.DateTime(), nullable=True))
+    op.add_column('users', sa.Column('is_privacy_officer', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_table('data_exports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -63,4 +65,5 @@ def downgrade():
     op.drop_index('ix_data_exports_status', table_name='data_exports')
     op.drop_table('data_exports')
     with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
+        batch_op.drop_column('is_privacy_officer')
         batch_op.drop_column('erased_at')
