@@ -330,3 +330,35 @@ def test_a_privacy_officer_set_by_an_admin_sees_the_requests_and_nothing_else(ap
         assert seen.get(path).status_code == 404, path
     # Others, a manager included, do not see the page.
     assert client_for(app, people.manager_a).get("/admin/erasures/").status_code == 404
+
+
+def test_two_admins_carrying_out_one_erasure_at_once_erase_once(app, client_for, people):
+    import threading
+
+    from extranet.audit.models import AuditEvent
+    from extranet.extensions import db
+    from extranet.privacy.models import ErasureRequest
+    from tests.test_requests import add_person
+
+    second = add_person(app, "second_admin", is_admin=True)
+    member = client_for(app, people.member_a)
+    member.post("/profile/erasure", data={"csrf_token": csrf_token(member, "/profile")})
+    with app.app_context():
+        asked_id = db.session.scalar(db.select(ErasureRequest.id))
+    clients = [client_for(app, person) for person in (people.admin, second) * 3]
+    tokens = [csrf_token(c, "/admin/") for c in clients]
+    start, statuses = threading.Barrier(len(clients)), []
+
+    def carry_out(client, token):
+        start.wait()
+        statuses.append(client.post(f"/admin/erasures/{asked_id}/carry-out", data={"csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=carry_out, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303] * len(clients)
+    with app.app_context():
+        done = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "privacy.erasure_done")).all()
+        assert len(done) == 1
