@@ -301,6 +301,7 @@ def test_a_privacy_officer_set_by_an_admin_sees_the_requests_and_nothing_else(ap
     officer = add_person(app, "paula_privacy")
     admin = client_for(app, people.admin)
     page = f"/admin/users/{officer.id}"
+    assert 'name="is_privacy_officer"' in admin.get(page).get_data(as_text=True)
     form = {"name": officer.name, "locale": "en", "is_privacy_officer": "y",
             "csrf_token": csrf_token(admin, page)}
     assert admin.post(page, data=form).status_code == 303
