@@ -86,11 +86,12 @@ def _register_core_blueprints(app: Flask) -> None:
     from extranet.hours.views import bp as hours
     from extranet.notifications.views import bp as notifications
     from extranet.organizations.views import bp as organizations
+    from extranet.privacy.views import bp as privacy
     from extranet.reports.views import bp as reports
     from extranet.requests.views import bp as requests
     from extranet.resources.views import bp as resources
     from extranet.search.views import bp as search
 
     for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
-                      resources, documents, hours, reports, access, search):
+                      resources, documents, hours, reports, access, search, privacy):
         app.register_blueprint(blueprint)

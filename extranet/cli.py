@@ -129,12 +129,14 @@ def disable_plugin(slug: str) -> None:
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker(once: bool, interval: float) -> None:
     """Turn password reset requests into e-mails (or discard them), send the e-mail outbox,
-    retrying failures with back-off, scan again the files whose virus scan is pending, and read
-    the text of stored files for search."""
+    retrying failures with back-off, scan again the files whose virus scan is pending, build the
+    exports people asked of their data and erase the expired ones, and read the text of stored
+    files for search."""
     from extranet.auth.service import handle_reset_requests
     from extranet.files.rescan import rescan_due
     from extranet.files.text import read_pending
     from extranet.notifications.mail import deliver_due
+    from extranet.privacy.service import build_waiting_exports, purge_expired_exports
 
     while True:
         handle_reset_requests()
@@ -145,6 +147,12 @@ def worker(once: bool, interval: float) -> None:
         scanned = rescan_due()
         if scanned:
             click.echo("scan: " + ", ".join(f"{n} {status}" for status, n in sorted(scanned.items())))
+        built, failed = build_waiting_exports()
+        if built or failed:
+            click.echo(f"exports: {built} built, {failed} failed")
+        purged = purge_expired_exports()
+        if purged:
+            click.echo(f"exports: {purged} expired and erased")
         while True:  # files: a batch at a time, so that mail is never kept waiting long
             read, unreadable = read_pending()
             if read or unreadable:

@@ -98,6 +98,8 @@ def build_config(instance_path: Path) -> dict:
         "PAGE_SIZE": 25,
         # How long the record of who read whose information is kept (Law 25), in days.
         "ACCESS_LOG_RETENTION_DAYS": int(_env("ACCESS_LOG_RETENTION_DAYS", "730")),
+        # How long an export of a person's data may be downloaded before the worker erases it.
+        "DATA_EXPORT_DAYS": int(_env("DATA_EXPORT_DAYS", "7")),
         # Expert utilisation in the reports: billable hours per month that count as 100 %.
         "EXPERT_MONTHLY_CAPACITY_HOURS": int(_env("EXPERT_MONTHLY_CAPACITY_HOURS", "120")),
         "STORAGE_URL": _env("STORAGE_URL") or f"file://{instance_path / 'files'}",

@@ -13,6 +13,7 @@ from extranet.dashboard import rules as dashboard_rules
 from extranet.documents import rules as documents_rules
 from extranet.hours import rules as hours_rules
 from extranet.organizations import rules as organizations_rules
+from extranet.privacy import rules as privacy_rules
 from extranet.reports import rules as reports_rules
 from extranet.requests import rules as requests_rules
 from extranet.resources import rules as resources_rules
@@ -22,6 +23,7 @@ from extranet.search import rules as search_rules
 FEATURE_RULES = (
     organizations_rules, requests_rules, documents_rules, resources_rules, hours_rules,
     reports_rules, dashboard_rules, admin_rules, audit_rules, access_rules, search_rules,
+    privacy_rules,
 )
 
 # (slug, title, endpoint, order, the policy action that shows it)

@@ -18,6 +18,7 @@ from extranet.hours.models import (
 from extranet.modules import Module
 from extranet.notifications.models import MutedEmail, Notification, OutboxEmail
 from extranet.organizations.models import Membership, Organization, Subscription
+from extranet.privacy.models import DataExport, ErasureRequest
 from extranet.requests.models import (
     Attachment,
     Message,
@@ -29,8 +30,8 @@ from extranet.requests.models import (
 from extranet.resources.models import Resource, ResourceVisit
 
 __all__ = [
-    "AccessRecord", "Agreement", "Attachment", "AuditEvent", "Document", "DocumentVersion", "ExpertField",
-    "FileVersion", "Folder", "HourAlert", "HoursMonthly", "KnownBrowser", "Membership", "Message", "Module",
+    "AccessRecord", "Agreement", "Attachment", "AuditEvent", "DataExport", "Document", "DocumentVersion", "ErasureRequest",
+    "ExpertField", "FileVersion", "Folder", "HourAlert", "HoursMonthly", "KnownBrowser", "Membership", "Message", "Module",
     "MutedEmail", "Notification", "Organization", "OutboxEmail", "RecoveryCode", "ReferenceCounter",
     "RequestEvent", "RequestParticipant",
     "Resource", "ResourceVisit", "Satisfaction", "ServiceRequest", "Statement", "Subscription",

@@ -224,8 +224,10 @@ def _urls(app, world: World) -> list[str]:
     covered = {adapter.match(url.split("?")[0], method="GET")[0] for url in urls}
     unreached = sorted({r.endpoint for r in app.url_map.iter_rules()
                         if "GET" in r.methods and r.endpoint not in SKIP} - covered)
-    # No resource or folder exists in this world; their pages name no request.
-    assert set(unreached) <= {"documents.folder", "resources.download", "resources.edit"}, unreached
+    # No resource, folder or export of one's data exists in this world; the first two name no
+    # request, and an export (a ZIP for its owner only) is read under the rule in test_privacy.py.
+    assert set(unreached) <= {"documents.folder", "resources.download", "resources.edit",
+                              "privacy.download_export"}, unreached
     week = f"{world.last_month + timedelta(days=14):%G-W%V}"
     expert_id = world.people["expert"].id
     urls += [

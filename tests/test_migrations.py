@@ -112,3 +112,44 @@ def test_the_access_records_migration_keeps_the_audit_log(migration_app):
             assert bind.execute(sa.text("SELECT count(*) FROM audit_events")).scalar() == 3
         upgrade(revision="heads")
         db.engine.dispose()
+
+
+def test_the_privacy_migration_keeps_people_and_marks_none_erased(fresh_database, tmp_path):
+    """0015 adds users.erased_at, users.is_privacy_officer, data_exports and erasure_requests: every account is kept and
+    none is erased nor a privacy officer; the downgrade takes them away and keeps the accounts."""
+    from flask_migrate import downgrade, upgrade
+
+    from extranet import create_app
+    from extranet.extensions import db
+
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "migration", "SQLALCHEMY_DATABASE_URI": fresh_database,
+        "STORAGE_URL": f"file://{tmp_path / 'objects'}", "MAIL_URL": f"file://{tmp_path / 'mail'}",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    at = datetime(2026, 3, 1, 9, 30)
+    with app.app_context():
+        upgrade(revision="0014")
+        with db.engine.begin() as bind:
+            tables = sa.MetaData()
+            tables.reflect(bind)
+            bind.execute(tables.tables["users"].insert(), [{
+                "id": 1, "email": "ann@example.org", "name": "Ann", "locale": "fr_CA", "is_admin": False,
+                "is_expert": False, "active": True, "created_at": at, "password_hash": "x",
+            }])
+
+        upgrade(revision="0015")
+        with db.engine.begin() as bind:
+            row = bind.execute(sa.text("SELECT email, name, erased_at, is_privacy_officer FROM users")).one()
+            assert tuple(row) == ("ann@example.org", "Ann", None, False)
+            bind.execute(sa.text(
+                "INSERT INTO data_exports (user_id, status, requested_at) VALUES (1, 'waiting', :at)"), {"at": at})
+            bind.execute(sa.text(
+                "INSERT INTO erasure_requests (user_id, status, requested_at) VALUES (1, 'pending', :at)"), {"at": at})
+
+        downgrade(revision="0014")
+        inspector = sa.inspect(db.engine)
+        assert not inspector.has_table("data_exports") and not inspector.has_table("erasure_requests")
+        assert "erased_at" not in {c["name"] for c in inspector.get_columns("users")}
+        with db.engine.connect() as bind:
+            assert bind.execute(sa.text("SELECT name FROM users")).scalar_one() == "Ann"

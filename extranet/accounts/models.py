@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import BigInteger, ForeignKey, String
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, ForeignKey, String, false
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,18 +17,27 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+# What an erased person is called, in the reader's language; the column keeps the default
+# language's words, so that a list sorted or searched by name in SQL finds them too.
+FORMER_MEMBER = _l("Former member")
+FORMER_MEMBER_STORED = "Ancien membre"
+
+
 class User(db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-case so that uniqueness is case-insensitive on every backend.
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    _name: Mapped[str] = mapped_column("name", String(200))
     # None until an invited person chooses a password.
     password_hash: Mapped[str | None] = mapped_column(String(256))
     locale: Mapped[str] = mapped_column(String(10), default="fr_CA")
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_expert: Mapped[bool] = mapped_column(default=False)
+    # Sees the requests for an export or the erasure of personal information (privacy/), nothing
+    # else: Law 25's person in charge of the protection of personal information.
+    is_privacy_officer: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -36,6 +47,9 @@ class User(db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # When the person's information was erased at their request (privacy/service.py): the row
+    # stays for the organization's records, anonymised, and is named "Former member".
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(  # noqa: F821
         back_populates="user", cascade="all, delete-orphan"
@@ -43,6 +57,21 @@ class User(db.Model):
     expert_fields: Mapped[list[ExpertField]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    @hybrid_property
+    def name(self) -> str:
+        if self.erased_at is not None:
+            return str(FORMER_MEMBER)
+        return self._name
+
+    @name.inplace.setter
+    def _name_setter(self, value: str) -> None:
+        self._name = value
+
+    @name.inplace.expression
+    @classmethod
+    def _name_expression(cls):
+        return cls._name
 
     # Flask-Login protocol
     is_anonymous = False

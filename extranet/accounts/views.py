@@ -12,6 +12,7 @@ from extranet.auth import browsers, second_factor, sessions
 from extranet.auth import service as auth_service
 from extranet.auth.forms import AppCodeForm
 from extranet.extensions import db, limiter
+from extranet.privacy import service as privacy
 from extranet.web import LANGUAGE_SESSION_KEY
 from extranet.web.htmx import render
 from extranet.web.security import safe_next
@@ -54,6 +55,9 @@ def _profile_page(user, status: int = 200, **forms):
         second_factor_required=second_factor.is_required(user),
         recovery_codes_left=second_factor.recovery_codes_left(user) if user.has_second_factor else None,
         trusted_browsers=browsers.trusted_browsers(user),
+        exports=privacy.latest_exports(user),
+        downloadable=privacy.downloadable,
+        erasure_pending=privacy.pending_erasure(user) is not None,
         **forms,
     )
 

@@ -120,4 +120,8 @@ class UserForm(BaseForm):
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
     is_admin = _is_admin_field()
     is_expert = _is_expert_field()
+    is_privacy_officer = BooleanField(
+        _l("Privacy officer"),
+        description=_l("Sees the requests for a copy or the erasure of personal information, and nothing else."),
+    )
     fields = _expert_fields_field()

@@ -116,14 +116,18 @@ def invite_staff(user: User, created: bool, inviter: User, *, is_admin: bool, is
     return False
 
 
-def update_user(user: User, *, name: str, locale: str, is_admin: bool, is_expert: bool, fields: set[str]) -> dict:
-    """Change an account's name, language and staff roles; what changed (nothing recorded when
-    nothing did)."""
+def update_user(user: User, *, name: str, locale: str, is_admin: bool, is_expert: bool, fields: set[str],
+                is_privacy_officer: bool | None = None) -> dict:
+    """Change an account's name, language, staff roles and privacy officer flag (None: left as
+    it is); what changed (nothing recorded when nothing did)."""
     changes = {}
     if (name, locale) != (user.name, user.locale):
         user.name, user.locale = name, locale
         changes.update(name=name, locale=locale)
     changes.update(_set_roles(user, is_admin, is_expert, fields))
+    if is_privacy_officer is not None and is_privacy_officer != user.is_privacy_officer:
+        user.is_privacy_officer = is_privacy_officer
+        changes["is_privacy_officer"] = is_privacy_officer
     if changes:
         record("users.updated", target=user, **changes)
     return changes

@@ -362,7 +362,9 @@ def _roles(form) -> dict:
 
 
 def _flags_change(user: User, form) -> bool:
-    return (bool(form.is_admin.data), bool(form.is_expert.data)) != (user.is_admin, user.is_expert)
+    flags = (bool(form.is_admin.data), bool(form.is_expert.data)) != (user.is_admin, user.is_expert)
+    officer = getattr(form, "is_privacy_officer", None)  # the account's page only, not an invitation
+    return flags or (officer is not None and bool(officer.data) != user.is_privacy_officer)
 
 
 SELF_FLAGS_ERROR = _l(
@@ -411,7 +413,8 @@ def user(user_id: int):
         if _flags_change(person, form) and not can(current_user, "user.change_flags", person):
             form.is_admin.errors.append(str(SELF_FLAGS_ERROR))
         else:
-            if service.update_user(person, name=form.name.data.strip(), locale=form.locale.data, **_roles(form)):
+            if service.update_user(person, name=form.name.data.strip(), locale=form.locale.data,
+                                   is_privacy_officer=bool(form.is_privacy_officer.data), **_roles(form)):
                 db.session.commit()
                 flash(_("The account of %(name)s is saved.", name=person.name), "success")
             else:

@@ -103,6 +103,11 @@ SENTENCES = {
     "documents.folder_deleted": _l("%(actor)s deleted the folder “%(name)s”."),
     "file.infected": _l("The virus scan refused the file “%(filename)s”: %(signature)s."),
     "file.rescan_requested": _l("%(actor)s asked for the file “%(filename)s” to be scanned again."),
+    "privacy.export_requested": _l("%(actor)s asked for an export of their data."),
+    "privacy.export_ready": _l("The export of the data of %(target)s was prepared and a link e-mailed."),
+    "privacy.export_downloaded": _l("%(actor)s downloaded the export of their data."),
+    "privacy.erasure_requested": _l("%(actor)s asked for their personal information to be erased."),
+    "privacy.erasure_done": _l("%(actor)s erased the personal information of %(target)s, at their request."),
     "documents.downloaded": _l("%(actor)s downloaded version %(version)s of the document %(target)s."),
 }
 UNKNOWN = _l("%(actor)s: %(action)s")
@@ -120,6 +125,7 @@ KINDS = {
     "resource": _l("Resources"),
     "documents": _l("Documents"),
     "file": _l("Virus scans"),
+    "privacy": _l("Personal information (exports and erasures)"),
 }
 MEMBERSHIP_ROLES = {"manager": _l("manager"), "member": _l("member")}
 SYSTEM = _l("The extranet")

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from extranet.extensions import db
 from extranet.files.models import ATTACHMENT, FileVersion
+from extranet.privacy.models import DataExport
 from extranet.storage import Storage
 
 DEFAULT_GRACE = timedelta(hours=1)
@@ -91,7 +92,8 @@ class Report:
 
 
 def referenced_rows() -> Iterator[RowRef]:
-    """Every row that references a stored object: the one table of stored files."""
+    """Every row that references a stored object: the one table of stored files, and the
+    exports of people's data waiting to be downloaded."""
     rows = db.session.execute(
         db.select(FileVersion.id, FileVersion.kind, FileVersion.storage_key, FileVersion.filename,
                   FileVersion.size, FileVersion.sha256, FileVersion.message_id, FileVersion.document_id,
@@ -103,6 +105,13 @@ def referenced_rows() -> Iterator[RowRef]:
         else:
             kind, detail = "document version", f"document {row.document_id} v{row.number}"
         yield RowRef(kind, row.id, row.storage_key, row.filename, row.size, row.sha256, detail)
+    exports = db.session.execute(
+        db.select(DataExport.id, DataExport.storage_key, DataExport.size, DataExport.sha256, DataExport.user_id)
+        .where(DataExport.storage_key.is_not(None)).order_by(DataExport.id)
+    )
+    for row in exports:
+        yield RowRef("data export", row.id, row.storage_key, f"export-{row.id}.zip", row.size, row.sha256,
+                     f"user {row.user_id}")
 
 
 def unfinished_uploads(storage: Storage) -> Iterator[tuple[str, datetime, str | None]]:
@@ -196,6 +205,8 @@ def _referenced_now(key: str) -> bool:
     db.session.rollback()  # see the latest commits, not the snapshot of the first read
     return db.session.scalar(
         db.select(FileVersion.id).where(FileVersion.storage_key == key).limit(1)
+    ) is not None or db.session.scalar(
+        db.select(DataExport.id).where(DataExport.storage_key == key).limit(1)
     ) is not None
 
 
