@@ -50,7 +50,7 @@ PAYLOADS = {
     "script": "<script>alert('XSSscript')</script>",
     "img": '<img src=x onerror="alert(\'XSSimg\')">',
     "javascript": '<a href="javascript:alert(\'XSSjs\')">XSSjs</a>',
-    "htmx": '<div hx-get="/admin/users" hx-trigger="load" hx-on:click="alert(1)">XSShtmx</div>',
+    "htmx": '<div hx-get="/admin/users?XSShtmx" hx-trigger="load" hx-on:click="alert(1)">XSShtmx</div>',
     "svg": "<svg onload=\"alert('XSSsvg')\"><script>alert('XSSsvg')</script></svg>",
     "quote": "\"' autofocus onfocus=\"alert('XSSquote')\" x=\"",
 }
@@ -70,7 +70,7 @@ def payload(label: str) -> str:
 def short(label: str) -> str:
     """A shorter corpus for fields limited to 200 characters: one payload of each kind, in turn,
     is too long together, so titles carry the three that matter most (script, handler, hx-*)."""
-    return f"{label} {PAYLOADS['script']} {PAYLOADS['img']} {PAYLOADS['htmx'][:60]}"[:200]
+    return f"{label} {PAYLOADS['script']} {PAYLOADS['img']} {PAYLOADS['htmx'][:68]}"[:200]
 
 
 @dataclass
@@ -193,6 +193,16 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
             "csrf_token": expert.csrf, "date": day.isoformat(), "duration": "45", "activity": "analysis",
             "billable": "y", "note": payload("Time note"),
         }))
+    # A standard HR request (the whole organization reads it) with typed answers, accepted by an
+    # admin with a comment.
+    response = _ok(owner.post("/requests/new/hr/policy_review", data={
+        "title": short("HR title"), "description": payload("HR description"), "policy_name": short("Policy"),
+        "goals": payload("Goals"), "csrf_token": owner.csrf,
+    }))
+    hr_reference = response.location.rstrip("/").split("/")[-1]
+    _ok(admin.post(f"/requests/{hr_reference}/transition/accept", data={
+        "accept-comment": payload("Comment"), "csrf_token": admin.csrf,
+    }))
     # Organization A's document space: a folder and a document in it.
     _ok(manager.post("/documents/sample/folders", data={"csrf_token": manager.csrf, "name": FOLDER_NAME}))
     with app.app_context():
@@ -233,7 +243,7 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
         attachment = db.session.scalar(db.select(FileVersion).where(FileVersion.kind == "attachment"))
         owner_id = world.people["owner"].id
         world.ids.update({
-            "reference": reference, "field": "sample", "module": "sample", "type_slug": "question", "slug": "deliver",
+            "reference": reference, "hr_reference": hr_reference, "field": "sample", "module": "sample", "type_slug": "question", "slug": "deliver",
             "fmt": "csv", "month": f"{last_month:%Y-%m}", "token": "no-such-token", "filename": "app.css",
             "doc_id": space_doc.id, "number": 1, "folder_id": folder_id, "attachment_id": attachment.id,
             "file_id": attachment.id, "request_id": req.id,
