@@ -45,6 +45,8 @@ def test_expert_enrols_signs_in_with_codes_and_ends_another_session(app, live_se
     app_on_phone = pyotp.TOTP(secret)
     expert.fill("input[name=code]", app_on_phone.now())
     expert.click("main form button[type=submit]")
+    # all_inner_texts() does not wait: the page must have come before its codes are read.
+    expect(expert.locator("#recovery-codes code").first).to_be_visible()
     codes = expert.locator("#recovery-codes code").all_inner_texts()
     assert len(codes) == 10
     trip.check(expert, "recovery codes")
