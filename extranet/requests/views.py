@@ -341,7 +341,7 @@ def assign(reference: str):
     form = AssignForm()
     if not form.validate_on_submit():  # no expert, or a number no row can have
         abort(400)
-    expert = db.session.get(User, form.expert.data)
+    expert = db.session.get(User, form.expert.data) if form.expert.data else None
     removing = request.form.get("remove") == "1"
     # Any current assignee can be removed, also one who left the field or was deactivated.
     if removing and (expert is None or expert not in req.assignees):
