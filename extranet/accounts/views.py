@@ -15,6 +15,7 @@ from extranet.extensions import db, limiter
 from extranet.privacy import service as privacy
 from extranet.web import LANGUAGE_SESSION_KEY
 from extranet.web.htmx import render
+from extranet.web.lookups import signed_in_user
 from extranet.web.security import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -23,7 +24,7 @@ bp = Blueprint("accounts", __name__)
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    user = current_user._get_current_object()
+    user = signed_in_user()
     form = ProfileForm(obj=user)
     password_form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
@@ -88,7 +89,7 @@ SETUP_SECRET_KEY = "totp_setup_secret"  # noqa: S105 - a session key's name, not
 @login_required
 @_limited
 def setup_second_factor():
-    user = current_user._get_current_object()
+    user = signed_in_user()
     if user.has_second_factor:
         return redirect(url_for("accounts.profile"), 303)
     # The secret waits in the session until confirmed: showing the page writes nothing.
@@ -118,7 +119,7 @@ def setup_second_factor():
 @login_required
 @_limited
 def renew_recovery_codes():
-    user = current_user._get_current_object()
+    user = signed_in_user()
     form = AppCodeForm(prefix="renew")
     if not user.has_second_factor:
         abort(404)
@@ -135,7 +136,7 @@ def renew_recovery_codes():
 @login_required
 @_limited
 def disable_second_factor():
-    user = current_user._get_current_object()
+    user = signed_in_user()
     form = AppCodeForm(prefix="off")
     if not user.has_second_factor:
         abort(404)
@@ -154,7 +155,7 @@ def disable_second_factor():
 @bp.post("/profile/trusted-browsers/forget")
 @login_required
 def forget_trusted_browsers():
-    count = auth_service.forget_trusted_browsers(current_user._get_current_object())
+    count = auth_service.forget_trusted_browsers(signed_in_user())
     db.session.commit()
     flash(_("No browser skips the second factor any more (%(count)s forgotten).", count=count), "success")
     return redirect(url_for("accounts.profile") + "#trusted-browsers", 303)
@@ -163,7 +164,7 @@ def forget_trusted_browsers():
 @bp.post("/profile/sessions/<id:session_id>/end")
 @login_required
 def end_session(session_id: int):
-    user = current_user._get_current_object()
+    user = signed_in_user()
     row = sessions.own_session(user, session_id)
     current = sessions.current_session()
     if row is None or (current is not None and row.id == current.id):
@@ -178,7 +179,7 @@ def end_session(session_id: int):
 @bp.post("/profile/sessions/end-others")
 @login_required
 def end_other_sessions():
-    count = auth_service.end_other_sessions(current_user._get_current_object())
+    count = auth_service.end_other_sessions(signed_in_user())
     db.session.commit()
     flash(_("Your other sessions are ended (%(count)s).", count=count), "success")
     return redirect(url_for("accounts.profile") + "#sessions", 303)
@@ -187,7 +188,7 @@ def end_other_sessions():
 @bp.post("/profile/password")
 @login_required
 def change_password():
-    user = current_user._get_current_object()
+    user = signed_in_user()
     form = ProfileForm(obj=user, formdata=None)
     password_form = ChangePasswordForm(prefix="pw")
     if password_form.validate_on_submit():

@@ -31,7 +31,7 @@ from extranet.policy import can, require
 from extranet.web.htmx import hx_redirect, render
 from extranet.web.ids import page_arg
 from extranet.web.limits import INVITATION_LIMIT_MESSAGE, allow_invitation
-from extranet.web.lookups import row_or_404
+from extranet.web.lookups import row_or_404, signed_in_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -279,7 +279,7 @@ def add_member(org_id: int):
         elif not allow_invitation(current_user.id, user.email):
             form.email.errors.append(str(INVITATION_LIMIT_MESSAGE))
         else:
-            add_to_organization(user, org, form.role.data, current_user._get_current_object())
+            add_to_organization(user, org, form.role.data, signed_in_user())
             db.session.commit()
             flash(_("%(name)s now has access to %(org)s.", name=user.name, org=org.name), "success")
             return redirect(url_for("admin.organization", org_id=org.id) + "#memberships", 303)
@@ -386,7 +386,7 @@ def invite_staff():
         elif not allow_invitation(current_user.id, user.email):
             form.email.errors.append(str(INVITATION_LIMIT_MESSAGE))
         else:
-            if service.invite_staff(user, created, current_user._get_current_object(), **_roles(form)):
+            if service.invite_staff(user, created, signed_in_user(), **_roles(form)):
                 message = _("An invitation was sent to %(email)s.", email=user.email)
             else:
                 message = _(
@@ -462,7 +462,7 @@ def resend_invitation(user_id: int):
     if not allow_invitation(current_user.id, person.email):
         flash(str(INVITATION_LIMIT_MESSAGE), "error")
         return hx_redirect(url_for("admin.user", user_id=person.id))
-    send_invitation(person, current_user._get_current_object())
+    send_invitation(person, signed_in_user())
     db.session.commit()
     flash(_("The invitation was sent again to %(email)s.", email=person.email), "success")
     return hx_redirect(url_for("admin.user", user_id=person.id))
@@ -472,7 +472,7 @@ def resend_invitation(user_id: int):
 def reset_second_factor(user_id: int):
     require("users.manage")
     person = row_or_404(User, user_id, "user.reset_second_factor")
-    auth_service.reset_second_factor(person, current_user._get_current_object())
+    auth_service.reset_second_factor(person, signed_in_user())
     db.session.commit()
     flash(_("The second factor of %(name)s is reset: they are signed out and told by e-mail.", name=person.name), "success")
     return hx_redirect(url_for("admin.user", user_id=person.id))

@@ -24,6 +24,7 @@ from extranet.auth.forms import (
 from extranet.auth.tokens import read_token
 from extranet.extensions import db, limiter, login_manager
 from extranet.web.htmx import render
+from extranet.web.lookups import signed_in_user
 from extranet.web.security import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -200,7 +201,7 @@ def enrol_second_factor():
 
 @bp.post("/logout")
 def logout():
-    service.sign_out(current_user._get_current_object() if current_user.is_authenticated else None)
+    service.sign_out(signed_in_user() if current_user.is_authenticated else None)
     db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"), 303)

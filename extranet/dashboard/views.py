@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -39,7 +39,7 @@ LIMIT = 10  # rows listed by a widget; the total is counted and linked to the fu
 def index():
     organization = current_organization()
     results = host().hook("extranet_dashboard_widgets")(
-        user=current_user._get_current_object(), organization=organization
+        user=signed_in_user(), organization=organization
     )
     widgets = sorted((w for ws in results for w in (ws or [])), key=lambda w: (w.order, w.slug))
     return render("dashboard/index.html", widgets=widgets, organization=organization)

@@ -25,7 +25,7 @@ from extranet.organizations.models import ROLES, Membership, Organization
 from extranet.policy import choose_organization, current_organization, require
 from extranet.web.htmx import render
 from extranet.web.limits import INVITATION_LIMIT_MESSAGE, allow_invitation
-from extranet.web.lookups import row_or_404
+from extranet.web.lookups import row_or_404, signed_in_user
 from extranet.web.security import safe_next
 
 bp = Blueprint("organizations", __name__, url_prefix="/organization")
@@ -74,7 +74,7 @@ def members():
             form.email.errors.append(str(INVITATION_LIMIT_MESSAGE))
         else:
             invite_to_organization(form.email.data, form.name.data, form.locale.data, org, form.role.data,
-                                   current_user._get_current_object())
+                                   signed_in_user())
             db.session.commit()
             # The same answer for every address: whether it has an account, and whose, stays
             # with its owner, who accepts or not.
@@ -120,9 +120,9 @@ def update_member(membership_id: int):
             flash(str(INVITATION_LIMIT_MESSAGE), "error")
             return redirect(safe_next(request.form.get("next"), url_for("organizations.members")), 303)
         if membership.pending:
-            resend_organization_invitation(membership, current_user._get_current_object())
+            resend_organization_invitation(membership, signed_in_user())
         else:
-            send_invitation(membership.user, current_user._get_current_object(), membership.organization)
+            send_invitation(membership.user, signed_in_user(), membership.organization)
         flash(_("The invitation was sent again to %(email)s.", email=membership.user.email), "success")
     elif membership.pending:
         # A waiting invitation is sent again or withdrawn; its person decides the rest.
