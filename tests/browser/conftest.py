@@ -64,6 +64,12 @@ def journey(browser, request):
 
 
 @pytest.fixture
+def app_journey(journey, live_server, app):
+    """A :class:`Journey` on a live server of the test's own ``app``."""
+    return journey(live_server(app))
+
+
+@pytest.fixture
 def check_page(request):
     """``check_page(page, step)``: axe-core and screenshots of one page of a test that drives
     the plain ``page`` fixture (see :func:`tests.browser.helpers.check_page`)."""

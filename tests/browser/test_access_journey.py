@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import Journey
 from tests.sample_plugin import SamplePlugin
 from tests.test_requests import file_request
 
@@ -17,39 +16,28 @@ def app(register_plugin):
     return register_plugin(SamplePlugin())
 
 
-@pytest.fixture
-def journey(browser, live_server, app, request):
-    trip = Journey(browser, live_server(app), "access-" + request.node.name.removeprefix("test_"))
-    failed = True
-    try:
-        yield trip
-        failed = False
-    finally:
-        trip.close(failed)
-
-
-def test_a_member_sees_that_an_expert_viewed_her_request(journey, app, client_for, people):
+def test_a_member_sees_that_an_expert_viewed_her_request(app_journey, app, client_for, people):
     reference = file_request(client_for(app, people.member_a), title="Mon dossier de paie")
 
-    expert = journey.open_as(people.expert)
-    journey.check(expert, "expert's dashboard")
-    expert.goto(f"{journey.base_url}/requests/{reference}")
+    expert = app_journey.open_as(people.expert)
+    app_journey.check(expert, "expert's dashboard")
+    expert.goto(f"{app_journey.base_url}/requests/{reference}")
     expect(expert.locator("h1")).to_contain_text("Mon dossier de paie")
-    journey.check(expert, "expert reads the request")
+    app_journey.check(expert, "expert reads the request")
 
-    member = journey.open_as(people.member_a)
-    journey.check(member, "member's dashboard")
-    member.goto(f"{journey.base_url}/profile")
-    journey.check(member, "profile")
+    member = app_journey.open_as(people.member_a)
+    app_journey.check(member, "member's dashboard")
+    member.goto(f"{app_journey.base_url}/profile")
+    app_journey.check(member, "profile")
     member.get_by_role("link", name="Who accessed my information").click()
     expect(member.locator("h1")).to_have_text("Who accessed my information")
     row = member.locator("#access-entries tbody tr").first
     expect(row).to_contain_text("Émile Expert")
     expect(row).to_contain_text("Expert of the cooperative")
     expect(row).to_contain_text(f"Request {reference} · Mon dossier de paie")
-    journey.check(member, "who accessed my information")
+    app_journey.check(member, "who accessed my information")
 
-    member.goto(f"{journey.base_url}/profile")
+    member.goto(f"{app_journey.base_url}/profile")
     member.get_by_role("link", name="What was done to my account").click()
     expect(member.locator("#my-events")).to_contain_text("Member A signed in.")
-    journey.check(member, "what was done to my account")
+    app_journey.check(member, "what was done to my account")

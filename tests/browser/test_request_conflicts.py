@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import Journey, send_message, transition
+from tests.browser.helpers import send_message, transition
 from tests.sample_plugin import SamplePlugin
 from tests.test_request_locking import waiting_on_member
 from tests.test_requests import file_request, load
@@ -20,49 +20,38 @@ def app(register_plugin):
     return register_plugin(SamplePlugin())
 
 
-@pytest.fixture
-def journey(browser, live_server, app, request):
-    trip = Journey(browser, live_server(app), "request-conflicts-" + request.node.name.removeprefix("test_"))
-    failed = True
-    try:
-        yield trip
-        failed = False
-    finally:
-        trip.close(failed)
-
-
-def test_reply_then_act(journey, app, client_for, people):
+def test_reply_then_act(app_journey, app, client_for, people):
     member_client = client_for(app, people.member_a)
     waiting = waiting_on_member(app, client_for, people)[2]
     fresh = file_request(member_client, title="Nouvelle question")
 
-    member = journey.open_as(people.member_a)
-    journey.check(member, "member's dashboard")
-    member.goto(f"{journey.base_url}/requests/{waiting}")
-    journey.check(member, "waiting on the member")
+    member = app_journey.open_as(people.member_a)
+    app_journey.check(member, "member's dashboard")
+    member.goto(f"{app_journey.base_url}/requests/{waiting}")
+    app_journey.check(member, "waiting on the member")
     send_message(member, "Voici le rapport 2025.")
     transition(member, "member_replied", comment="Tout est dans mon message.")
     expect(member.locator("#request-state")).to_have_text("In progress")
-    journey.check(member, "answered")
+    app_journey.check(member, "answered")
 
-    expert = journey.open_as(people.expert)
-    journey.check(expert, "expert's dashboard")
-    expert.goto(f"{journey.base_url}/requests/{fresh}")
+    expert = app_journey.open_as(people.expert)
+    app_journey.check(expert, "expert's dashboard")
+    expert.goto(f"{app_journey.base_url}/requests/{fresh}")
     send_message(expert, "Vérifier le dossier 2024 d'abord.", internal=True)
     transition(expert, "accept", comment="On s'en occupe.")
     expect(expert.locator("#request-state")).to_have_text("Accepted")
-    journey.check(expert, "accepted after a note")
+    app_journey.check(expert, "accepted after a note")
     assert load(app, waiting)["state"] == "in_progress" and load(app, fresh)["state"] == "accepted"
 
 
-def test_two_people_act_at_once(journey, app, client_for, people):
+def test_two_people_act_at_once(app_journey, app, client_for, people):
     reference = file_request(client_for(app, people.member_a), title="Deux mains")
-    detail = f"{journey.base_url}/requests/{reference}"
-    expert, admin = journey.open_as(people.expert), journey.open_as(people.admin)
-    journey.check(admin, "admin's dashboard")
+    detail = f"{app_journey.base_url}/requests/{reference}"
+    expert, admin = app_journey.open_as(people.expert), app_journey.open_as(people.admin)
+    app_journey.check(admin, "admin's dashboard")
     for page in (expert, admin):
         page.goto(detail)
-    journey.check(admin, "before")
+    app_journey.check(admin, "before")
 
     # The admin starts declining, the expert accepts meanwhile, then the admin confirms.
     typed = "Doublon d'une demande de mars."
@@ -76,7 +65,7 @@ def test_two_people_act_at_once(journey, app, client_for, people):
     expect(admin.locator('textarea[name="decline-comment"]')).to_have_value(typed)
     expect(admin.locator('textarea[name="decline-comment"]')).to_be_visible()
     assert admin.url == detail
-    journey.check(admin, "conflict")
+    app_journey.check(admin, "conflict")
 
     # Reload shows the request again: nothing is posted a second time.
     methods = []
@@ -89,5 +78,5 @@ def test_two_people_act_at_once(journey, app, client_for, people):
     # Confirmed knowingly, from the page as it is now, it is done.
     transition(admin, "decline", comment=typed)
     expect(admin.locator("#request-state")).to_have_text("Declined")
-    journey.check(admin, "declined")
+    app_journey.check(admin, "declined")
     assert load(app, reference)["events"][-1] == ("transition", "decline", "declined", typed)
