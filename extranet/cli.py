@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from extranet.access.cli import access_group
+from extranet.backup.cli import backup_command, restore_command
 from extranet.documents.cli import documents_group
 from extranet.extensions import db
 from extranet.files.cli import storage_group
@@ -29,6 +30,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(documents_group)
     app.cli.add_command(access_group)
     app.cli.add_command(search_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("demo")
