@@ -144,9 +144,12 @@ def worker(once: bool, interval: float) -> None:
     while True:
         handle_reset_requests()
         db.session.commit()
-        sent, failed = deliver_due()
-        if sent or failed:
-            click.echo(f"mail: {sent} sent, {failed} failed")
+        while True:  # mail goes out by batches; --once drains them all
+            sent, failed = deliver_due()
+            if sent or failed:
+                click.echo(f"mail: {sent} sent, {failed} failed")
+            if not (sent or failed) or not once:
+                break
         scanned = rescan_due()
         if scanned:
             click.echo("scan: " + ", ".join(f"{n} {status}" for status, n in sorted(scanned.items())))
