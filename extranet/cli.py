@@ -1,5 +1,5 @@
-"""``flask --app extranet …`` commands: demo, create-admin, plugins, worker, check (and the
-features' groups: storage, documents, search)."""
+"""``flask --app extranet …`` commands: demo, create-admin, plugins, worker, check, backup and
+restore (and the features' groups: storage, documents, search)."""
 
 from __future__ import annotations
 

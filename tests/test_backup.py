@@ -261,3 +261,32 @@ def test_a_damaged_or_partial_backup_is_refused_before_anything_changes(
         assert keys and set(get_storage().keys()) == keys
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_file_deleted_between_the_snapshot_and_its_copy_is_listed_missing(
+    app, people, tmp_path, client_for, monkeypatch
+):
+    """The database's snapshot names a file that the application deletes (its row deleted
+    after the snapshot) before the copy reaches it: the backup still finishes and says so."""
+    from extranet.backup import service
+    from extranet.storage import get_storage
+    from tests.test_attachments import file_request, send
+
+    client = client_for(app, people.member_a)
+    send(client, file_request(client), files=[(b"Nom;Montant\nA;1\n", "a.csv"), (b"Nom;Montant\nB;2\n", "b.csv")])
+    real_snapshot = service.database.snapshot
+    gone = []
+
+    def snapshot_then_delete(engine, folder):
+        taken = real_snapshot(engine, folder)
+        gone.append(sorted(taken.keys)[0])
+        with app.app_context():
+            get_storage().delete(gone[0])
+        return taken
+
+    monkeypatch.setattr(service.database, "snapshot", snapshot_then_delete)
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup")])
+    assert result.exit_code == 0, result.output
+    assert "1 files deleted while the backup ran" in result.output
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert manifest["missing"] == gone and len(manifest["files"]) == 1
