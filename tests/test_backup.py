@@ -9,6 +9,7 @@ import io
 import json
 import os
 import secrets
+import shutil
 import threading
 
 import pytest
@@ -37,7 +38,10 @@ def storage_url(request, tmp_path):
 
 @pytest.fixture
 def app(register_plugin, storage_url):
-    return register_plugin(SamplePlugin(), **storage_url)
+    application = register_plugin(SamplePlugin(), **storage_url)
+    if application.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and not shutil.which("pg_dump"):
+        pytest.skip("pg_dump is not installed (apt-get install postgresql-client): backups of PostgreSQL need it")
+    return application
 
 
 @pytest.fixture
