@@ -4,6 +4,7 @@ snapshot references, and its restore, for SQLite (online backup API) and Postgre
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -88,17 +89,9 @@ def _sqlite_path(url: URL) -> Path:
     return Path(url.database)
 
 
-class _sqlite:  # noqa: N801 - used as a context manager, like open()
-    """A sqlite3 connection closed on exit (sqlite3's own context manager only commits)."""
-
-    def __init__(self, path: Path):
-        self.connection = sqlite3.connect(path, timeout=30)
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.connection
-
-    def __exit__(self, *_exc) -> None:
-        self.connection.close()
+def _sqlite(path: Path) -> contextlib.closing[sqlite3.Connection]:
+    """A connection closed on exit (sqlite3's own context manager only commits)."""
+    return contextlib.closing(sqlite3.connect(path, timeout=30))
 
 
 def _sqlite_snapshot(url: URL, folder: Path) -> Snapshot:
