@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from extranet.config import build_config, production_problems
+from extranet.config import UnfitForProduction, build_config, production_problems
 from extranet.hookspecs import hookimpl
 
 __all__ = ["create_app", "hookimpl"]
@@ -32,7 +32,12 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
     if app.config["PRODUCTION"]:
         problems = production_problems(app.config)
         if problems:
-            raise RuntimeError("Refusing to start in production:\n- " + "\n- ".join(problems))
+            raise UnfitForProduction(problems)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from extranet import cli, core_plugin, models, policy, web  # noqa: F401  (models: every table is known)
     from extranet.extensions import (

@@ -1,5 +1,5 @@
-"""``flask --app extranet …`` commands: demo, create-admin, plugins, worker, check (and the
-features' groups: storage, documents, search)."""
+"""``flask --app extranet …`` commands: demo, create-admin, plugins, worker, check, backup and
+restore (and the features' groups: storage, documents, search)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from extranet.access.cli import access_group
+from extranet.backup.cli import backup_command, restore_command
 from extranet.documents.cli import documents_group
 from extranet.extensions import db
 from extranet.files.cli import storage_group
@@ -29,6 +30,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(documents_group)
     app.cli.add_command(access_group)
     app.cli.add_command(search_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("demo")
@@ -141,9 +144,12 @@ def worker(once: bool, interval: float) -> None:
     while True:
         handle_reset_requests()
         db.session.commit()
-        sent, failed = deliver_due()
-        if sent or failed:
-            click.echo(f"mail: {sent} sent, {failed} failed")
+        while True:  # mail goes out by batches; --once drains them all
+            sent, failed = deliver_due()
+            if sent or failed:
+                click.echo(f"mail: {sent} sent, {failed} failed")
+            if not (sent or failed) or not once:
+                break
         scanned = rescan_due()
         if scanned:
             click.echo("scan: " + ", ".join(f"{n} {status}" for status, n in sorted(scanned.items())))

@@ -11,6 +11,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import click
+
 ENV_PREFIX = "EXTRANET_"
 
 
@@ -64,6 +66,10 @@ def build_config(instance_path: Path) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # How many proxies (a TLS terminator, a load balancer) stand before the application and
+        # set X-Forwarded-For and X-Forwarded-Proto: the client's address and scheme are read
+        # from there, so that per-address limits and records name the person, not the proxy.
+        "PROXY_HOPS": int(_env("PROXY_HOPS", "0")),
         "LOGIN_LIMIT_PER_IP": _env("LOGIN_LIMIT_PER_IP", "30 per minute; 300 per hour"),
         "LOGIN_LIMIT_PER_ACCOUNT": _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 30 per hour"),
         # Two-factor sign-in: admins and experts must use it in production, or when asked here.
@@ -115,12 +121,23 @@ def build_config(instance_path: Path) -> dict:
     }
 
 
+class UnfitForProduction(RuntimeError, click.ClickException):
+    """``EXTRANET_PRODUCTION=1`` with settings that cannot work on several nodes. A click
+    exception too, so that ``flask --app extranet check`` (or any command) prints the list
+    instead of a traceback: the application is built before the command runs."""
+
+    def __init__(self, problems: list[str]):
+        message = "Refusing to start in production:\n- " + "\n- ".join(problems)
+        RuntimeError.__init__(self, message)
+        click.ClickException.__init__(self, message)
+
+
 def production_problems(config: dict) -> list[str]:
     """Settings that cannot work on several nodes behind a proxy."""
     problems = []
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         problems.append("EXTRANET_DATABASE_URL must point to PostgreSQL, not SQLite.")
-    if not config["REDIS_URL"]:
+    if not config["REDIS_URL"] or config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         problems.append("EXTRANET_REDIS_URL is required so that rate limits are shared.")
     if not config["SECRET_KEY_FROM_ENV"]:
         problems.append("EXTRANET_SECRET_KEY must be set: every node needs the same key.")

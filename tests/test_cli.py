@@ -217,6 +217,7 @@ def test_check_passes_with_production_settings(app):
     app.config.update(
         SQLALCHEMY_DATABASE_URI="postgresql+psycopg://db.internal/extranet",
         REDIS_URL="redis://cache.internal:6379/0",
+        RATELIMIT_STORAGE_URI="redis://cache.internal:6379/0",
         SECRET_KEY_FROM_ENV=True,
         MAIL_URL="smtp://mail.internal:587?starttls=1",
         BASE_URL="https://extranet.example.org",
@@ -251,3 +252,33 @@ def test_the_wsgi_module_serves_the_app_with_the_start_up_objects_frozen(tmp_pat
     command = [sys.executable, "-c", probe]
     result = subprocess.run(command, env=env, check=True, capture_output=True, text=True)  # noqa: S603 (ours)
     assert result.stdout.split() == ["Flask", "True", "200"]
+
+
+def test_check_in_production_refuses_what_cannot_work_on_several_nodes(tmp_path):
+    """``EXTRANET_PRODUCTION=1 flask --app extranet check`` with the embedded database, local
+    storage and in-memory limits: the list of problems and exit status 1, not a traceback
+    (the application is built, and refuses, before the command runs)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXTRANET_")}
+    env.update(EXTRANET_PRODUCTION="1", EXTRANET_INSTANCE_PATH=str(tmp_path))
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "extranet", "check"],  # noqa: S603 (ours)
+                            env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "Refusing to start in production" in result.stderr
+    for setting in ("EXTRANET_DATABASE_URL", "EXTRANET_STORAGE_URL", "EXTRANET_REDIS_URL"):
+        assert setting in result.stderr, setting
+
+
+def test_check_refuses_in_memory_limits_even_with_redis(app):
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI="postgresql+psycopg://db.internal/extranet",
+        REDIS_URL="redis://cache.internal:6379/0", RATELIMIT_STORAGE_URI="memory://",
+        SECRET_KEY_FROM_ENV=True, MAIL_URL="smtp://mail.internal:587?starttls=1",
+        BASE_URL="https://extranet.example.org", MAIL_DELIVERY="worker", STORAGE_URL="s3://extranet-files",
+    )
+    result = run(app, "check")
+    assert result.exit_code == 1 and "rate limits" in result.output

@@ -76,6 +76,11 @@ class Storage:
         ``TooLarge`` when longer than ``max_bytes``, ``StorageError`` when the backend fails."""
         raise NotImplementedError
 
+    def put(self, key: str, stream: BinaryIO) -> StoredObject:
+        """Store ``stream`` under ``key`` itself (a restore from a backup puts each object back
+        where its rows expect it), replacing any object there; visible only once complete."""
+        raise NotImplementedError
+
     def open(self, key: str) -> BinaryIO:
         """A binary file object to read the object (the caller closes it). ``FileNotFoundError``
         when there is no such object."""

@@ -56,7 +56,12 @@ class LocalStorage(Storage):
         handle.write(chunk)
 
     def save(self, stream: BinaryIO, max_bytes: int | None = None) -> StoredObject:
-        key = new_key()
+        return self._store(new_key(), stream, max_bytes)
+
+    def put(self, key: str, stream: BinaryIO) -> StoredObject:
+        return self._store(key, stream, None)
+
+    def _store(self, key: str, stream: BinaryIO, max_bytes: int | None) -> StoredObject:
         final = self.path(key)
         tmp_name = None
         try:

@@ -178,10 +178,15 @@ class S3Storage(Storage):
     # -- writing ---------------------------------------------------------------------------
 
     def save(self, stream: BinaryIO, max_bytes: int | None = None) -> StoredObject:
+        return self._store(new_key(), stream, max_bytes)
+
+    def put(self, key: str, stream: BinaryIO) -> StoredObject:
+        return self._store(key, stream, None)
+
+    def _store(self, key: str, stream: BinaryIO, max_bytes: int | None) -> StoredObject:
         boto3, botocore = _boto()
         from boto3.s3.transfer import TransferConfig
 
-        key = new_key()
         name = self.object_name(key)
         reader = _HashingReader(stream, max_bytes)
         transfer = TransferConfig(
