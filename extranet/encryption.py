@@ -11,6 +11,7 @@ in until an administrator resets their second factor (docs/sign-in.md says how t
 from __future__ import annotations
 
 import base64
+import logging
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -19,7 +20,13 @@ from flask import current_app
 from sqlalchemy import String
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Encrypted", "InvalidToken", "decrypt", "encrypt"]
+__all__ = ["UNREADABLE", "Encrypted", "decrypt", "encrypt"]
+
+log = logging.getLogger(__name__)
+
+# What a value encrypted under another key reads as: not None (the account keeps asking for its
+# second factor) and no valid secret (no code matches it), so a changed key locks out, never in.
+UNREADABLE = "(unreadable)"
 
 
 def _fernet() -> Fernet:
@@ -48,4 +55,10 @@ class Encrypted(TypeDecorator):
         return None if value is None else encrypt(value)
 
     def process_result_value(self, value, dialect):
-        return None if value is None else decrypt(value)
+        if value is None:
+            return None
+        try:
+            return decrypt(value)
+        except InvalidToken:
+            log.error("encryption: a stored secret cannot be decrypted with this key (EXTRANET_ENCRYPTION_KEY changed?)")
+            return UNREADABLE

@@ -158,6 +158,14 @@ def test_the_secret_is_stored_encrypted_and_codes_still_sign_in(app, client, peo
     assert signed_in(client)
 
 
+def test_a_secret_encrypted_under_another_key_refuses_every_code_and_never_skips_the_step(app, client, people):
+    enrol(app, people.expert)
+    app.config["ENCRYPTION_KEY"] = "another key"
+    assert "/login/code" in password_step(client, people.expert).location
+    assert code_step(client, code()).status_code == 422
+    assert not signed_in(client)
+
+
 def test_a_code_used_to_sign_in_is_refused_the_second_time(app, client, people):
     enrol(app, people.expert)
     used = code()
