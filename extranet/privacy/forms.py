@@ -11,12 +11,11 @@ MAX_MONTHS = 1200  # a hundred years: longer is "for ever", say so by leaving it
 
 
 def _months(label):
-    return IntegerField(label, min=1, max=MAX_MONTHS, validators=[Optional()],
-                        description=_l("Months; empty keeps them for ever."))
+    return IntegerField(label, min=1, max=MAX_MONTHS, validators=[Optional()])
 
 
 class RetentionForm(BaseForm):
-    requests = _months(_l("Closed requests"))
-    messages = _months(_l("Messages of closed requests"))
-    files = _months(_l("Files"))
-    access = _months(_l("Access records"))
+    requests = _months(_l("Closed requests (months)"))
+    messages = _months(_l("Messages (months)"))
+    files = _months(_l("Files (months)"))
+    access = _months(_l("Access records (months)"))
