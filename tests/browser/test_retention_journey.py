@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import Journey
 from tests.sample_plugin import SamplePlugin
 from tests.test_requests import add_person
 from tests.test_retention import OLD, age, request_with_file
@@ -18,19 +17,10 @@ def app(register_plugin, storage_root):
     return register_plugin(SamplePlugin(), STORAGE_URL=f"file://{storage_root}")
 
 
-@pytest.fixture
-def journey(browser, live_server, app, request):
-    trip = Journey(browser, live_server(app), "retention-" + request.node.name.removeprefix("test_"))
-    failed = True
-    try:
-        yield trip
-        failed = False
-    finally:
-        trip.close(failed)
-
-
-def test_an_admin_sets_retention_and_the_privacy_officer_reads_the_report(journey, app, client_for, people):
+def test_an_admin_sets_retention_and_the_privacy_officer_reads_the_report(app, live_server, journey, client_for, people):
     from extranet.privacy.retention import apply_if_due
+
+    journey = journey(live_server(app))
 
     member = client_for(app, people.member_a)
     age(app, request_with_file(member, body="Vieux dossier"), state="closed", closed_ago=OLD, messages_ago=OLD)
