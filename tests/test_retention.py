@@ -97,16 +97,16 @@ def facts(app):
                 sorted(db.session.scalars(db.select(AccessRecord.request_id))))
 
 
-def indexed(app, word) -> int:
-    """How many entries of the search index (requests and messages) hold ``word``."""
+def indexed(app, word, kinds=("request", "message")) -> int:
+    """How many entries of the search index (of ``kinds``) hold ``word``."""
     from extranet.extensions import db
-    from extranet.search.engines import MESSAGE, REQUEST, engine_for
+    from extranet.search.engines import KINDS, engine_for
     from extranet.search.query import parse
 
     with app.app_context():
         engine = engine_for(db.engine)
-        return sum(db.session.scalar(db.select(db.func.count()).select_from(engine.matches(parse(word), kind)))
-                   for kind in (REQUEST, MESSAGE))
+        return sum(db.session.scalar(db.select(db.func.count()).select_from(engine.matches(parse(word), KINDS[kind])))
+                   for kind in kinds)
 
 
 def test_the_worker_removes_what_is_older_than_the_module_keeps_and_nothing_else(app, client_for, people):
@@ -233,3 +233,46 @@ def test_two_workers_at_once_remove_each_thing_once(app, client_for, people):
     with app.app_context():
         [report] = db.session.scalars(db.select(RetentionRun)).all()
         assert report.removed["sample"]["requests"] == 3 and report.removed["sample"]["files"] == 3
+
+
+def test_old_document_versions_go_with_their_bytes_and_search_entry_but_not_an_open_requests(
+        app, client_for, people):
+    import io
+
+    from extranet.db_types import utcnow
+    from extranet.documents.models import Document
+    from extranet.extensions import db
+    from extranet.files.models import FileVersion
+    from tests.test_documents import new_version, upload
+
+    member, admin = client_for(app, people.member_a), client_for(app, people.admin)
+    assert upload(member, [(PDF, "vieux-contrat.pdf")]).status_code == 303
+    assert upload(member, [(PDF, "deux-versions.pdf")]).status_code == 303
+    assert upload(member, [(PDF, "autre-module.pdf")], field="other").status_code == 303
+    opened = file_request(member, title="Demande ouverte")
+    response = member.post(f"/documents/sample/requests/{opened}/upload", data={
+        "csrf_token": csrf_token(member, "/documents/"), "visibility": "org", "category": "",
+        "files": [(io.BytesIO(PDF), "piece-ouverte.pdf")]}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    with app.app_context():
+        ids = dict(db.session.execute(db.select(Document.title, Document.id)).all())
+    assert new_version(member, ids["deux-versions.pdf"], PDF + b"%v2", "deux-versions.pdf").status_code == 303
+    with app.app_context():  # every version old, but the second version of "deux-versions"
+        db.session.execute(db.update(FileVersion).where(FileVersion.document_id.is_not(None))
+                           .values(created_at=utcnow() - OLD))
+        db.session.execute(db.update(FileVersion).where(FileVersion.document_id == ids["deux-versions.pdf"],
+                                                        FileVersion.number == 2).values(created_at=utcnow()))
+        # A title of plain words, indexed alike by both engines (a file name is one token to PostgreSQL's).
+        db.session.get(Document, ids["vieux-contrat.pdf"]).title = "Ancien contrat"
+        db.session.commit()
+    assert indexed(app, "contrat", ["document"]) == 1
+    keys_before = stored_keys(app)
+
+    assert set_limits(admin, "sample", {"files": "6"}).status_code == 303
+    assert "retention: 2 files removed" in run(app, "worker", "--once").output
+    with app.app_context():
+        left = {d.title: [v.number for v in d.versions] for d in db.session.scalars(db.select(Document))}
+    assert left == {"deux-versions.pdf": [2], "autre-module.pdf": [1], "piece-ouverte.pdf": [1]}  # not "Ancien contrat"
+    assert len(keys_before - stored_keys(app)) == 2
+    assert indexed(app, "contrat", ["document"]) == 0
+

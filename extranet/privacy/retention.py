@@ -76,14 +76,20 @@ def apply_if_due(now: datetime | None = None) -> RetentionRun | None:
     except IntegrityError:
         db.session.rollback()  # another worker claimed the day between our read and our insert
         return None
-    for slug in host().fields:
-        limits = retention_months(slug)
-        for kind, remove in REMOVERS.items():
-            if limits[kind]:
-                remove(run, slug, months_before(now, limits[kind]))
-    _purge_access(run, NO_MODULE, AccessRecord.hour < now - timedelta(days=retention_days()))
-    run.finished_at = utcnow()
-    db.session.commit()
+    try:
+        for slug in host().fields:
+            limits = retention_months(slug)
+            for kind, remove in REMOVERS.items():
+                if limits[kind]:
+                    remove(run, slug, months_before(now, limits[kind]))
+        _purge_access(run, NO_MODULE, AccessRecord.hour < now - timedelta(days=retention_days()))
+        run.finished_at = utcnow()
+        db.session.commit()
+    except Exception:
+        # The batches committed so far stay, counted; the report shows the run unfinished, and
+        # the worker goes on with its other work. The next day's run takes up the rest.
+        log.exception("retention: the run of %s stopped", run.day)
+        db.session.rollback()
     return run
 
 
