@@ -17,10 +17,10 @@ def app(register_plugin, storage_root):
     return register_plugin(SamplePlugin(), STORAGE_URL=f"file://{storage_root}")
 
 
-def test_an_admin_sets_retention_and_the_privacy_officer_reads_the_report(app, live_server, journey, client_for, people):
+def test_an_admin_sets_retention_and_the_privacy_officer_reads_the_report(app, app_journey, client_for, people):
     from extranet.privacy.retention import apply_if_due
 
-    journey = journey(live_server(app))
+    journey = app_journey
 
     member = client_for(app, people.member_a)
     age(app, request_with_file(member, body="Vieux dossier"), state="closed", closed_ago=OLD, messages_ago=OLD)
