@@ -276,3 +276,28 @@ def test_old_document_versions_go_with_their_bytes_and_search_entry_but_not_an_o
     assert len(keys_before - stored_keys(app)) == 2
     assert indexed(app, "contrat", ["document"]) == 0
 
+
+
+def test_a_run_that_fails_keeps_what_it_committed_and_the_worker_goes_on(app, client_for, people, monkeypatch):
+    from extranet.extensions import db
+    from extranet.privacy import retention
+    from extranet.privacy.models import RetentionRun
+
+    member, admin = client_for(app, people.member_a), client_for(app, people.admin)
+    old = request_with_file(member, body="Ancienne")
+    age(app, old, state="closed", closed_ago=OLD, messages_ago=OLD)
+    assert set_limits(admin, "sample", {"requests": "12", "messages": "12"}).status_code == 303
+
+    def broken(*_args):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setitem(retention.REMOVERS, "messages", broken)
+    result = run(app, "worker", "--once")
+    assert result.exit_code == 0, result.output
+    assert "retention: 1 files, 1 messages, 1 requests removed" in result.output
+    assert old not in facts(app)[0]
+    with app.app_context():
+        [report] = db.session.scalars(db.select(RetentionRun)).all()
+        assert report.finished_at is None and report.removed["sample"]["requests"] == 1
+    html = client_for(app, people.admin).get("/admin/retention/report").get_data(as_text=True)
+    assert "Not finished" in html
