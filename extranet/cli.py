@@ -133,12 +133,13 @@ def disable_plugin(slug: str) -> None:
 def worker(once: bool, interval: float) -> None:
     """Turn password reset requests into e-mails (or discard them), send the e-mail outbox,
     retrying failures with back-off, scan again the files whose virus scan is pending, build the
-    exports people asked of their data and erase the expired ones, and read the text of stored
-    files for search."""
+    exports people asked of their data and erase the expired ones, apply the retention rules once
+    a day, and read the text of stored files for search."""
     from extranet.auth.service import handle_reset_requests
     from extranet.files.rescan import rescan_due
     from extranet.files.text import read_pending
     from extranet.notifications.mail import deliver_due
+    from extranet.privacy.retention import apply_if_due, totals
     from extranet.privacy.service import build_waiting_exports, purge_expired_exports
 
     while True:
@@ -159,6 +160,10 @@ def worker(once: bool, interval: float) -> None:
         purged = purge_expired_exports()
         if purged:
             click.echo(f"exports: {purged} expired and erased")
+        run = apply_if_due()
+        if run is not None:
+            removed = totals(run)
+            click.echo("retention: " + (", ".join(f"{n} {kind}" for kind, n in sorted(removed.items())) or "nothing") + " removed")
         while True:  # files: a batch at a time, so that mail is never kept waiting long
             read, unreadable = read_pending()
             if read or unreadable:

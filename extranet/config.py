@@ -58,6 +58,8 @@ def build_config(instance_path: Path) -> dict:
         "PRODUCTION": _env_bool("PRODUCTION", False),
         "SECRET_KEY": _env("SECRET_KEY") or load_secret_key(instance_path),
         "SECRET_KEY_FROM_ENV": _env("SECRET_KEY") is not None,
+        # Encrypts secrets at rest (extranet/encryption.py); SECRET_KEY when not set.
+        "ENCRYPTION_KEY": _env("ENCRYPTION_KEY"),
         "BASE_URL": base_url.rstrip("/"),
         "TRUSTED_HOSTS": [h.strip() for h in (_env("TRUSTED_HOSTS") or "").split(",") if h.strip()]
         or None,

@@ -15,6 +15,10 @@ from extranet.extensions import db
 # Settings of a field (admins toggle them on /hours/agreements).
 MEMBERS_SEE_HOURS = "members_see_hours"
 MEMBERS_SEE_NOTES = "members_see_time_notes"
+# How many months a field keeps what it holds, by kind (admins set them on /admin/retention/);
+# a kind left out is kept for ever.
+RETENTION = "retention_months"
+RETENTION_KINDS = ("requests", "messages", "files", "access")
 
 
 class Module(db.Model):
@@ -52,3 +56,9 @@ def members_see_hours(slug: str) -> bool:
 
 def members_see_notes(slug: str) -> bool:
     return bool(module_settings(slug).get(MEMBERS_SEE_NOTES, False))
+
+
+def retention_months(slug: str) -> dict[str, int | None]:
+    """Months each kind of ``slug``'s information is kept (None: for ever)."""
+    stored = module_settings(slug).get(RETENTION) or {}
+    return {kind: stored.get(kind) for kind in RETENTION_KINDS}

@@ -37,6 +37,7 @@ ADMIN = {
     "admin.organization_subscriptions", "admin.deactivate_organization", "admin.add_member",
     "admin.users", "admin.invite_staff", "admin.user", "admin.user_active", "admin.resend_invitation",
     "admin.reset_second_factor", "privacy.erasures", "privacy.carry_out_erasure",
+    "privacy.retention_settings", "privacy.set_retention", "privacy.retention_report",
     "audit.log", "audit.export", "dashboard.volume_widget",
     "hours.agreements", "hours.new_agreement", "hours.edit_agreement", "hours.module_settings",
     "documents.quotas", "documents.set_quota",
@@ -48,6 +49,7 @@ ADMIN = {
 # may answer is a membership, as the colleague's that A's manager may change.
 ARGUMENTS = {"organizations.answer_invitation": {"membership_id": "invitation_id"},
              "admin.toggle_module": {"slug": "module"},
+             "privacy.set_retention": {"slug": "module"},
              "privacy.carry_out_erasure": {"request_id": "erasure_id"}}
 
 # fmt: off
@@ -203,6 +205,9 @@ MATRIX = {
     ("privacy.request_erasure", "POST"): "login ok    ok    ok    ok    ok    ok    ok",
     ("privacy.erasures", "GET"): "login 404   404   404   404   404   404   ok",
     ("privacy.carry_out_erasure", "POST"): "login 404   404   404   404   404   404   ok",
+    ("privacy.retention_settings", "GET"): "login 404   404   404   404   404   404   ok",
+    ("privacy.set_retention", "POST"): "login 404   404   404   404   404   404   ok",
+    ("privacy.retention_report", "GET"): "login 404   404   404   404   404   404   ok",
     ("search.index", "GET"): "login ok    ok    ok    ok    ok    ok    ok",
     ("sample.index", "GET"): "login ok    ok    ok    ok    404   404   ok",
     ("sample.widget", "GET"): "login ok    ok    ok    ok    404   404   ok",

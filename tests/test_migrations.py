@@ -153,3 +153,52 @@ def test_the_privacy_migration_keeps_people_and_marks_none_erased(fresh_database
         assert "erased_at" not in {c["name"] for c in inspector.get_columns("users")}
         with db.engine.connect() as bind:
             assert bind.execute(sa.text("SELECT name FROM users")).scalar_one() == "Ann"
+
+
+def test_the_0016_migration_encrypts_second_factor_secrets_and_the_downgrade_decrypts_them(fresh_database, tmp_path):
+    """0016 moves users.totp_secret (in clear) to users.totp_secret_encrypted, each secret
+    encrypted under the application's key; people without a second factor stay without one. The
+    downgrade gives the secrets back in clear."""
+    from flask_migrate import downgrade, upgrade
+
+    from extranet import create_app
+    from extranet.encryption import decrypt
+    from extranet.extensions import db
+
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "migration", "SQLALCHEMY_DATABASE_URI": fresh_database,
+        "STORAGE_URL": f"file://{tmp_path / 'objects'}", "MAIL_URL": f"file://{tmp_path / 'mail'}",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    at, secret = datetime(2026, 3, 1, 9, 30), "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    with app.app_context():
+        upgrade(revision="0015")
+        with db.engine.begin() as bind:
+            tables = sa.MetaData()
+            tables.reflect(bind)
+            bind.execute(tables.tables["users"].insert(), [
+                {"id": 1, "email": "ann@example.org", "name": "Ann", "locale": "fr_CA", "is_admin": False,
+                 "is_expert": True, "active": True, "created_at": at, "password_hash": "x",
+                 "totp_secret": secret, "totp_enabled_at": at},
+                {"id": 2, "email": "bob@example.org", "name": "Bob", "locale": "fr_CA", "is_admin": False,
+                 "is_expert": False, "active": True, "created_at": at, "password_hash": "x",
+                 "totp_secret": None, "totp_enabled_at": None},
+            ])
+
+        upgrade(revision="0016")
+        assert "totp_secret" not in {c["name"] for c in sa.inspect(db.engine).get_columns("users")}
+        with db.engine.connect() as bind:
+            rows = dict(bind.execute(sa.text("SELECT id, totp_secret_encrypted FROM users")).all())
+        assert rows[2] is None and secret not in rows[1] and decrypt(rows[1]) == secret
+        from extranet.accounts.models import User
+
+        assert db.session.get(User, 1).totp_secret == secret  # the model reads it in clear
+        db.session.rollback()
+
+        downgrade(revision="0015")
+        with db.engine.connect() as bind:
+            rows = dict(bind.execute(sa.text("SELECT id, totp_secret FROM users")).all())
+        assert rows == {1: secret, 2: None}
+        assert "totp_secret_encrypted" not in {c["name"] for c in sa.inspect(db.engine).get_columns("users")}
+        upgrade(revision="heads")
+        db.engine.dispose()

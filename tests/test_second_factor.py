@@ -142,6 +142,30 @@ def test_the_password_alone_does_not_sign_in_someone_with_a_second_factor(app, c
     ]
 
 
+def test_the_secret_is_stored_encrypted_and_codes_still_sign_in(app, client, people):
+    from extranet.encryption import decrypt
+
+    enrol(app, people.expert)
+    with app.app_context():
+        stored = _db.session.execute(_db.text("SELECT totp_secret_encrypted FROM users WHERE id = :id"),
+                                     {"id": people.expert.id}).scalar_one()
+        columns = {c["name"] for c in _db.inspect(_db.engine).get_columns("users")}
+        assert "totp_secret" not in columns  # no column left in clear
+        assert SECRET not in stored and SECRET.lower() not in stored.lower()
+        assert decrypt(stored) == SECRET  # under the application's key
+    password_step(client, people.expert)
+    assert code_step(client, code()).status_code == 303
+    assert signed_in(client)
+
+
+def test_a_secret_encrypted_under_another_key_refuses_every_code_and_never_skips_the_step(app, client, people):
+    enrol(app, people.expert)
+    app.config["ENCRYPTION_KEY"] = "another key"
+    assert "/login/code" in password_step(client, people.expert).location
+    assert code_step(client, code()).status_code == 422
+    assert not signed_in(client)
+
+
 def test_a_code_used_to_sign_in_is_refused_the_second_time(app, client, people):
     enrol(app, people.expert)
     used = code()

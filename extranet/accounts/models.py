@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extranet.db_types import UTCDateTime, utcnow
+from extranet.encryption import Encrypted
 from extranet.extensions import db
 
 
@@ -43,8 +44,9 @@ class User(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Two-factor sign-in (auth/second_factor.py): the TOTP secret, shown once at enrolment and
     # never again; when it was confirmed (None: not enrolled); the last time step a code was
-    # accepted for, so that a code is never accepted twice.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # accepted for, so that a code is never accepted twice. The secret is stored encrypted
+    # (extranet/encryption.py): the database alone cannot generate codes.
+    totp_secret: Mapped[str | None] = mapped_column("totp_secret_encrypted", Encrypted(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # When the person's information was erased at their request (privacy/service.py): the row

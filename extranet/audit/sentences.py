@@ -108,6 +108,7 @@ SENTENCES = {
     "privacy.export_downloaded": _l("%(actor)s downloaded the export of their data."),
     "privacy.erasure_requested": _l("%(actor)s asked for their personal information to be erased."),
     "privacy.erasure_done": _l("%(actor)s erased the personal information of %(target)s, at their request."),
+    "privacy.retention_set": _l("%(actor)s changed how long the module %(target)s keeps its information."),
     "documents.downloaded": _l("%(actor)s downloaded version %(version)s of the document %(target)s."),
 }
 UNKNOWN = _l("%(actor)s: %(action)s")
@@ -125,7 +126,7 @@ KINDS = {
     "resource": _l("Resources"),
     "documents": _l("Documents"),
     "file": _l("Virus scans"),
-    "privacy": _l("Personal information (exports and erasures)"),
+    "privacy": _l("Personal information (exports, erasures and retention)"),
 }
 MEMBERSHIP_ROLES = {"manager": _l("manager"), "member": _l("member")}
 SYSTEM = _l("The extranet")

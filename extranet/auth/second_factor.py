@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from extranet.accounts.models import User
 from extranet.auth.models import RecoveryCode
 from extranet.db_types import utcnow
+from extranet.encryption import UNREADABLE
 from extranet.extensions import db
 
 ISSUER = "Coop Extranet"
@@ -86,8 +87,8 @@ def claim_step(user: User, step: int) -> bool:
 
 def accept_code(user: User, code: str, now: float | None = None) -> bool:
     """A code of the person's app, good now and never accepted before."""
-    if not user.has_second_factor:
-        return False
+    if not user.has_second_factor or user.totp_secret == UNREADABLE:
+        return False  # an unreadable secret (another key) matches no code: refused, not skipped
     step = matching_step(user.totp_secret, code, now)
     return step is not None and claim_step(user, step)
 

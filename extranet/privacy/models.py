@@ -1,11 +1,11 @@
 """A person's rights over their information (Law 25): the exports of their data they asked for,
-and their requests to be erased."""
+their requests to be erased, and the runs of the retention rules."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extranet.accounts.models import User
@@ -57,3 +57,19 @@ class ErasureRequest(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
+
+
+class RetentionRun(db.Model):
+    """One application of the retention rules, and its report. ``day`` is the claim: the worker
+    that inserts the day's row runs it, another that tries the same day gets the unique key's
+    refusal and does nothing. ``removed`` says how many of each kind went per module
+    (``{"hr": {"requests": 3, "files": 5}}``; the key "" holds what belongs to no module), and
+    is written with each batch it counts, so that an interrupted run reports what it did."""
+
+    __tablename__ = "retention_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed: Mapped[dict] = mapped_column(JSON, default=dict)

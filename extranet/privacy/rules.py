@@ -1,6 +1,7 @@
 """Who may ask for their data or its erasure (everyone, for themselves), download an export
-(its owner only), see those requests (administrators and privacy officers) and carry out
-erasures (administrators)."""
+(its owner only), see those requests and the retention report (administrators and privacy
+officers), carry out erasures and set how long each field keeps its information
+(administrators)."""
 
 from __future__ import annotations
 
@@ -27,4 +28,6 @@ RULES = (
     Rule("privacy.request_erasure", _own),
     Rule("privacy.view_requests", _sees_requests),
     Rule("privacy.manage_erasures", is_admin),
+    Rule("privacy.view_retention", _sees_requests),
+    Rule("privacy.manage_retention", is_admin),
 )

@@ -21,6 +21,7 @@ from extranet.auth.models import KnownBrowser, RecoveryCode, ResetRequest
 from extranet.auth.sessions import end_all_sessions
 from extranet.db_types import utcnow
 from extranet.extensions import db
+from extranet.modules import RETENTION, RETENTION_KINDS, retention_months, set_module_setting
 from extranet.notifications.mail import queue_email
 from extranet.notifications.models import MutedEmail, OutboxEmail
 from extranet.organizations.models import Membership
@@ -217,3 +218,18 @@ def _scrub_audit_details(old_email: str, old_name: str, placeholder: str) -> Non
         event.details = {key: placeholder if value == old_email else
                          (FORMER_MEMBER_STORED if value == old_name else value)
                          for key, value in (event.details or {}).items()}
+
+
+# -- retention settings -----------------------------------------------------------------------
+
+
+def set_retention(slug: str, months: dict[str, int | None]) -> dict:
+    """Keep ``slug``'s information of each kind that many months (None: for ever); the changes,
+    audited. The caller commits."""
+    before = retention_months(slug)
+    changes = {kind: months.get(kind) for kind in RETENTION_KINDS if months.get(kind) != before[kind]}
+    if changes:
+        set_module_setting(slug, RETENTION, {kind: months.get(kind) for kind in RETENTION_KINDS
+                                             if months.get(kind) is not None})
+        record("privacy.retention_set", target=f"module:{slug}", **changes)
+    return changes

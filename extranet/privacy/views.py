@@ -1,5 +1,6 @@
 """A person's rights over their information, from their profile: an export of their data and a
-request to erase it; the administrators' page of erasure requests."""
+request to erase it; the administrators' page of erasure requests; how long each field keeps
+its information, and the report of what the retention rules removed."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from extranet.extensions import db
+from extranet.modules import RETENTION_KINDS, retention_months
+from extranet.plugins import host
 from extranet.policy import require
-from extranet.privacy import service
+from extranet.privacy import retention, service
+from extranet.privacy.forms import RetentionForm
 from extranet.privacy.models import PENDING, DataExport, ErasureRequest
 from extranet.storage import StorageError, get_storage
 from extranet.web.htmx import render
@@ -84,3 +88,40 @@ def carry_out_erasure(request_id: int):
     get_storage().delete_many(keys)
     flash(_("The person's information is erased; the organization's records are kept."), "success")
     return redirect(url_for("privacy.erasures"), 303)
+
+
+def _retention_forms(invalid: RetentionForm | None = None, slug: str | None = None) -> list:
+    """(field, form) for every field, its form filled with its limits (or the one refused)."""
+    return [(field, invalid if field.slug == slug else
+             RetentionForm(prefix=field.slug, formdata=None, data=retention_months(field.slug)))
+            for field in host().fields.values()]
+
+
+@bp.get("/admin/retention/")
+@login_required
+def retention_settings():
+    require("privacy.manage_retention")
+    return render("privacy/retention.html", forms=_retention_forms())
+
+
+@bp.post("/admin/retention/<slug>")
+@login_required
+def set_retention(slug: str):
+    require("privacy.manage_retention")
+    if slug not in host().fields:
+        abort(404)
+    form = RetentionForm(prefix=slug)
+    if not form.validate_on_submit():
+        return render("privacy/retention.html", forms=_retention_forms(form, slug)), 422
+    service.set_retention(slug, {kind: form[kind].data for kind in RETENTION_KINDS})
+    db.session.commit()
+    flash(_("How long %(field)s keeps its information is saved.", field=host().field_label(slug)), "success")
+    return redirect(url_for("privacy.retention_settings") + f"#retention-{slug}", 303)
+
+
+@bp.get("/admin/retention/report")
+@login_required
+def retention_report():
+    require("privacy.view_retention")
+    return render("privacy/retention_report.html", runs=retention.latest_runs(),
+                  totals=retention.totals, field_label=host().field_label)
