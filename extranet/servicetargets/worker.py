@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -77,7 +78,7 @@ def _target_warnings(now: datetime) -> int:
         for request_id, due_at, _warn_at in rows:
             missed = due_at <= now
             kind = f"{target}_{'missed' if missed else 'at_risk'}"
-            sent += _one(lambda r=request_id, k=kind, d=due_at, m=missed: _warn(r, k, d, m, target))
+            sent += _one(partial(_warn, request_id, kind, due_at, missed, target))
     return sent
 
 
@@ -111,11 +112,11 @@ def _waiting_on_member(now: datetime) -> int:
     for request_id, state, since in rows:
         waited = working_time(calendar, since, now)
         if state == DELIVERED and waited >= CLOSE_AFTER_DAYS * day:
-            sent += _one(lambda r=request_id, s=since: _close(r, s))
+            sent += _one(partial(_close, request_id, since))
             continue
         for days in REMIND_AFTER_DAYS:
             if waited >= days * day and state != DELIVERED:
-                sent += _one(lambda r=request_id, s=since, d=days: _remind(r, s, d))
+                sent += _one(partial(_remind, request_id, since, days))
     return sent
 
 
