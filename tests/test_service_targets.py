@@ -153,6 +153,8 @@ def test_experts_see_the_badge_and_filter_overdue_members_do_not(app, people, cl
     assert "Response overdue since" in expert.get(f"/requests/{late}").get_data(as_text=True)
     listing = expert.get("/requests/?overdue=1").get_data(as_text=True)
     assert late in listing and fresh not in listing
+    widget = expert.get("/widgets/overdue", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert late in widget and fresh not in widget and "overdue=1" in widget
     assert 'name="overdue"' in expert.get("/requests/").get_data(as_text=True)
     assert "data-clock" not in member.get(f"/requests/{fresh}").get_data(as_text=True)
     assert 'name="overdue"' not in member.get("/requests/").get_data(as_text=True)

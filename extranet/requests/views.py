@@ -23,7 +23,7 @@ from extranet.requests.forms import AssignForm, CommentForm, MessageForm
 from extranet.requests.models import Attachment, Message, RequestParticipant, ServiceRequest
 from extranet.requests.rules import request_scope, transition_refusal, visible_requests
 from extranet.servicetargets.models import RequestClock
-from extranet.servicetargets.presenters import badge, badges_of, overdue_request_ids
+from extranet.servicetargets.presenters import badge, badges_of, overdue
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 from extranet.web.ids import page_arg, read_id
 from extranet.web.lookups import request_or_404, signed_in_user
@@ -84,7 +84,7 @@ def filtered_requests(args, user):
     if args.get("open") == "1":
         query = query.where(ServiceRequest.state.in_(open_states()))
     if args.get("overdue") == "1":
-        query = query.where(ServiceRequest.id.in_(overdue_request_ids()))
+        query = query.where(overdue(), ServiceRequest.state.in_(open_states()))
     return query.order_by(SORTS.get(args.get("sort"), SORTS["-created"]), ServiceRequest.id.desc())
 
 

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from extranet.db_types import utcnow
 from extranet.extensions import db
+from extranet.requests.models import ServiceRequest
 from extranet.servicetargets.calendar import working_calendar
 from extranet.servicetargets.models import RequestClock
 
@@ -60,8 +61,11 @@ def badges_of(request_ids: list[int], now: datetime | None = None) -> dict[int, 
     return {k: v for k, v in found.items() if v is not None}
 
 
-def overdue_request_ids(now: datetime | None = None):
-    """The requests past a target (for the list's "overdue" filter), as a subquery."""
+def overdue(now: datetime | None = None):
+    """The condition "past its due date or a service target" of the list's "overdue" filter
+    and the dashboard's overdue requests (open ones: the caller adds that)."""
     now = now or utcnow()
-    return select(RequestClock.request_id).where(
+    late_clocks = select(RequestClock.request_id).where(
         (RequestClock.first_response_due_at <= now) | (RequestClock.resolution_due_at <= now))
+    return or_(and_(ServiceRequest.due_at.is_not(None), ServiceRequest.due_at < now),
+               ServiceRequest.id.in_(late_clocks))
