@@ -31,8 +31,9 @@ def _history(req) -> list[tuple[datetime, str]]:
     """(when, state entered), from the filing on."""
     steps = [(req.created_at, _workflow(req).initial)]
     for event in req.events:
-        if event.kind == "transition" and event.to_state and event.at is not None:
-            steps.append((event.at, event.to_state))
+        if event.kind == "transition" and event.to_state:
+            # A transition not flushed yet has no time of its own: it is the one just made.
+            steps.append((event.at or req.state_changed_at, event.to_state))
     return steps
 
 
@@ -88,7 +89,6 @@ def after_change(req, actor, visible_to_member: bool = True) -> None:
     clock = db.session.get(RequestClock, req.id)
     if clock is None:
         return
-    db.session.flush()  # the new event gets its time
     if clock.first_response_at is None and visible_to_member and _staff(actor) and actor.id != req.requester_id:
         clock.first_response_at = utcnow()
     refresh(req, clock)

@@ -44,6 +44,15 @@ def _mark_sent(request_id: int, kind: str, episode: datetime) -> bool:
     return True
 
 
+def _already_sent(request_ids) -> set[tuple[int, str, str]]:
+    """What was sent about these requests: skipped before trying (a pass would otherwise try,
+    and fail, to insert every reminder of every late or waiting request again)."""
+    if not request_ids:
+        return set()
+    return set(db.session.execute(select(SentReminder.request_id, SentReminder.kind, SentReminder.episode)
+                                  .where(SentReminder.request_id.in_(request_ids))).all())
+
+
 def _field_experts(req) -> list[User]:
     return list(db.session.scalars(
         select(User).join(ExpertField).where(ExpertField.field == req.field, User.active.is_(True)).order_by(User.id)
@@ -74,10 +83,13 @@ def _target_warnings(now: datetime) -> int:
         rows = db.session.execute(
             select(RequestClock.request_id, due, warn).where(warn.is_not(None), warn <= now)
         ).all()
+        done = _already_sent([r[0] for r in rows])
         db.session.rollback()  # so that each message's transaction starts with its write
         for request_id, due_at, _warn_at in rows:
             missed = due_at <= now
             kind = f"{target}_{'missed' if missed else 'at_risk'}"
+            if (request_id, kind, due_at.isoformat()) in done:
+                continue
             sent += _one(partial(_warn, request_id, kind, due_at, missed, target))
     return sent
 
@@ -107,6 +119,7 @@ def _waiting_on_member(now: datetime) -> int:
             ServiceRequest.state_changed_at <= now - timedelta(days=min(REMIND_AFTER_DAYS)),
         )
     ).all()
+    done = _already_sent([r[0] for r in rows])
     db.session.rollback()
     sent = 0
     for request_id, state, since in rows:
@@ -115,6 +128,8 @@ def _waiting_on_member(now: datetime) -> int:
             sent += _one(partial(_close, request_id, since))
             continue
         for days in REMIND_AFTER_DAYS:
+            if (request_id, f"waiting_{days}", since.isoformat()) in done:
+                continue
             if waited >= days * day and state != DELIVERED:
                 sent += _one(partial(_remind, request_id, since, days))
     return sent
