@@ -137,6 +137,17 @@ def test_the_first_public_answer_stops_the_response_clock_and_a_wait_pauses_reso
     _move(app, reference, "deliver", people.expert)
     done = _clock(app, reference)
     assert done.resolved_at is not None and done.resolution_due_at is None
+    # Reopened: the clock runs again, with the working time already used still counted.
+    _move(app, reference, "reopen", people.member_a)
+    reopened = _clock(app, reference)
+    assert reopened.resolved_at is None and reopened.resolution_due_at is not None
+    with app.app_context():
+        req = db.session.scalar(select(ServiceRequest).filter_by(reference=reference))
+        from extranet.servicetargets.tracking import used
+
+        spent = used(req, db.session.get(RequestClock, req.id), req.state_changed_at)[1]
+        assert reopened.resolution_due_at == add_working_time(working_calendar(), req.state_changed_at,
+                                                              16 * H - spent)
 
 
 def test_experts_see_the_badge_and_filter_overdue_members_do_not(app, people, client_for):
@@ -257,6 +268,9 @@ def test_admins_edit_the_calendar_and_closed_days(app, people, client_for):
     bad = admin.post("/admin/service-targets/calendar", data={
         "csrf_token": token, "weekdays": ["0", "1"], "opens": "17:00", "closes": "09:00", "timezone": "Mars/Olympus"})
     assert bad.status_code == 422 and "after the opening time" in bad.get_data(as_text=True)
+    none = admin.post("/admin/service-targets/calendar", data={
+        "csrf_token": token, "opens": "09:00", "closes": "17:00", "timezone": "America/Montreal"})
+    assert none.status_code == 422 and "Choose at least one working day." in none.get_data(as_text=True)
     ok = admin.post("/admin/service-targets/calendar", data={
         "csrf_token": token, "weekdays": ["0", "1", "2", "3"], "opens": "09:00", "closes": "17:00",
         "timezone": "America/Toronto"})

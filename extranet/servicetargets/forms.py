@@ -22,6 +22,10 @@ class CalendarForm(BaseForm):
     closes = TimeField(_l("Closes at"), validators=[InputRequired(message=_l("Enter the closing time."))])
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=60)])
 
+    def validate_weekdays(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one working day."))
+
     def validate_closes(self, field):
         if self.opens.data and field.data and field.data <= self.opens.data:
             raise ValidationError(_l("The closing time must come after the opening time."))
