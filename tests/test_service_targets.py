@@ -327,3 +327,12 @@ def _monday():
     from zoneinfo import ZoneInfo
 
     return datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("America/Montreal"))
+
+
+def test_a_pass_sends_at_most_its_batch_and_the_next_goes_on(app, people, client_for):
+    _set_it_targets(app, people, client_for)
+    member = client_for(app, people.member_a)
+    references = [_file(app, member) for _ in range(2)]
+    now = _later(app, load(app, references[0]).created_at, 40)
+    with app.app_context():
+        assert [run_due(now, batch=3), run_due(now, batch=3), run_due(now, batch=3)] == [3, 1, 0]

@@ -29,6 +29,9 @@ from extranet.servicetargets.clock import working_time
 from extranet.servicetargets.models import RequestClock, SentReminder
 
 log = logging.getLogger(__name__)
+# Messages one pass sends at most, so that the worker's other steps (mail) never wait long on
+# a backlog (after an outage, say); the next pass goes on.
+BATCH = 100
 REMIND_AFTER_DAYS = (3, 7)
 CLOSE_AFTER_DAYS = 10
 DELIVERED = "delivered"
@@ -76,7 +79,7 @@ def _one(work) -> int:
     return 0
 
 
-def _target_warnings(now: datetime) -> int:
+def _target_warnings(now: datetime, budget: int) -> int:
     sent = 0
     for target in ("first_response", "resolution"):
         due, warn = getattr(RequestClock, f"{target}_due_at"), getattr(RequestClock, f"{target}_warn_at")
@@ -90,6 +93,8 @@ def _target_warnings(now: datetime) -> int:
             kind = f"{target}_{'missed' if missed else 'at_risk'}"
             if (request_id, kind, due_at.isoformat()) in done:
                 continue
+            if sent >= budget:
+                return sent
             sent += _one(partial(_warn, request_id, kind, due_at, missed, target))
     return sent
 
@@ -106,7 +111,7 @@ def _warn(request_id: int, kind: str, due_at: datetime, missed: bool, target: st
     return True
 
 
-def _waiting_on_member(now: datetime) -> int:
+def _waiting_on_member(now: datetime, budget: int) -> int:
     """Reminders after 3 and 7 working days of waiting; closing after 10 once delivered."""
     calendar = working_calendar()
     day = working_day(calendar)
@@ -123,6 +128,8 @@ def _waiting_on_member(now: datetime) -> int:
     db.session.rollback()
     sent = 0
     for request_id, state, since in rows:
+        if sent >= budget:
+            break
         waited = working_time(calendar, since, now)
         if state == DELIVERED and waited >= CLOSE_AFTER_DAYS * day:
             sent += _one(partial(_close, request_id, since))
@@ -158,10 +165,11 @@ def _close(request_id: int, since: datetime) -> bool:
     return True
 
 
-def run_due(now: datetime | None = None) -> int:
-    """One pass; the number of messages sent (requests closed count as one each)."""
+def run_due(now: datetime | None = None, batch: int = BATCH) -> int:
+    """One pass of at most ``batch`` messages; the number sent (a request closed counts one)."""
     now = now or utcnow()
     forget()
-    sent = _target_warnings(now) + _waiting_on_member(now)
+    sent = _target_warnings(now, batch)
+    sent += _waiting_on_member(now, batch - sent)
     forget()
     return sent
