@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import g, has_app_context
@@ -13,10 +14,12 @@ from extranet.plugins import host
 from extranet.servicetargets.clock import WorkingCalendar
 from extranet.servicetargets.models import CalendarSettings, ClosedDay, ServiceTarget
 
-DEFAULT = CalendarSettings(weekdays="0,1,2,3,4", opens=time(8, 30), closes=time(16, 30), timezone="America/Montreal")
+# What the calendar is until an admin saves one (not a model instance: building one at import
+# would configure every mapper before all models are imported).
+DEFAULT = SimpleNamespace(weekdays="0,1,2,3,4", opens=time(8, 30), closes=time(16, 30), timezone="America/Montreal")
 
 
-def settings() -> CalendarSettings:
+def settings() -> CalendarSettings | SimpleNamespace:
     return db.session.get(CalendarSettings, 1) or DEFAULT
 
 
