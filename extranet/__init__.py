@@ -96,7 +96,8 @@ def _register_core_blueprints(app: Flask) -> None:
     from extranet.requests.views import bp as requests
     from extranet.resources.views import bp as resources
     from extranet.search.views import bp as search
+    from extranet.servicetargets.views import bp as servicetargets
 
     for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
-                      resources, documents, hours, reports, access, search, privacy):
+                      resources, documents, hours, reports, access, search, privacy, servicetargets):
         app.register_blueprint(blueprint)

@@ -134,13 +134,15 @@ def worker(once: bool, interval: float) -> None:
     """Turn password reset requests into e-mails (or discard them), send the e-mail outbox,
     retrying failures with back-off, scan again the files whose virus scan is pending, build the
     exports people asked of their data and erase the expired ones, apply the retention rules once
-    a day, and read the text of stored files for search."""
+    a day, read the text of stored files for search, and warn, remind and close what the service
+    targets call for."""
     from extranet.auth.service import handle_reset_requests
     from extranet.files.rescan import rescan_due
     from extranet.files.text import read_pending
     from extranet.notifications.mail import deliver_due
     from extranet.privacy.retention import apply_if_due, totals
     from extranet.privacy.service import build_waiting_exports, purge_expired_exports
+    from extranet.servicetargets.worker import run_due
 
     while True:
         handle_reset_requests()
@@ -164,6 +166,12 @@ def worker(once: bool, interval: float) -> None:
         if run is not None:
             removed = totals(run)
             click.echo("retention: " + (", ".join(f"{n} {kind}" for kind, n in sorted(removed.items())) or "nothing") + " removed")
+        while True:  # service targets: a batch a pass; --once drains them all
+            reminded = run_due()
+            if reminded:
+                click.echo(f"service targets: {reminded} reminders sent or requests closed")
+            if not reminded or not once:
+                break
         while True:  # files: a batch at a time, so that mail is never kept waiting long
             read, unreadable = read_pending()
             if read or unreadable:

@@ -114,7 +114,8 @@ class Workflow:
 class RequestType:
     """A kind of request of a field, with its own form. Form fields named ``priority`` or
     ``due_date`` also set the request's priority and due date; ``response_targets`` maps a
-    priority to the time the cooperative commits to answer in (the due time shown)."""
+    priority to the working time the cooperative commits to answer in: the default first-response
+    target, until an admin sets the type's targets (Administration → Service targets)."""
 
     field: str
     slug: str

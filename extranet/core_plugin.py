@@ -18,12 +18,13 @@ from extranet.reports import rules as reports_rules
 from extranet.requests import rules as requests_rules
 from extranet.resources import rules as resources_rules
 from extranet.search import rules as search_rules
+from extranet.servicetargets import rules as servicetargets_rules
 
 # Each feature's rules, kept beside the feature; the policy gets them through the hook below.
 FEATURE_RULES = (
     organizations_rules, requests_rules, documents_rules, resources_rules, hours_rules,
     reports_rules, dashboard_rules, admin_rules, audit_rules, access_rules, search_rules,
-    privacy_rules,
+    privacy_rules, servicetargets_rules,
 )
 
 # (slug, title, endpoint, order, the policy action that shows it)

@@ -28,12 +28,19 @@ from extranet.requests.models import (
     ServiceRequest,
 )
 from extranet.resources.models import Resource, ResourceVisit
+from extranet.servicetargets.models import (
+    CalendarSettings,
+    ClosedDay,
+    RequestClock,
+    SentReminder,
+    ServiceTarget,
+)
 
 __all__ = [
-    "AccessRecord", "Agreement", "Attachment", "AuditEvent", "DataExport", "Document", "DocumentVersion", "ErasureRequest",
+    "AccessRecord", "Agreement", "Attachment", "AuditEvent", "CalendarSettings", "ClosedDay", "DataExport", "Document", "DocumentVersion", "ErasureRequest",
     "ExpertField", "FileVersion", "Folder", "HourAlert", "HoursMonthly", "KnownBrowser", "Membership", "Message", "Module",
     "MutedEmail", "Notification", "Organization", "OutboxEmail", "RecoveryCode", "ReferenceCounter",
-    "RequestEvent", "RequestParticipant",
+    "RequestClock", "RequestEvent", "RequestParticipant", "SentReminder", "ServiceTarget",
     "Resource", "ResourceVisit", "Satisfaction", "ServiceRequest", "Statement", "Subscription",
     "TimeEntry", "User", "UserSession",
 ]

@@ -26,6 +26,7 @@ __all__ = [
     "check_catalog",
     "check_transition",
     "count_requests",
+    "due_after_working_time",
     "events",
     "file_request",
     "host",
@@ -230,3 +231,13 @@ def check_catalog(package) -> None:
     with po_path.with_suffix(".mo").open("rb") as fh:
         committed = {m.id: m.string for m in read_mo(fh) if m.id}
     assert committed == {m.id: m.string for m in read_mo(fresh) if m.id}, "run pybabel compile"
+
+
+def due_after_working_time(app, start, amount):
+    """The instant ``amount`` of working time after ``start`` in the cooperative's calendar: a
+    request type's response target as its due time."""
+    from extranet.servicetargets.calendar import working_calendar
+    from extranet.servicetargets.clock import add_working_time
+
+    with app.app_context():
+        return add_working_time(working_calendar(), start, amount)

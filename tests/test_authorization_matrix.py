@@ -43,6 +43,8 @@ ADMIN = {
     "documents.quotas", "documents.set_quota",
     "reports.index", "reports.export", "reports.statements", "reports.close_statement",
     "reports.annual", "reports.annual_export",
+    "servicetargets.admin", "servicetargets.save_calendar", "servicetargets.add_closed_day",
+    "servicetargets.remove_closed_day", "servicetargets.save_targets", "servicetargets.report",
 }
 
 # Arguments that name another row than the one of the same name elsewhere: the invitation member B
@@ -187,6 +189,12 @@ MATRIX = {
     ("hours.edit_agreement", "POST"): "login 404   404   404   404   404   404   422",
     ("hours.module_settings", "POST"): "login 404   404   404   404   404   404   ok",
     ("reports.index", "GET"): "login 404   404   404   404   404   404   ok",
+    ("servicetargets.admin", "GET"): "login 404   404   404   404   404   404   ok",
+    ("servicetargets.save_calendar", "POST"): "login 404   404   404   404   404   404   ok",
+    ("servicetargets.add_closed_day", "POST"): "login 404   404   404   404   404   404   ok",
+    ("servicetargets.remove_closed_day", "POST"): "login 404   404   404   404   404   404   ok",
+    ("servicetargets.save_targets", "POST"): "login 404   404   404   404   404   404   ok",
+    ("servicetargets.report", "GET"): "login 404   404   404   404   404   404   ok",
     ("reports.export", "GET"): "login 404   404   404   404   404   404   ok",
     ("reports.statements", "GET"): "login 404   404   404   404   404   404   ok",
     ("reports.statement", "GET"): "login 404   404   404   404   404   404   ok",

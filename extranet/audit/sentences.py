@@ -75,6 +75,12 @@ SENTENCES = {
     "requests.assigned": _l("%(actor)s assigned %(expert)s to request %(target)s."),
     "requests.unassigned": _l("%(actor)s took %(expert)s off request %(target)s."),
     "requests.contacts_changed": _l("%(actor)s changed the contacts of request %(target)s."),
+    "requests.closed_without_answer": _l(
+        "%(actor)s closed request %(target)s, delivered ten working days ago without an answer."),
+    "servicetargets.calendar_changed": _l("%(actor)s changed the working calendar."),
+    "servicetargets.closed_day_added": _l("%(actor)s marked %(day)s as a day the cooperative is closed."),
+    "servicetargets.closed_day_removed": _l("%(actor)s removed %(day)s from the days the cooperative is closed."),
+    "servicetargets.targets_changed": _l("%(actor)s changed the service targets of a field (%(field)s)."),
     "hours.time_logged": _l("%(actor)s logged time on request %(reference)s."),
     "hours.time_changed": _l("%(actor)s changed time logged on request %(reference)s."),
     "hours.time_deleted": _l("%(actor)s deleted time logged on request %(reference)s."),
@@ -127,6 +133,7 @@ KINDS = {
     "documents": _l("Documents"),
     "file": _l("Virus scans"),
     "privacy": _l("Personal information (exports, erasures and retention)"),
+    "servicetargets": _l("Service targets and working calendar"),
 }
 MEMBERSHIP_ROLES = {"manager": _l("manager"), "member": _l("member")}
 SYSTEM = _l("The extranet")

@@ -25,6 +25,7 @@ from extranet.requests.models import RequestParticipant as P
 from extranet.requests.models import ServiceRequest as R
 from extranet.requests.rules import visible_requests
 from extranet.requests.views import open_states
+from extranet.servicetargets.presenters import overdue
 from extranet.web.htmx import render
 from extranet.web.lookups import signed_in_user
 
@@ -169,8 +170,8 @@ def unassigned_widget():
 def overdue_widget():
     user = signed_in_user()
     require("dashboard.expert")
-    query = visible_requests(user).where(_is_open(), R.due_at.is_not(None), R.due_at < utcnow())
-    return _expert_widget("dashboard/_overdue.html", query, (R.due_at,), {"open": 1, "sort": "due"},
+    query = visible_requests(user).where(_is_open(), overdue())
+    return _expert_widget("dashboard/_overdue.html", query, (R.due_at,), {"overdue": 1, "sort": "due"},
                           selectinload(R.participants).selectinload(P.user))
 
 

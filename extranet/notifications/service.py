@@ -32,6 +32,10 @@ KIND_LABELS = {
     "message_new": _l("New message on a request I follow"),
     "hours_80": _l("My organization has used 80 percent of its hours in a field"),
     "hours_100": _l("My organization has used all its hours in a field"),
+    "target_at_risk": _l("A request I work on is about to miss its service target"),
+    "target_missed": _l("A request in my fields missed its service target"),
+    "waiting_reminder": _l("A request is waiting for my answer"),
+    "auto_closed": _l("A delivered request closed itself without an answer"),
 }
 
 
@@ -49,9 +53,26 @@ def describe(notification: Notification) -> str:
         return str(_l("%(ref)s “%(title)s” is now: %(state)s (%(actor)s).", state=state, **params))
     if notification.kind == "message_new":
         return str(_l("%(actor)s wrote on %(ref)s “%(title)s”.", **params))
+    if notification.kind in ("target_at_risk", "target_missed"):
+        return _describe_target(notification.kind, notification.params.get("target"), params)
+    if notification.kind == "waiting_reminder":
+        return str(_l("%(ref)s “%(title)s” is waiting for your answer.", **params))
+    if notification.kind == "auto_closed":
+        return str(_l("%(ref)s “%(title)s” was closed after ten working days without an answer: "
+                      "tell us how satisfied you are.", **params))
     if notification.kind in ("hours_80", "hours_100"):  # about an organization, no request
         return _describe_hours(notification)
     return notification.kind
+
+
+def _describe_target(kind: str, target: str | None, params: dict) -> str:
+    if kind == "target_missed":
+        if target == "resolution":
+            return str(_l("%(ref)s “%(title)s” missed its resolution target.", **params))
+        return str(_l("%(ref)s “%(title)s” missed its first-response target.", **params))
+    if target == "resolution":
+        return str(_l("%(ref)s “%(title)s” has used 80%% of its resolution target.", **params))
+    return str(_l("%(ref)s “%(title)s” has used 80%% of its first-response target.", **params))
 
 
 def _describe_hours(notification: Notification) -> str:

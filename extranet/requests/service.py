@@ -29,6 +29,7 @@ from extranet.requests.models import (
     RequestParticipant,
     ServiceRequest,
 )
+from extranet.servicetargets import tracking
 
 log = logging.getLogger(__name__)
 GENERIC_FIELDS = {"title", "description", "restricted", "csrf_token", "submit", "organization_id"}
@@ -91,13 +92,14 @@ def create_request(organization, rtype: RequestType, form, user) -> ServiceReque
     priority = data.get("priority")
     if priority in PRIORITIES:
         req.priority = priority
-    if rtype.response_targets.get(req.priority):
-        req.due_at = now + rtype.response_targets[req.priority]
-    if "due_date" in form._fields and form.due_date.data:
-        req.due_at = _end_of_day(form.due_date.data)
     db.session.add(req)
     db.session.add(RequestEvent(request=req, actor=user, kind="created", to_state=req.state))
     db.session.flush()
+    clock = tracking.start_clock(req)
+    if clock is not None and clock.first_response_due_at is not None:
+        req.due_at = clock.first_response_due_at  # the due time shown: the answer's, in working hours
+    if "due_date" in form._fields and form.due_date.data:
+        req.due_at = _end_of_day(form.due_date.data)
     record("requests.created", target=req, organization=organization, reference=req.reference)
     notify("request_new", req, actor=user)
     return req
@@ -160,6 +162,7 @@ def apply_transition(req: ServiceRequest, transition: Transition, user, comment:
             details=details or {},
         )
     )
+    tracking.after_change(req, user)
     record("requests.transitioned", target=req, organization=req.organization,
            transition=transition.slug, source=source, target_state=transition.target)
     notify("request_transitioned", req, actor=user, transition=transition.slug, state=transition.target)
@@ -208,5 +211,6 @@ def post_message(req: ServiceRequest, author, body: str, internal: bool) -> Mess
     message = Message(request=req, author=author, body=body.strip(), internal=internal)
     db.session.add(message)
     touch(req)
+    tracking.after_change(req, author, visible_to_member=not internal)
     notify("message_new", req, actor=author, internal=internal, message_id=message.id)
     return message

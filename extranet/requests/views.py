@@ -22,6 +22,8 @@ from extranet.requests import attachments, service
 from extranet.requests.forms import AssignForm, CommentForm, MessageForm
 from extranet.requests.models import Attachment, Message, RequestParticipant, ServiceRequest
 from extranet.requests.rules import request_scope, transition_refusal, visible_requests
+from extranet.servicetargets.models import RequestClock
+from extranet.servicetargets.presenters import badge, badges_of, overdue
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 from extranet.web.ids import page_arg, read_id
 from extranet.web.lookups import request_or_404, signed_in_user
@@ -81,6 +83,8 @@ def filtered_requests(args, user):
         )
     if args.get("open") == "1":
         query = query.where(ServiceRequest.state.in_(open_states()))
+    if args.get("overdue") == "1":
+        query = query.where(overdue(), ServiceRequest.state.in_(open_states()))
     return query.order_by(SORTS.get(args.get("sort"), SORTS["-created"]), ServiceRequest.id.desc())
 
 
@@ -125,6 +129,8 @@ def index():
         choices=_filter_choices(user),
         can_file=bool(fields_to_file(user)),
         spans_organizations=request_scope(user) is None,
+        clock_badges=badges_of([r.id for r in page.items]) if can(user, "servicetargets.see") else {},
+        sees_clocks=can(user, "servicetargets.see"),
     )
 
 
@@ -255,6 +261,7 @@ def _detail_context(req: ServiceRequest, user, **overrides):
         "colleagues": colleagues_to_name(req) if can(user, "request.contacts", req) else [],
         "timeline": timeline(req, user),
         "module_enabled": host().is_enabled(req.field),
+        "clock_badge": badge(db.session.get(RequestClock, req.id)) if can(user, "servicetargets.see", req) else None,
     }
     context.update(overrides)
     return context

@@ -1,0 +1,338 @@
+"""Service targets end to end: admins set the calendar and targets, filing starts the clock,
+answers and waits move it, experts see badges and filter what is overdue, the worker warns,
+reminds and closes (each message once, even with two workers), and the report counts."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from extranet.accounts.models import User
+from extranet.extensions import db
+from extranet.notifications.models import Notification, OutboxEmail
+from extranet.plugin_testing import file_request, load, reference_of
+from extranet.requests import service
+from extranet.requests.models import ServiceRequest
+from extranet.servicetargets.calendar import working_calendar
+from extranet.servicetargets.clock import add_working_time, working_time
+from extranet.servicetargets.models import ClosedDay, RequestClock, SentReminder, ServiceTarget
+from extranet.servicetargets.worker import run_due
+from extranet.testing import csrf_token
+
+H = timedelta(hours=1)
+TICKET = {"title": "L’imprimante refuse", "priority": "normal", "affected_system": "Imprimante",
+          "steps": "J’imprime, rien ne sort."}
+
+
+def _targets(client, field="it", **cells):
+    data = {"csrf_token": csrf_token(client, "/admin/service-targets")}
+    data.update({f"{field}-{name}": value for name, value in cells.items()})
+    return client.post(f"/admin/service-targets/targets/{field}", data=data)
+
+
+def _file(app, client, **data) -> str:
+    return reference_of(file_request(client, "support_ticket", {**TICKET, **data}, field="it"))
+
+
+def _clock(app, reference):
+    with app.app_context():
+        req = db.session.scalar(select(ServiceRequest).filter_by(reference=reference))
+        clock = db.session.get(RequestClock, req.id)
+        if clock is not None:
+            db.session.expunge(clock)
+        return clock
+
+
+def _move(app, reference, slug, person):
+    with app.app_context():
+        req = db.session.scalar(select(ServiceRequest).filter_by(reference=reference))
+        service.apply_transition(req, service.workflow_of(req).transition(slug), db.session.get(User, person.id))
+        db.session.commit()
+
+
+def _assign(app, reference, expert, actor):
+    with app.app_context():
+        req = db.session.scalar(select(ServiceRequest).filter_by(reference=reference))
+        service.assign(req, db.session.get(User, expert.id), db.session.get(User, actor.id))
+        db.session.commit()
+
+
+def _later(app, start, hours):
+    with app.app_context():
+        return add_working_time(working_calendar(), start, hours * H)
+
+
+def _notified(app, kind):
+    with app.app_context():
+        return sorted(db.session.execute(select(Notification.user_id, Notification.request_id)
+                                         .where(Notification.kind == kind)).all())
+
+
+def _run(app, now):
+    with app.app_context():
+        return run_due(now)
+
+
+def _set_it_targets(app, people, client_for):
+    admin = client_for(app, people.admin)
+    assert _targets(admin, support_ticket__normal__first="2", support_ticket__normal__resolution="16").status_code == 303
+    return admin
+
+
+def test_admins_set_targets_and_filing_starts_the_clock_in_working_hours(app, people, client_for):
+    member = client_for(app, people.member_a)
+    urgent = _file(app, member, priority="urgent")  # before any admin's target: the plugin's default
+    assert _clock(app, urgent).first_response_minutes == 240
+    admin = client_for(app, people.admin)
+    assert 'value="4' in admin.get("/admin/service-targets").get_data(as_text=True)
+    admin = _set_it_targets(app, people, client_for)
+    page = admin.get("/admin/service-targets").get_data(as_text=True)
+    assert 'name="it-support_ticket__normal__first"' in page and 'value="2' in page
+    reference = _file(app, member)
+    clock, req = _clock(app, reference), load(app, reference)
+    assert (clock.first_response_minutes, clock.resolution_minutes) == (120, 960)
+    assert clock.first_response_due_at == _later(app, req.created_at, 2) == req.due_at
+    assert clock.resolution_due_at == _later(app, req.created_at, 16)
+    # A cell the admin emptied stays empty, the plugin's default included: no clock.
+    with app.app_context():
+        assert db.session.scalar(select(ServiceTarget.first_response_minutes).filter_by(
+            field="it", type="support_ticket", priority="urgent")) is None
+    assert _clock(app, _file(app, member, priority="urgent")) is None
+
+
+def test_a_target_out_of_range_is_refused_and_nothing_is_saved(app, people, client_for):
+    admin = client_for(app, people.admin)
+    response = _targets(admin, support_ticket__normal__first="abc", support_ticket__low__resolution="9999")
+    assert response.status_code == 422
+    assert "Enter a number of working hours between 0.25 and 2000." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ServiceTarget.id))) == 0
+    for who in (people.expert, people.manager_a):
+        client = client_for(app, who)
+        assert client.get("/admin/service-targets").status_code == 404
+        assert _targets(client, support_ticket__normal__first="1").status_code == 404
+
+
+def test_the_first_public_answer_stops_the_response_clock_and_a_wait_pauses_resolution(app, people, client_for):
+    _set_it_targets(app, people, client_for)
+    reference = _file(app, client_for(app, people.member_a))
+    expert = client_for(app, people.expert)
+    token = csrf_token(expert, f"/requests/{reference}")
+    expert.post(f"/requests/{reference}/notes", data={"csrf_token": token, "body": "à voir"})
+    assert _clock(app, reference).first_response_at is None  # an internal note is no answer
+    _move(app, reference, "accept", people.expert)
+    clock = _clock(app, reference)
+    assert clock.first_response_at is not None and clock.first_response_due_at is None
+    assert clock.resolution_due_at is not None
+    _assign(app, reference, people.expert, people.admin)
+    _move(app, reference, "start", people.expert)
+    _move(app, reference, "ask_member", people.expert)
+    paused = _clock(app, reference)
+    assert paused.paused and paused.resolution_due_at is None
+    _move(app, reference, "member_replied", people.member_a)
+    resumed = _clock(app, reference)
+    assert not resumed.paused and resumed.resolution_due_at >= clock.resolution_due_at
+    _move(app, reference, "deliver", people.expert)
+    done = _clock(app, reference)
+    assert done.resolved_at is not None and done.resolution_due_at is None
+    # Reopened: the clock runs again, with the working time already used still counted.
+    _move(app, reference, "reopen", people.member_a)
+    reopened = _clock(app, reference)
+    assert reopened.resolved_at is None and reopened.resolution_due_at is not None
+    with app.app_context():
+        req = db.session.scalar(select(ServiceRequest).filter_by(reference=reference))
+        from extranet.servicetargets.tracking import used
+
+        spent = used(req, db.session.get(RequestClock, req.id), req.state_changed_at)[1]
+        assert reopened.resolution_due_at == add_working_time(working_calendar(), req.state_changed_at,
+                                                              16 * H - spent)
+
+
+def test_experts_see_the_badge_and_filter_overdue_members_do_not(app, people, client_for):
+    _set_it_targets(app, people, client_for)
+    member = client_for(app, people.member_a)
+    late, fresh = _file(app, member), _file(app, member)
+    with app.app_context():
+        req = db.session.scalar(select(ServiceRequest).filter_by(reference=late))
+        db.session.get(RequestClock, req.id).first_response_due_at = req.created_at - H
+        db.session.commit()
+    expert = client_for(app, people.expert)
+    page = expert.get(f"/requests/{fresh}").get_data(as_text=True)
+    assert 'data-clock="ok"' in page and "Response expected by" in page
+    assert "Response overdue since" in expert.get(f"/requests/{late}").get_data(as_text=True)
+    listing = expert.get("/requests/?overdue=1").get_data(as_text=True)
+    assert late in listing and fresh not in listing
+    widget = expert.get("/widgets/overdue", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert late in widget and fresh not in widget and "overdue=1" in widget
+    assert 'name="overdue"' in expert.get("/requests/").get_data(as_text=True)
+    assert "data-clock" not in member.get(f"/requests/{fresh}").get_data(as_text=True)
+    assert 'name="overdue"' not in member.get("/requests/").get_data(as_text=True)
+    expert.get("/profile")
+    with app.app_context():
+        db.session.get(User, people.expert.id).locale = "fr_CA"
+        db.session.commit()
+    french = client_for(app, people.expert).get(f"/requests/{fresh}").get_data(as_text=True)
+    assert "Réponse attendue d’ici" in french or "Réponse attendue d'ici" in french
+
+
+def test_the_worker_warns_the_assignee_then_the_fields_experts_once(app, people, client_for):
+    _set_it_targets(app, people, client_for)
+    reference = _file(app, client_for(app, people.member_a))
+    _assign(app, reference, people.expert, people.admin)
+    clock = _clock(app, reference)
+    assert _run(app, clock.first_response_warn_at - timedelta(minutes=1)) == 0
+    assert _run(app, clock.first_response_warn_at) == 1
+    assert _run(app, clock.first_response_warn_at) == 0
+    req_id = clock.request_id
+    assert _notified(app, "target_at_risk") == [(people.expert.id, req_id)]
+    assert _run(app, clock.first_response_due_at) == 1
+    assert _notified(app, "target_missed") == [(people.expert.id, req_id)]
+    with app.app_context():
+        subjects = db.session.scalars(select(OutboxEmail.subject).where(OutboxEmail.to == people.expert.email)).all()
+    assert any("80" in s and reference in s for s in subjects)
+
+
+def test_members_are_reminded_after_3_and_7_working_days_and_delivered_requests_close_after_10(app, people, client_for):
+    _set_it_targets(app, people, client_for)
+    member = client_for(app, people.member_a)
+    waiting, delivered = _file(app, member), _file(app, member)
+    for reference in (waiting, delivered):
+        _assign(app, reference, people.expert, people.admin)
+        _move(app, reference, "accept", people.expert)
+        _move(app, reference, "start", people.expert)
+    _move(app, waiting, "ask_member", people.expert)
+    _move(app, delivered, "deliver", people.expert)
+    since = load(app, waiting).state_changed_at
+    with app.app_context():
+        _run(app, _later(app, since, 3 * 8 - 1))
+    assert _notified(app, "waiting_reminder") == []
+    _run(app, _later(app, since, 3 * 8))
+    _run(app, _later(app, since, 3 * 8 + 2))
+    waiting_id = _clock(app, waiting).request_id
+    assert _notified(app, "waiting_reminder") == [(people.member_a.id, waiting_id)]
+    _run(app, _later(app, since, 7 * 8))
+    assert len(_notified(app, "waiting_reminder")) == 2
+    # Delivered: the member is not nagged, the request closes itself after ten working days.
+    delivered_at = load(app, delivered).state_changed_at
+    _run(app, _later(app, delivered_at, 10 * 8 - 1))
+    assert load(app, delivered).state == "delivered"
+    _run(app, _later(app, delivered_at, 10 * 8))
+    assert load(app, delivered).state == "closed"
+    assert _notified(app, "auto_closed") == [(people.member_a.id, _clock(app, delivered).request_id)]
+    with app.app_context():
+        bodies = db.session.scalars(select(OutboxEmail.body_text).where(OutboxEmail.to == people.member_a.email)).all()
+    assert any(f"/requests/{delivered}" in b and "how satisfied" in b for b in bodies)
+    # The survey is there for the requester on the page the e-mail leads to.
+    assert 'hx-get="/hours/requests/' in member.get(f"/requests/{delivered}").get_data(as_text=True)
+
+
+def test_two_workers_at_once_send_each_reminder_once(app, people, client_for):
+    _set_it_targets(app, people, client_for)
+    member = client_for(app, people.member_a)
+    references = [_file(app, member) for _ in range(3)]
+    for reference in references:
+        _assign(app, reference, people.expert, people.admin)
+    now = _later(app, load(app, references[0]).created_at, 40)  # every target missed
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def work():
+        try:
+            with app.app_context():
+                barrier.wait()
+                results.append(run_due(now))
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        sent = db.session.execute(select(SentReminder.request_id, SentReminder.kind)).all()
+    # Per request: first response and resolution missed, each once in all.
+    assert len(sent) == len(set(sent)) == 6 and sum(results) == 6
+    assert len(_notified(app, "target_missed")) == 6
+
+
+def test_admins_edit_the_calendar_and_closed_days(app, people, client_for):
+    admin = client_for(app, people.admin)
+    page = admin.get("/admin/service-targets").get_data(as_text=True)
+    assert "National Patriots" in page and 'value="08:30"' in page
+    token = csrf_token(admin, "/admin/service-targets")
+    bad = admin.post("/admin/service-targets/calendar", data={
+        "csrf_token": token, "weekdays": ["0", "1"], "opens": "17:00", "closes": "09:00", "timezone": "Mars/Olympus"})
+    assert bad.status_code == 422 and "after the opening time" in bad.get_data(as_text=True)
+    none = admin.post("/admin/service-targets/calendar", data={
+        "csrf_token": token, "opens": "09:00", "closes": "17:00", "timezone": "America/Montreal"})
+    assert none.status_code == 422 and "Choose at least one working day." in none.get_data(as_text=True)
+    ok = admin.post("/admin/service-targets/calendar", data={
+        "csrf_token": token, "weekdays": ["0", "1", "2", "3"], "opens": "09:00", "closes": "17:00",
+        "timezone": "America/Toronto"})
+    assert ok.status_code == 303
+    added = admin.post("/admin/service-targets/closed-days",
+                       data={"csrf_token": token, "day": "2026-12-24", "label": "Veille de Noël"})
+    assert added.status_code == 303
+    page = admin.get("/admin/service-targets").get_data(as_text=True)
+    assert "Veille de Noël" in page and "data-confirm=" in page
+    with app.app_context():
+        calendar = working_calendar()
+        assert calendar.weekdays == frozenset({0, 1, 2, 3}) and str(calendar.zone) == "America/Toronto"
+        assert not calendar.is_working_day(date(2026, 12, 24))
+    removed = admin.post("/admin/service-targets/closed-days/remove", data={"csrf_token": token, "day": "2026-12-24"})
+    assert removed.status_code == 303
+    assert admin.post("/admin/service-targets/closed-days/remove",
+                      data={"csrf_token": token, "day": "2026-12-24"}).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ClosedDay)) == 0
+
+
+def test_the_report_counts_targets_met_and_medians_per_field(app, people, client_for):
+    admin = _set_it_targets(app, people, client_for)
+    member = client_for(app, people.member_a)
+    answered, ignored = _file(app, member), _file(app, member)
+    _move(app, answered, "accept", people.expert)
+    # The other one is made late: filed long before its first response was due.
+    with app.app_context():
+        req = db.session.scalar(select(ServiceRequest).filter_by(reference=ignored))
+        req.created_at = req.created_at - timedelta(days=14)
+        db.session.commit()
+    from extranet.servicetargets.report import service_target_report
+
+    with app.app_context():
+        rows = service_target_report(load(app, answered).created_at.year)
+    assert [r.field for r in rows] == ["it"]
+    response = rows[0].response
+    assert (response.counted, response.met) == (2, 1) and response.share_met == 0.5
+    assert response.median_hours is not None and response.median_hours < 1
+    page = admin.get(f"/reports/service-targets?year={load(app, answered).created_at.year}").get_data(as_text=True)
+    assert 'id="service-target-report"' in page and "50.0%" in page
+    assert client_for(app, people.expert).get("/reports/service-targets").status_code == 404
+
+
+def test_working_time_of_the_report_uses_the_calendar(app):
+    with app.app_context():
+        cal = working_calendar()
+    start = add_working_time(cal, _monday(), 0 * H)
+    assert working_time(cal, start, start + 3 * H) == 3 * H
+
+
+def _monday():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("America/Montreal"))
+
+
+def test_a_pass_sends_at_most_its_batch_and_the_next_goes_on(app, people, client_for):
+    _set_it_targets(app, people, client_for)
+    member = client_for(app, people.member_a)
+    references = [_file(app, member) for _ in range(2)]
+    now = _later(app, load(app, references[0]).created_at, 40)
+    with app.app_context():
+        assert [run_due(now, batch=3), run_due(now, batch=3), run_due(now, batch=3)] == [3, 1, 0]
