@@ -2,7 +2,7 @@
 each request's clock and the reminders sent
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-05 22:00:00.000000
 
 New tables only. The IT field's response times become the default first-response targets its
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
