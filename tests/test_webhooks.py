@@ -182,12 +182,14 @@ def test_two_workers_send_each_delivery_once(hook_app, receiver):
 def test_destinations_that_are_not_allowed_are_refused(register_plugin, people, client_for, receiver):
     app = register_plugin(SamplePlugin())  # private addresses refused, as by default
     with app.test_request_context():
-        for host in ("127.0.0.1", "localhost", "10.0.0.1", "169.254.169.254", "192.168.1.10", "[::1]", "0.0.0.0"):  # noqa: S104 - refused, never bound
+        refused = ("127.0.0.1", "localhost", "10.0.0.1", "169.254.169.254", "192.168.1.10", "[::1]",
+                   "0.0.0.0", "[::ffff:127.0.0.1]", "2130706433")  # noqa: S104 - refused, never bound
+        for host in refused:
             db.session.add(WebhookHost(host=host.strip("[]")))
         db.session.commit()
         for url in ("http://127.0.0.1:9/hook", "http://localhost/hook", "http://10.0.0.1/hook",
                     "http://169.254.169.254/latest/meta-data", "https://192.168.1.10/", "http://[::1]/",
-                    "http://0.0.0.0/"):
+                    "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/", "http://2130706433/"):
             with pytest.raises(DestinationRefused, match="refused address"):
                 resolve(url)
         with pytest.raises(DestinationRefused, match="not among the allowed hosts"):
