@@ -138,3 +138,24 @@ def test_an_erased_persons_calendar_addresses_are_deleted(cal_app, people, clien
     assert cal_app.test_client().get(feed).status_code == 404
     with cal_app.app_context():
         assert db.session.scalar(db.select(db.func.count(CalendarFeed.id))) == 0
+
+
+def test_experts_feeds_hold_the_service_targets_deadlines(cal_app, people, client_for):
+    from extranet.accounts.models import User
+    from extranet.servicetargets.models import RequestClock
+
+    member, expert = client_for(cal_app, people.member_a), client_for(cal_app, people.expert)
+    reference = file_request(member, title="Hidden title", restricted=True)
+    assert expert.post(f"/requests/{reference}/take", data={"csrf_token": csrf_token(expert, "/")}).status_code == 303
+    response_due = datetime(2031, 3, 14, 15, 30, tzinfo=UTC)
+    with cal_app.app_context():
+        req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
+        clock = db.session.get(RequestClock, req.id) or RequestClock(request_id=req.id)
+        clock.first_response_due_at, clock.resolution_due_at, clock.paused = response_due, None, False
+        db.session.add(clock)
+        db.session.execute(db.update(User).where(User.id == people.expert.id).values(locale="fr_CA"))
+        db.session.commit()
+    [event] = read(expert, make_feed(expert))
+    assert event["summary"] == f"Première réponse attendue\u00a0: {reference} (Sample field)"
+    assert event["start"] == response_due  # at its time, in UTC
+    assert read(member, make_feed(member)) == []  # members do not see the targets

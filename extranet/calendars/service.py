@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
 from sqlalchemy import delete, exists, or_, select
 
@@ -30,6 +31,7 @@ from extranet.policy import can
 from extranet.requests import presenters
 from extranet.requests.models import RequestParticipant, ServiceRequest
 from extranet.requests.rules import visible_requests
+from extranet.servicetargets.models import RequestClock
 from extranet.web.urls import external_url
 
 # How far back a feed goes (a deadline passed long ago is no use in a calendar) and at most how
@@ -90,7 +92,7 @@ def feed_for(token: str) -> CalendarFeed | None:
 @dataclass(frozen=True)
 class Deadline:
     uid: str
-    day: date
+    when: date | datetime  # a date: the whole day; a datetime: that instant
     summary: str
     description: str
     url: str
@@ -102,38 +104,70 @@ def _open(req: ServiceRequest) -> bool:
     return not (state and state.terminal)
 
 
-def _requests(feed: CalendarFeed):
+def _scope(feed: CalendarFeed):
+    """The requests a feed is about, among those its reader may open: the organization's for
+    its feed, else those the reader filed, is a contact of or is assigned to."""
     R, P = ServiceRequest, RequestParticipant
     user = feed.user
     if feed.organization_id:
-        query = visible_requests(user, feed.organization)
+        return visible_requests(user, feed.organization)
+    mine = exists().where(P.request_id == R.id, P.user_id == user.id, P.role.in_(("assignee", "contact")))
+    return visible_requests(user).where(or_(R.requester_id == user.id, mine))
+
+
+def _deadline(req: ServiceRequest, kind: str, when, labels: tuple) -> Deadline:
+    """An event named under the one rule: a restricted request by its reference and field."""
+    field = host().field_label(req.field)
+    domain = urlsplit(current_app.config["BASE_URL"]).hostname or "extranet"
+    restricted, standard = labels
+    if req.is_restricted:  # the labels are lazy: read in the feed's language, then filled
+        summary = str(restricted) % {"ref": req.reference, "field": field}
     else:
-        mine = exists().where(P.request_id == R.id, P.user_id == user.id, P.role.in_(("assignee", "contact")))
-        query = visible_requests(user).where(or_(R.requester_id == user.id, mine))
-    query = query.where(R.due_at.is_not(None), R.due_at >= utcnow() - PAST).order_by(R.due_at, R.id).limit(MAX_EVENTS)
-    return [req for req in db.session.scalars(query) if _open(req)]
+        summary = str(standard) % {"ref": req.reference, "title": req.title}
+    url = external_url("requests.detail", reference=req.reference)
+    description = _("%(field)s · %(state)s", field=field, state=presenters.state_label(req)) + "\n" + url
+    return Deadline(f"request-{req.id}-{kind}@{domain}", when, summary, description, url)
 
 
 def request_due_dates(feed: CalendarFeed) -> list[Deadline]:
+    """Each open request's due date, as a whole day in the cooperative's time zone."""
+    R = ServiceRequest
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    domain = urlsplit(current_app.config["BASE_URL"]).hostname or "extranet"
+    query = (_scope(feed).where(R.due_at.is_not(None), R.due_at >= utcnow() - PAST)
+             .order_by(R.due_at, R.id).limit(MAX_EVENTS))
+    return [
+        _deadline(req, "due", req.due_at.astimezone(zone).date(),
+                  (_l("Due: %(ref)s (%(field)s)"), _l("Due: %(ref)s %(title)s")))
+        for req in db.session.scalars(query) if _open(req)
+    ]
+
+
+def service_target_deadlines(feed: CalendarFeed) -> list[Deadline]:
+    """The first-response and resolution deadlines of the service targets, at their time, for
+    the readers who see the targets (experts and admins); none while a clock is paused or met."""
+    if not can(feed.user, "servicetargets.see"):
+        return []
+    R, C = ServiceRequest, RequestClock
+    since = utcnow() - PAST
+    query = (_scope(feed).join(C, C.request_id == R.id).add_columns(C)
+             .where(or_(C.first_response_due_at >= since, C.resolution_due_at >= since))
+             .order_by(R.id).limit(MAX_EVENTS))
     deadlines = []
-    for req in _requests(feed):
-        field = host().field_label(req.field)
-        if req.is_restricted:
-            summary = _("Due: %(ref)s (%(field)s)", ref=req.reference, field=field)
-        else:
-            summary = _("Due: %(ref)s %(title)s", ref=req.reference, title=req.title)
-        url = external_url("requests.detail", reference=req.reference)
-        description = _("%(field)s · %(state)s", field=field, state=presenters.state_label(req)) + "\n" + url
-        deadlines.append(Deadline(f"request-{req.id}-due@{domain}", req.due_at.astimezone(zone).date(),
-                                  summary, description, url))
+    for req, clock in db.session.execute(query):
+        if not _open(req):
+            continue
+        if clock.first_response_due_at is not None:
+            deadlines.append(_deadline(req, "response", clock.first_response_due_at, (
+                _l("First response due: %(ref)s (%(field)s)"), _l("First response due: %(ref)s %(title)s"))))
+        if clock.resolution_due_at is not None:
+            deadlines.append(_deadline(req, "resolution", clock.resolution_due_at, (
+                _l("Resolution due: %(ref)s (%(field)s)"), _l("Resolution due: %(ref)s %(title)s"))))
     return deadlines
 
 
-# Where a feed's deadlines come from. Service targets (being built) add their function here: it
-# takes the feed and returns Deadlines of what its reader may open, under the same rule.
-DEADLINE_SOURCES = (request_due_dates,)
+# Where a feed's deadlines come from: each takes the feed and returns Deadlines of what its
+# reader may open, named under the one rule.
+DEADLINE_SOURCES = (request_due_dates, service_target_deadlines)
 
 
 def ics(feed: CalendarFeed) -> bytes:
@@ -152,8 +186,10 @@ def ics(feed: CalendarFeed) -> bytes:
                 event = Event()
                 event.add("uid", deadline.uid)
                 event.add("dtstamp", stamp)
-                event.add("dtstart", deadline.day)  # a whole day: the date a thing is due
-                event.add("dtend", deadline.day + timedelta(days=1))
+                event.add("dtstart", deadline.when)
+                if not isinstance(deadline.when, datetime):  # a whole day: the date a thing is due
+                    event.add("dtend", deadline.when + timedelta(days=1))
+                # A deadline at a time has no end (RFC 5545 3.6.1: it ends when it starts).
                 event.add("summary", deadline.summary)
                 event.add("description", deadline.description)
                 event.add("url", deadline.url)
