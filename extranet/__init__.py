@@ -86,6 +86,7 @@ def _register_core_blueprints(app: Flask) -> None:
     from extranet.admin.views import bp as admin
     from extranet.audit.views import bp as audit
     from extranet.auth.views import bp as auth
+    from extranet.calendars.views import bp as calendars
     from extranet.dashboard.views import bp as dashboard
     from extranet.documents.views import bp as documents
     from extranet.hours.views import bp as hours
@@ -97,7 +98,9 @@ def _register_core_blueprints(app: Flask) -> None:
     from extranet.resources.views import bp as resources
     from extranet.search.views import bp as search
     from extranet.servicetargets.views import bp as servicetargets
+    from extranet.webhooks.views import bp as webhooks
 
     for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
-                      resources, documents, hours, reports, access, search, privacy, servicetargets):
+                      resources, documents, hours, reports, access, search, privacy, servicetargets,
+                      webhooks, calendars):
         app.register_blueprint(blueprint)

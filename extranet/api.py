@@ -16,6 +16,7 @@ from extranet.contributions import (
     Rule,
     State,
     Transition,
+    WebhookEvent,
     Widget,
     Workflow,
 )
@@ -29,6 +30,8 @@ from extranet.requests.rules import request_scope, visible_requests
 from extranet.requests.standard import STANDARD
 from extranet.web.forms import BaseForm, DateField, DecimalField, IdField, IntegerField
 from extranet.web.htmx import hx_redirect, render
+from extranet.webhooks.events import emit as emit_webhook
+from extranet.webhooks.events import request_data as webhook_request_data
 
 # The name plugins written before the rename import; it stays so that they keep working.
 Field = ExpertiseField
@@ -53,11 +56,14 @@ __all__ = [
     "ServiceRequest",
     "State",
     "Transition",
+    "WebhookEvent",
     "Widget",
     "Workflow",
     "can",
     "current_organization",
+    "emit_webhook",
     "current_user",
+    "webhook_request_data",
     "db",
     "field_blueprint",
     "field_home",

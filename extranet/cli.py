@@ -134,8 +134,8 @@ def worker(once: bool, interval: float) -> None:
     """Turn password reset requests into e-mails (or discard them), send the e-mail outbox,
     retrying failures with back-off, scan again the files whose virus scan is pending, build the
     exports people asked of their data and erase the expired ones, apply the retention rules once
-    a day, read the text of stored files for search, and warn, remind and close what the service
-    targets call for."""
+    a day, deliver webhooks (retrying failures with back-off), read the text of stored files for
+    search, and warn, remind and close what the service targets call for."""
     from extranet.auth.service import handle_reset_requests
     from extranet.files.rescan import rescan_due
     from extranet.files.text import read_pending
@@ -143,6 +143,8 @@ def worker(once: bool, interval: float) -> None:
     from extranet.privacy.retention import apply_if_due, totals
     from extranet.privacy.service import build_waiting_exports, purge_expired_exports
     from extranet.servicetargets.worker import run_due
+    from extranet.webhooks.delivery import deliver_due as deliver_webhooks
+    from extranet.webhooks.delivery import purge_log as purge_webhook_log
 
     while True:
         handle_reset_requests()
@@ -153,6 +155,12 @@ def worker(once: bool, interval: float) -> None:
                 click.echo(f"mail: {sent} sent, {failed} failed")
             if not (sent or failed) or not once:
                 break
+        delivered, failed = deliver_webhooks()
+        if delivered or failed:
+            click.echo(f"webhooks: {delivered} delivered, {failed} failed")
+        forgotten = purge_webhook_log()
+        if forgotten:
+            click.echo(f"webhooks: {forgotten} finished deliveries removed from the log")
         scanned = rescan_due()
         if scanned:
             click.echo("scan: " + ", ".join(f"{n} {status}" for status, n in sorted(scanned.items())))

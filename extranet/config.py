@@ -119,6 +119,15 @@ def build_config(instance_path: Path) -> dict:
         # Document space of an organization whose storage_quota is unset (bytes, all fields).
         "DOCUMENT_QUOTA": int(_env("DOCUMENT_QUOTA", str(5 * 10**9))),
         # A whole request: a message may carry several files.
+        # Webhooks: deliveries to loopback, private and link-local addresses are refused unless
+        # this is set (tests, or a receiver on the operator's own network).
+        "WEBHOOK_ALLOW_PRIVATE": _env_bool("WEBHOOK_ALLOW_PRIVATE", False),
+        "WEBHOOK_TIMEOUT": float(_env("WEBHOOK_TIMEOUT", "10")),
+        "WEBHOOK_MAX_ATTEMPTS": int(_env("WEBHOOK_MAX_ATTEMPTS", "8")),
+        # A subscription is disabled (and the admins told) after this many failures in a row.
+        "WEBHOOK_DISABLE_AFTER": int(_env("WEBHOOK_DISABLE_AFTER", "20")),
+        # How long finished webhook deliveries stay in the log, in days.
+        "WEBHOOK_LOG_DAYS": int(_env("WEBHOOK_LOG_DAYS", "30")),
         "MAX_CONTENT_LENGTH": int(_env("MAX_REQUEST_BYTES", str(200 * 1024 * 1024))),
     }
 

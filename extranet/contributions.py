@@ -147,3 +147,13 @@ class DocumentCategory:
         base = mime.split(";", 1)[0].strip().lower()
         family = base.split("/", 1)[0] + "/*"
         return base in self.allowed_types or family in self.allowed_types
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """An event admins may subscribe webhooks to. A plugin's events are named ``<slug>.<what>``;
+    the core's are ``request.created``, ``request.transitioned``, ``message.posted``,
+    ``document.uploaded``, ``time.logged`` and ``statement.closed``."""
+
+    name: str
+    label: Any

@@ -9,6 +9,7 @@ from extranet.access import rules as access_rules
 from extranet.admin import rules as admin_rules
 from extranet.api import Widget, can, hookimpl
 from extranet.audit import rules as audit_rules
+from extranet.calendars import rules as calendars_rules
 from extranet.dashboard import rules as dashboard_rules
 from extranet.documents import rules as documents_rules
 from extranet.hours import rules as hours_rules
@@ -19,12 +20,14 @@ from extranet.requests import rules as requests_rules
 from extranet.resources import rules as resources_rules
 from extranet.search import rules as search_rules
 from extranet.servicetargets import rules as servicetargets_rules
+from extranet.webhooks import rules as webhooks_rules
+from extranet.webhooks.events import CORE_EVENTS
 
 # Each feature's rules, kept beside the feature; the policy gets them through the hook below.
 FEATURE_RULES = (
     organizations_rules, requests_rules, documents_rules, resources_rules, hours_rules,
     reports_rules, dashboard_rules, admin_rules, audit_rules, access_rules, search_rules,
-    privacy_rules, servicetargets_rules,
+    privacy_rules, servicetargets_rules, webhooks_rules, calendars_rules,
 )
 
 # (slug, title, endpoint, order, the policy action that shows it)
@@ -53,6 +56,11 @@ def extranet_dashboard_widgets(user, organization):
 @hookimpl
 def extranet_register_rules(app):
     return [rule for feature in FEATURE_RULES for rule in feature.RULES]
+
+
+@hookimpl
+def extranet_register_webhook_events(app):
+    return list(CORE_EVENTS)
 
 
 @hookimpl

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         RequestType,
         Rule,
         Transition,
+        WebhookEvent,
         Widget,
         Workflow,
     )
@@ -112,3 +113,11 @@ def extranet_document_uploaded(document: Document, user: User) -> None:
 def extranet_time_logged(entry: TimeEntry) -> None:
     """Called after a new time entry is committed (an expert logged time on a request), for
     enabled modules. A failing listener is logged and never breaks the user's action."""
+
+
+@hookspec
+def extranet_register_webhook_events(app: Flask) -> list[WebhookEvent]:
+    """Called at startup. Return the webhook events this plugin emits (named ``<slug>.<what>``),
+    which admins may then subscribe URLs to. Emit one with ``extranet.api.emit_webhook`` in the
+    transaction of the change it reports: it is delivered once that change is committed, and
+    never when it is rolled back."""

@@ -5,6 +5,7 @@ from extranet.access.models import AccessRecord
 from extranet.accounts.models import ExpertField, User
 from extranet.audit.models import AuditEvent
 from extranet.auth.models import KnownBrowser, RecoveryCode, UserSession
+from extranet.calendars.models import CalendarFeed
 from extranet.documents.models import Document, DocumentVersion, Folder
 from extranet.files.models import FileVersion
 from extranet.hours.models import (
@@ -35,12 +36,13 @@ from extranet.servicetargets.models import (
     SentReminder,
     ServiceTarget,
 )
+from extranet.webhooks.models import WebhookDelivery, WebhookHost, WebhookSubscription
 
 __all__ = [
-    "AccessRecord", "Agreement", "Attachment", "AuditEvent", "CalendarSettings", "ClosedDay", "DataExport", "Document", "DocumentVersion", "ErasureRequest",
+    "AccessRecord", "Agreement", "Attachment", "AuditEvent", "CalendarFeed", "CalendarSettings", "ClosedDay", "DataExport", "Document", "DocumentVersion", "ErasureRequest",
     "ExpertField", "FileVersion", "Folder", "HourAlert", "HoursMonthly", "KnownBrowser", "Membership", "Message", "Module",
     "MutedEmail", "Notification", "Organization", "OutboxEmail", "RecoveryCode", "ReferenceCounter",
     "RequestClock", "RequestEvent", "RequestParticipant", "SentReminder", "ServiceTarget",
     "Resource", "ResourceVisit", "Satisfaction", "ServiceRequest", "Statement", "Subscription",
-    "TimeEntry", "User", "UserSession",
+    "TimeEntry", "User", "UserSession", "WebhookDelivery", "WebhookHost", "WebhookSubscription",
 ]

@@ -169,6 +169,13 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
     owner, expert, admin, manager = c["owner"], c["expert"], c["admin"], c["manager_a"]
     today = date.today()
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    # A webhook subscribed to every event, so that the scenario's changes leave deliveries.
+    _ok(admin.post("/admin/webhooks/hosts", data={"host-host": "hooks.example.org", "csrf_token": admin.csrf}))
+    _ok(admin.post("/admin/webhooks/", data={
+        "url": "https://hooks.example.org/in", "description": short("Webhook"), "csrf_token": admin.csrf,
+        "events": ["request.created", "request.transitioned", "message.posted", "document.uploaded", "time.logged",
+                   "statement.closed"],
+    }), status=200)
     # The restricted request, its conversation and its files.
     response = _ok(owner.post("/requests/new/sample/question", data={
         "title": short("Title"), "description": payload("Description"), "topic": "general",
@@ -233,6 +240,7 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
     _ok(owner.post("/profile/erasure", data={"csrf_token": owner.csrf}))
     from extranet.privacy.models import DataExport, ErasureRequest
     from extranet.privacy.service import build_waiting_exports
+    from extranet.webhooks.models import WebhookDelivery, WebhookHost, WebhookSubscription
 
     with app.app_context():
         assert build_waiting_exports() == (1, 0)
@@ -260,6 +268,9 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
             "org_id": org_a, "user_id": owner_id, "federation_id": fed_a,
             "export_id": db.session.scalar(db.select(DataExport.id)),
             "erasure_id": db.session.scalar(db.select(ErasureRequest.id)),
+            "host_id": db.session.scalar(db.select(WebhookHost.id)),
+            "subscription_id": db.session.scalar(db.select(WebhookSubscription.id)),
+            "delivery_id": db.session.scalar(db.select(db.func.min(WebhookDelivery.id))),
         })
         assert all(value is not None for value in world.ids.values()), world.ids
 

@@ -45,6 +45,8 @@ ADMIN = {
     "reports.annual", "reports.annual_export",
     "servicetargets.admin", "servicetargets.save_calendar", "servicetargets.add_closed_day",
     "servicetargets.remove_closed_day", "servicetargets.save_targets", "servicetargets.report",
+    "webhooks.index", "webhooks.subscribe", "webhooks.add_host", "webhooks.remove_host", "webhooks.subscription",
+    "webhooks.set_active", "webhooks.new_secret", "webhooks.delete", "webhooks.send_again",
 }
 
 # Arguments that name another row than the one of the same name elsewhere: the invitation member B
@@ -100,6 +102,20 @@ MATRIX = {
     ("admin.modules", "GET"): "login 404   404   404   404   404   404   ok",
     ("admin.toggle_module", "POST"): "login 404   404   404   404   404   404   ok",
     ("admin.scans_page", "GET"): "login 404   404   404   404   404   404   ok",
+    ("webhooks.index", "GET"): "login 404   404   404   404   404   404   ok",
+    ("webhooks.subscribe", "POST"): "login 404   404   404   404   404   404   ok",
+    ("webhooks.add_host", "POST"): "login 404   404   404   404   404   404   ok",
+    ("webhooks.remove_host", "POST"): "login 404   404   404   404   404   404   ok",
+    ("webhooks.subscription", "GET"): "login 404   404   404   404   404   404   ok",
+    ("webhooks.set_active", "POST"): "login 404   404   404   404   404   404   ok",
+    ("webhooks.new_secret", "POST"): "login 404   404   404   404   404   404   ok",
+    ("webhooks.delete", "POST"): "login 404   404   404   404   404   404   ok",
+    ("webhooks.send_again", "POST"): "login 404   404   404   404   404   404   ok",
+    # A calendar feed is read with no session; the scenario's token is no feed's.
+    ("calendars.feed", "GET"): "404   404   404   404   404   404   404   404",
+    ("calendars.index", "GET"): "login ok    ok    ok    ok    ok    ok    ok",
+    ("calendars.make", "POST"): "login ok    ok    ok    ok    ok    ok    ok",
+    ("calendars.revoke", "POST"): "login ok    ok    ok    ok    ok    ok    ok",
     ("admin.rescan_file", "POST"): "login 404   404   404   404   404   404   ok",
     ("admin.organizations", "GET"): "login 404   404   404   404   404   404   ok",
     ("admin.new_organization", "GET"): "login 404   404   404   404   404   404   ok",

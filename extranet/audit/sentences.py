@@ -94,6 +94,16 @@ SENTENCES = {
     "resource.published": _l("%(actor)s published the resource %(target)s."),
     "resource.unpublished": _l("%(actor)s unpublished the resource %(target)s."),
     "resource.deleted": _l("%(actor)s deleted the resource “%(title)s”."),
+    "webhooks.host_allowed": _l("%(actor)s allowed webhook deliveries to the host %(host)s."),
+    "webhooks.host_removed": _l("%(actor)s removed the host %(host)s from those webhooks may be delivered to."),
+    "webhooks.subscribed": _l("%(actor)s subscribed the webhook %(url)s."),
+    "webhooks.secret_changed": _l("%(actor)s made a new secret for the webhook %(url)s."),
+    "webhooks.enabled": _l("%(actor)s enabled the webhook %(url)s."),
+    "webhooks.disabled": _l("%(actor)s disabled the webhook %(url)s."),
+    "webhooks.deleted": _l("%(actor)s deleted the webhook %(url)s."),
+    "webhooks.sent_again": _l("%(actor)s sent a webhook delivery again."),
+    "calendars.feed_made": _l("%(actor)s made a new address for a calendar feed."),
+    "calendars.feed_revoked": _l("%(actor)s revoked the address of a calendar feed."),
     "documents.uploaded": _l("%(actor)s added the document “%(title)s” for %(organization)s."),
     "documents.new_version": _l("%(actor)s added version %(version)s of the document %(target)s."),
     "documents.renamed": _l("%(actor)s renamed the document “%(old)s” to “%(new)s”."),
@@ -134,6 +144,8 @@ KINDS = {
     "file": _l("Virus scans"),
     "privacy": _l("Personal information (exports, erasures and retention)"),
     "servicetargets": _l("Service targets and working calendar"),
+    "webhooks": _l("Webhooks"),
+    "calendars": _l("Calendar feeds"),
 }
 MEMBERSHIP_ROLES = {"manager": _l("manager"), "member": _l("member")}
 SYSTEM = _l("The extranet")

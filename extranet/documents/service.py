@@ -30,6 +30,7 @@ from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.resources.models import Resource
 from extranet.storage import get_storage
+from extranet.webhooks import events as webhooks
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def add_document(saved, *, org: Organization, field: str, user, category=None, f
     record("documents.uploaded", target=doc, organization=org, field=field, title=doc.title,
            size=saved.stored.size, sha256=saved.stored.sha256,
            request=request.reference if request is not None else None)
+    webhooks.document_uploaded(doc, 1, user)
     return doc
 
 
@@ -127,6 +129,7 @@ def add_version(doc: Document, saved, user) -> DocumentVersion:
     db.session.flush()
     record("documents.new_version", target=doc, organization=doc.organization, version=number,
            size=version.size, sha256=version.sha256)
+    webhooks.document_uploaded(doc, number, user)
     return version
 
 

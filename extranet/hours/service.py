@@ -17,6 +17,7 @@ from extranet.hours.models import Agreement, Satisfaction, Statement, TimeEntry
 from extranet.hours.units import month_start
 from extranet.modules import MEMBERS_SEE_HOURS, MEMBERS_SEE_NOTES, set_module_setting
 from extranet.organizations.models import Organization
+from extranet.webhooks import events as webhooks
 
 
 def month_closed(organization_id: int, day: date) -> bool:
@@ -58,6 +59,7 @@ def log_time(req, expert, *, day: date, minutes: int, activity: str, billable: b
     record("hours.time_logged", target=entry, organization=req.organization, reference=req.reference,
            minutes=entry.minutes, date=entry.date.isoformat(), billable=entry.billable)
     check_thresholds(req.organization, req.field, entry.date.year, actor=expert)
+    webhooks.time_logged(entry)
     return entry
 
 

@@ -21,6 +21,7 @@ from extranet.extensions import db
 from extranet.hours.balances import balances
 from extranet.hours.models import Statement, TimeEntry
 from extranet.hours.units import amount_cents, month_bounds, split_overage
+from extranet.webhooks import events as webhooks
 
 
 class StatementClosed(Exception):
@@ -215,6 +216,7 @@ def close_statement(organization, month: date, user, today: date | None = None) 
         "statement.close", target=statement, organization=organization, month=month_key(month),
         total_minutes=statement.total_minutes, total_cents=statement.total_cents,
     )
+    webhooks.statement_closed(statement)
     return statement
 
 

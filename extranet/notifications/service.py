@@ -62,6 +62,10 @@ def describe(notification: Notification) -> str:
                       "tell us how satisfied you are.", **params))
     if notification.kind in ("hours_80", "hours_100"):  # about an organization, no request
         return _describe_hours(notification)
+    if notification.kind == "webhook_disabled":
+        p = notification.params or {}
+        return str(_l("The webhook to %(url)s is disabled after %(count)s failed deliveries in a row.",
+                      url=p.get("url", ""), count=p.get("failures", "")))
     return notification.kind
 
 
@@ -97,6 +101,12 @@ ORGANIZATION_KINDS = {
     "hours_100": OrganizationKind("hours.view_field_balance", "hours.index"),
 }
 
+# Kinds about something of the administration (a webhook): the action its recipients need, and
+# its page, whose argument is the params' ``subscription_id``.
+ADMINISTRATION_KINDS = {
+    "webhook_disabled": OrganizationKind("webhooks.manage", "webhooks.subscription"),
+}
+
 
 def _concerned(kind: str, req) -> list[User]:
     if kind == "request_new":
@@ -119,7 +129,13 @@ def notify(kind: str, about, actor: User | None, recipients: list[User] | None =
     contacts and assignees, or the experts of its field for a new one), or an organization for
     the kinds of ``ORGANIZATION_KINDS`` (its managers). ``recipients`` chooses them instead;
     either way only those who may see what it is about hear of it."""
-    if kind in ORGANIZATION_KINDS:
+    if kind in ADMINISTRATION_KINDS:
+        req = None
+        people = recipients or []
+
+        def sees(user):
+            return can(user, ADMINISTRATION_KINDS[kind].action)
+    elif kind in ORGANIZATION_KINDS:
         req = None
         people = recipients if recipients is not None else _managers(about)
         params = {"organization": about.name, "organization_id": about.id, **params}
@@ -163,6 +179,11 @@ def destination(notification: Notification, reader: User | None = None) -> tuple
         if reader is not None and not can(reader, "request.view", notification.request):
             return None
         return "requests.detail", {"reference": notification.request.reference}
+    if notification.kind in ADMINISTRATION_KINDS:
+        if reader is not None and not can(reader, ADMINISTRATION_KINDS[notification.kind].action):
+            return None
+        endpoint = ADMINISTRATION_KINDS[notification.kind].endpoint
+        return endpoint, {"subscription_id": (notification.params or {}).get("subscription_id")}
     kind = ORGANIZATION_KINDS.get(notification.kind)
     if kind is not None:
         return kind.endpoint, {"year": (notification.params or {}).get("year")}

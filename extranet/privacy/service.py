@@ -19,6 +19,7 @@ from extranet.audit.models import AuditEvent
 from extranet.audit.service import record
 from extranet.auth.models import KnownBrowser, RecoveryCode, ResetRequest
 from extranet.auth.sessions import end_all_sessions
+from extranet.calendars.models import CalendarFeed
 from extranet.db_types import utcnow
 from extranet.extensions import db
 from extranet.modules import RETENTION, RETENTION_KINDS, retention_months, set_module_setting
@@ -197,6 +198,7 @@ def carry_out_erasure(asked: ErasureRequest, admin: User) -> list[str] | None:
     end_all_sessions(user)
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(KnownBrowser).where(KnownBrowser.user_id == user.id))
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
     db.session.execute(delete(MutedEmail).where(MutedEmail.user_id == user.id))
     db.session.execute(update(Membership).where(Membership.user_id == user.id)
                        .values(active=False, pending=False, invited_name=None))

@@ -30,6 +30,7 @@ from extranet.requests.models import (
     ServiceRequest,
 )
 from extranet.servicetargets import tracking
+from extranet.webhooks import events as webhooks
 
 log = logging.getLogger(__name__)
 GENERIC_FIELDS = {"title", "description", "restricted", "csrf_token", "submit", "organization_id"}
@@ -102,6 +103,7 @@ def create_request(organization, rtype: RequestType, form, user) -> ServiceReque
         req.due_at = _end_of_day(form.due_date.data)
     record("requests.created", target=req, organization=organization, reference=req.reference)
     notify("request_new", req, actor=user)
+    webhooks.request_created(req, user)
     return req
 
 
@@ -166,6 +168,7 @@ def apply_transition(req: ServiceRequest, transition: Transition, user, comment:
     record("requests.transitioned", target=req, organization=req.organization,
            transition=transition.slug, source=source, target_state=transition.target)
     notify("request_transitioned", req, actor=user, transition=transition.slug, state=transition.target)
+    webhooks.request_transitioned(req, transition, source, user)
 
 
 def assign(req: ServiceRequest, expert, actor) -> None:
@@ -212,5 +215,7 @@ def post_message(req: ServiceRequest, author, body: str, internal: bool) -> Mess
     db.session.add(message)
     touch(req)
     tracking.after_change(req, author, visible_to_member=not internal)
+    db.session.flush()
     notify("message_new", req, actor=author, internal=internal, message_id=message.id)
+    webhooks.message_posted(message)
     return message

@@ -18,6 +18,7 @@ from extranet.api import (
     Rule,
     State,
     Transition,
+    WebhookEvent,
     Widget,
     can,
     current_organization,
@@ -131,6 +132,10 @@ class SamplePlugin:
                              max_size=2000),
             DocumentCategory(field=self.SLUG, slug="any", label="Anything"),
         ]
+
+    @hookimpl
+    def extranet_register_webhook_events(self, app):
+        return [WebhookEvent(f"{self.SLUG}.answered", "A sample question is answered")]
 
     @hookimpl
     def extranet_document_uploaded(self, document, user):
