@@ -236,6 +236,15 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
 
     with app.app_context():
         assert build_waiting_exports() == (1, 0)
+    # The owner's personal access token (the API's matrix makes one per role for itself).
+    from extranet.accounts.models import User
+    from extranet.rest.service import create_token
+
+    with app.app_context():
+        token, _secret = create_token(db.session.get(User, world.people["owner"].id), short("Token"),
+                                      ["requests:read"], None)
+        db.session.commit()
+        token_id = token.id
     with app.app_context():
         req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
         documents = db.session.scalars(db.select(Document).order_by(Document.id)).all()
@@ -260,6 +269,7 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
             "org_id": org_a, "user_id": owner_id, "federation_id": fed_a,
             "export_id": db.session.scalar(db.select(DataExport.id)),
             "erasure_id": db.session.scalar(db.select(ErasureRequest.id)),
+            "token_id": token_id,
         })
         assert all(value is not None for value in world.ids.values()), world.ids
 

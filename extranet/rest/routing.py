@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
@@ -73,8 +73,8 @@ def authenticate():
         return None
     secret = _bearer()
     if secret is None:
-        if request.method not in SAFE_METHODS:
-            csrf.protect()  # a cookie-driven post is refused as on every page (400)
+        if request.method not in SAFE_METHODS and current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+            csrf.protect()  # a browser's post, with its cookie: refused as on every page (400)
         return problem(401, _("Send a personal access token: Authorization: Bearer <token>."),
                        headers={"WWW-Authenticate": 'Bearer realm="api"'})
     token = service.token_for(secret)
