@@ -165,6 +165,8 @@ def test_errors_are_problem_json(app, people):
     is_problem(call(client, "GET", "/no-such-route", secret), 404)
     is_problem(call(client, "DELETE", "/requests", secret), 405)
     is_problem(call(client, "GET", f"/documents/{2**31}", secret), 404)  # out of range: no route
+    is_problem(call(client, "GET", f"/documents/{2**31 - 1}", secret), 404)  # in range: no row
+    is_problem(call(client, "GET", f"/organizations/{2**31 - 1}/statements", secret), 404)
     bad = is_problem(call(client, "GET", "/requests?per_page=1000&since=yesterday", secret), 422)
     assert {tuple(e["loc"]) for e in bad["errors"]} == {("query", "per_page"), ("query", "since")}
     is_problem(call(client, "GET", "/requests?unknown=1", secret), 422)

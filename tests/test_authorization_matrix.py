@@ -248,7 +248,7 @@ MATRIX = {
     ("api.time_entries", "GET"): "401   401   401   401   401   401   401   401",
     ("api.transition", "POST"): "401   401   401   401   401   401   401   401",
     ("api.upload_documents", "POST"): "401   401   401   401   401   401   401   401",
-    ("api_tokens.confirm_revoke", "GET"): "login ok    404   404   404   404   404   404",
+    ("api_tokens.revoke", "GET"): "login ok    404   404   404   404   404   404",
     ("api_tokens.create", "POST"): "login 422   422   422   422   422   422   422",
     ("api_tokens.index", "GET"): "login ok    ok    ok    ok    ok    ok    ok",
     ("api_tokens.revoke", "POST"): "login ok    404   404   404   404   404   404",

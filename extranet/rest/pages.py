@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -52,16 +52,13 @@ def _own(token_id: int):
     return token
 
 
-@bp.get("/<id:token_id>/revoke")
-@login_required
-def confirm_revoke(token_id: int):
-    return render("rest/revoke.html", token=_own(token_id))
-
-
-@bp.post("/<id:token_id>/revoke")
+@bp.route("/<id:token_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke(token_id: int):
+    """GET asks to confirm; POST revokes."""
     token = _own(token_id)
+    if request.method == "GET":
+        return render("rest/revoke.html", token=token)
     service.revoke(token)
     db.session.commit()
     flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
