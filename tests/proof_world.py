@@ -241,7 +241,7 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
     from extranet.rest.service import create_token
 
     with app.app_context():
-        token, _secret = create_token(db.session.get(User, world.people["owner"].id), short("Token"),
+        token, _secret = create_token(db.session.get(User, world.people["owner"].id), short("Token")[:100],
                                       ["requests:read"], None)
         db.session.commit()
         token_id = token.id
