@@ -17,7 +17,6 @@ from extranet.documents import service as documents
 from extranet.documents.models import Document
 from extranet.documents.views import request_files, upload_each
 from extranet.extensions import db
-from extranet.files import downloads
 from extranet.hours.models import Agreement, Statement, TimeEntry
 from extranet.hours.statements import closed_statements, month_key
 from extranet.organizations.models import Membership, Organization
@@ -25,9 +24,14 @@ from extranet.plugins import host
 from extranet.policy import can, require, switchable_organizations
 from extranet.requests import service as requests
 from extranet.requests.forms import CommentForm, MessageForm
-from extranet.requests.models import Attachment, RequestParticipant, ServiceRequest
+from extranet.requests.models import RequestParticipant, ServiceRequest
 from extranet.requests.rules import openable_requests
-from extranet.requests.views import filtered_requests, organizations_to_file_for, timeline
+from extranet.requests.views import (
+    filtered_requests,
+    organizations_to_file_for,
+    send_attachment,
+    timeline,
+)
 from extranet.rest import present
 from extranet.rest import schemas as s
 from extranet.rest.form_schema import form_errors, form_input, form_schema, unknown_answers
@@ -197,13 +201,7 @@ def post_message(reference: str, body: s.NewMessage):
 @operation("GET", "/requests/<reference>/attachments/<id:attachment_id>/content",
            "Download a message's attachment", kind="messages", binary=True)
 def attachment_content(reference: str, attachment_id: int):
-    req = request_or_404(reference)
-    found = db.session.get(Attachment, attachment_id)
-    if found is None or found.message.request_id != req.id:
-        abort(404)
-    response = downloads.send(found, "message.view", found.message)
-    access.note_attachment(signed_in_user(), found)
-    return response
+    return send_attachment(request_or_404(reference), attachment_id)
 
 
 # -- documents ----------------------------------------------------------------------------------
