@@ -80,6 +80,7 @@ def test_a_token_made_on_the_profile_is_shown_once_stored_hashed_and_works(app, 
     assert secret not in client.get("/profile/api-tokens/").get_data(as_text=True)
     me = call(app.test_client(), "GET", "/me", secret)
     assert me.status_code == 200 and me.get_json()["email"] == people.member_a.email
+    assert "Set-Cookie" not in me.headers and me.headers["Cache-Control"] == "no-store"
     assert "Never used" not in client.get("/profile/api-tokens/").get_data(as_text=True)  # last use shown
 
 
@@ -276,6 +277,10 @@ def test_messages_internal_notes_and_files(app, people):
         from extranet.files.models import FileVersion
 
         assert db.session.scalar(db.select(db.func.count(FileVersion.id))) == 1
+    stored = app.config["STORAGE_URL"].removeprefix("file://")
+    from pathlib import Path
+
+    assert len([p for p in Path(stored).rglob("*") if p.is_file()]) == 1  # nothing of the refused file
     everything_refused = call(client, "POST", f"/requests/{reference}/files", member,
                               content_type="multipart/form-data", data={"files": [(io.BytesIO(b""), "")]})
     is_problem(everything_refused, 422)
