@@ -7,7 +7,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from extranet.admin.forms import MultiCheckboxField
-from extranet.rest.models import RESOURCE_KINDS
+from extranet.rest.models import RESOURCE_KINDS, WRITABLE_KINDS
 from extranet.web.forms import BaseForm
 
 KIND_LABELS = {
@@ -25,7 +25,8 @@ def scope_choices():
     choices = []
     for kind in RESOURCE_KINDS:
         choices.append((f"{kind}:read", _l("%(kind)s: read", kind=KIND_LABELS[kind])))
-        choices.append((f"{kind}:write", _l("%(kind)s: read and write", kind=KIND_LABELS[kind])))
+        if kind in WRITABLE_KINDS:
+            choices.append((f"{kind}:write", _l("%(kind)s: read and write", kind=KIND_LABELS[kind])))
     return choices
 
 

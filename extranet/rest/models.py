@@ -11,9 +11,12 @@ from extranet.accounts.models import User
 from extranet.db_types import UTCDateTime, utcnow
 from extranet.extensions import db
 
-# The kinds of resource a token is scoped to, each read or write (write includes read).
+# The kinds of resource a token is scoped to, each read or (for those the API changes) write,
+# which includes read.
 RESOURCE_KINDS = ("requests", "messages", "documents", "hours", "organizations", "fields")
-SCOPES = tuple(f"{kind}:{access}" for kind in RESOURCE_KINDS for access in ("read", "write"))
+WRITABLE_KINDS = ("requests", "messages", "documents")
+SCOPES = tuple(f"{kind}:{access}" for kind in RESOURCE_KINDS
+               for access in (("read", "write") if kind in WRITABLE_KINDS else ("read",)))
 
 
 class ApiToken(db.Model):
