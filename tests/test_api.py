@@ -173,7 +173,7 @@ def test_errors_are_problem_json(app, people):
     is_problem(call(client, "GET", "/requests?unknown=1", secret), 422)
     is_problem(call(client, "POST", "/requests", secret, data="{not json", content_type="application/json"), 422)
     refused = is_problem(file_request(client, secret, answers={"topic": "nonsense"}), 422)
-    assert refused["errors"][0]["loc"] == ["answers", "topic"]
+    assert refused["errors"][0]["loc"] == ["body", "answers", "topic"]
     unknown = is_problem(file_request(client, secret, answers={"topic": "general", "shoe_size": 9}), 422)
     assert unknown["errors"][0]["loc"] == ["body", "answers", "shoe_size"]
 
@@ -206,7 +206,7 @@ def test_filing_reading_and_moving_a_request_as_on_the_pages(app, people):
     assert moved.status_code == 200 and moved.get_json()["state"] == "accepted"
     # A step whose form needs a reason refuses none, with the form's own error.
     declined = call(client, "POST", f"/requests/{reference}/transitions/decline", expert, json={})
-    assert is_problem(declined, 422)["errors"][0]["loc"] == ["comment"]
+    assert is_problem(declined, 422)["errors"][0]["loc"] == ["body", "comment"]
 
 
 def test_a_restricted_request_shows_only_to_its_people(app, people):
@@ -238,6 +238,21 @@ def test_the_list_filters_and_pages_as_the_page_does(app, people):
     assert [r["reference"] for r in call(client, "GET", "/requests?q=0003", secret).get_json()["items"]] == ["SAMP-2026-0003"]
     by_ref = call(client, "GET", "/requests?sort=reference&per_page=2", secret).get_json()["items"]
     assert [r["reference"] for r in by_ref] == ["SAMP-2026-0001", "SAMP-2026-0002"]
+
+
+def test_experts_log_time_through_the_time_form(app, people):
+    client = app.test_client()
+    member, expert = token_for(app, people.member_a), token_for(app, people.expert)
+    reference = file_request(client, member).get_json()["reference"]
+    entry = {"date": utcnow().date().isoformat(), "duration": "1h30", "note": "Analyse"}
+    is_problem(call(client, "POST", f"/requests/{reference}/time-entries", member, json=entry), 404)
+    logged = call(client, "POST", f"/requests/{reference}/time-entries", expert, json=entry)
+    assert logged.status_code == 201 and logged.get_json()["minutes"] == 90
+    wrong = is_problem(call(client, "POST", f"/requests/{reference}/time-entries", expert,
+                            json={**entry, "duration": "soon"}), 422)
+    assert wrong["errors"][0]["loc"] == ["body", "duration"]
+    listed = call(client, "GET", f"/requests/{reference}/time-entries", expert).get_json()
+    assert [(e["minutes"], e["note"]) for e in listed["items"]] == [(90, "Analyse")]
 
 
 # -- messages and files ------------------------------------------------------------------------

@@ -38,6 +38,7 @@ MATRIX = {
     ("api.get_document", "GET"): "401   ok    ok    404   404   404   404   ok",
     ("api.document_content", "GET"): "401   ok    ok    404   404   404   404   ok",
     ("api.time_entries", "GET"): "401   404   404   404   404   404   404   ok",
+    ("api.log_time", "POST"): "401   404   404   404   404   404   404   ok",
     ("api.agreements", "GET"): "401   404   404   404   404   404   404   ok",
     ("api.statements", "GET"): "401   404   404   404   404   404   404   ok",
     ("api.list_organizations", "GET"): "401   ok    ok    ok    ok    ok    ok    ok",
@@ -63,6 +64,7 @@ PAGES = {
     "api.get_document": ("documents.document", "GET"),
     "api.document_content": ("documents.download", "GET"),
     "api.time_entries": ("hours.request_panel", "GET"),
+    "api.log_time": ("hours.log_time", "POST"),
     "api.statements": ("reports.statement", "GET"),
     "api.get_user": ("admin.user", "GET"),
     "api.get_request_type": ("sample.index", "GET"),
@@ -74,6 +76,7 @@ BODIES = {
                                     "answers": {"topic": "general"}}},
     "api.transition": {"json": {}},
     "api.post_message": {"json": {"body": "Matrix"}},
+    "api.log_time": {"json": {"date": "2026-01-05", "duration": "30"}},
     "api.upload_documents": {"data": {"visibility": "org"}, "content_type": "multipart/form-data"},
 }
 

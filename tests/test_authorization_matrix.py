@@ -246,6 +246,7 @@ MATRIX = {
     ("api.request_documents", "GET"): "401   401   401   401   401   401   401   401",
     ("api.statements", "GET"): "401   401   401   401   401   401   401   401",
     ("api.time_entries", "GET"): "401   401   401   401   401   401   401   401",
+    ("api.log_time", "POST"): "401   401   401   401   401   401   401   401",
     ("api.transition", "POST"): "401   401   401   401   401   401   401   401",
     ("api.upload_documents", "POST"): "401   401   401   401   401   401   401   401",
     ("api_tokens.revoke", "GET"): "login ok    404   404   404   404   404   404",

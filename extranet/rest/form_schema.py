@@ -95,11 +95,12 @@ def unknown_answers(form, answers: dict[str, Any]) -> list[str]:
     return sorted(set(answers) - allowed)
 
 
-def form_errors(form) -> list[dict[str, Any]]:
-    """The form's errors in the problem's ``errors`` list."""
+def form_errors(form, answers: bool = True) -> list[dict[str, Any]]:
+    """The form's errors in the problem's ``errors`` list, located in the body as sent: the
+    type's (or step's) own questions under ``answers``, unless the form is the whole body."""
     found = []
     for name, messages in form.errors.items():
-        where = name if name in {"title", "description", "restricted", "comment"} else f"answers.{name}"
+        where = ["body", name] if not answers or name in LEFT_OUT else ["body", "answers", name]
         for message in messages if isinstance(messages, list) else [messages]:
-            found.append({"loc": where.split("."), "msg": str(message)})
+            found.append({"loc": where, "msg": str(message)})
     return found

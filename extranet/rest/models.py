@@ -14,7 +14,7 @@ from extranet.extensions import db
 # The kinds of resource a token is scoped to, each read or (for those the API changes) write,
 # which includes read.
 RESOURCE_KINDS = ("requests", "messages", "documents", "hours", "organizations", "fields")
-WRITABLE_KINDS = ("requests", "messages", "documents")
+WRITABLE_KINDS = ("requests", "messages", "documents", "hours")
 SCOPES = tuple(f"{kind}:{access}" for kind in RESOURCE_KINDS
                for access in (("read", "write") if kind in WRITABLE_KINDS else ("read",)))
 

@@ -70,6 +70,14 @@ class NewMessage(Input):
     internal: bool = Field(False, description="An internal note, for the request's experts only.")
 
 
+class NewTimeEntry(Input):
+    date: date
+    duration: str = Field(max_length=20, description="`1:30`, `1h30`, `90` (minutes) or `1.5` (hours).")
+    activity: str = Field("analysis", max_length=40)
+    billable: bool = True
+    note: str = Field("", max_length=2000)
+
+
 class UploadInput(Input):
     """A ``multipart/form-data`` body: one or more ``files`` besides these."""
 

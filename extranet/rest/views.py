@@ -17,8 +17,11 @@ from extranet.documents import service as documents
 from extranet.documents.models import Document
 from extranet.documents.views import request_files, upload_each
 from extranet.extensions import db
+from extranet.hours import service as hours
+from extranet.hours.forms import TimeEntryForm
 from extranet.hours.models import Agreement, Statement, TimeEntry
 from extranet.hours.statements import closed_statements, month_key
+from extranet.hours.views import closed_message, entry_values
 from extranet.organizations.models import Membership, Organization
 from extranet.plugins import host
 from extranet.policy import can, require, switchable_organizations
@@ -192,7 +195,7 @@ def post_message(reference: str, body: s.NewMessage):
         require("request.internal_note", req)
     form = MessageForm(formdata=form_input({"body": body.body, "internal": body.internal}), meta={"csrf": False})
     if not form.validate():
-        raise Refused(_("The message is not valid."), form_errors(form))
+        raise Refused(_("The message is not valid."), form_errors(form, answers=False))
     message = requests.post_message(req, user, form.body.data, internal=bool(form.internal.data))
     db.session.commit()
     return present.message_out(message)
@@ -278,6 +281,26 @@ def time_entries(reference: str, query: s.Paging):
     items = [s.TimeEntryOut(id=e.id, date=e.date, minutes=e.minutes, activity=e.activity, billable=e.billable,
                             expert=present.person(e.expert), note=e.note if notes else None) for e in page.items]
     return s.TimeEntryList(items=items, **_page_fields(page, query))
+
+
+@operation("POST", "/requests/<reference>/time-entries", "Log time on a request (its field's experts)",
+           kind="hours", write=True, body=s.NewTimeEntry, response=s.TimeEntryOut, status=201)
+def log_time(reference: str, body: s.NewTimeEntry):
+    """Validated by the time form of the request page; a month whose statement is closed is refused."""
+    user = signed_in_user()
+    req = request_or_404(reference, "time.log")
+    form = TimeEntryForm(formdata=form_input({**body.model_dump(), "date": body.date.isoformat()}),
+                         meta={"csrf": False})
+    if not form.validate():
+        raise Refused(_("Some values are not valid."), form_errors(form, answers=False))
+    try:
+        entry = hours.log_time(req, user, **entry_values(form))
+    except hours.MonthClosed as closed:
+        raise Refused(closed_message(closed.day), [{"loc": ["body", "date"], "msg": closed_message(closed.day)}]) from None
+    db.session.commit()
+    host().after_commit("extranet_time_logged", entry=entry)
+    return s.TimeEntryOut(id=entry.id, date=entry.date, minutes=entry.minutes, activity=entry.activity,
+                          billable=entry.billable, expert=present.person(user), note=entry.note)
 
 
 def _organization(org_id: int, action: str) -> Organization:
