@@ -1,4 +1,4 @@
-"""The REST API's operations (``/api/v1``). Each reads and writes through the same lookups,
+"""The REST API's operations (`/api/v1`). Each reads and writes through the same lookups,
 policy, forms and services as the pages: a request one cannot see is a 404 here too, a change
 is the page's use case, committed once, then told to the plugins."""
 
@@ -84,7 +84,7 @@ def me():
            query=s.RequestFilters, response=s.RequestList)
 def list_requests(query: s.RequestFilters):
     """The requests the caller sees, as on the request list: a member's are those of one
-    organization (``organization``), staff's span the organizations they serve."""
+    organization (`organization`), staff's span the organizations they serve."""
     args = {k: v for k, v in query.model_dump(exclude={"page", "per_page", "organization"}).items() if v is not None}
     if args.pop("open", None):
         args["open"] = "1"
@@ -116,8 +116,8 @@ def _filing_organization(user, organization_id):
 @operation("POST", "/requests", "File a request", kind="requests", write=True, body=s.NewRequest,
            response=s.RequestOut, status=201)
 def create_request(body: s.NewRequest):
-    """The answers are validated by the request type's own form (see ``GET
-    /fields/{field}/types/{type_slug}``), exactly as on the page."""
+    """The answers are validated by the request type's own form (see `GET
+    /fields/{field}/types/{type_slug}`), exactly as on the page."""
     user = signed_in_user()
     rtype = host().request_types.get((body.field, body.type))
     organization = _filing_organization(user, body.organization_id) if rtype else None
@@ -143,8 +143,8 @@ def create_request(body: s.NewRequest):
 @operation("POST", "/requests/<reference>/transitions/<slug>", "Move a request through its workflow",
            kind="requests", write=True, body=s.TransitionInput, response=s.RequestOut)
 def transition(reference: str, slug: str, body: s.TransitionInput):
-    """Only the steps listed in the request's ``transitions`` are possible; send the
-    ``version`` you read to be told (409) when someone acted in the meantime."""
+    """Only the steps listed in the request's `transitions` are possible; send the
+    `version` you read to be told (409) when someone acted in the meantime."""
     user = signed_in_user()
     req = request_or_404(reference)
     chosen = requests.workflow_of(req).transition(slug)
@@ -222,7 +222,7 @@ def request_documents(reference: str):
 @operation("POST", "/requests/<reference>/files", "Upload documents to a request", kind="documents",
            write=True, multipart=s.UploadInput, response=s.UploadResult, status=201)
 def upload_documents(reference: str, body: s.UploadInput):
-    """``multipart/form-data`` with one or more ``files``: each is checked by its content, its
+    """`multipart/form-data` with one or more `files`: each is checked by its content, its
     size, the organization's quota and the virus scan, and kept or refused on its own (nothing
     of a refused file is kept). Answers 201 with each file's outcome."""
     user = signed_in_user()
