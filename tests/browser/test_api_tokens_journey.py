@@ -20,9 +20,10 @@ def app(register_plugin):
 
 
 def _me(base_url: str, token: str) -> int:
-    call = urllib.request.Request(f"{base_url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    # The test's own live server, over http.
+    call = urllib.request.Request(f"{base_url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})  # noqa: S310
     try:
-        with urllib.request.urlopen(call) as answer:  # noqa: S310 - the test's own live server
+        with urllib.request.urlopen(call) as answer:  # noqa: S310
             assert json.load(answer)["email"] == "member.a@test.org"
             return answer.status
     except urllib.error.HTTPError as refused:
