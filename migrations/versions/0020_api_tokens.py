@@ -1,7 +1,7 @@
 """Personal access tokens for the REST API
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-05 21:30:00.000000
 
 A new table only: nothing existing changes.
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
