@@ -96,11 +96,13 @@ def _register_core_blueprints(app: Flask) -> None:
     from extranet.reports.views import bp as reports
     from extranet.requests.views import bp as requests
     from extranet.resources.views import bp as resources
+    from extranet.rest.pages import bp as api_tokens
+    from extranet.rest.views import bp as api
     from extranet.search.views import bp as search
     from extranet.servicetargets.views import bp as servicetargets
     from extranet.webhooks.views import bp as webhooks
 
     for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
                       resources, documents, hours, reports, access, search, privacy, servicetargets,
-                      webhooks, calendars):
+                      webhooks, calendars, api_tokens, api):
         app.register_blueprint(blueprint)

@@ -80,6 +80,8 @@ def build_config(instance_path: Path) -> dict:
         "TRUSTED_BROWSER_DAYS": int(_env("TRUSTED_BROWSER_DAYS", "30")),
         # Invitations and re-sent invitations: each e-mail carries text the sender chose.
         "INVITATION_LIMIT_PER_SENDER": _env("INVITATION_LIMIT_PER_SENDER", "20 per minute; 100 per hour; 300 per day"),
+        # The REST API's calls per personal access token.
+        "API_LIMIT_PER_TOKEN": _env("API_LIMIT_PER_TOKEN", "120 per minute; 3000 per hour"),
         "INVITATION_LIMIT_PER_ADDRESS": _env("INVITATION_LIMIT_PER_ADDRESS", "3 per hour; 6 per day"),
         "MAIL_URL": _env("MAIL_URL") or f"file://{instance_path / 'mail'}",
         "MAIL_FROM": _env("MAIL_FROM", "Coop Extranet <no-reply@example.org>"),

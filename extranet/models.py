@@ -29,6 +29,7 @@ from extranet.requests.models import (
     ServiceRequest,
 )
 from extranet.resources.models import Resource, ResourceVisit
+from extranet.rest.models import ApiToken
 from extranet.servicetargets.models import (
     CalendarSettings,
     ClosedDay,
@@ -39,7 +40,7 @@ from extranet.servicetargets.models import (
 from extranet.webhooks.models import WebhookDelivery, WebhookHost, WebhookSubscription
 
 __all__ = [
-    "AccessRecord", "Agreement", "Attachment", "AuditEvent", "CalendarFeed", "CalendarSettings", "ClosedDay", "DataExport", "Document", "DocumentVersion", "ErasureRequest",
+    "AccessRecord", "Agreement", "ApiToken", "Attachment", "AuditEvent", "CalendarFeed", "CalendarSettings", "ClosedDay", "DataExport", "Document", "DocumentVersion", "ErasureRequest",
     "ExpertField", "FileVersion", "Folder", "HourAlert", "HoursMonthly", "KnownBrowser", "Membership", "Message", "Module",
     "MutedEmail", "Notification", "Organization", "OutboxEmail", "RecoveryCode", "ReferenceCounter",
     "RequestClock", "RequestEvent", "RequestParticipant", "SentReminder", "ServiceTarget",

@@ -244,6 +244,15 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
 
     with app.app_context():
         assert build_waiting_exports() == (1, 0)
+    # The owner's personal access token (the API's matrix makes one per role for itself).
+    from extranet.accounts.models import User
+    from extranet.rest.service import create_token
+
+    with app.app_context():
+        token, _secret = create_token(db.session.get(User, world.people["owner"].id), short("Token")[:100],
+                                      ["requests:read"], None)
+        db.session.commit()
+        token_id = token.id
     with app.app_context():
         req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
         documents = db.session.scalars(db.select(Document).order_by(Document.id)).all()
@@ -271,6 +280,7 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
             "host_id": db.session.scalar(db.select(WebhookHost.id)),
             "subscription_id": db.session.scalar(db.select(WebhookSubscription.id)),
             "delivery_id": db.session.scalar(db.select(db.func.min(WebhookDelivery.id))),
+            "token_id": token_id,
         })
         assert all(value is not None for value in world.ids.values()), world.ids
 

@@ -213,8 +213,8 @@ def _urls(app, world: World) -> list[str]:
         linked.setdefault(endpoint, set()).add(link)
     urls = []
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.endpoint in SKIP:
-            continue
+        if "GET" not in rule.methods or rule.endpoint in SKIP or rule.endpoint.startswith("api."):
+            continue  # the API answers a cookie 401: _api_urls walks it with tokens
         names = sorted(rule.arguments)
         if set(names) <= set(values):
             for chosen in itertools.product(*(values[n] for n in names)):
@@ -223,13 +223,14 @@ def _urls(app, world: World) -> list[str]:
             urls += sorted(linked.get(rule.endpoint, ()))
     covered = {adapter.match(url.split("?")[0], method="GET")[0] for url in urls}
     unreached = sorted({r.endpoint for r in app.url_map.iter_rules()
-                        if "GET" in r.methods and r.endpoint not in SKIP} - covered)
-    # No resource, folder or export of one's data exists in this world; the first two name no
-    # request, and an export (a ZIP for its owner only) is read under the rule in test_privacy.py.
-    # A calendar feed is read by its secret address, not a session: test_calendars.py reads each
-    # person's and a manager's under the rule.
+                        if "GET" in r.methods and r.endpoint not in SKIP and not r.endpoint.startswith("api.")}
+                       - covered)
+    # No resource, folder, export of one's data or API token exists in this world; the first two
+    # and the token name no request, and an export (a ZIP for its owner only) is read under the
+    # rule in test_privacy.py. A calendar feed is read by its secret address, not a session:
+    # test_calendars.py reads each person's and a manager's under the rule.
     assert set(unreached) <= {"documents.folder", "resources.download", "resources.edit",
-                              "privacy.download_export", "calendars.feed"}, unreached
+                              "privacy.download_export", "api_tokens.revoke", "calendars.feed"}, unreached
     week = f"{world.last_month + timedelta(days=14):%G-W%V}"
     expert_id = world.people["expert"].id
     urls += [
@@ -287,6 +288,63 @@ def test_whoever_cannot_open_a_request_never_reads_its_title_or_content(app, wor
         assert len(pages) > 20, (who, sorted(pages))
         leaks = sorted(url for url, text in pages.items() if MARKER in text)
         assert not leaks, f"{who} reads a confidential request's title or content on {leaks}"
+
+
+def _api_urls(app, world: World) -> list[str]:
+    """Every GET operation of the API with the scenario's values, and the restricted requests'
+    documents and attachments by their ids."""
+    from extranet.documents.models import Document
+    from extranet.extensions import db
+    from extranet.requests.models import Attachment
+
+    values = {**_simple_values(app, world), "user_id": [world.people["requester"].id]}
+    with app.app_context():
+        doc_ids = db.session.scalars(db.select(Document.id)).all()
+        attachments = [(a.message.request.reference, a.id) for a in db.session.scalars(db.select(Attachment))]
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api.") or "GET" not in rule.methods:
+            continue
+        names = sorted(set(rule.arguments) - {"doc_id", "attachment_id"})
+        for chosen in itertools.product(*(values[n] for n in names)):
+            args = dict(zip(names, chosen, strict=True))
+            if "doc_id" in rule.arguments:
+                urls += [rule.build({**args, "doc_id": i}, append_unknown=False)[1] for i in doc_ids]
+            elif "attachment_id" in rule.arguments:
+                urls += [rule.build({"reference": r, "attachment_id": i}, append_unknown=False)[1]
+                         for r, i in attachments if args.get("reference") == r]
+            else:
+                urls.append(rule.build(args, append_unknown=False)[1])
+    return urls + ["/api/v1/requests?q=ZQX", "/api/v1/requests?open=true&per_page=100"]
+
+
+def test_nor_through_the_api(app, world):
+    """The same walk through the REST API, with a token of every scope: nothing of the
+    restricted requests, while their people read them there."""
+    from extranet.accounts.models import User
+    from extranet.extensions import db
+    from extranet.rest.models import SCOPES
+    from extranet.rest.service import create_token
+
+    urls = _api_urls(app, world)
+    with app.app_context():
+        tokens = {who: create_token(db.session.get(User, world.people[who].id), "walk", SCOPES, None)[1]
+                  for who in (*OUTSIDERS, "requester")}
+        db.session.commit()
+    client = app.test_client(use_cookies=False)
+    for who, token in tokens.items():
+        read = {}
+        for url in urls:
+            response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+            assert response.status_code < 500, (who, url, response.status_code)
+            if response.status_code == 200:
+                read[url] = _text(response)
+        assert len(read) > 6, (who, sorted(read))
+        leaks = sorted(url for url, text in read.items() if MARKER in text)
+        if who == "requester":
+            assert len(leaks) > 5  # the walk reaches the restricted requests' content
+        else:
+            assert not leaks, f"{who} reads a confidential request's title or content through {leaks}"
 
 
 def test_nor_in_the_emails_sent_to_them(app, world):

@@ -135,6 +135,11 @@ def test_huge_ids_in_paths_are_404_for_every_role(app, world):
                 for method in _methods(rule):
                     data = {"csrf_token": token, "folder": "0", "expert": "1", "name": "x"} if method == "POST" else None
                     response = client.open(url, method=method, data=data)
+                    if rule.rule.startswith("/api/") and huge == str(ID_MAX):
+                        # A cookie is refused there before anything is looked up (401); the ids
+                        # the API reads with a token: test_api.py.
+                        assert response.status_code == 401, (role, method, url, response.status_code)
+                        continue
                     assert response.status_code == 404, (role, method, url, response.status_code)
                     checked.add(rule.endpoint)
     assert {"documents.download", "requests.attachment", "reports.statement", "hours.edit_entry",

@@ -46,6 +46,8 @@ SENTENCES = {
     "accounts.invitation_sent": _l("%(actor)s invited %(target)s to %(organization)s."),
     "accounts.profile_updated": _l("%(actor)s changed the profile of %(target)s."),
     "accounts.password_changed": _l("%(actor)s changed the password of %(target)s."),
+    "accounts.api_token_created": _l("%(actor)s made the API token “%(token)s”."),
+    "accounts.api_token_revoked": _l("%(actor)s revoked the API token “%(token)s”."),
     "users.staff_invited": _l("%(actor)s invited %(target)s to the cooperative's staff."),
     "users.updated": _l("%(actor)s changed the account of %(target)s."),
     "users.deactivated": _l("%(actor)s deactivated the account of %(target)s."),

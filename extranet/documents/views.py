@@ -354,7 +354,7 @@ def upload(field: str):
     errors = []
     if form.validate_on_submit():
         try:
-            outcomes = _upload_each(
+            outcomes = upload_each(
                 request.files.getlist("files"), org=org, field=field, user=signed_in_user(), folder=folder,
                 visibility=form.visibility.data, category=form.category.data or None,
             )
@@ -381,7 +381,7 @@ def _commit_file(saved, build):
     return result
 
 
-def _upload_each(files, *, field: str, category: str | None, user, **where) -> list[service.Outcome]:
+def upload_each(files, *, field: str, category: str | None, user, **where) -> list[service.Outcome]:
     """Each file is its own upload: a document committed on its own, then told to the
     listeners, or refused with the reason and nothing of it kept; a refused file never costs
     the others. Raises ``UploadRefused`` (nothing kept) when no file is chosen or the category
@@ -639,7 +639,7 @@ def request_upload(field: str, reference: str):
     errors = []
     if form.validate_on_submit():
         try:
-            outcomes = _upload_each(
+            outcomes = upload_each(
                 request.files.getlist("files"), org=req.organization, field=field, user=signed_in_user(), request=req,
                 visibility=form.visibility.data, category=form.category.data or None,
             )

@@ -60,12 +60,12 @@ def _activity_label(slug: str) -> str:
 
 
 
-def _closed_message(day: date) -> str:
+def closed_message(day: date) -> str:
     return _("%(month)s is closed: its time entries can no longer change.",
              month=format_date(day, "MMMM yyyy"))
 
 
-def _entry_values(form: TimeEntryForm) -> dict:
+def entry_values(form: TimeEntryForm) -> dict:
     return {"day": form.date.data, "minutes": form.minutes, "activity": form.activity.data,
             "billable": bool(form.billable.data), "note": form.note.data or ""}
 
@@ -130,9 +130,9 @@ def log_time(reference: str):
     if not form.validate_on_submit():
         return _panel(req, status=422, form=form)
     try:
-        entry = service.log_time(req, user, **_entry_values(form))
+        entry = service.log_time(req, user, **entry_values(form))
     except service.MonthClosed as closed:
-        form.date.errors.append(_closed_message(closed.day))
+        form.date.errors.append(closed_message(closed.day))
         return _panel(req, status=422, form=form)
     db.session.commit()
     host().after_commit("extranet_time_logged", entry=entry)
@@ -156,9 +156,9 @@ def edit_entry(entry_id: int):
     closed = service.month_closed(req.organization_id, entry.date)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            service.change_entry(entry, signed_in_user(), **_entry_values(form))
+            service.change_entry(entry, signed_in_user(), **entry_values(form))
         except service.MonthClosed as closed_month:
-            form.date.errors.append(_closed_message(closed_month.day))
+            form.date.errors.append(closed_message(closed_month.day))
         else:
             db.session.commit()
             flash(_("The time entry is saved."), "success")
@@ -175,7 +175,7 @@ def delete_entry(entry_id: int):
     try:
         service.delete_entry(entry)
     except service.MonthClosed as closed:
-        message = _closed_message(closed.day)
+        message = closed_message(closed.day)
         if wants_fragment():
             return _panel(req, status=409, notice=message)
         flash(message, "error")

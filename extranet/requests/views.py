@@ -422,7 +422,11 @@ def _upload_limits():
 @login_required
 def attachment(reference: str, attachment_id: int):
     """Download a file: visible only with its message, and only under its own request's URL."""
-    req = request_or_404(reference)
+    return send_attachment(request_or_404(reference), attachment_id)
+
+
+def send_attachment(req: ServiceRequest, attachment_id: int):
+    """The download of one of ``req``'s message files (the API's too), noted in the access log."""
     found = db.session.get(Attachment, attachment_id)
     if found is None or found.message.request_id != req.id:
         abort(404)

@@ -24,6 +24,7 @@ from extranet.servicetargets.forms import (
 from extranet.servicetargets.holidays import quebec_holidays
 from extranet.servicetargets.report import service_target_report
 from extranet.web.htmx import render
+from extranet.web.ids import arg_number
 
 bp = Blueprint("servicetargets", __name__)
 
@@ -132,8 +133,6 @@ def save_targets(field: str):
 def report():
     require("reports.view")
     this_year = utcnow().astimezone(working_calendar().zone).year
-    year = request.args.get("year", type=int) or this_year
-    if not 2000 <= year <= this_year + 1:
-        year = this_year
+    year = arg_number("year", 2000, this_year + 1, default=this_year)
     return render("servicetargets/report.html", rows=service_target_report(year), year=year,
                   years=range(this_year, this_year - 5, -1), field_label=host().field_label)

@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 
 from extranet.extensions import babel, db
 from extranet.web.forms import is_choice_group
+from extranet.web.problems import is_api_call, problem
 from extranet.web.security import apply_security_headers
 from extranet.web.text import text_to_html
 
@@ -142,6 +143,9 @@ def register_error_handlers(app: Flask) -> None:
         if code >= 500:
             # The failed transaction may be unusable (PostgreSQL): the error page needs a clean one.
             db.session.rollback()
+        if is_api_call():  # a program reads it: no page, the same words
+            allowed = getattr(error, "valid_methods", None)
+            return problem(code, text, headers={"Allow": ", ".join(allowed)} if allowed else None)
         return render_template("errors/error.html", code=code, title=title, text=text), code
 
     for code in ERROR_TEXTS:

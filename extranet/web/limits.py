@@ -48,6 +48,11 @@ def allow_invitation(sender_id: int, email: str) -> bool:
                    ("INVITATION_LIMIT_PER_ADDRESS", normalize_email(email))])
 
 
+def allow_api_call(token_id: int) -> bool:
+    """Whether the personal access token ``token_id`` may make one more API call now (and count it)."""
+    return _allow([("API_LIMIT_PER_TOKEN", str(token_id))])
+
+
 INVITATION_LIMIT_MESSAGE = _l(
     "Too many invitations were sent in a short time: this one was not sent. Please try again later."
 )

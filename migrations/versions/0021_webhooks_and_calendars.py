@@ -1,7 +1,7 @@
 """Webhooks (allowed hosts, subscriptions, deliveries) and private calendar feeds
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0020
 Create Date: 2026-12-05 22:00:00.000000
 
 Four new tables; nothing existing is changed.
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0017'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
