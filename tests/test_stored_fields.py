@@ -189,3 +189,36 @@ def test_an_import_that_does_not_validate_changes_nothing(app, people, stored):
 def test_a_field_cannot_take_a_plugins_identifier(app, people, stored):
     response = _post(stored, "/admin/fields/new", {**FIELD, "slug": "hr"})
     assert response.status_code == 422 and "A field already has this identifier." in response.get_data(as_text=True)
+
+
+def test_another_process_serves_a_field_at_its_next_request(app, people, make_app, client_for):
+    """Two applications on one database stand for two processes (or nodes): a field created,
+    then edited, through one is served by the other at its next request, without a restart."""
+    other = make_app()
+    admin_elsewhere = client_for(other, people.admin)
+    assert admin_elsewhere.get("/admin/fields/communications").status_code == 404
+    build_field(client_for(app, people.admin))
+    give_field(app, people)
+    member = client_for(other, people.member_a)
+    assert "Already launched?" in member.get("/requests/new/communications/campaign").get_data(as_text=True)
+    assert _post(client_for(app, people.admin), "/admin/fields/communications/types/campaign/questions/launched/remove"
+                 ).status_code == 303
+    assert "Already launched?" not in member.get("/requests/new/communications/campaign").get_data(as_text=True)
+
+
+def test_the_demo_creates_the_consortiums_sixteen_other_fields(app):
+    from extranet.demo.fields import FIELDS, load_demo_fields
+    from extranet.extensions import db
+    from extranet.plugins import host
+
+    with app.app_context():
+        load_demo_fields(set(host().fields))
+        db.session.commit()
+        host().refresh_stored()
+        stored = [f for f in host().fields.values() if f.stored]
+        assert len(stored) == len(FIELDS) == 16 and len(host().fields) == 20
+        assert all(host().types_of(f.slug) for f in stored)
+        assert host().fields["grants"].reference_prefix == "SUB"
+        load_demo_fields(set(host().fields))  # again: nothing doubled
+        db.session.commit()
+        assert db.session.scalar(db.select(db.func.count()).select_from(db.text("stored_fields"))) == 16
