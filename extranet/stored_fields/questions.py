@@ -32,6 +32,7 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import TextInput
 
 from extranet.admin.forms import MultiCheckboxField
 from extranet.contributions import Bilingual
@@ -74,8 +75,10 @@ def choices_of(question: dict) -> list[tuple[str, Bilingual]]:
 class AmountField(DecimalField):
     """Dollars typed (``12,50``), cents stored: an amount is a whole number of cents."""
 
+    widget = TextInput()  # a number input would refuse the comma of French amounts
+
     def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, places=2, **kwargs)
+        super().__init__(label, validators, places=2, render_kw={"inputmode": "decimal"}, **kwargs)
 
     @property
     def cents(self) -> int | None:
