@@ -207,7 +207,8 @@ def validate_export(payload, host_fields, workflows) -> list[str]:
         if len(set(names)) != len(names):
             problems.append(_l("%(where)s: two questions have the same name.", where=where))
         for index, question in enumerate(questions, start=1):
-            problems.extend(question_problems(question, f"{where}, {_l('question %(number)s', number=index)}"))
+            place = _l("%(type)s, question %(number)s", type=where, number=index)
+            problems.extend(question_problems(question, str(place)))
     return [str(p) for p in problems]
 
 
