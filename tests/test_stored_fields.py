@@ -222,3 +222,12 @@ def test_the_demo_creates_the_consortiums_sixteen_other_fields(app):
         load_demo_fields(set(host().fields))  # again: nothing doubled
         db.session.commit()
         assert db.session.scalar(db.select(db.func.count()).select_from(db.text("stored_fields"))) == 16
+
+
+def test_the_command_line_lists_and_toggles_a_stored_field(app, people, stored):
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["plugins"])
+    assert "communications" in listed.output and "stored" in listed.output
+    assert runner.invoke(args=["plugins", "disable", "communications"]).exit_code == 0
+    assert stored.get("/admin/modules").status_code == 200
+    assert "communications  stored      disabled" in runner.invoke(args=["plugins"]).output

@@ -22,13 +22,18 @@ from extranet.web.forms import BaseForm, IntegerField
 SLUG_HELP = _l("Lowercase letters, digits and _, starting with a letter; it cannot change later.")
 
 
-class FieldForm(BaseForm):
+class NamedForm(BaseForm):
+    """What a field and a request type both have: an identifier, names and descriptions."""
+
     slug = StringField(_l("Identifier"), description=SLUG_HELP,
                        validators=[DataRequired(), Regexp(SLUG_RE, message=_l("Lowercase letters, digits and _ only."))])
     name_fr = StringField(_l("Name in French"), validators=[DataRequired(), Length(max=100)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=100)])
     description_fr = TextAreaField(_l("Description in French"), validators=[Optional(), Length(max=2000)])
     description_en = TextAreaField(_l("Description in English"), validators=[Optional(), Length(max=2000)])
+
+
+class FieldForm(NamedForm):
     prefix = StringField(_l("Reference prefix"), description=_l("2 to 6 capital letters: COM gives COM-2026-0001."),
                          validators=[DataRequired(), Regexp(PREFIX_RE, message=_l("2 to 6 capital letters."))])
     colour = StringField(_l("Colour"), default="#35607a",
@@ -38,13 +43,7 @@ class FieldForm(BaseForm):
     confidentiality = SelectField(_l("Default confidentiality"), choices=list(CONFIDENTIALITY.items()))
 
 
-class TypeForm(BaseForm):
-    slug = StringField(_l("Identifier"), description=SLUG_HELP,
-                       validators=[DataRequired(), Regexp(SLUG_RE, message=_l("Lowercase letters, digits and _ only."))])
-    name_fr = StringField(_l("Name in French"), validators=[DataRequired(), Length(max=100)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=100)])
-    description_fr = TextAreaField(_l("Description in French"), validators=[Optional(), Length(max=2000)])
-    description_en = TextAreaField(_l("Description in English"), validators=[Optional(), Length(max=2000)])
+class TypeForm(NamedForm):
     workflow = SelectField(_l("Workflow"))  # the core's workflows, set by the view
     priority = SelectField(_l("Default priority"), choices=list(PRIORITIES.items()), default="normal")
     order = IntegerField(_l("Order"), min=0, max=10000, default=100, validators=[InputRequired()])
