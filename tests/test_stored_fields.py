@@ -20,7 +20,7 @@ FIELD = {"slug": "communications", "name_fr": "Communications et marketing", "na
          "description_fr": "Plans de communication, campagnes.", "description_en": "Communication plans, campaigns.",
          "prefix": "COM", "colour": "#aa5500", "icon": "megaphone", "order": "50", "confidentiality": "standard"}
 TYPE = {"slug": "campaign", "name_fr": "Campagne", "name_en": "Campaign", "description_fr": "", "description_en": "",
-        "workflow": "standard", "priority": "high", "order": "10"}
+        "workflow": "standard", "priority": "high", "order": "10", "target_high": "48"}
 QUESTIONS = [
     {"name": "audience", "kind": "short_text", "required": "y", "label_fr": "Public visé", "label_en": "Audience",
      "max": "100"},
@@ -81,6 +81,13 @@ def test_a_stored_field_request_goes_through_every_page_of_a_field(app, people, 
 
     reference = file_campaign(member)
     assert reference.startswith("COM-")
+    with app.app_context():
+        from extranet.extensions import db
+        from extranet.requests.models import ServiceRequest
+
+        req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
+        assert (req.priority, (req.due_at - req.created_at).total_seconds()) == ("high", 48 * 3600)
+        assert req.data["_form"] == 5 and req.data["budget"] == 123450 and req.data["brief"] == "devis.pdf"
     detail = member.get(f"/requests/{reference}").get_data(as_text=True)
     for shown in ("Audience", "Membres", "Budget", "$1,234.50", "Channels", "Web", "Print", "Already launched?",
                   "devis.pdf", "High"):

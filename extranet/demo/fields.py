@@ -20,6 +20,9 @@ BUDGET = _q("budget", "amount", "Budget prévu", "Planned budget", min=0, max=1_
 DOCUMENT = _q("document", "file", "Document utile", "Useful document", file_types="pdf, docx, xlsx, odt")
 EMPLOYEES = _q("employees", "number", "Nombre d'employés", "Number of employees", min=0, max=100_000)
 
+# The cooperative's commitments: hours from filing to an answer, per priority.
+RESPONSE_HOURS = {"urgent": 8, "high": 48, "normal": 120, "low": 240}
+
 # (slug, French, English, prefix, description FR, description EN, order, confidentiality,
 #  [(type slug, French, English, priority, questions)])
 FIELDS = [
@@ -156,6 +159,7 @@ def load_demo_fields(existing: set[str]) -> None:
                                      confidentiality=confidentiality)
         for index, (type_slug, type_fr, type_en, priority, questions) in enumerate(types):
             rtype = service.save_type(field, None, type_slug, name_fr=type_fr, name_en=type_en, description_fr="",
-                                      description_en="", workflow="standard", priority=priority, order=10 * (index + 1))
+                                      description_en="", workflow="standard", priority=priority, order=10 * (index + 1),
+                                      response_hours=RESPONSE_HOURS)
             service.save_questions(rtype, questions)
             rtype.form_versions = rtype.form_versions[-1:]  # born with its form: one version

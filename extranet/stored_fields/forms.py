@@ -16,7 +16,13 @@ from wtforms.validators import (
 
 from extranet.requests.models import CONFIDENTIALITY, PRIORITIES
 from extranet.stored_fields.questions import CHOICE_KINDS, KINDS
-from extranet.stored_fields.service import COLOUR_RE, PREFIX_RE, SLUG_RE, question_problems
+from extranet.stored_fields.service import (
+    COLOUR_RE,
+    MAX_RESPONSE_HOURS,
+    PREFIX_RE,
+    SLUG_RE,
+    question_problems,
+)
 from extranet.web.forms import BaseForm, IntegerField
 
 SLUG_HELP = _l("Lowercase letters, digits and _, starting with a letter; it cannot change later.")
@@ -47,6 +53,23 @@ class TypeForm(NamedForm):
     workflow = SelectField(_l("Workflow"))  # the core's workflows, set by the view
     priority = SelectField(_l("Default priority"), choices=list(PRIORITIES.items()), default="normal")
     order = IntegerField(_l("Order"), min=0, max=10000, default=100, validators=[InputRequired()])
+    target_low = IntegerField(_l("Response target, low priority (hours)"), min=1, max=MAX_RESPONSE_HOURS,
+                              validators=[Optional()])
+    target_normal = IntegerField(_l("Response target, normal priority (hours)"), min=1, max=MAX_RESPONSE_HOURS,
+                                 validators=[Optional()])
+    target_high = IntegerField(_l("Response target, high priority (hours)"), min=1, max=MAX_RESPONSE_HOURS,
+                               validators=[Optional()])
+    target_urgent = IntegerField(_l("Response target, urgent (hours)"), min=1, max=MAX_RESPONSE_HOURS,
+                                 validators=[Optional()],
+                                 description=_l("Empty: no due time. A request's due time is its filing time plus "
+                                                "the target of its priority."))
+
+    def response_hours(self) -> dict:
+        return {p: self[f"target_{p}"].data for p in PRIORITIES if self[f"target_{p}"].data is not None}
+
+    def fill_targets(self, hours: dict) -> None:
+        for priority, value in (hours or {}).items():
+            self[f"target_{priority}"].data = value
 
 
 class QuestionForm(BaseForm):

@@ -55,6 +55,8 @@ class StoredRequestType(db.Model):
     workflow: Mapped[str] = mapped_column(String(40), default="standard")
     priority: Mapped[str] = mapped_column(String(10), default="normal")
     order: Mapped[int] = mapped_column(default=100)
+    # Hours from filing to the answer the cooperative commits to, per priority ({"urgent": 4}).
+    response_hours: Mapped[dict] = mapped_column(JSON, default=dict)
     # Every version of the form, oldest first; the last is the one new requests get.
     form_versions: Mapped[list] = mapped_column(JSON, default=lambda: [[]])
 

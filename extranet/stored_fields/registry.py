@@ -4,6 +4,8 @@ load). The host asks ``revisions()`` once per request and ``load()`` when they c
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +31,7 @@ def as_types(row: StoredField) -> list[RequestType]:
             form=build_form(t.questions, t.form_version), workflow=t.workflow,
             confidentiality=row.confidentiality, order=t.order, priority=t.priority,
             answer_labels=answer_labels(list(t.form_versions)), stored=True,
+            response_targets={priority: timedelta(hours=hours) for priority, hours in (t.response_hours or {}).items()},
         )
         for t in row.types
     ]

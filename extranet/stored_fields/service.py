@@ -29,7 +29,9 @@ PREFIX_RE = re.compile(r"^[A-Z]{2,6}$")
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 FIELD_ATTRS = ("name_fr", "name_en", "description_fr", "description_en", "prefix", "colour", "icon", "order",
                "confidentiality")
-TYPE_ATTRS = ("name_fr", "name_en", "description_fr", "description_en", "workflow", "priority", "order")
+TYPE_FORM_ATTRS = ("name_fr", "name_en", "description_fr", "description_en", "workflow", "priority", "order")
+TYPE_ATTRS = (*TYPE_FORM_ATTRS, "response_hours")
+MAX_RESPONSE_HOURS = 24 * 365
 
 
 class ImportRefused(ValueError):
@@ -199,6 +201,11 @@ def validate_export(payload, host_fields, workflows) -> list[str]:
             problems.append(_l("%(where)s: unknown workflow %(workflow)r.", where=where, workflow=rtype.get("workflow")))
         if rtype.get("priority", "normal") not in PRIORITIES:
             problems.append(_l("%(where)s: unknown priority %(priority)r.", where=where, priority=rtype.get("priority")))
+        targets = rtype.get("response_hours") or {}
+        if not isinstance(targets, dict) or not set(targets) <= set(PRIORITIES) or not all(
+                isinstance(h, int) and not isinstance(h, bool) and 0 < h <= MAX_RESPONSE_HOURS for h in targets.values()):
+            problems.append(_l("%(where)s: response targets are hours (1 to %(max)s) per known priority.",
+                               where=where, max=MAX_RESPONSE_HOURS))
         questions = rtype.get("questions")
         if not isinstance(questions, list):
             problems.append(_l("%(where)s: its questions must be a list.", where=where))
@@ -246,4 +253,4 @@ def import_field(payload, host_fields, workflows) -> StoredField:
 
 
 def _type_default(name: str):
-    return {"description_fr": "", "description_en": "", "priority": "normal", "order": 100}.get(name)
+    return {"description_fr": "", "description_en": "", "priority": "normal", "order": 100, "response_hours": {}}.get(name)

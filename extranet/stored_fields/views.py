@@ -136,12 +136,14 @@ def _type_page(field: StoredField, rtype: StoredRequestType | None):
     form.workflow.choices = _workflow_choices()
     if rtype is not None:
         form.slug.data = rtype.slug
+        if request.method == "GET":
+            form.fill_targets(rtype.response_hours)
     if form.validate_on_submit():
         if rtype is None and service.type_of(field, form.slug.data):
             form.slug.errors.append(_("This field already has a type with this identifier."))
         else:
-            values = {name: getattr(form, name).data or "" for name in service.TYPE_ATTRS}
-            values["order"] = form.order.data
+            values = {name: getattr(form, name).data or "" for name in service.TYPE_FORM_ATTRS}
+            values["order"], values["response_hours"] = form.order.data, form.response_hours()
             saved = service.save_type(field, rtype, form.slug.data, **values)
             db.session.commit()
             flash(_("The request type is saved."), "success")

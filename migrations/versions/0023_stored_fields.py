@@ -46,6 +46,7 @@ def upgrade():
     sa.Column('workflow', sa.String(length=40), nullable=False),
     sa.Column('priority', sa.String(length=10), nullable=False),
     sa.Column('order', sa.Integer(), nullable=False),
+    sa.Column('response_hours', sa.JSON(), nullable=False),
     sa.Column('form_versions', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['field_id'], ['stored_fields.id'], name=op.f('fk_stored_request_types_field_id_stored_fields'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stored_request_types')),
