@@ -238,3 +238,48 @@ def test_the_command_line_lists_and_toggles_a_stored_field(app, people, stored):
     assert runner.invoke(args=["plugins", "disable", "communications"]).exit_code == 0
     assert stored.get("/admin/modules").status_code == 200
     assert "communications  stored      disabled" in runner.invoke(args=["plugins"]).output
+
+
+def test_two_admins_editing_one_form_at_once_never_lose_a_change_silently(app, people, stored):
+    """The field's revision is a compare-and-set: a change made on a form read before another
+    admin's saved change is refused whole (the page says so, 409), and the other one stays."""
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from extranet.extensions import db
+    from extranet.stored_fields import service
+    from extranet.stored_fields.models import StoredField
+
+    with app.app_context():
+        # This admin's page, read before the other's change (a session of its own).
+        session = Session(db.engine, expire_on_commit=False)
+        field = session.scalar(db.select(StoredField).filter_by(slug="communications"))
+        rtype = next(t for t in field.types if t.slug == "campaign")
+        read_before = list(rtype.questions)
+        session.commit()
+        # Meanwhile, another admin removes a question.
+        assert _post(stored, "/admin/fields/communications/types/campaign/questions/budget/remove").status_code == 303
+        rtype.form_versions = [*rtype.form_versions, [*read_before, {"name": "late", "kind": "date",
+                                                                    "label_fr": "Tard", "label_en": "Late"}]]
+        service.touch(field)
+        with pytest.raises(StaleDataError):
+            session.commit()
+        session.rollback()
+        session.close()
+        names = [q["name"] for q in service.type_of(service.field_by_slug("communications"), "campaign").questions]
+        assert "budget" not in names and "late" not in names
+
+
+def test_a_stale_edit_page_answers_409_with_what_was_typed(app, people, stored, monkeypatch):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from extranet.stored_fields import views
+
+    def lost_race():
+        raise StaleDataError("another admin saved first")
+
+    monkeypatch.setattr(views.db.session, "commit", lost_race)
+    response = _post(stored, "/admin/fields/communications", {**FIELD, "name_en": "Typed by me"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Someone else changed this field meanwhile" in page and 'value="Typed by me"' in page

@@ -40,6 +40,11 @@ class StoredField(db.Model):
         back_populates="field", cascade="all, delete-orphan", order_by="StoredRequestType.order, StoredRequestType.id"
     )
 
+    # The revision is also the optimistic lock of the field and everything in it: a change
+    # saves only if the revision is still the one it read (service.touch sets the next one), so
+    # that two admins editing one form at once never lose a question silently.
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
+
 
 class StoredRequestType(db.Model):
     __tablename__ = "stored_request_types"

@@ -8,7 +8,10 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from extranet.extensions import db
 from extranet.field_pages import field_home
@@ -24,6 +27,20 @@ bp = Blueprint("fields_admin", __name__, url_prefix="/admin/fields")
 home_bp = Blueprint("stored_field", __name__, url_prefix="/services")
 
 MAX_IMPORT = 1_000_000
+CONFLICT = _l("Someone else changed this field meanwhile: nothing was saved. Here it is as it is now; "
+              "what you typed is kept below.")
+CONFLICT_HERE = _l("Someone else changed this form meanwhile: nothing was saved. Here it is as it is now.")
+
+
+def _saved() -> bool:
+    """Commit; False when another admin's change came first (the revision moved, or the same
+    identifier was just taken), and nothing of this one is kept."""
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        return False
+    return True
 
 
 @home_bp.get("/<field_slug>/")
@@ -68,9 +85,10 @@ def new_field():
             form.slug.errors.append(_("A field already has this identifier."))
         else:
             field = service.create_field(form.slug.data, **_field_values(form))
-            db.session.commit()
-            flash(_("The field %(name)s is created. Add its request types.", name=field.name_fr), "success")
-            return redirect(url_for("fields_admin.edit_field", field_slug=field.slug), 303)
+            if _saved():
+                flash(_("The field %(name)s is created. Add its request types.", name=field.name_fr), "success")
+                return redirect(url_for("fields_admin.edit_field", field_slug=field.slug), 303)
+            form.slug.errors.append(_("A field already has this identifier."))
     return render("fields_admin/field_form.html", form=form, field=None, status=422 if form.errors else 200)
 
 
@@ -81,9 +99,11 @@ def edit_field(field_slug: str):
     form.slug.data = field.slug  # it never changes: references and data point at it
     if form.validate_on_submit():
         service.update_field(field, **_field_values(form))
-        db.session.commit()
-        flash(_("The field is saved."), "success")
-        return redirect(url_for("fields_admin.edit_field", field_slug=field.slug), 303)
+        if _saved():
+            flash(_("The field is saved."), "success")
+            return redirect(url_for("fields_admin.edit_field", field_slug=field.slug), 303)
+        form.form_errors.append(CONFLICT)
+        return render("fields_admin/field_form.html", form=form, field=field, status=409)
     return render("fields_admin/field_form.html", form=form, field=field, status=422 if form.errors else 200)
 
 
@@ -109,7 +129,8 @@ def import_field():
             except (ValueError, UnicodeDecodeError):
                 raise service.ImportRefused([_("The file is not JSON.")]) from None
             field = service.import_field(payload, host().fields, host().core_workflows)
-            db.session.commit()
+            if not _saved():
+                raise service.ImportRefused([str(CONFLICT_HERE)])
         except service.ImportRefused as refused:
             db.session.rollback()
             reasons = refused.reasons
@@ -145,9 +166,12 @@ def _type_page(field: StoredField, rtype: StoredRequestType | None):
             values = {name: getattr(form, name).data or "" for name in service.TYPE_FORM_ATTRS}
             values["order"], values["response_hours"] = form.order.data, form.response_hours()
             saved = service.save_type(field, rtype, form.slug.data, **values)
-            db.session.commit()
-            flash(_("The request type is saved."), "success")
-            return redirect(url_for("fields_admin.edit_type", field_slug=field.slug, type_slug=saved.slug), 303)
+            slug = saved.slug
+            if _saved():
+                flash(_("The request type is saved."), "success")
+                return redirect(url_for("fields_admin.edit_type", field_slug=field.slug, type_slug=slug), 303)
+            form.form_errors.append(CONFLICT)
+            return render("fields_admin/type_form.html", form=form, field=field, rtype=rtype, kinds=KINDS, status=409)
     return render("fields_admin/type_form.html", form=form, field=field, rtype=rtype, kinds=KINDS,
                   status=422 if form.errors else 200)
 
@@ -176,9 +200,13 @@ def _question_page(field, rtype, question):
             form.name.errors.append(_("Another question of this form has this identifier."))
         else:
             service.put_question(rtype, form.question(), replacing=question["name"] if question else None)
-            db.session.commit()
-            flash(_("The question is saved."), "success")
-            return redirect(url_for("fields_admin.edit_type", field_slug=field.slug, type_slug=rtype.slug), 303)
+            back = url_for("fields_admin.edit_type", field_slug=field.slug, type_slug=rtype.slug)
+            if _saved():
+                flash(_("The question is saved."), "success")
+                return redirect(back, 303)
+            form.form_errors.append(CONFLICT)
+            return render("fields_admin/question_form.html", form=form, field=field, rtype=rtype, question=question,
+                          status=409)
     return render("fields_admin/question_form.html", form=form, field=field, rtype=rtype, question=question,
                   status=422 if form.errors else 200)
 
@@ -190,9 +218,10 @@ def move_question(field_slug: str, type_slug: str, name: str):
     step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if step is None or name not in {q["name"] for q in rtype.questions}:
         abort(404 if step is not None else 400)
-    if service.move_question(rtype, name, step):
-        db.session.commit()
-    return hx_redirect(url_for("fields_admin.edit_type", field_slug=field.slug, type_slug=rtype.slug) + f"#q-{name}")
+    back = url_for("fields_admin.edit_type", field_slug=field.slug, type_slug=rtype.slug)
+    if service.move_question(rtype, name, step) and not _saved():
+        flash(str(CONFLICT_HERE), "error")
+    return hx_redirect(back + f"#q-{name}")
 
 
 @bp.post("/<field_slug>/types/<type_slug>/questions/<name>/remove")
@@ -201,6 +230,9 @@ def remove_question(field_slug: str, type_slug: str, name: str):
     rtype = _type_or_404(field, type_slug)
     if not service.remove_question(rtype, name):
         abort(404)
-    db.session.commit()
-    flash(_("The question is removed from the form. Requests that answered it keep their answer."), "success")
-    return hx_redirect(url_for("fields_admin.edit_type", field_slug=field.slug, type_slug=rtype.slug))
+    back = url_for("fields_admin.edit_type", field_slug=field.slug, type_slug=rtype.slug)
+    if _saved():
+        flash(_("The question is removed from the form. Requests that answered it keep their answer."), "success")
+    else:
+        flash(str(CONFLICT_HERE), "error")
+    return hx_redirect(back)
