@@ -17,6 +17,7 @@ from types import MappingProxyType, ModuleType
 
 import pluggy
 from flask import Blueprint, Flask, abort, current_app, g, request
+from sqlalchemy import Integer, cast, literal, select, union_all
 
 import extranet.hookspecs as hookspecs
 from extranet.contributions import ROLES, DocumentCategory, ExpertiseField, RequestType, Workflow
@@ -140,7 +141,9 @@ class PluginHost:
         by every process at its next request, without a restart."""
         if self._stored_source is None:
             return
-        revisions = self._stored_source.revisions()
+        self._serve_revisions(self._stored_source.revisions())
+
+    def _serve_revisions(self, revisions: tuple) -> None:
         if revisions == self._stored_revisions:
             return
         with self._stored_lock:
@@ -247,6 +250,19 @@ class PluginHost:
 
     # -- modules (per request) -------------------------------------------------------------
 
+    def _read_modules(self) -> None:
+        """Once per request, in one query: the stored fields' revisions (served anew if they
+        changed) and every module's state, so that serving stored fields costs no query."""
+        if self._stored_source is None:
+            self.module_states()
+            return
+        modules = select(Module.slug, cast(Module.enabled, Integer), literal("module"))
+        stored = self._stored_source.revisions_query().add_columns(literal("stored"))
+        rows = db.session.execute(union_all(modules, stored)).all()
+        self._serve_revisions(tuple(sorted((slug, value) for slug, value, kind in rows if kind == "stored")))
+        states = {slug: bool(value) for slug, value, kind in rows if kind == "module"}
+        g.module_states = {slug: states.get(slug, True) for slug in self.fields}
+
     def module_states(self) -> dict[str, bool]:
         """Enabled state of every field module, read once per request from the database."""
         if "module_states" not in g:
@@ -288,7 +304,7 @@ class PluginHost:
     def gate_request(self) -> None:
         """404 for the routes of a disabled module, before its view runs."""
         if request.endpoint != "static":
-            self.refresh_stored()
+            self._read_modules()
         blueprint = (request.blueprint or "").split(".")[0]
         if blueprint in self.fields and not self.is_enabled(blueprint):
             abort(404)

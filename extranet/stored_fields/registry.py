@@ -40,8 +40,12 @@ def as_types(row: StoredField) -> list[RequestType]:
 class StoredFields:
     """The source of stored fields that ``create_app`` hands to the host."""
 
+    def revisions_query(self):
+        """``(slug, revision)`` of every stored field: the host reads it with the modules' states."""
+        return select(StoredField.slug, StoredField.revision)
+
     def revisions(self) -> tuple:
-        return tuple(db.session.execute(select(StoredField.slug, StoredField.revision).order_by(StoredField.slug)))
+        return tuple(sorted(tuple(row) for row in db.session.execute(self.revisions_query())))
 
     def load(self) -> tuple[list[ExpertiseField], list[RequestType]]:
         rows = db.session.scalars(select(StoredField).options(selectinload(StoredField.types))).all()
