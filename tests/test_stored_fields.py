@@ -101,9 +101,13 @@ def test_a_stored_field_request_goes_through_every_page_of_a_field(app, people, 
     for transition in ("accept", "start", "deliver"):
         response = expert.post(f"/requests/{reference}/transition/{transition}", data={"csrf_token": token})
         assert response.status_code == 303, (transition, response.get_data(as_text=True)[:500])
+    # Delivered, it waits on the member: still open, by field, on her dashboard.
+    assert "Communications and marketing" in member.get("/widgets/open-by-field").get_data(as_text=True)
     logged = expert.post(f"/hours/requests/{reference}/time", data={
         "csrf_token": token, "date": "2026-01-05", "duration": "1:30", "activity": "analysis", "billable": "y"})
     assert logged.status_code in (200, 303)
+    assert "1:30" in expert.get(f"/hours/requests/{reference}").get_data(as_text=True)
+    assert reference in member.get("/search/?q=printemps").get_data(as_text=True)
     assert "Delivered" in member.get(f"/requests/{reference}").get_data(as_text=True)
     assert expert.post(f"/requests/{reference}/messages", data={"csrf_token": token, "body": "Voilà"}).status_code == 303
 
