@@ -3,6 +3,7 @@ types, a member files one with a file, an expert handles it through delivery; ev
 
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import expect
@@ -102,3 +103,26 @@ def test_an_admin_builds_a_field_a_member_files_in_it_and_an_expert_delivers(app
     member.reload()
     expect(member.locator("#request-state")).to_have_text("Delivered")
     trip.check(member, "delivered for the member")
+
+    # The admin moves the field to another instance: exported, then imported (here under
+    # another identifier); a file that does not validate is refused with its reasons.
+    admin.goto(f"{trip.base_url}/admin/fields/communications")
+    with admin.expect_download() as download:
+        admin.click("text=Export the field (JSON)")
+    exported = json.loads(open(download.value.path(), encoding="utf-8").read())
+    trip.checked.add("/admin/fields/communications/export")  # a download, not a page to check
+    assert [t["slug"] for t in exported["types"]] == ["campaign", "press_release"]
+    admin.goto(f"{trip.base_url}/admin/modules")
+    admin.click("text=Import a field")
+    trip.check(admin, "import")
+    broken = {**exported, "types": [{**exported["types"][0], "workflow": "nowhere"}]}
+    admin.fill("main form textarea[name=text]", json.dumps(broken))
+    admin.click("main form button[type=submit]")
+    expect(admin.locator("#import-refused")).to_contain_text("unknown workflow 'nowhere'")
+    trip.check(admin, "import refused")
+    moved = {**exported, "field": {**exported["field"], "slug": "marketing", "prefix": "MKT"}}
+    admin.fill("main form textarea[name=text]", json.dumps(moved))
+    admin.click("main form button[type=submit]")
+    expect(admin.locator(".flash--success")).to_contain_text("imported")
+    expect(admin.locator("#types li")).to_have_count(2)
+    trip.check(admin, "imported")
