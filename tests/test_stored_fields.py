@@ -166,6 +166,8 @@ def test_export_and_import_round_trip(app, people, stored):
     assert [q["name"] for q in payload["types"][0]["questions"]] == [q["name"] for q in QUESTIONS]
 
     payload["field"]["slug"] = "marketing"
+    refused = _post(stored, "/admin/fields/import", {"text": json.dumps(payload)})
+    assert "Another field already uses the reference prefix COM." in refused.get_data(as_text=True)
     payload["field"]["prefix"] = "MKT"
     response = _post(stored, "/admin/fields/import", {"text": json.dumps(payload)})
     assert response.status_code == 303
@@ -197,9 +199,13 @@ def test_an_import_that_does_not_validate_changes_nothing(app, people, stored):
     assert _post(stored, "/admin/fields/import", {"text": "{not json"}).status_code == 422
 
 
-def test_a_field_cannot_take_a_plugins_identifier(app, people, stored):
+def test_a_field_cannot_take_a_plugins_identifier_or_another_fields_prefix(app, people, stored):
     response = _post(stored, "/admin/fields/new", {**FIELD, "slug": "hr"})
     assert response.status_code == 422 and "A field already has this identifier." in response.get_data(as_text=True)
+    response = _post(stored, "/admin/fields/new", {**FIELD, "slug": "press", "prefix": "RH"})
+    assert response.status_code == 422 and "Another field already uses this prefix." in response.get_data(as_text=True)
+    response = _post(stored, "/admin/fields/communications", {**FIELD, "prefix": "JUR"})
+    assert response.status_code == 422
 
 
 def test_another_process_serves_a_field_at_its_next_request(app, people, make_app, client_for):

@@ -50,6 +50,11 @@ def type_of(field: StoredField, slug: str) -> StoredRequestType | None:
     return next((t for t in field.types if t.slug == slug), None)
 
 
+def prefix_taken(prefix: str, slug: str, host_fields) -> bool:
+    """Whether another field numbers its requests with ``prefix`` (references would mix)."""
+    return any(f.reference_prefix == prefix for s, f in host_fields.items() if s != slug)
+
+
 def touch(field: StoredField) -> None:
     field.revision = (field.revision or 0) + 1
 
@@ -180,6 +185,8 @@ def validate_export(payload, host_fields, workflows) -> list[str]:
         problems.append(_l("The field needs a name in French and in English."))
     if not isinstance(field.get("prefix"), str) or not PREFIX_RE.match(field["prefix"]):
         problems.append(_l("The reference prefix must be 2 to 6 capital letters."))
+    elif prefix_taken(field["prefix"], slug, host_fields):
+        problems.append(_l("Another field already uses the reference prefix %(prefix)s.", prefix=field["prefix"]))
     if field.get("confidentiality") not in ("standard", "restricted"):
         problems.append(_l("Unknown confidentiality %(value)r.", value=field.get("confidentiality")))
     if not isinstance(field.get("colour"), str) or not COLOUR_RE.match(field["colour"]):

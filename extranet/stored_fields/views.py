@@ -83,6 +83,8 @@ def new_field():
     if form.validate_on_submit():
         if form.slug.data in host().fields or service.field_by_slug(form.slug.data):
             form.slug.errors.append(_("A field already has this identifier."))
+        elif service.prefix_taken(form.prefix.data, form.slug.data, host().fields):
+            form.prefix.errors.append(_("Another field already uses this prefix."))
         else:
             field = service.create_field(form.slug.data, **_field_values(form))
             if _saved():
@@ -97,7 +99,10 @@ def edit_field(field_slug: str):
     field = _field_or_404(field_slug)
     form = FieldForm(obj=field)
     form.slug.data = field.slug  # it never changes: references and data point at it
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and service.prefix_taken(form.prefix.data, field.slug, host().fields):
+        form.prefix.errors.append(_("Another field already uses this prefix."))
+    elif valid:
         service.update_field(field, **_field_values(form))
         if _saved():
             flash(_("The field is saved."), "success")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -109,7 +110,7 @@ def test_an_admin_builds_a_field_a_member_files_in_it_and_an_expert_delivers(app
     admin.goto(f"{trip.base_url}/admin/fields/communications")
     with admin.expect_download() as download:
         admin.click("text=Export the field (JSON)")
-    exported = json.loads(open(download.value.path(), encoding="utf-8").read())
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     trip.checked.add("/admin/fields/communications/export")  # a download, not a page to check
     assert [t["slug"] for t in exported["types"]] == ["campaign", "press_release"]
     admin.goto(f"{trip.base_url}/admin/modules")
