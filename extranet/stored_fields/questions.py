@@ -150,7 +150,10 @@ def form_field(question: dict):
     if kind == "phone":
         return TelField(text, validators=[*presence, Regexp(PHONE_RE, message=_l("Enter a phone number."))], **options)
     if kind == "file":
-        return QuestionFileField(text, extensions=file_types(question), required=required, **options)
+        extensions = file_types(question)
+        if extensions and not (question.get("help_fr") or question.get("help_en")):
+            options["description"] = _l("Accepted files: %(types)s.", types=", ".join(extensions))
+        return QuestionFileField(text, extensions=extensions, required=required, **options)
     raise ValueError(f"unknown question kind {kind!r}")
 
 

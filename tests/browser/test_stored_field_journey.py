@@ -57,6 +57,12 @@ def test_an_admin_builds_a_field_a_member_files_in_it_and_an_expert_delivers(app
     _question(admin, "brief", "file", "Devis", "Brief", required=True, file_types="pdf")
     admin.locator("#q-brief form", has_text="Move up").locator("button").click()  # no script needed: a form
     expect(admin.locator("#questions > li").nth(2)).to_have_id("q-brief")
+    admin.set_viewport_size({"width": 1280, "height": 2400})  # both in view: a drag that scrolls loses its start
+    admin.locator("#q-channels").drag_to(admin.locator("#q-audience"), source_position={"x": 8, "y": 8},
+                                         target_position={"x": 8, "y": 8})  # drag and drop: the same moves
+    expect(admin.locator("#questions > li").first).to_have_id("q-channels")
+    expect(admin.locator("#questions > li").nth(3)).to_have_id("q-brief")
+    admin.set_viewport_size({"width": 1280, "height": 800})
     trip.check(admin, "campaign form")
 
     admin.goto(f"{trip.base_url}/admin/fields/communications")
