@@ -61,8 +61,8 @@ class TypeForm(NamedForm):
                                validators=[Optional()])
     target_urgent = IntegerField(_l("Response target, urgent (hours)"), min=1, max=MAX_RESPONSE_HOURS,
                                  validators=[Optional()],
-                                 description=_l("Empty: no due time. A request's due time is its filing time plus "
-                                                "the target of its priority."))
+                                 description=_l("Working hours to a first answer, per priority; empty: none. "
+                                                "Administration → Service targets may set others."))
 
     def response_hours(self) -> dict:
         return {p: self[f"target_{p}"].data for p in PRIORITIES if self[f"target_{p}"].data is not None}
