@@ -297,3 +297,21 @@ def test_a_stale_edit_page_answers_409_with_what_was_typed(app, people, stored, 
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Someone else changed this field meanwhile" in page and 'value="Typed by me"' in page
+
+
+def test_the_api_offers_a_stored_field_and_files_in_it_through_its_form(app, people, stored):
+    from tests.test_api import call, token_for
+
+    client = app.test_client()
+    secret = token_for(app, people.member_a)
+    assert "communications" in [f["slug"] for f in call(client, "GET", "/fields", secret).get_json()["items"]]
+    schema = call(client, "GET", "/fields/communications/types/campaign", secret).get_json()["form"]
+    assert schema["properties"]["audience"]["title"] == "Audience" and "audience" in schema["required"]
+    assert schema["properties"]["channels"]["items"]["enum"] == ["web", "print"]
+    body = {"field": "communications", "type": "campaign", "title": "Par l'API",
+            "answers": {"audience": "Membres", "budget": "12.50", "channels": ["print"], "launched": "True"}}
+    filed = call(client, "POST", "/requests", secret, json=body)
+    assert filed.status_code == 201, filed.get_data(as_text=True)[:500]
+    reference = filed.get_json()["reference"]
+    assert reference.startswith("COM-")
+    assert call(client, "GET", f"/requests/{reference}", token_for(app, people.member_b)).status_code == 404
