@@ -52,6 +52,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
     from extranet.hours import rollup as hours_rollup
     from extranet.plugins import PluginHost
     from extranet.search import index as search_index
+    from extranet.stored_fields.registry import StoredFields
     from extranet.web import ids
 
     db.init_app(app)
@@ -67,6 +68,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
     host = PluginHost(app)
     app.extensions["extranet.plugins"] = host
     host.load(core=core_plugin, extra=plugins)
+    host.serve_stored_fields(StoredFields())
     policy.init_app(app, host)
 
     app.extensions["extranet.migration_dirs"] = host.migration_directories()
@@ -100,9 +102,11 @@ def _register_core_blueprints(app: Flask) -> None:
     from extranet.rest.views import bp as api
     from extranet.search.views import bp as search
     from extranet.servicetargets.views import bp as servicetargets
+    from extranet.stored_fields.views import bp as fields_admin
+    from extranet.stored_fields.views import home_bp as stored_field_home
     from extranet.webhooks.views import bp as webhooks
 
     for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
                       resources, documents, hours, reports, access, search, privacy, servicetargets,
-                      webhooks, calendars, api_tokens, api):
+                      webhooks, calendars, api_tokens, api, fields_admin, stored_field_home):
         app.register_blueprint(blueprint)

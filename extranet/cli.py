@@ -92,18 +92,22 @@ def _print_plugins() -> None:
     from extranet.plugins import host
 
     plugins = host()
+    plugins.refresh_stored()
     states = plugins.module_states()
     click.echo(f"{'slug':<16}{'version':<12}{'state':<10}label")
     for slug, field in plugins.fields.items():
         state = "enabled" if states[slug] else "disabled"
-        click.echo(f"{slug:<16}{plugins.versions.get(slug, '-'):<12}{state:<10}{field.label}")
+        version = "stored" if field.stored else plugins.versions.get(slug, "-")
+        click.echo(f"{slug:<16}{version:<12}{state:<10}{field.label}")
     for name in current_app.config["BLOCKED_PLUGINS"]:
         click.echo(f"{name:<16}{'-':<12}blocked")
 
 
 def _toggle(slug: str, enabled: bool) -> None:
     from extranet.admin.service import set_module_enabled
+    from extranet.plugins import host
 
+    host().refresh_stored()  # a field created in the browser is a module too
     try:
         set_module_enabled(slug, enabled, via="cli")
     except KeyError:
@@ -140,6 +144,7 @@ def worker(once: bool, interval: float) -> None:
     from extranet.files.rescan import rescan_due
     from extranet.files.text import read_pending
     from extranet.notifications.mail import deliver_due
+    from extranet.plugins import host
     from extranet.privacy.retention import apply_if_due, totals
     from extranet.privacy.service import build_waiting_exports, purge_expired_exports
     from extranet.servicetargets.worker import run_due
@@ -147,6 +152,8 @@ def worker(once: bool, interval: float) -> None:
     from extranet.webhooks.delivery import purge_log as purge_webhook_log
 
     while True:
+        # Fields created in the browser since the last pass: exports and e-mails name them.
+        host().refresh_stored()
         handle_reset_requests()
         db.session.commit()
         while True:  # mail goes out by batches; --once drains them all

@@ -7,7 +7,37 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
+
+
+class Bilingual:
+    """A text an admin typed in French and English (a stored field's name, a question's
+    label), shown in the reader's language as a lazy string is; French outside a request."""
+
+    __slots__ = ("en", "fr")
+
+    def __init__(self, fr: str, en: str):
+        self.fr, self.en = fr or en or "", en or fr or ""
+
+    def __str__(self) -> str:
+        try:
+            locale = get_locale()
+        except RuntimeError:  # no application: the cooperative's language
+            locale = None
+        return self.en if locale is not None and locale.language == "en" else self.fr
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash((self.fr, self.en))
+
+    def __repr__(self) -> str:
+        return f"Bilingual({self.fr!r}, {self.en!r})"
 
 
 @dataclass(frozen=True)
@@ -23,6 +53,7 @@ class ExpertiseField:
     order: int = 100
     settings_form: type[FlaskForm] | None = None
     prefix: str = ""  # of request references, e.g. "RH" gives RH-2026-0042
+    stored: bool = False  # created by an admin in the browser, not by a plugin
 
     @property
     def reference_prefix(self) -> str:
@@ -127,6 +158,11 @@ class RequestType:
     template: str | None = None
     order: int = 100
     response_targets: dict[str, timedelta] = field(default_factory=dict)
+    priority: str = "normal"  # given to a request whose form does not choose one
+    # ``answer_labels(data)`` gives ``{name: (label, {choice: label})}`` for a request's stored
+    # answers, when they are labelled by what they were filed with rather than by ``form``.
+    answer_labels: Callable[[dict], dict] | None = None
+    stored: bool = False  # created by an admin in the browser, not by a plugin
 
 
 @dataclass(frozen=True)

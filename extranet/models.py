@@ -37,6 +37,7 @@ from extranet.servicetargets.models import (
     SentReminder,
     ServiceTarget,
 )
+from extranet.stored_fields.models import StoredField, StoredRequestType
 from extranet.webhooks.models import WebhookDelivery, WebhookHost, WebhookSubscription
 
 __all__ = [
@@ -44,6 +45,6 @@ __all__ = [
     "ExpertField", "FileVersion", "Folder", "HourAlert", "HoursMonthly", "KnownBrowser", "Membership", "Message", "Module",
     "MutedEmail", "Notification", "Organization", "OutboxEmail", "RecoveryCode", "ReferenceCounter",
     "RequestClock", "RequestEvent", "RequestParticipant", "SentReminder", "ServiceTarget",
-    "Resource", "ResourceVisit", "Satisfaction", "ServiceRequest", "Statement", "Subscription",
-    "TimeEntry", "User", "UserSession", "WebhookDelivery", "WebhookHost", "WebhookSubscription",
+    "Resource", "ResourceVisit", "Satisfaction", "ServiceRequest", "Statement", "StoredField", "StoredRequestType",
+    "Subscription", "TimeEntry", "User", "UserSession", "WebhookDelivery", "WebhookHost", "WebhookSubscription",
 ]

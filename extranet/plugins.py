@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import MappingProxyType, ModuleType
 
 import pluggy
 from flask import Blueprint, Flask, abort, current_app, g, request
+from sqlalchemy import Integer, cast, literal, select, union_all
 
 import extranet.hookspecs as hookspecs
 from extranet.contributions import ROLES, DocumentCategory, ExpertiseField, RequestType, Workflow
@@ -38,9 +40,15 @@ class PluginHost:
         self.app = app
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
-        self.fields: MappingProxyType[str, ExpertiseField] = MappingProxyType({})
+        self._plugin_fields: MappingProxyType[str, ExpertiseField] = MappingProxyType({})
+        self._plugin_types: MappingProxyType[tuple[str, str], RequestType] = MappingProxyType({})
+        # Plugin fields and stored ones together, swapped as one tuple when stored ones change.
+        self._served: tuple = (self._plugin_fields, self._plugin_types)
+        self._stored_revisions: tuple | None = None
+        self._stored_source = None
+        self._stored_lock = threading.Lock()
         self.workflows: MappingProxyType[str, Workflow] = MappingProxyType({})
-        self.request_types: MappingProxyType[tuple[str, str], RequestType] = MappingProxyType({})
+        self.core_workflows: tuple[str, ...] = ()
         self.document_categories: MappingProxyType[tuple[str, str], DocumentCategory] = MappingProxyType({})
         self.versions: dict[str, str] = {}
 
@@ -94,11 +102,12 @@ class PluginHost:
             _check_workflow(workflow)
             workflows[workflow.slug] = workflow
         self.workflows = MappingProxyType(workflows)
+        self.core_workflows = tuple(w.slug for name, w in self.contributions("extranet_register_workflows") if name == CORE_PLUGIN)
 
     def _collect_request_types(self) -> None:
         types: dict[tuple[str, str], RequestType] = {}
         for name, rtype in self.contributions("extranet_register_request_types"):
-            if rtype.field != name or rtype.field not in self.fields:
+            if rtype.field != name or rtype.field not in self._plugin_fields:
                 raise PluginError(f"Plugin {name!r}: request type {rtype.slug!r} names the unknown field {rtype.field!r}.")
             if rtype.workflow not in self.workflows:
                 raise PluginError(f"Plugin {name!r}: request type {rtype.slug!r} uses the unknown workflow {rtype.workflow!r}.")
@@ -107,8 +116,52 @@ class PluginHost:
             if (rtype.field, rtype.slug) in types:
                 raise PluginError(f"Plugin {name!r} registers the request type {rtype.slug!r} twice.")
             types[(rtype.field, rtype.slug)] = rtype
-        ordered = sorted(types.items(), key=lambda kv: (self.fields[kv[0][0]].order, kv[1].order))
-        self.request_types = MappingProxyType(dict(ordered))
+        ordered = sorted(types.items(), key=lambda kv: (self._plugin_fields[kv[0][0]].order, kv[1].order))
+        self._plugin_types = MappingProxyType(dict(ordered))
+        self._served = (self._plugin_fields, self._plugin_types)
+
+    # -- fields stored in the database (created by admins in the browser) -------------------
+
+    @property
+    def fields(self) -> MappingProxyType[str, ExpertiseField]:
+        """Every field, the plugins' and the stored ones, in their order."""
+        return self._served[0]
+
+    @property
+    def request_types(self) -> MappingProxyType[tuple[str, str], RequestType]:
+        return self._served[1]
+
+    def serve_stored_fields(self, source) -> None:
+        """Serve the fields of ``source`` (``revisions()`` and ``load()``) beside the plugins'."""
+        self._stored_source = source
+
+    def refresh_stored(self) -> None:
+        """Load the stored fields again if any changed since this process loaded them (one
+        query): called before every request, so a field an admin creates or edits is served
+        by every process at its next request, without a restart."""
+        if self._stored_source is None:
+            return
+        self._serve_revisions(self._stored_source.revisions())
+
+    def _serve_revisions(self, revisions: tuple) -> None:
+        if revisions == self._stored_revisions:
+            return
+        with self._stored_lock:
+            fields, types = self._stored_source.load()
+            merged = dict(self._plugin_fields)
+            for field in fields:
+                if field.slug in merged:  # never shadow a plugin (the admin form refuses it too)
+                    log.error("stored field %r has the slug of a plugin: not served", field.slug)
+                    continue
+                merged[field.slug] = field
+            all_types = dict(self._plugin_types)
+            for rtype in types:
+                if rtype.field in merged and merged[rtype.field].stored and rtype.workflow in self.workflows:
+                    all_types[(rtype.field, rtype.slug)] = rtype
+            ordered_fields = dict(sorted(merged.items(), key=lambda kv: kv[1].order))
+            ordered_types = sorted(all_types.items(), key=lambda kv: (ordered_fields[kv[0][0]].order, kv[1].order))
+            self._served = (MappingProxyType(ordered_fields), MappingProxyType(dict(ordered_types)))
+            self._stored_revisions = revisions
 
     def _collect_document_categories(self) -> None:
         categories: dict[tuple[str, str], DocumentCategory] = {}
@@ -154,7 +207,7 @@ class PluginHost:
                     "the field slug must be the same."
                 )
             fields[field.slug] = field
-        self.fields = MappingProxyType(dict(sorted(fields.items(), key=lambda kv: kv[1].order)))
+        self._plugin_fields = MappingProxyType(dict(sorted(fields.items(), key=lambda kv: kv[1].order)))
 
     def _plugin_files(self) -> list[Path]:
         """The file of each plugin's module (of its class's module for a plugin object), the
@@ -197,6 +250,19 @@ class PluginHost:
 
     # -- modules (per request) -------------------------------------------------------------
 
+    def _read_modules(self) -> None:
+        """Once per request, in one query: the stored fields' revisions (served anew if they
+        changed) and every module's state, so that serving stored fields costs no query."""
+        if self._stored_source is None:
+            self.module_states()
+            return
+        modules = select(Module.slug, cast(Module.enabled, Integer), literal("module"))
+        stored = self._stored_source.revisions_query().add_columns(literal("stored"))
+        rows = db.session.execute(union_all(modules, stored)).all()
+        self._serve_revisions(tuple(sorted((slug, value) for slug, value, kind in rows if kind == "stored")))
+        states = {slug: bool(value) for slug, value, kind in rows if kind == "module"}
+        g.module_states = {slug: states.get(slug, True) for slug in self.fields}
+
     def module_states(self) -> dict[str, bool]:
         """Enabled state of every field module, read once per request from the database."""
         if "module_states" not in g:
@@ -237,6 +303,8 @@ class PluginHost:
 
     def gate_request(self) -> None:
         """404 for the routes of a disabled module, before its view runs."""
+        if request.endpoint != "static":
+            self._read_modules()
         blueprint = (request.blueprint or "").split(".")[0]
         if blueprint in self.fields and not self.is_enabled(blueprint):
             abort(404)

@@ -123,6 +123,7 @@ def build_world(migrated_database, migration_branches, tmp_path) -> World:
     from extranet.plugins import host
 
     with app.app_context():
+        _stored_field()
         fields = list(host().fields)
         fed_a = Organization(name=short("Federation A"), kind="federation")
         fed_b = Organization(name="Fédération B", kind="federation")
@@ -153,6 +154,22 @@ def build_world(migrated_database, migration_branches, tmp_path) -> World:
     world.clients = clients
     _seed(world, org_a_id, fed_a_id)
     return world
+
+
+def _stored_field() -> None:
+    """A field created in the browser, served beside the plugins' (its builder's routes and
+    home page name it)."""
+    from extranet.plugins import host
+    from extranet.stored_fields import service
+
+    field = service.create_field("communications", name_fr="Communications", name_en="Communications",
+                                 description_fr="", description_en="", prefix="COM", colour="#aa5500",
+                                 icon="megaphone", order=50, confidentiality="standard")
+    rtype = service.save_type(field, None, "campaign", name_fr="Campagne", name_en="Campaign",
+                              workflow="standard", priority="normal", order=10)
+    service.put_question(rtype, {"name": "audience", "kind": "short_text", "label_fr": "Public", "label_en": "Audience"})
+    db.session.commit()
+    host().refresh_stored()
 
 
 def _seed(world: World, org_a: int, fed_a: int) -> None:
@@ -261,6 +278,7 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
         owner_id = world.people["owner"].id
         world.ids.update({
             "reference": reference, "hr_reference": hr_reference, "field": "sample", "module": "sample", "type_slug": "question", "slug": "deliver",
+            "stored_field": "communications", "stored_type": "campaign", "stored_question": "audience",
             "fmt": "csv", "month": f"{last_month:%Y-%m}", "token": "no-such-token", "filename": "app.css",
             "doc_id": space_doc.id, "number": 1, "folder_id": folder_id, "attachment_id": attachment.id,
             "file_id": attachment.id, "request_id": req.id,

@@ -47,6 +47,9 @@ ADMIN = {
     "servicetargets.remove_closed_day", "servicetargets.save_targets", "servicetargets.report",
     "webhooks.index", "webhooks.subscribe", "webhooks.add_host", "webhooks.remove_host", "webhooks.subscription",
     "webhooks.set_active", "webhooks.new_secret", "webhooks.delete", "webhooks.send_again",
+    "fields_admin.new_field", "fields_admin.edit_field", "fields_admin.export_field", "fields_admin.import_field",
+    "fields_admin.new_type", "fields_admin.edit_type", "fields_admin.new_question", "fields_admin.edit_question",
+    "fields_admin.move_question", "fields_admin.remove_question",
 }
 
 # Arguments that name another row than the one of the same name elsewhere: the invitation member B
@@ -54,7 +57,13 @@ ADMIN = {
 ARGUMENTS = {"organizations.answer_invitation": {"membership_id": "invitation_id"},
              "admin.toggle_module": {"slug": "module"},
              "privacy.set_retention": {"slug": "module"},
-             "privacy.carry_out_erasure": {"request_id": "erasure_id"}}
+             "privacy.carry_out_erasure": {"request_id": "erasure_id"},
+             "stored_field.home": {"field_slug": "stored_field"}}
+# The builder's routes name the world's stored field, its type and a question of it.
+ARGUMENTS.update({endpoint: {"field_slug": "stored_field", "type_slug": "stored_type", "name": "stored_question"}
+                  for endpoint in ("fields_admin.edit_field", "fields_admin.export_field", "fields_admin.new_type",
+                                   "fields_admin.edit_type", "fields_admin.new_question", "fields_admin.edit_question",
+                                   "fields_admin.move_question", "fields_admin.remove_question")})
 
 # fmt: off
 MATRIX = {
@@ -233,6 +242,24 @@ MATRIX = {
     ("privacy.set_retention", "POST"): "login 404   404   404   404   404   404   ok",
     ("privacy.retention_report", "GET"): "login 404   404   404   404   404   404   ok",
     ("search.index", "GET"): "login ok    ok    ok    ok    ok    ok    ok",
+    ("fields_admin.new_field", "GET"): "login 404   404   404   404   404   404   ok",
+    ("fields_admin.new_field", "POST"): "login 404   404   404   404   404   404   422",
+    ("fields_admin.import_field", "GET"): "login 404   404   404   404   404   404   ok",
+    ("fields_admin.import_field", "POST"): "login 404   404   404   404   404   404   422",
+    ("fields_admin.edit_field", "GET"): "login 404   404   404   404   404   404   ok",
+    ("fields_admin.edit_field", "POST"): "login 404   404   404   404   404   404   422",
+    ("fields_admin.export_field", "GET"): "login 404   404   404   404   404   404   ok",
+    ("fields_admin.new_type", "GET"): "login 404   404   404   404   404   404   ok",
+    ("fields_admin.new_type", "POST"): "login 404   404   404   404   404   404   422",
+    ("fields_admin.edit_type", "GET"): "login 404   404   404   404   404   404   ok",
+    ("fields_admin.edit_type", "POST"): "login 404   404   404   404   404   404   422",
+    ("fields_admin.new_question", "GET"): "login 404   404   404   404   404   404   ok",
+    ("fields_admin.new_question", "POST"): "login 404   404   404   404   404   404   422",
+    ("fields_admin.edit_question", "GET"): "login 404   404   404   404   404   404   ok",
+    ("fields_admin.edit_question", "POST"): "login 404   404   404   404   404   404   422",
+    ("fields_admin.move_question", "POST"): "login 404   404   404   404   404   404   400",
+    ("fields_admin.remove_question", "POST"): "login 404   404   404   404   404   404   ok",
+    ("stored_field.home", "GET"): "login ok    ok    ok    ok    404   404   ok",
     ("sample.index", "GET"): "login ok    ok    ok    ok    404   404   ok",
     ("sample.widget", "GET"): "login ok    ok    ok    ok    404   404   ok",
     ("hr.index", "GET"): "login ok    ok    ok    ok    ok    404   ok",

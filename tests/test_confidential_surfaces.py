@@ -179,7 +179,7 @@ def _simple_values(app, world: World) -> dict:
         org_ids = list(db.session.scalars(db.select(Organization.id)))
         fields = list(host().fields)
     return {
-        "reference": list(world.refs.values()), "field": fields, "org_id": org_ids,
+        "reference": list(world.refs.values()), "field": fields, "field_slug": fields, "org_id": org_ids,
         "type_slug": ["policy_review", "contract_review"], "fmt": ["csv", "xlsx"],
         "month": [f"{world.last_month:%Y-%m}", f"{date.today():%Y-%m}"],
     }

@@ -14,6 +14,7 @@ from extranet.accounts.models import ExpertField, User
 from extranet.db_types import utcnow
 from extranet.demo.clock import Clock
 from extranet.demo.documents import load_demo_documents
+from extranet.demo.fields import load_demo_fields
 from extranet.demo.hours import load_demo_hours
 from extranet.demo.requests import plan_stories, replay, story_start
 from extranet.demo.resources import load_demo_resources
@@ -88,6 +89,9 @@ def load_demo(
 
 def _consortium(password: str, totp_secret: str | None) -> tuple[list, list, list[tuple[str, str]]]:
     """The federations, the member organizations and the people (new ones, or updated)."""
+    load_demo_fields(set(host().fields))
+    db.session.flush()
+    host().refresh_stored()  # served from here on: subscriptions and experts below include them
     federations = [_organization(name, kind, None, False) for name, kind in FEDERATIONS]
     members = [
         _organization(name, kind, federations[parent], shares) for name, kind, parent, shares in MEMBERS

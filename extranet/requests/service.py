@@ -75,7 +75,10 @@ def _end_of_day(day: date) -> datetime:
 def create_request(organization, rtype: RequestType, form, user) -> ServiceRequest:
     field = host().fields[rtype.field]
     now = utcnow()
-    data = {name: _json_ready(f.data) for name, f in form._fields.items() if name not in GENERIC_FIELDS}
+    if hasattr(form, "answers"):  # a stored type's form says what it stores
+        data = {name: _json_ready(value) for name, value in form.answers().items()}
+    else:
+        data = {name: _json_ready(f.data) for name, f in form._fields.items() if name not in GENERIC_FIELDS}
     req = ServiceRequest(
         reference=next_reference(field.reference_prefix, now.year),
         organization=organization,
@@ -90,7 +93,7 @@ def create_request(organization, rtype: RequestType, form, user) -> ServiceReque
         created_at=now,
         state_changed_at=now,
     )
-    priority = data.get("priority")
+    priority = data.get("priority", rtype.priority)
     if priority in PRIORITIES:
         req.priority = priority
     db.session.add(req)

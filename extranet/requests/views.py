@@ -180,7 +180,8 @@ def new(field: str, type_slug: str):
     chosen = request.form.get("organization_id")
     organization_id = read_id(chosen) if chosen else orgs[0].id  # one it cannot read: none (404)
     organization = next((o for o in orgs if o.id == organization_id), None)
-    chosen = uploads.uploads_of(request.files.getlist("files"))
+    # The files of the form's file questions (a stored type's) go with the attached ones.
+    chosen = uploads.uploads_of([f for name in request.files for f in request.files.getlist(name)])
     file_errors = []
     if form.validate_on_submit():
         if organization is None:

@@ -150,6 +150,33 @@
     if (old) old.remove();
   });
 
+  // --- Reordering by drag and drop (<ol data-sortable>, each <li data-move-url>): the same
+  // "move up/down" posts as its buttons, one step at a time, then the page again. ---
+  let dragged = null;
+  document.addEventListener("dragstart", function (event) {
+    dragged = event.target.closest && event.target.closest("[data-sortable] > li[data-move-url]");
+    if (dragged) event.dataTransfer.setData("text/plain", dragged.id);
+  });
+  document.addEventListener("dragover", function (event) {
+    if (dragged && event.target.closest && event.target.closest("[data-sortable] > li")) event.preventDefault();
+  });
+  document.addEventListener("drop", async function (event) {
+    const target = dragged && event.target.closest && event.target.closest("[data-sortable] > li");
+    if (!target || target === dragged || target.parentElement !== dragged.parentElement) return;
+    event.preventDefault();
+    const items = Array.from(dragged.parentElement.children);
+    const steps = items.indexOf(target) - items.indexOf(dragged);
+    const token = dragged.querySelector("input[name=csrf_token]").value;
+    for (let i = 0; i < Math.abs(steps); i++) {
+      const body = new FormData();
+      body.append("csrf_token", token);
+      body.append("direction", steps < 0 ? "up" : "down");
+      await fetch(dragged.getAttribute("data-move-url"), { method: "POST", body: body, credentials: "same-origin" });
+    }
+    dragged = null;
+    window.location.reload();
+  });
+
   // --- User menu (<details class="user-menu">): close on Escape and on outside click. ---
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;

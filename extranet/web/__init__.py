@@ -69,6 +69,11 @@ def handle_resets_after_answer(app: Flask) -> None:
             db.session.rollback()
 
 
+def field_url(field) -> str:
+    """A field's home page: a plugin mounts it at ``/<slug>/``, the core serves a stored one's."""
+    return url_for("stored_field.home", field_slug=field.slug) if field.stored else f"/{field.slug}/"
+
+
 def init_request_cycle(app: Flask, host) -> None:
     import extranet.policy as policy
     from extranet.access import service as access
@@ -103,10 +108,12 @@ def init_request_cycle(app: Flask, host) -> None:
 
     app.jinja_env.globals["LANGUAGES"] = {"fr_CA": "Français", "en": "English"}
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["field_url"] = field_url
     app.jinja_env.globals.update(
         field_label=presenters.field_label,
         type_label=presenters.type_label,
         state_label=presenters.state_label,
+        request_answers=presenters.answers,
         open_states=open_states,
         now=utcnow,
         file_refusal=refusal,  # why a stored file cannot be downloaded now (its scan), or None
