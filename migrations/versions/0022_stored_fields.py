@@ -1,7 +1,7 @@
 """Fields that admins create in the browser: their request types and forms
 
-Revision ID: 0023
-Revises: 0015
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-05 21:40:00.000000
 
 Two new tables; nothing existing changes.
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0023'
-down_revision = '0015'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
