@@ -94,6 +94,7 @@ def _register_core_blueprints(app: Flask) -> None:
     from extranet.organizations.views import bp as organizations
     from extranet.privacy.views import bp as privacy
     from extranet.reports.views import bp as reports
+    from extranet.requests.desk_views import bp as desk
     from extranet.requests.views import bp as requests
     from extranet.resources.views import bp as resources
     from extranet.rest.pages import bp as api_tokens
@@ -104,5 +105,5 @@ def _register_core_blueprints(app: Flask) -> None:
 
     for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
                       resources, documents, hours, reports, access, search, privacy, servicetargets,
-                      webhooks, calendars, api_tokens, api):
+                      webhooks, calendars, api_tokens, api, desk):
         app.register_blueprint(blueprint)

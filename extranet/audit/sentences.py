@@ -23,7 +23,7 @@ from extranet.extensions import db
 from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.requests import presenters
-from extranet.requests.models import ServiceRequest
+from extranet.requests.models import PRIORITIES, ServiceRequest
 from extranet.resources.models import Resource
 
 SENTENCES = {
@@ -83,6 +83,8 @@ SENTENCES = {
     "servicetargets.closed_day_added": _l("%(actor)s marked %(day)s as a day the cooperative is closed."),
     "servicetargets.closed_day_removed": _l("%(actor)s removed %(day)s from the days the cooperative is closed."),
     "servicetargets.targets_changed": _l("%(actor)s changed the service targets of a field (%(field)s)."),
+    "requests.rescheduled": _l("%(actor)s changed the priority of request %(target)s to %(priority)s (due %(due)s)."),
+    "requests.tagged": _l("%(actor)s changed the tags of request %(target)s (added: %(added)s; removed: %(removed)s)."),
     "hours.time_logged": _l("%(actor)s logged time on request %(reference)s."),
     "hours.time_changed": _l("%(actor)s changed time logged on request %(reference)s."),
     "hours.time_deleted": _l("%(actor)s deleted time logged on request %(reference)s."),
@@ -227,6 +229,8 @@ def sentence(event: AuditEvent, targets: Targets, reader=None) -> str:
     if event.action == "requests.assigned" or event.action == "requests.unassigned":
         email = str(details.get("expert", ""))
         values["expert"] = targets.people.get(email.lower(), email)
+    if event.action == "requests.rescheduled":
+        values["priority"] = str(PRIORITIES.get(details.get("priority"), details.get("priority", "")))
     template = SENTENCES.get(event.action, UNKNOWN)
     try:
         return str(template) % values

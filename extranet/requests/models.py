@@ -65,6 +65,7 @@ class ServiceRequest(db.Model):
     messages: Mapped[list[Message]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="Message.id"
     )
+    tags: Mapped[list[RequestTag]] = relationship(cascade="all, delete-orphan", order_by="RequestTag.key")
 
     @property
     def is_restricted(self) -> bool:
@@ -157,3 +158,21 @@ class ReferenceCounter(db.Model):
     prefix: Mapped[str] = mapped_column(String(10), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class RequestTag(db.Model):
+    """A word experts file a request under (« paie », "urgent-board"): free text, shown to the
+    request's staff only. ``key`` is the lower-cased name, so that « Paie » and « paie » are one
+    tag on a request and one filter on the list."""
+
+    __tablename__ = "request_tags"
+    __table_args__ = (
+        UniqueConstraint("request_id", "key"),
+        # The list filtered by a tag, and the suggestions of a field, read this index.
+        Index("ix_request_tags_key", "key", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(40))

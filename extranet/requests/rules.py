@@ -109,6 +109,16 @@ def _write_internal_note(user, req) -> bool:
     return staff_on_request(user, req) and work_on_request(user, req)
 
 
+def _correct_request(user, req) -> bool:
+    """Priority, due date and tags: the request's staff, while it can still change."""
+    return staff_on_request(user, req) and work_on_request(user, req)
+
+
+def _act_on_many(user, _target) -> bool:
+    """The list's bulk actions: staff only; each request is then judged by its own rule."""
+    return user.is_staff
+
+
 RULES = (
     Rule("request.view", view_request),
     Rule("request.create", _create_request),
@@ -120,6 +130,10 @@ RULES = (
     Rule("request.assign", _assign_request),
     Rule("request.contacts", _name_contacts),
     Rule("message.view", _see_message),
+    Rule("request.schedule", _correct_request),
+    Rule("request.tag", _correct_request),
+    Rule("request.see_tags", staff_on_request),
+    Rule("request.bulk", _act_on_many),
 )
 
 

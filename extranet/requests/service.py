@@ -67,7 +67,7 @@ def _json_ready(value):
     return value
 
 
-def _end_of_day(day: date) -> datetime:
+def end_of_day(day: date) -> datetime:
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return datetime.combine(day, time(23, 59), tzinfo=zone)
 
@@ -100,7 +100,7 @@ def create_request(organization, rtype: RequestType, form, user) -> ServiceReque
     if clock is not None and clock.first_response_due_at is not None:
         req.due_at = clock.first_response_due_at  # the due time shown: the answer's, in working hours
     if "due_date" in form._fields and form.due_date.data:
-        req.due_at = _end_of_day(form.due_date.data)
+        req.due_at = end_of_day(form.due_date.data)
     record("requests.created", target=req, organization=organization, reference=req.reference)
     notify("request_new", req, actor=user)
     webhooks.request_created(req, user)

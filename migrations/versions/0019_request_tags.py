@@ -1,0 +1,36 @@
+"""Tags experts put on requests
+
+Revision ID: 0019
+Revises: 0015
+Create Date: 2026-12-05 21:30:00.000000
+
+``request_tags`` holds the words experts file requests under (one row per request and tag,
+unique by lower-cased name). A new table: nothing existing changes. Changing a request's
+priority or due date needs no column (the history keeps the reason in ``request_events``).
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0019'
+down_revision = '0015'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('request_tags',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_request_tags_request_id_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_request_tags')),
+    sa.UniqueConstraint('request_id', 'key', name=op.f('uq_request_tags_request_id'))
+    )
+    op.create_index('ix_request_tags_key', 'request_tags', ['key', 'request_id'], unique=False)
+
+
+def downgrade():
+    op.drop_index('ix_request_tags_key', table_name='request_tags')
+    op.drop_table('request_tags')

@@ -1,0 +1,244 @@
+"""The expert's desk: correcting a request's priority and due date with a reason, tags and the
+list's filter by tag, and bulk actions with an outcome per request."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.sample_plugin import SamplePlugin
+from tests.test_requests import _token, act, add_person, file_request, load, page, update
+
+
+@pytest.fixture
+def app(register_plugin):
+    return register_plugin(SamplePlugin())
+
+
+def schedule(client, reference, version, priority="urgent", due="2027-01-15", reason="Board meeting moved", **extra):
+    data = {"csrf_token": _token(client), "version": version, "priority": priority, "due_date": due,
+            "reason": reason, **extra}
+    return client.post(f"/requests/{reference}/schedule", data=data)
+
+
+def tag(client, reference, text, htmx=False):
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(f"/requests/{reference}/tags", data={"csrf_token": _token(client), "tags": text}, headers=headers)
+
+
+def untag(client, reference, name):
+    return client.post(f"/requests/{reference}/tags/remove", data={"csrf_token": _token(client), "tag": name})
+
+
+def bulk(client, picks, **data):
+    form = {"csrf_token": _token(client), "request": picks, **data}
+    return client.post("/requests/bulk", data=form)
+
+
+def pick(app, reference):
+    row = load(app, reference)
+    return f"{row['id']}:{row['version']}"
+
+
+def tag_names(app, reference):
+    from extranet.extensions import db
+    from extranet.requests.models import ServiceRequest
+
+    with app.app_context():
+        req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
+        return [t.name for t in req.tags]
+
+
+# -- priority and due date --------------------------------------------------------------------
+
+
+def test_an_expert_corrects_priority_and_due_date_with_a_reason_in_the_history(app, client_for, people):
+    reference = file_request(client_for(app, people.member_a))
+    expert = client_for(app, people.expert)
+    before = load(app, reference)
+    assert 'id="change-schedule"' in page(expert, reference)
+
+    response = schedule(expert, reference, before["version"])
+    assert response.status_code == 303
+
+    after = load(app, reference)
+    assert after["priority"] == "urgent" and after["version"] == before["version"] + 1
+    assert after["due_at"].isoformat().startswith("2027-01-16T04:59")  # 23:59 in Montréal
+    assert after["events"][-1] == ("rescheduled", None, None, "Board meeting moved")
+    member_view = page(client_for(app, people.member_a), reference)
+    assert "changed the priority from Normal to Urgent." in member_view
+    assert "set the due date to January 15, 2027." in member_view
+    assert "Board meeting moved" in member_view
+    assert 'id="change-schedule"' not in member_view
+
+    html = client_for(app, people.admin).get("/admin/audit/").get_data(as_text=True)
+    assert f"Émile Expert changed the priority of request {reference} to Urgent (due 2027-01-15)." in html
+
+
+def test_the_due_date_can_be_removed_and_an_unchanged_correction_records_nothing(app, client_for, people):
+    reference = file_request(client_for(app, people.member_a))
+    expert = client_for(app, people.expert)
+    schedule(expert, reference, load(app, reference)["version"])
+    version = load(app, reference)["version"]
+    assert schedule(expert, reference, version).status_code == 303  # the same again
+    assert load(app, reference)["version"] == version
+
+    assert schedule(expert, reference, version, due="").status_code == 303
+    after = load(app, reference)
+    assert after["due_at"] is None and after["priority"] == "urgent"
+    assert "removed the due date." in page(expert, reference)
+
+
+def test_a_correction_needs_a_reason_and_a_known_priority(app, client_for, people):
+    reference = file_request(client_for(app, people.member_a))
+    expert = client_for(app, people.expert)
+    version = load(app, reference)["version"]
+    assert schedule(expert, reference, version, reason="").status_code == 422
+    assert schedule(expert, reference, version, priority="apocalyptic").status_code == 422
+    assert schedule(expert, reference, version, due="15/01/2027").status_code == 422
+    assert load(app, reference)["priority"] == "normal"
+
+
+def test_a_stale_correction_is_a_conflict_that_gives_back_what_was_typed(app, client_for, people):
+    reference = file_request(client_for(app, people.member_a))
+    expert = client_for(app, people.expert)
+    stale = load(app, reference)["version"]
+    assert act(expert, reference, "accept", version=stale).status_code == 303
+
+    response = schedule(expert, reference, stale, reason="Typed while someone accepted")
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Someone else changed this request" in html
+    assert "Typed while someone accepted" in html
+    assert re.search(rf'name="version"[^>]*value="{stale + 1}"|value="{stale + 1}"[^>]*name="version"', html)
+    assert load(app, reference)["priority"] == "normal"
+
+
+def test_members_other_organizations_and_finished_requests_cannot_correct(app, client_for, people):
+    reference = file_request(client_for(app, people.member_a))
+    version = load(app, reference)["version"]
+    for person in (people.member_a, people.manager_a, people.member_b, people.manager_b):
+        assert schedule(client_for(app, person), reference, version).status_code == 404
+    update(app, reference, state="closed")
+    assert schedule(client_for(app, people.expert), reference, version).status_code == 404
+    assert load(app, reference)["priority"] == "normal"
+
+
+# -- tags ---------------------------------------------------------------------------------------
+
+
+def test_experts_tag_requests_members_never_see_the_tags(app, client_for, people):
+    member = client_for(app, people.member_a)
+    reference = file_request(member)
+    expert = client_for(app, people.expert)
+    version = load(app, reference)["version"]
+
+    assert tag(expert, reference, "Paie, conseil d'administration, paie").status_code == 303
+    assert tag_names(app, reference) == ["conseil d'administration", "Paie"]
+    assert load(app, reference)["version"] == version  # an append: pages stay current
+    fragment = tag(expert, reference, "PAIE, urgent", htmx=True)
+    assert fragment.status_code == 200 and 'id="request-tags"' in fragment.get_data(as_text=True)
+    assert tag_names(app, reference) == ["conseil d'administration", "Paie", "urgent"]
+    assert untag(expert, reference, "paie").status_code == 303
+    assert tag_names(app, reference) == ["conseil d'administration", "urgent"]
+
+    html = page(expert, reference)
+    assert "added the tags: Paie, conseil d&#39;administration." in html
+    assert "removed the tags: Paie." in html
+    member_view = page(member, reference)
+    assert "urgent" not in member_view and "added the tags" not in member_view
+    assert 'id="request-tags"' not in member_view
+
+
+def test_tags_are_suggested_per_field_and_filter_the_list_for_staff_only(app, client_for, people):
+    first = file_request(client_for(app, people.member_a), title="First")
+    second = file_request(client_for(app, people.member_b), title="Second")
+    expert = client_for(app, people.expert)
+    tag(expert, first, "fiscalité")
+    assert '<option value="fiscalité">' in page(expert, second)  # the field's words, offered
+
+    listed = expert.get("/requests/?tag=FISCALITÉ").get_data(as_text=True)
+    assert first in listed and second not in listed
+    # A member's list ignores the filter: it would tell which requests carry a tag.
+    member_list = client_for(app, people.member_a).get("/requests/?tag=fiscalité").get_data(as_text=True)
+    assert first in member_list and 'class="tag"' not in member_list
+
+
+def test_members_and_other_organizations_cannot_tag(app, client_for, people):
+    reference = file_request(client_for(app, people.member_a))
+    for person in (people.member_a, people.manager_a, people.member_b):
+        client = client_for(app, person)
+        assert tag(client, reference, "x").status_code == 404
+        assert untag(client, reference, "x").status_code == 404
+    assert tag(client_for(app, people.expert), reference, " , ").status_code == 422
+    assert tag_names(app, reference) == []
+
+
+# -- bulk actions -------------------------------------------------------------------------------
+
+
+def test_bulk_assign_with_an_outcome_per_request(app, client_for, people):
+    member = client_for(app, people.member_a)
+    fresh = file_request(member, title="Fresh")
+    moved = file_request(member, title="Moved meanwhile")
+    finished = file_request(member, title="Finished")
+    other = file_request(client_for(app, people.member_b), title="Other organization")
+    picks = [pick(app, r) for r in (fresh, moved, finished, other)]
+    update(app, finished, state="closed")
+    second = add_person(app, "second_expert", fields=("sample",))
+    expert = client_for(app, people.expert)
+    act(expert, moved, "accept", version=load(app, moved)["version"])
+
+    response = bulk(expert, picks, action="assign", expert=str(second.id))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    rows = dict(re.findall(r'<a href="/requests/([A-Z0-9-]+)">.*?</td>\s*<td>(.*?)</td>', html, re.S))
+    assert "Done" in rows[fresh] and "Done" in rows[other]
+    assert "someone changed it since the list was loaded" in rows[moved]
+    assert "not possible in its state" in rows[finished]
+    assert "2 of 4 requests done." in html
+    assert load(app, fresh)["assignees"] == [second.id] and load(app, moved)["assignees"] == []
+
+
+def test_bulk_transition_and_tag(app, client_for, people):
+    member = client_for(app, people.member_a)
+    one, two = file_request(member, title="One"), file_request(member, title="Two")
+    expert = client_for(app, people.expert)
+    response = bulk(expert, [pick(app, one), pick(app, two)], action="transition", transition="accept",
+                    comment="Seen together")
+    assert "2 of 2 requests done." in response.get_data(as_text=True)
+    assert load(app, one)["state"] == load(app, two)["state"] == "accepted"
+    assert load(app, one)["events"][-1][3] == "Seen together"
+
+    # A step that needs more than a comment (a reason) is done from the request's page.
+    response = bulk(expert, [pick(app, one)], action="transition", transition="decline")
+    assert "not possible in its state" in response.get_data(as_text=True)
+
+    response = bulk(expert, [pick(app, one), "1:0:junk", "999999999:1"], action="tag", tag="lot 7")
+    html = response.get_data(as_text=True)
+    assert tag_names(app, one) == ["lot 7"]
+    assert "A request you cannot see" in html  # never named
+
+
+def test_bulk_refuses_what_one_may_not_do_and_is_for_staff_only(app, client_for, people):
+    member = client_for(app, people.member_a)
+    reference = file_request(member, restricted=True)
+    expert = client_for(app, people.expert)
+    bulk(expert, [pick(app, reference)], action="assign", expert=str(people.expert.id))
+    outsider = add_person(app, "outsider_expert", fields=("sample",))
+    html = bulk(client_for(app, outsider), [pick(app, reference)], action="tag", tag="x").get_data(as_text=True)
+    assert reference not in html and "A request you cannot see" in html  # restricted and assigned
+    for person in (people.member_a, people.manager_a, people.member_b):
+        assert bulk(client_for(app, person), [pick(app, reference)], action="tag", tag="x").status_code == 404
+    assert tag_names(app, reference) == []
+    assert bulk(expert, [], action="tag", tag="x").status_code == 422
+
+
+def test_the_list_offers_checkboxes_and_the_bulk_form_to_staff_only(app, client_for, people):
+    reference = file_request(client_for(app, people.member_a))
+    row = load(app, reference)
+    staff = client_for(app, people.expert).get("/requests/").get_data(as_text=True)
+    assert f'value="{row["id"]}:{row["version"]}" form="bulk-form"' in staff and 'id="bulk-form"' in staff
+    members = client_for(app, people.member_a).get("/requests/").get_data(as_text=True)
+    assert 'form="bulk-form"' not in members and 'id="bulk-form"' not in members
