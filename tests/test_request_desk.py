@@ -242,3 +242,86 @@ def test_the_list_offers_checkboxes_and_the_bulk_form_to_staff_only(app, client_
     assert f'value="{row["id"]}:{row["version"]}" form="bulk-form"' in staff and 'id="bulk-form"' in staff
     members = client_for(app, people.member_a).get("/requests/").get_data(as_text=True)
     assert 'form="bulk-form"' not in members and 'id="bulk-form"' not in members
+
+
+# -- reply templates ----------------------------------------------------------------------------
+
+
+def write_template(client, field="sample", name="Documents reçus", body_fr="Nous avons bien reçu vos documents.",
+                   body_en="We received your documents."):
+    data = {"csrf_token": _token(client), "field": field, "name": name, "body_fr": body_fr, "body_en": body_en}
+    return client.post("/replies/new", data=data)
+
+
+def template_id(app, name):
+    from extranet.extensions import db
+    from extranet.requests.models import ReplyTemplate
+
+    with app.app_context():
+        return db.session.scalar(db.select(ReplyTemplate.id).filter_by(name=name))
+
+
+def test_admins_write_reply_templates_that_experts_insert_in_the_requesters_language(app, client_for, people):
+    admin = client_for(app, people.admin)
+    assert write_template(admin).status_code == 303
+    assert write_template(admin, name="English only", body_fr="", body_en="Only in English.").status_code == 303
+    ident = template_id(app, "Documents reçus")
+    assert "Documents reçus" in admin.get("/replies/").get_data(as_text=True)
+
+    english = file_request(client_for(app, people.member_a))  # member A reads English
+    expert = client_for(app, people.expert)
+    html = page(expert, english)
+    assert 'id="reply-template"' in html and f'<option value="{ident}">Documents reçus</option>' in html
+
+    fragment = expert.get(f"/requests/{english}/reply?template={ident}&body=Bonjour,", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert fragment.get_data(as_text=True).strip().startswith("<textarea")
+    assert "Bonjour,\n\nWe received your documents.</textarea>" in fragment.get_data(as_text=True)
+    full = expert.get(f"/requests/{english}/reply?template={ident}")  # without JavaScript
+    assert full.status_code == 200 and "We received your documents.</textarea>" in full.get_data(as_text=True)
+
+    from tests.test_audit_sentences import set_locale
+
+    set_locale(app, people.member_b, "fr_CA")
+    french = file_request(client_for(app, people.member_b))
+    assert "Nous avons bien reçu vos documents.</textarea>" in expert.get(
+        f"/requests/{french}/reply?template={ident}").get_data(as_text=True)
+    english_only = template_id(app, "English only")
+    assert "Only in English.</textarea>" in expert.get(
+        f"/requests/{french}/reply?template={english_only}").get_data(as_text=True)
+
+    audit = admin.get("/admin/audit/").get_data(as_text=True)
+    assert "Ada Admin wrote the reply template “Documents reçus” of Sample field." in audit
+
+
+def test_reply_templates_are_refused_to_members_and_outside_their_field(app, client_for, people):
+    admin = client_for(app, people.admin)
+    write_template(admin)
+    ident = template_id(app, "Documents reçus")
+    reference = file_request(client_for(app, people.member_a))
+    for person in (people.member_a, people.manager_a, people.member_b):
+        client = client_for(app, person)
+        assert client.get(f"/requests/{reference}/reply?template={ident}").status_code == 404
+        assert 'id="reply-template"' not in client.get("/requests/").get_data(as_text=True)
+    expert = client_for(app, people.expert)
+    for path in ("/replies/", "/replies/new", f"/replies/{ident}/edit"):
+        assert expert.get(path).status_code == 404
+    assert write_template(expert).status_code == 404
+    assert expert.get(f"/requests/{reference}/reply?template=999999").status_code == 404
+    assert expert.get(f"/requests/{reference}/reply?template=nope").status_code == 404
+    assert write_template(admin, body_fr="", body_en="").status_code == 422
+    assert write_template(admin, field="nowhere").status_code == 422
+
+
+def test_admins_edit_and_delete_reply_templates(app, client_for, people):
+    admin = client_for(app, people.admin)
+    write_template(admin)
+    ident = template_id(app, "Documents reçus")
+    response = admin.post(f"/replies/{ident}/edit", data={
+        "csrf_token": _token(admin), "field": "sample", "name": "Reçu", "body_fr": "Reçu.", "body_en": ""})
+    assert response.status_code == 303 and template_id(app, "Reçu") == ident
+    assert 'data-confirm="Delete the reply template “Reçu”?"' in admin.get("/replies/").get_data(as_text=True)
+    expert = client_for(app, people.expert)
+    assert expert.post(f"/replies/{ident}/delete", data={"csrf_token": _token(expert)}).status_code == 404
+    assert admin.post(f"/replies/{ident}/delete", data={"csrf_token": _token(admin)}).status_code == 303
+    assert template_id(app, "Reçu") is None

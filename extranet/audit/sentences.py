@@ -85,6 +85,9 @@ SENTENCES = {
     "servicetargets.targets_changed": _l("%(actor)s changed the service targets of a field (%(field)s)."),
     "requests.rescheduled": _l("%(actor)s changed the priority of request %(target)s to %(priority)s (due %(due)s)."),
     "requests.tagged": _l("%(actor)s changed the tags of request %(target)s (added: %(added)s; removed: %(removed)s)."),
+    "replies.created": _l("%(actor)s wrote the reply template “%(name)s” of %(field)s."),
+    "replies.changed": _l("%(actor)s changed the reply template “%(name)s” of %(field)s."),
+    "replies.deleted": _l("%(actor)s deleted the reply template “%(name)s” of %(field)s."),
     "hours.time_logged": _l("%(actor)s logged time on request %(reference)s."),
     "hours.time_changed": _l("%(actor)s changed time logged on request %(reference)s."),
     "hours.time_deleted": _l("%(actor)s deleted time logged on request %(reference)s."),
@@ -150,6 +153,7 @@ KINDS = {
     "servicetargets": _l("Service targets and working calendar"),
     "webhooks": _l("Webhooks"),
     "calendars": _l("Calendar feeds"),
+    "replies": _l("Reply templates"),
 }
 MEMBERSHIP_ROLES = {"manager": _l("manager"), "member": _l("member")}
 SYSTEM = _l("The extranet")
@@ -229,6 +233,8 @@ def sentence(event: AuditEvent, targets: Targets, reader=None) -> str:
     if event.action == "requests.assigned" or event.action == "requests.unassigned":
         email = str(details.get("expert", ""))
         values["expert"] = targets.people.get(email.lower(), email)
+    if event.action.startswith("replies."):
+        values["field"] = host().field_label(str(details.get("field", "")))
     if event.action == "requests.rescheduled":
         values["priority"] = str(PRIORITIES.get(details.get("priority"), details.get("priority", "")))
     template = SENTENCES.get(event.action, UNKNOWN)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -23,9 +23,9 @@ from extranet.accounts.models import ExpertField, User
 from extranet.extensions import db
 from extranet.plugins import host
 from extranet.policy import can, require
-from extranet.requests import corrections, service, tags
-from extranet.requests.forms import BulkForm, CommentForm, ScheduleForm, TagForm
-from extranet.requests.models import PRIORITIES, ServiceRequest
+from extranet.requests import corrections, replies, service, tags
+from extranet.requests.forms import BulkForm, CommentForm, MessageForm, ScheduleForm, TagForm
+from extranet.requests.models import PRIORITIES, ReplyTemplate, ServiceRequest
 from extranet.requests.views import _detail_context
 from extranet.web.forms import BaseForm
 from extranet.web.htmx import hx_redirect, render, wants_fragment
@@ -47,6 +47,7 @@ def schedule_form_for(req: ServiceRequest) -> ScheduleForm:
 def _desk_forms():
     return {"schedule_form_for": schedule_form_for, "tag_form": lambda: TagForm(formdata=None),
             "tag_suggestions": tags.suggestions, "bulk_choices": bulk_choices,
+            "reply_templates_of": replies.of_field,
             "priority_label": lambda key: str(PRIORITIES.get(key, key)), "iso_day": _iso_day}
 
 
@@ -89,6 +90,28 @@ def _conflict(req, user, typed: ScheduleForm):
     flash(_("Someone else changed this request in the meantime. Here it is as it is now; nothing of yours "
             "was saved. Your correction is still in its form: check it and save again."), "warning")
     return render("requests/detail.html", **_detail_context(req, user, **overrides), status=409)
+
+
+# -- reply templates ------------------------------------------------------------------------
+
+
+@bp.get("/<reference>/reply")
+@login_required
+def insert_reply(reference: str):
+    """The message box with a template of the request's field added to what was typed (sent
+    along by htmx), in the requester's language: the box alone for htmx, the page otherwise."""
+    user = signed_in_user()
+    req = request_or_404(reference, "request.insert_reply")
+    template_id = read_id(request.args.get("template", ""))
+    template = db.session.get(ReplyTemplate, template_id) if template_id is not None else None
+    if template is None or template.field != req.field:
+        abort(404)
+    typed = (request.args.get("body") or "").rstrip()
+    body = "\n\n".join(part for part in (typed, template.body_for(req.requester.locale)) if part)
+    form = MessageForm(formdata=None, body=body)
+    if wants_fragment():
+        return render("requests/_reply_body.html", "requests/_reply_body.html", message_form=form)
+    return render("requests/detail.html", **_detail_context(req, user, message_form=form))
 
 
 # -- tags -----------------------------------------------------------------------------------

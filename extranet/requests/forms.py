@@ -68,3 +68,20 @@ class BulkForm(BaseForm):
     transition = SelectField(_l("Step"), validate_choice=False, validators=[Optional()])
     tag = StringField(_l("Tag"), validators=[Optional(), Length(max=40)])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=5000)])
+
+
+class ReplyTemplateForm(BaseForm):
+    """A field's reply, in French and/or English (at least one). The view sets the fields offered."""
+
+    field = SelectField(_l("Field"))
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
+                       description=_l("What the experts choose it by, for example “Documents received”."))
+    body_fr = TextAreaField(_l("Text in French"), validators=[Optional(), Length(max=20000)])
+    body_en = TextAreaField(_l("Text in English"), validators=[Optional(), Length(max=20000)])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if not (self.body_fr.data or "").strip() and not (self.body_en.data or "").strip():
+            self.body_fr.errors = [*self.body_fr.errors, _l("Write the text in French, in English, or both.")]
+            return False
+        return valid

@@ -176,3 +176,23 @@ class RequestTag(db.Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(40))
+
+
+class ReplyTemplate(db.Model):
+    """A reply the experts of a field insert into the message box, written in French and/or
+    English: the requester's language is inserted (the other one when it is missing)."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (Index("ix_reply_templates_field", "field", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    body_fr: Mapped[str] = mapped_column(Text, default="")
+    body_en: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def body_for(self, locale: str | None) -> str:
+        french = (locale or "fr").startswith("fr")
+        first, second = (self.body_fr, self.body_en) if french else (self.body_en, self.body_fr)
+        return first or second

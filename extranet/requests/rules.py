@@ -114,6 +114,11 @@ def _correct_request(user, req) -> bool:
     return staff_on_request(user, req) and work_on_request(user, req)
 
 
+def _manage_reply_templates(user, field) -> bool:
+    """Admins write every field's reply templates (``field`` None: the page listing them)."""
+    return user.is_admin and (field is None or field in host().fields)
+
+
 def _act_on_many(user, _target) -> bool:
     """The list's bulk actions: staff only; each request is then judged by its own rule."""
     return user.is_staff
@@ -134,6 +139,8 @@ RULES = (
     Rule("request.tag", _correct_request),
     Rule("request.see_tags", staff_on_request),
     Rule("request.bulk", _act_on_many),
+    Rule("request.insert_reply", _correct_request),
+    Rule("reply_template.manage", _manage_reply_templates),
 )
 
 

@@ -1,11 +1,12 @@
-"""Tags experts put on requests
+"""Tags experts put on requests, and the reply templates of each field
 
 Revision ID: 0019
 Revises: 0015
 Create Date: 2026-12-05 21:30:00.000000
 
 ``request_tags`` holds the words experts file requests under (one row per request and tag,
-unique by lower-cased name). A new table: nothing existing changes. Changing a request's
+unique by lower-cased name); ``reply_templates`` the replies of a field that admins write in
+French and English. New tables: nothing existing changes. Changing a request's
 priority or due date needs no column (the history keeps the reason in ``request_events``).
 """
 import sqlalchemy as sa
@@ -29,8 +30,20 @@ def upgrade():
     sa.UniqueConstraint('request_id', 'key', name=op.f('uq_request_tags_request_id'))
     )
     op.create_index('ix_request_tags_key', 'request_tags', ['key', 'request_id'], unique=False)
+    op.create_table('reply_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('field', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('body_fr', sa.Text(), nullable=False),
+    sa.Column('body_en', sa.Text(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reply_templates'))
+    )
+    op.create_index('ix_reply_templates_field', 'reply_templates', ['field', 'name'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_reply_templates_field', table_name='reply_templates')
+    op.drop_table('reply_templates')
     op.drop_index('ix_request_tags_key', table_name='request_tags')
     op.drop_table('request_tags')
