@@ -153,6 +153,7 @@ MATRIX = {
     ("desk.add_tags", "POST"): "login 404   404   404   404   404   404   422",
     ("desk.remove_tag", "POST"): "login 404   404   404   404   404   404   400",
     ("desk.bulk", "POST"): "login 404   404   404   404   422   404   422",
+    ("desk.merge", "POST"): "login 404   404   404   404   404   404   422",
     ("desk.insert_reply", "GET"): "login 404   404   404   404   404   404   404",
     ("replies.index", "GET"): "login 404   404   404   404   404   404   ok",
     ("replies.new", "GET"): "login 404   404   404   404   404   404   ok",

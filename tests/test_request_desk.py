@@ -325,3 +325,101 @@ def test_admins_edit_and_delete_reply_templates(app, client_for, people):
     assert expert.post(f"/replies/{ident}/delete", data={"csrf_token": _token(expert)}).status_code == 404
     assert admin.post(f"/replies/{ident}/delete", data={"csrf_token": _token(admin)}).status_code == 303
     assert template_id(app, "Reçu") is None
+
+
+# -- merging a duplicate ------------------------------------------------------------------------
+
+
+def merge(client, reference, into, version=None, comment="Same question"):
+    data = {"csrf_token": _token(client), "into": into, "comment": comment}
+    if version is not None:
+        data["version"] = version
+    return client.post(f"/requests/{reference}/merge", data=data)
+
+
+def what_hangs_on(app, reference):
+    from extranet.documents.models import Document
+    from extranet.extensions import db
+    from extranet.hours.models import HoursMonthly, TimeEntry
+    from extranet.requests.models import Attachment, Message, ServiceRequest
+
+    with app.app_context():
+        req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
+        return {
+            "messages": db.session.scalars(db.select(Message.body).filter_by(request_id=req.id).order_by(Message.id)).all(),
+            "files": db.session.scalars(db.select(Attachment.filename).join(Message).where(Message.request_id == req.id)).all(),
+            "documents": db.session.scalar(db.select(db.func.count(Document.id)).filter_by(request_id=req.id)),
+            "minutes": db.session.scalar(db.select(db.func.coalesce(db.func.sum(TimeEntry.minutes), 0)).filter_by(request_id=req.id)),
+            "rollup": db.session.scalar(db.select(db.func.sum(HoursMonthly.minutes))),
+        }
+
+
+def test_an_expert_merges_a_duplicate_messages_files_and_time_move(app, client_for, people):
+    import io
+    from datetime import date
+
+    member, manager = client_for(app, people.member_a), client_for(app, people.manager_a)
+    survivor = file_request(member, title="Paie de décembre")
+    duplicate = file_request(manager, title="Paie de décembre (encore)")
+    expert = client_for(app, people.expert)
+    assert member.post(f"/requests/{duplicate}/messages", content_type="multipart/form-data", data={
+        "body": "Voici le fichier", "csrf_token": _token(member), "files": (io.BytesIO(b"Un fichier.\n"), "paie.txt"),
+    }).status_code == 303
+    assert member.post(f"/documents/sample/requests/{duplicate}/upload", content_type="multipart/form-data", data={
+        "csrf_token": _token(member), "visibility": "org", "files": (io.BytesIO(b"Une piece.\n"), "piece.txt"),
+    }).status_code in (200, 303)
+    assert expert.post(f"/hours/requests/{duplicate}/time", data={
+        "csrf_token": _token(expert), "date": date.today().isoformat(), "duration": "45", "activity": "analysis",
+        "billable": "y", "note": "Lecture"}).status_code in (200, 303)
+    before = what_hangs_on(app, duplicate)
+    assert before["minutes"] == 45 and before["documents"] == 1
+    assert 'id="merge-request"' in page(expert, duplicate)
+
+    response = merge(expert, duplicate, survivor, version=load(app, duplicate)["version"])
+    assert response.status_code == 303 and response.location.endswith(f"/requests/{survivor}")
+
+    gone, kept = what_hangs_on(app, duplicate), what_hangs_on(app, survivor)
+    assert gone["messages"] == [] and gone["minutes"] == 0 and gone["documents"] == 0
+    assert kept["messages"] == ["Voici le fichier"] and kept["files"] == ["paie.txt"]
+    assert kept["documents"] == 1 and kept["minutes"] == 45 and kept["rollup"] == 45  # same organization and field
+    assert load(app, duplicate)["state"] == "closed"
+    assert people.manager_a.id in load(app, survivor)["contacts"]  # the duplicate's requester follows
+
+    dup_page = page(member, duplicate)
+    assert f"merged this request into {survivor} and closed it." in dup_page and 'id="merged-into"' in dup_page
+    survivor_page = page(member, survivor)
+    assert f"merged {duplicate} into this request" in survivor_page and "Voici le fichier" in survivor_page
+    audit = client_for(app, people.admin).get("/admin/audit/").get_data(as_text=True)
+    assert f"Émile Expert merged request {duplicate} into {survivor}." in audit
+
+
+def test_merging_is_refused_across_organizations_and_to_members(app, client_for, people):
+    survivor_b = file_request(client_for(app, people.member_b), title="B")
+    duplicate = file_request(client_for(app, people.member_a), title="A")
+    restricted = file_request(client_for(app, people.member_a), title="Secret", restricted=True)
+    standard = file_request(client_for(app, people.member_a), title="Standard")
+    expert = client_for(app, people.expert)
+
+    response = merge(expert, duplicate, survivor_b)  # the expert may see both: not across organizations
+    assert response.status_code == 422 and "same organization and field" in response.get_data(as_text=True)
+    response = merge(expert, duplicate, "SAMPLE-2099-9999")
+    assert response.status_code == 422 and "No open request with this reference" in response.get_data(as_text=True)
+    assert merge(expert, duplicate, duplicate).status_code == 422
+    response = merge(expert, restricted, standard)
+    assert response.status_code == 422 and "only be merged into a restricted" in response.get_data(as_text=True)
+    for person in (people.member_a, people.manager_a, people.member_b):
+        assert merge(client_for(app, person), duplicate, standard).status_code == 404
+    update(app, standard, state="closed")
+    assert merge(expert, duplicate, standard).status_code == 422  # a finished request takes nothing
+    assert load(app, duplicate)["state"] == "submitted"
+
+
+def test_a_stale_merge_is_a_conflict(app, client_for, people):
+    member = client_for(app, people.member_a)
+    survivor, duplicate = file_request(member), file_request(member)
+    expert = client_for(app, people.expert)
+    stale = load(app, duplicate)["version"]
+    act(expert, duplicate, "accept", version=stale)
+    response = merge(expert, duplicate, survivor, version=stale, comment="Typed before")
+    assert response.status_code == 409 and "Typed before" in response.get_data(as_text=True)
+    assert load(app, duplicate)["state"] == "accepted"

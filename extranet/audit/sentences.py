@@ -84,6 +84,7 @@ SENTENCES = {
     "servicetargets.closed_day_removed": _l("%(actor)s removed %(day)s from the days the cooperative is closed."),
     "servicetargets.targets_changed": _l("%(actor)s changed the service targets of a field (%(field)s)."),
     "requests.rescheduled": _l("%(actor)s changed the priority of request %(target)s to %(priority)s (due %(due)s)."),
+    "requests.merged": _l("%(actor)s merged request %(target)s into %(into)s."),
     "requests.tagged": _l("%(actor)s changed the tags of request %(target)s (added: %(added)s; removed: %(removed)s)."),
     "replies.created": _l("%(actor)s wrote the reply template “%(name)s” of %(field)s."),
     "replies.changed": _l("%(actor)s changed the reply template “%(name)s” of %(field)s."),

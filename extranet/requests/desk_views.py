@@ -23,8 +23,15 @@ from extranet.accounts.models import ExpertField, User
 from extranet.extensions import db
 from extranet.plugins import host
 from extranet.policy import can, require
-from extranet.requests import corrections, replies, service, tags
-from extranet.requests.forms import BulkForm, CommentForm, MessageForm, ScheduleForm, TagForm
+from extranet.requests import corrections, merging, replies, service, tags
+from extranet.requests.forms import (
+    BulkForm,
+    CommentForm,
+    MergeForm,
+    MessageForm,
+    ScheduleForm,
+    TagForm,
+)
 from extranet.requests.models import PRIORITIES, ReplyTemplate, ServiceRequest
 from extranet.requests.views import _detail_context
 from extranet.web.forms import BaseForm
@@ -46,6 +53,7 @@ def schedule_form_for(req: ServiceRequest) -> ScheduleForm:
 @bp.app_context_processor
 def _desk_forms():
     return {"schedule_form_for": schedule_form_for, "tag_form": lambda: TagForm(formdata=None),
+            "merge_form_for": lambda req: MergeForm(formdata=None, version=req.version),
             "tag_suggestions": tags.suggestions, "bulk_choices": bulk_choices,
             "reply_templates_of": replies.of_field,
             "priority_label": lambda key: str(PRIORITIES.get(key, key)), "iso_day": _iso_day}
@@ -89,6 +97,51 @@ def _conflict(req, user, typed: ScheduleForm):
     overrides = {"schedule_form": typed} if can(user, "request.schedule", req) else {}
     flash(_("Someone else changed this request in the meantime. Here it is as it is now; nothing of yours "
             "was saved. Your correction is still in its form: check it and save again."), "warning")
+    return render("requests/detail.html", **_detail_context(req, user, **overrides), status=409)
+
+
+# -- merging a duplicate --------------------------------------------------------------------
+
+
+@bp.post("/<reference>/merge")
+@login_required
+def merge(reference: str):
+    user = signed_in_user()
+    duplicate = request_or_404(reference)
+    form = MergeForm()
+    if form.version.data and form.version.data != str(duplicate.version):
+        return _merge_conflict(duplicate, user, form)
+    require("request.merge", duplicate)
+    survivor = None
+    if form.validate_on_submit():
+        survivor = db.session.scalar(select(ServiceRequest).where(ServiceRequest.reference == form.into.data.strip()))
+        # One answer for a reference that does not exist and one the person may not act on.
+        if survivor is None or not can(user, "request.merge", survivor):
+            form.into.errors = [_("No open request with this reference that you may merge into.")]
+            survivor = None
+        else:
+            try:
+                merging.check(duplicate, survivor)
+            except merging.CannotMerge as refused:
+                form.into.errors = [str(refused)]
+                survivor = None
+    if survivor is None:
+        return render("requests/detail.html", **_detail_context(duplicate, user, merge_form=form), status=422)
+    try:
+        merging.merge(duplicate, survivor, user, form.comment.data or "")
+        db.session.commit()
+    except service.StaleRequest:  # one of the two changed meanwhile
+        db.session.rollback()
+        return _merge_conflict(request_or_404(reference), user, form)
+    flash(_("%(dup)s is merged into %(ref)s and closed.", dup=duplicate.reference, ref=survivor.reference), "success")
+    return hx_redirect(url_for("requests.detail", reference=survivor.reference))
+
+
+def _merge_conflict(req, user, typed: MergeForm):
+    typed.version.data = str(req.version)
+    overrides = {"merge_form": typed} if can(user, "request.merge", req) else {}
+    flash(_("Someone else changed one of these requests in the meantime; nothing was merged. Here is this "
+            "request as it is now."), "warning")
     return render("requests/detail.html", **_detail_context(req, user, **overrides), status=409)
 
 

@@ -85,3 +85,12 @@ class ReplyTemplateForm(BaseForm):
             self.body_fr.errors = [*self.body_fr.errors, _l("Write the text in French, in English, or both.")]
             return False
         return valid
+
+
+class MergeForm(BaseForm):
+    """Merge this request (a duplicate) into another one, named by its reference."""
+
+    version = HiddenField()
+    into = StringField(_l("Reference of the request that stays"), validators=[DataRequired(), Length(max=30)],
+                       description=_l("For example RH-2026-0042. Both must be of the same organization and field."))
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=5000)])

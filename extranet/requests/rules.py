@@ -140,6 +140,7 @@ RULES = (
     Rule("request.see_tags", staff_on_request),
     Rule("request.bulk", _act_on_many),
     Rule("request.insert_reply", _correct_request),
+    Rule("request.merge", _correct_request),
     Rule("reply_template.manage", _manage_reply_templates),
 )
 
