@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import filed
+from tests.browser.helpers import filed, speaking
 from tests.browser.test_journey_expert import second_expert
 
 
@@ -28,10 +28,12 @@ def test_expert_desk_from_queue_to_bulk_assignment(app, live_server, people, jou
                     policy_name=f"P{n}", goals="Revoir") for n in (1, 2)]
     reply_template(app, "hr", "Accusé de réception", "Bonjour, nous avons bien reçu votre demande.",
                    "Hello, we received your request.")
+    speaking(app, "fr_CA", people.member_a)  # the template is inserted in the requester's language
     trip = journey(live_server(app))
 
     # The queue: requests of her fields that nobody has taken yet.
     expert = trip.open_as(people.expert)
+    trip.check(expert, "dashboard")
     expert.goto(f"{trip.base_url}/requests/?assignee=none&field=hr")
     trip.check(expert, "queue")
     expert.get_by_role("link", name=reference).click()
@@ -71,7 +73,7 @@ def test_expert_desk_from_queue_to_bulk_assignment(app, live_server, people, jou
     expert.goto(f"{trip.base_url}/requests/?assignee=none&field=hr")
     trip.check(expert, "queue again")
     for other in others:
-        expert.get_by_label(f"Sélectionner {other}").check()
+        expert.get_by_label(f"Select {other}").check()
     expert.select_option("#bulk-action", "assign")
     expert.select_option("#bulk-expert", label=colleague.name)
     expert.click("#bulk-submit")
