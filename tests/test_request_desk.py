@@ -423,3 +423,66 @@ def test_a_stale_merge_is_a_conflict(app, client_for, people):
     response = merge(expert, duplicate, survivor, version=stale, comment="Typed before")
     assert response.status_code == 409 and "Typed before" in response.get_data(as_text=True)
     assert load(app, duplicate)["state"] == "accepted"
+
+
+# -- saved list views ---------------------------------------------------------------------------
+
+
+def save_view(client, name, query="", **filters):
+    return client.post("/requests/views", data={"csrf_token": _token(client), "name": name, "query": query, **filters})
+
+
+def view_ids(app, person):
+    from extranet.extensions import db
+    from extranet.requests.models import SavedView
+
+    with app.app_context():
+        return dict(db.session.execute(db.select(SavedView.name, SavedView.id).filter_by(user_id=person.id)).all())
+
+
+def test_experts_are_offered_my_overdue_and_unassigned_in_my_fields(app, client_for, people):
+    from datetime import timedelta
+
+    from extranet.db_types import utcnow
+
+    member = client_for(app, people.member_a)
+    late, waiting, taken = file_request(member, title="Late"), file_request(member, title="Waiting"), file_request(member)
+    expert = client_for(app, people.expert)
+    expert.post(f"/requests/{late}/take", data={"csrf_token": _token(expert)})
+    expert.post(f"/requests/{taken}/take", data={"csrf_token": _token(expert)})
+    update(app, late, due_at=utcnow() - timedelta(days=1))
+    html = expert.get("/requests/").get_data(as_text=True)
+    assert "My overdue" in html and "Unassigned in my fields" in html
+
+    overdue = expert.get("/requests/?assignee=me&overdue=1&sort=due").get_data(as_text=True)
+    assert late in overdue and taken not in overdue and waiting not in overdue
+    unassigned = expert.get("/requests/?assignee=none&fields=mine&open=1&sort=due").get_data(as_text=True)
+    assert waiting in unassigned and late not in unassigned and taken not in unassigned
+    assert "My overdue" not in member.get("/requests/").get_data(as_text=True)
+
+
+def test_a_person_saves_filters_under_a_name_and_deletes_them_after_confirming(app, client_for, people):
+    first, second = file_request(client_for(app, people.member_a), title="Alpha"), None
+    second = file_request(client_for(app, people.member_a), title="Beta")
+    expert = client_for(app, people.expert)
+    # Without JavaScript the page's own query is sent; htmx sends the filter form's fields.
+    assert save_view(expert, "Alpha seulement", query="q=alpha&page=3&csrf_token=x").status_code == 303
+    assert save_view(expert, "Beta", q="beta", field="").status_code == 303
+    views = view_ids(app, people.expert)
+    html = expert.get("/requests/").get_data(as_text=True)
+    assert 'href="/requests/?q=alpha">Alpha seulement</a>' in html and 'href="/requests/?q=beta">Beta</a>' in html
+    listed = expert.get("/requests/?q=alpha").get_data(as_text=True)
+    assert first in listed and second not in listed
+
+    # Another person's view does not exist for them.
+    other = client_for(app, people.member_a)
+    assert other.get(f"/requests/views/{views['Beta']}/delete").status_code == 404
+    assert other.post(f"/requests/views/{views['Beta']}/delete", data={"csrf_token": _token(other)}).status_code == 404
+    assert 'Alpha seulement' not in other.get("/requests/").get_data(as_text=True)
+
+    confirm = expert.get(f"/requests/views/{views['Beta']}/delete")
+    assert confirm.status_code == 200 and 'id="confirm-delete-view"' in confirm.get_data(as_text=True)
+    assert view_ids(app, people.expert).keys() == {"Alpha seulement", "Beta"}  # asking deletes nothing
+    assert expert.post(f"/requests/views/{views['Beta']}/delete", data={"csrf_token": _token(expert)}).status_code == 303
+    assert view_ids(app, people.expert).keys() == {"Alpha seulement"}
+    assert save_view(expert, "", q="x").status_code == 303 and len(view_ids(app, people.expert)) == 1

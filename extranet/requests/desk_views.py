@@ -23,21 +23,22 @@ from extranet.accounts.models import ExpertField, User
 from extranet.extensions import db
 from extranet.plugins import host
 from extranet.policy import can, require
-from extranet.requests import corrections, merging, replies, service, tags
+from extranet.requests import corrections, merging, replies, saved_views, service, tags
 from extranet.requests.forms import (
     BulkForm,
     CommentForm,
     MergeForm,
     MessageForm,
+    SaveViewForm,
     ScheduleForm,
     TagForm,
 )
-from extranet.requests.models import PRIORITIES, ReplyTemplate, ServiceRequest
+from extranet.requests.models import PRIORITIES, ReplyTemplate, SavedView, ServiceRequest
 from extranet.requests.views import _detail_context
 from extranet.web.forms import BaseForm
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 from extranet.web.ids import read_id
-from extranet.web.lookups import request_or_404, signed_in_user
+from extranet.web.lookups import request_or_404, row_or_404, signed_in_user
 
 bp = Blueprint("desk", __name__, url_prefix="/requests")
 
@@ -55,7 +56,8 @@ def _desk_forms():
     return {"schedule_form_for": schedule_form_for, "tag_form": lambda: TagForm(formdata=None),
             "merge_form_for": lambda req: MergeForm(formdata=None, version=req.version),
             "tag_suggestions": tags.suggestions, "bulk_choices": bulk_choices,
-            "reply_templates_of": replies.of_field,
+            "reply_templates_of": replies.of_field, "saved_views_of": saved_views.of_user,
+            "default_views_of": saved_views.defaults, "save_view_form": lambda: SaveViewForm(formdata=None),
             "priority_label": lambda key: str(PRIORITIES.get(key, key)), "iso_day": _iso_day}
 
 
@@ -143,6 +145,41 @@ def _merge_conflict(req, user, typed: MergeForm):
     flash(_("Someone else changed one of these requests in the meantime; nothing was merged. Here is this "
             "request as it is now."), "warning")
     return render("requests/detail.html", **_detail_context(req, user, **overrides), status=409)
+
+
+# -- saved list views -----------------------------------------------------------------------
+
+
+@bp.post("/views")
+@login_required
+def save_view():
+    user = signed_in_user()
+    form = SaveViewForm()
+    query = saved_views.query_of(request.form)
+    if not form.validate_on_submit():
+        flash(_("Give the view a name to save it."), "error")
+        return hx_redirect(url_for("requests.index") + (f"?{query}" if query else ""))
+    view = saved_views.save(user, form.name.data, query)
+    db.session.commit()
+    flash(_("The view “%(name)s” is saved.", name=view.name), "success")
+    return hx_redirect(url_for("requests.index") + (f"?{query}" if query else ""))
+
+
+@bp.route("/views/<id:view_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_view(view_id: int):
+    """GET asks to confirm (a page, also without JavaScript); POST deletes."""
+    view = row_or_404(SavedView, view_id, "saved_view.delete")
+    form = BaseForm()
+    if request.method == "GET":
+        return render("requests/delete_view.html", view=view)
+    if not form.validate_on_submit():
+        abort(400)
+    name = view.name
+    db.session.delete(view)
+    db.session.commit()
+    flash(_("The view “%(name)s” is deleted.", name=name), "success")
+    return hx_redirect(url_for("requests.index"))
 
 
 # -- reply templates ------------------------------------------------------------------------

@@ -94,3 +94,7 @@ class MergeForm(BaseForm):
     into = StringField(_l("Reference of the request that stays"), validators=[DataRequired(), Length(max=30)],
                        description=_l("For example RH-2026-0042. Both must be of the same organization and field."))
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=5000)])
+
+
+class SaveViewForm(BaseForm):
+    name = StringField(_l("Save these filters as"), validators=[DataRequired(), Length(max=80)])

@@ -196,3 +196,15 @@ class ReplyTemplate(db.Model):
         french = (locale or "fr").startswith("fr")
         first, second = (self.body_fr, self.body_en) if french else (self.body_en, self.body_fr)
         return first or second
+
+
+class SavedView(db.Model):
+    """A list's filters one saved under a name ("Paie en attente"): the list's query string."""
+
+    __tablename__ = "saved_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

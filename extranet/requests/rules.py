@@ -119,6 +119,11 @@ def _manage_reply_templates(user, field) -> bool:
     return user.is_admin and (field is None or field in host().fields)
 
 
+def _own_view(user, view) -> bool:
+    """A saved list view is its owner's alone."""
+    return view is not None and view.user_id == user.id
+
+
 def _act_on_many(user, _target) -> bool:
     """The list's bulk actions: staff only; each request is then judged by its own rule."""
     return user.is_staff
@@ -142,6 +147,7 @@ RULES = (
     Rule("request.insert_reply", _correct_request),
     Rule("request.merge", _correct_request),
     Rule("reply_template.manage", _manage_reply_templates),
+    Rule("saved_view.delete", _own_view),
 )
 
 

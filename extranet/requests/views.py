@@ -87,6 +87,8 @@ def filtered_requests(args, user):
         query = query.where(ServiceRequest.state.in_(open_states()))
     if args.get("overdue") == "1":
         query = query.where(overdue(), ServiceRequest.state.in_(open_states()))
+    if args.get("fields") == "mine":  # the fields one serves (the saved view "unassigned in my fields")
+        query = query.where(ServiceRequest.field.in_(user.field_slugs or ["-"]))
     return query.order_by(SORTS.get(args.get("sort"), SORTS["-created"]), ServiceRequest.id.desc())
 
 

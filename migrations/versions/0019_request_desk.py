@@ -1,4 +1,4 @@
-"""Tags experts put on requests, and the reply templates of each field
+"""Tags experts put on requests, the reply templates of each field, and saved list views
 
 Revision ID: 0019
 Revises: 0015
@@ -6,7 +6,8 @@ Create Date: 2026-12-05 21:30:00.000000
 
 ``request_tags`` holds the words experts file requests under (one row per request and tag,
 unique by lower-cased name); ``reply_templates`` the replies of a field that admins write in
-French and English. New tables: nothing existing changes. Changing a request's
+French and English; ``saved_views`` the list filters each person saved under a name. New
+tables: nothing existing changes. Changing a request's
 priority or due date needs no column (the history keeps the reason in ``request_events``).
 """
 import sqlalchemy as sa
@@ -40,9 +41,21 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reply_templates'))
     )
     op.create_index('ix_reply_templates_field', 'reply_templates', ['field', 'name'], unique=False)
+    op.create_table('saved_views',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('query', sa.String(length=1000), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_saved_views_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_views'))
+    )
+    op.create_index(op.f('ix_saved_views_user_id'), 'saved_views', ['user_id'], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f('ix_saved_views_user_id'), table_name='saved_views')
+    op.drop_table('saved_views')
     op.drop_index('ix_reply_templates_field', table_name='reply_templates')
     op.drop_table('reply_templates')
     op.drop_index('ix_request_tags_key', table_name='request_tags')
