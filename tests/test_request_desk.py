@@ -486,3 +486,50 @@ def test_a_person_saves_filters_under_a_name_and_deletes_them_after_confirming(a
     assert expert.post(f"/requests/views/{views['Beta']}/delete", data={"csrf_token": _token(expert)}).status_code == 303
     assert view_ids(app, people.expert).keys() == {"Alpha seulement"}
     assert save_view(expert, "", q="x").status_code == 303 and len(view_ids(app, people.expert)) == 1
+
+
+# -- filing on behalf of a member ---------------------------------------------------------------
+
+
+def file_for(client, requester, org, title="Au téléphone", **extra):
+    data = {"csrf_token": _token(client), "requester": f"{org}:{requester.id}", "title": title,
+            "description": "Appel de 10 h", "topic": "general", "priority": "normal", **extra}
+    return client.post("/requests/on-behalf/sample/question", data=data)
+
+
+def test_an_expert_files_for_a_member_who_phoned_who_is_the_requester_and_told(app, client_for, people):
+    from extranet.extensions import db
+    from extranet.notifications.models import OutboxEmail
+
+    expert = client_for(app, people.expert)
+    assert expert.get("/requests/on-behalf/").status_code == 200
+    form = expert.get("/requests/on-behalf/sample/question").get_data(as_text=True)
+    assert f'value="{people.org_a}:{people.member_a.id}"' in form and f'value="{people.org_b}:{people.member_b.id}"' in form
+
+    response = file_for(expert, people.member_a, people.org_a)
+    assert response.status_code == 303
+    reference = response.location.rstrip("/").split("/")[-1]
+    row = load(app, reference)
+    assert row["requester_id"] == people.member_a.id and row["organization_id"] == people.org_a
+    member_view = page(client_for(app, people.member_a), reference)
+    assert "Émile Expert filed the request on behalf of Member A." in member_view
+    with app.app_context():
+        mail = db.session.scalars(db.select(OutboxEmail).where(OutboxEmail.to == people.member_a.email)).all()
+    assert any(reference in m.subject or reference in m.body_text for m in mail)
+    audit = client_for(app, people.admin).get("/admin/audit/").get_data(as_text=True)
+    assert f"Émile Expert filed request {reference} on behalf of Member A." in audit
+
+
+def test_filing_on_behalf_is_refused_to_members_and_for_a_person_outside_the_organization(app, client_for, people):
+    member = client_for(app, people.member_a)
+    assert member.get("/requests/on-behalf/").status_code == 404
+    assert file_for(member, people.member_a, people.org_a).status_code == 404
+    expert = client_for(app, people.expert)
+    response = file_for(expert, people.member_b, people.org_a)  # B is no member of A
+    assert response.status_code == 422 and "Choose the member who asked" in response.get_data(as_text=True)
+    assert file_for(expert, people.member_a, 999999999).status_code == 422
+    assert expert.post("/requests/on-behalf/sample/question", data={
+        "csrf_token": _token(expert), "requester": "x:y", "title": "t", "topic": "general"}).status_code == 422
+    assert expert.get("/requests/on-behalf/sample/nothing").status_code == 404
+    listed = client_for(app, people.admin).get("/requests/").get_data(as_text=True)
+    assert "Au téléphone" not in listed

@@ -84,6 +84,7 @@ SENTENCES = {
     "servicetargets.closed_day_removed": _l("%(actor)s removed %(day)s from the days the cooperative is closed."),
     "servicetargets.targets_changed": _l("%(actor)s changed the service targets of a field (%(field)s)."),
     "requests.rescheduled": _l("%(actor)s changed the priority of request %(target)s to %(priority)s (due %(due)s)."),
+    "requests.filed_for": _l("%(actor)s filed request %(target)s on behalf of %(requester)s."),
     "requests.merged": _l("%(actor)s merged request %(target)s into %(into)s."),
     "requests.tagged": _l("%(actor)s changed the tags of request %(target)s (added: %(added)s; removed: %(removed)s)."),
     "replies.created": _l("%(actor)s wrote the reply template “%(name)s” of %(field)s."),
@@ -181,7 +182,8 @@ class Targets:
             for table, ids in wanted.items()
         }
         # Experts are named by address in their assignment's details.
-        emails = {e.details["expert"].lower() for e in events if isinstance((e.details or {}).get("expert"), str)}
+        emails = {e.details[key].lower() for e in events for key in ("expert", "requester")
+                  if isinstance((e.details or {}).get(key), str)}
         self.people = {u.email: u.name for u in db.session.scalars(select(User).where(User.email.in_(emails)))} \
             if emails else {}
 
@@ -231,9 +233,10 @@ def sentence(event: AuditEvent, targets: Targets, reader=None) -> str:
         req = targets.row(event.target)
         state = details.get("target_state", "")
         values["state"] = presenters.state_label(req, state) if req is not None else state
-    if event.action == "requests.assigned" or event.action == "requests.unassigned":
-        email = str(details.get("expert", ""))
-        values["expert"] = targets.people.get(email.lower(), email)
+    if event.action in ("requests.assigned", "requests.unassigned", "requests.filed_for"):
+        for key in ("expert", "requester"):
+            email = str(details.get(key, ""))
+            values[key] = targets.people.get(email.lower(), email)
     if event.action.startswith("replies."):
         values["field"] = host().field_label(str(details.get("field", "")))
     if event.action == "requests.rescheduled":

@@ -124,6 +124,11 @@ def _own_view(user, view) -> bool:
     return view is not None and view.user_id == user.id
 
 
+def _file_on_behalf(user, field) -> bool:
+    """Staff file a request for a member who phoned, in a field they serve (admins: any)."""
+    return field_enabled(field) and (user.is_admin or field in user.field_slugs)
+
+
 def _act_on_many(user, _target) -> bool:
     """The list's bulk actions: staff only; each request is then judged by its own rule."""
     return user.is_staff
@@ -148,6 +153,7 @@ RULES = (
     Rule("request.merge", _correct_request),
     Rule("reply_template.manage", _manage_reply_templates),
     Rule("saved_view.delete", _own_view),
+    Rule("request.file_on_behalf", _file_on_behalf),
 )
 
 
