@@ -160,6 +160,7 @@ MATRIX = {
     ("on_behalf.choose", "GET"): "login 404   404   404   404   ok    404   ok",
     ("on_behalf.new", "GET"): "login 404   404   404   404   404   404   ok",
     ("on_behalf.new", "POST"): "login 404   404   404   404   404   404   422",
+    ("desk.move", "POST"): "login 404   404   404   404   404   404   422",
     ("desk.insert_reply", "GET"): "login 404   404   404   404   404   404   404",
     ("replies.index", "GET"): "login 404   404   404   404   404   404   ok",
     ("replies.new", "GET"): "login 404   404   404   404   404   404   ok",

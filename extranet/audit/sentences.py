@@ -85,6 +85,7 @@ SENTENCES = {
     "servicetargets.targets_changed": _l("%(actor)s changed the service targets of a field (%(field)s)."),
     "requests.rescheduled": _l("%(actor)s changed the priority of request %(target)s to %(priority)s (due %(due)s)."),
     "requests.filed_for": _l("%(actor)s filed request %(target)s on behalf of %(requester)s."),
+    "requests.moved": _l("%(actor)s moved request %(target)s from %(source)s to %(field)s."),
     "requests.merged": _l("%(actor)s merged request %(target)s into %(into)s."),
     "requests.tagged": _l("%(actor)s changed the tags of request %(target)s (added: %(added)s; removed: %(removed)s)."),
     "replies.created": _l("%(actor)s wrote the reply template “%(name)s” of %(field)s."),
@@ -237,6 +238,9 @@ def sentence(event: AuditEvent, targets: Targets, reader=None) -> str:
         for key in ("expert", "requester"):
             email = str(details.get(key, ""))
             values[key] = targets.people.get(email.lower(), email)
+    if event.action == "requests.moved":
+        values["source"] = host().field_label(str(details.get("source", "")))
+        values["field"] = host().field_label(str(details.get("field", "")))
     if event.action.startswith("replies."):
         values["field"] = host().field_label(str(details.get("field", "")))
     if event.action == "requests.rescheduled":

@@ -23,12 +23,13 @@ from extranet.accounts.models import ExpertField, User
 from extranet.extensions import db
 from extranet.plugins import host
 from extranet.policy import can, require
-from extranet.requests import corrections, merging, replies, saved_views, service, tags
+from extranet.requests import corrections, merging, moving, replies, saved_views, service, tags
 from extranet.requests.forms import (
     BulkForm,
     CommentForm,
     MergeForm,
     MessageForm,
+    MoveForm,
     SaveViewForm,
     ScheduleForm,
     TagForm,
@@ -55,10 +56,26 @@ def schedule_form_for(req: ServiceRequest) -> ScheduleForm:
 def _desk_forms():
     return {"schedule_form_for": schedule_form_for, "tag_form": lambda: TagForm(formdata=None),
             "merge_form_for": lambda req: MergeForm(formdata=None, version=req.version),
+            "move_form_for": move_form_for, "field_name": lambda slug: host().field_label(slug or ""),
+            "type_name": _type_name, "answer_label": _answer_label,
             "tag_suggestions": tags.suggestions, "bulk_choices": bulk_choices,
             "reply_templates_of": replies.of_field, "saved_views_of": saved_views.of_user,
             "default_views_of": saved_views.defaults, "save_view_form": lambda: SaveViewForm(formdata=None),
             "priority_label": lambda key: str(PRIORITIES.get(key, key)), "iso_day": _iso_day}
+
+
+def _type_name(field: str | None, slug: str | None) -> str:
+    rtype = host().request_types.get((field, slug))
+    return str(rtype.label) if rtype else (slug or "")
+
+
+def _answer_label(field: str | None, slug: str | None, name: str) -> str:
+    """What the question ``name`` of a type was called (its key when the type is gone)."""
+    rtype = host().request_types.get((field, slug))
+    if rtype is None:
+        return name
+    form = rtype.form(formdata=None, meta={"csrf": False})
+    return str(form[name].label.text) if name in form else name
 
 
 def _iso_day(text: str):
@@ -144,6 +161,60 @@ def _merge_conflict(req, user, typed: MergeForm):
     overrides = {"merge_form": typed} if can(user, "request.merge", req) else {}
     flash(_("Someone else changed one of these requests in the meantime; nothing was merged. Here is this "
             "request as it is now."), "warning")
+    return render("requests/detail.html", **_detail_context(req, user, **overrides), status=409)
+
+
+# -- moving a misfiled request ---------------------------------------------------------------
+
+
+def move_form_for(req, user=None, formdata=None) -> MoveForm:
+    """The types of the fields the person works in and the organization subscribes to."""
+    user = user or signed_in_user()
+    plugins = host()
+    subscribed = req.organization.subscribed_fields
+    choices = [
+        (f"{t.field}/{t.slug}", f"{plugins.field_label(t.field)} — {t.label}")
+        for t in sorted(plugins.request_types.values(), key=lambda t: (plugins.fields[t.field].order, t.order))
+        if (t.field, t.slug) != (req.field, req.type) and t.field in subscribed
+        and can(user, "request.file_on_behalf", t.field)
+    ]
+    form = MoveForm(formdata=formdata) if formdata is not None else MoveForm(formdata=None, version=req.version)
+    form.destination.choices = choices
+    return form
+
+
+@bp.post("/<reference>/move")
+@login_required
+def move(reference: str):
+    user = signed_in_user()
+    req = request_or_404(reference)
+    form = move_form_for(req, user, formdata=request.form)
+    if form.version.data and form.version.data != str(req.version):
+        return _move_conflict(req, user, form)
+    require("request.move", req)
+    if not form.validate_on_submit():
+        return render("requests/detail.html", **_detail_context(req, user, move_form=form), status=422)
+    field, _sep, type_slug = form.destination.data.partition("/")
+    rtype = host().request_types[(field, type_slug)]
+    source = host().field_label(req.field)
+    try:
+        moving.move(req, rtype, user, form.reason.data)
+        db.session.commit()
+    except service.StaleRequest:
+        db.session.rollback()
+        return _move_conflict(request_or_404(reference), user, form)
+    flash(_("%(ref)s is moved from %(source)s to %(field)s.", ref=req.reference, source=source,
+            field=host().field_label(field)), "success")
+    if not can(user, "request.view", req):  # moved out of the person's sight
+        return hx_redirect(url_for("requests.index"))
+    return hx_redirect(url_for("requests.detail", reference=reference))
+
+
+def _move_conflict(req, user, typed: MoveForm):
+    typed.version.data = str(req.version)
+    overrides = {"move_form": typed} if can(user, "request.move", req) else {}
+    flash(_("Someone else changed this request in the meantime; it was not moved. Here it is as it is now."),
+          "warning")
     return render("requests/detail.html", **_detail_context(req, user, **overrides), status=409)
 
 

@@ -98,3 +98,11 @@ class MergeForm(BaseForm):
 
 class SaveViewForm(BaseForm):
     name = StringField(_l("Save these filters as"), validators=[DataRequired(), Length(max=80)])
+
+
+class MoveForm(BaseForm):
+    """Move a misfiled request: ``destination`` is "field/type" (the view sets the choices)."""
+
+    version = HiddenField()
+    destination = SelectField(_l("Field and type it belongs to"))
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])

@@ -154,6 +154,7 @@ RULES = (
     Rule("reply_template.manage", _manage_reply_templates),
     Rule("saved_view.delete", _own_view),
     Rule("request.file_on_behalf", _file_on_behalf),
+    Rule("request.move", _correct_request),
 )
 
 
