@@ -44,6 +44,19 @@ from extranet.web.lookups import request_or_404, row_or_404, signed_in_user
 bp = Blueprint("desk", __name__, url_prefix="/requests")
 
 
+# -- a guarded change that lost a race -------------------------------------------------------
+
+
+def _give_back(req, user, what: str, typed):
+    """409: the request as it is now, and the form as typed in its box (with the current
+    version, to confirm again) if the person still may; nothing of it was saved."""
+    typed.version.data = str(req.version)
+    overrides = {f"{what}_form": typed} if can(user, f"request.{what}", req) else {}
+    flash(_("Someone else changed this request in the meantime. Here it is as it is now; nothing of yours "
+            "was saved. What you typed is still in its form: check it and confirm again."), "warning")
+    return render("requests/detail.html", **_detail_context(req, user, **overrides), status=409)
+
+
 # -- priority and due date ------------------------------------------------------------------
 
 
@@ -92,7 +105,7 @@ def schedule(reference: str):
     req = request_or_404(reference)
     form = ScheduleForm()
     if form.version.data and form.version.data != str(req.version):
-        return _conflict(req, user, form)  # judged on the request as it is now, before the form
+        return _give_back(req, user, "schedule", form)  # judged on the request as it is now
     require("request.schedule", req)
     if not form.validate_on_submit():
         return render("requests/detail.html", **_detail_context(req, user, schedule_form=form), status=422)
@@ -101,7 +114,7 @@ def schedule(reference: str):
         db.session.commit()
     except service.StaleRequest:  # someone changed the request between the check and now
         db.session.rollback()
-        return _conflict(request_or_404(reference), user, form)
+        return _give_back(request_or_404(reference), user, "schedule", form)
     if changed:
         flash(_("The priority and due date of %(ref)s are saved.", ref=req.reference), "success")
     else:
@@ -109,14 +122,6 @@ def schedule(reference: str):
     return hx_redirect(url_for("requests.detail", reference=reference))
 
 
-def _conflict(req, user, typed: ScheduleForm):
-    """409: the request as it is now, and the correction as typed, to confirm again (with the
-    current version) if the person still may."""
-    typed.version.data = str(req.version)
-    overrides = {"schedule_form": typed} if can(user, "request.schedule", req) else {}
-    flash(_("Someone else changed this request in the meantime. Here it is as it is now; nothing of yours "
-            "was saved. Your correction is still in its form: check it and save again."), "warning")
-    return render("requests/detail.html", **_detail_context(req, user, **overrides), status=409)
 
 
 # -- merging a duplicate --------------------------------------------------------------------
@@ -129,7 +134,7 @@ def merge(reference: str):
     duplicate = request_or_404(reference)
     form = MergeForm()
     if form.version.data and form.version.data != str(duplicate.version):
-        return _merge_conflict(duplicate, user, form)
+        return _give_back(duplicate, user, "merge", form)
     require("request.merge", duplicate)
     survivor = None
     if form.validate_on_submit():
@@ -151,17 +156,11 @@ def merge(reference: str):
         db.session.commit()
     except service.StaleRequest:  # one of the two changed meanwhile
         db.session.rollback()
-        return _merge_conflict(request_or_404(reference), user, form)
+        return _give_back(request_or_404(reference), user, "merge", form)
     flash(_("%(dup)s is merged into %(ref)s and closed.", dup=duplicate.reference, ref=survivor.reference), "success")
     return hx_redirect(url_for("requests.detail", reference=survivor.reference))
 
 
-def _merge_conflict(req, user, typed: MergeForm):
-    typed.version.data = str(req.version)
-    overrides = {"merge_form": typed} if can(user, "request.merge", req) else {}
-    flash(_("Someone else changed one of these requests in the meantime; nothing was merged. Here is this "
-            "request as it is now."), "warning")
-    return render("requests/detail.html", **_detail_context(req, user, **overrides), status=409)
 
 
 # -- moving a misfiled request ---------------------------------------------------------------
@@ -190,7 +189,7 @@ def move(reference: str):
     req = request_or_404(reference)
     form = move_form_for(req, user, formdata=request.form)
     if form.version.data and form.version.data != str(req.version):
-        return _move_conflict(req, user, form)
+        return _give_back(req, user, "move", form)
     require("request.move", req)
     if not form.validate_on_submit():
         return render("requests/detail.html", **_detail_context(req, user, move_form=form), status=422)
@@ -202,7 +201,7 @@ def move(reference: str):
         db.session.commit()
     except service.StaleRequest:
         db.session.rollback()
-        return _move_conflict(request_or_404(reference), user, form)
+        return _give_back(request_or_404(reference), user, "move", form)
     flash(_("%(ref)s is moved from %(source)s to %(field)s.", ref=req.reference, source=source,
             field=host().field_label(field)), "success")
     if not can(user, "request.view", req):  # moved out of the person's sight
@@ -210,12 +209,6 @@ def move(reference: str):
     return hx_redirect(url_for("requests.detail", reference=reference))
 
 
-def _move_conflict(req, user, typed: MoveForm):
-    typed.version.data = str(req.version)
-    overrides = {"move_form": typed} if can(user, "request.move", req) else {}
-    flash(_("Someone else changed this request in the meantime; it was not moved. Here it is as it is now."),
-          "warning")
-    return render("requests/detail.html", **_detail_context(req, user, **overrides), status=409)
 
 
 # -- saved list views -----------------------------------------------------------------------
