@@ -533,3 +533,25 @@ def test_filing_on_behalf_is_refused_to_members_and_for_a_person_outside_the_org
     assert expert.get("/requests/on-behalf/sample/nothing").status_code == 404
     listed = client_for(app, people.admin).get("/requests/").get_data(as_text=True)
     assert "Au téléphone" not in listed
+
+
+def test_the_experts_list_costs_the_same_queries_with_more_tagged_requests(app, client_for, people):
+    from extranet.testing import count_queries
+
+    member, expert = client_for(app, people.member_a), client_for(app, people.expert)
+    save_view(expert, "Mine", q="x")
+
+    def more(n):
+        for i in range(n):
+            reference = file_request(member, title=f"Tagged {i}")
+            tag(expert, reference, f"t{i}, commun")
+
+    def listing():
+        assert expert.get("/requests/").status_code == 200
+
+    more(2)
+    listing()  # warm: the first page of a session loads what later ones reuse
+    few = count_queries(app, listing)
+    more(4)
+    assert count_queries(app, listing) == few
+    print(f"expert's request list: {few} queries with 2 and with 6 tagged requests")
