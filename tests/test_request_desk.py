@@ -555,3 +555,33 @@ def test_the_experts_list_costs_the_same_queries_with_more_tagged_requests(app, 
     more(4)
     assert count_queries(app, listing) == few
     print(f"expert's request list: {few} queries with 2 and with 6 tagged requests")
+
+
+def test_a_persons_saved_views_are_in_their_export_and_go_with_their_erasure(app, client_for, people):
+    import io
+    import json
+    import zipfile
+
+    from extranet.extensions import db
+    from extranet.privacy.bundle import write_zip
+    from extranet.testing import csrf_token
+
+    member = client_for(app, people.member_a)
+    save_view(member, "Mes demandes ouvertes", q="paie", open="1")
+    expert = client_for(app, people.expert)
+    reference = file_for(expert, people.member_a, people.org_a).location.rstrip("/").split("/")[-1]
+    with app.app_context():
+        from extranet.accounts.models import User
+
+        out = io.BytesIO()
+        write_zip(db.session.get(User, people.member_a.id), out)
+        views = json.loads(zipfile.ZipFile(out).read("saved_views.json"))
+    assert [(v["name"], v["filters"]) for v in views] == [("Mes demandes ouvertes", "q=paie&open=1")]
+
+    member.post("/profile/erasure", data={"csrf_token": csrf_token(member, "/profile")})
+    admin = client_for(app, people.admin)
+    asked_id = re.search(r'id="erasure-(\d+)"', admin.get("/admin/erasures/").get_data(as_text=True)).group(1)
+    assert admin.post(f"/admin/erasures/{asked_id}/carry-out", data={"csrf_token": _token(admin)}).status_code == 303
+    assert view_ids(app, people.member_a) == {}
+    html = page(expert, reference)
+    assert "filed the request on behalf of Member A." not in html and "filed the request on behalf of" in html

@@ -70,11 +70,17 @@ def _desk_forms():
     return {"schedule_form_for": schedule_form_for, "tag_form": lambda: TagForm(formdata=None),
             "merge_form_for": lambda req: MergeForm(formdata=None, version=req.version),
             "move_form_for": move_form_for, "field_name": lambda slug: host().field_label(slug or ""),
-            "type_name": _type_name, "answer_label": _answer_label,
+            "type_name": _type_name, "answer_label": _answer_label, "person_name": _person_name,
             "tag_suggestions": tags.suggestions, "bulk_choices": bulk_choices,
             "reply_templates_of": replies.of_field, "saved_views_of": saved_views.of_user,
             "default_views_of": saved_views.defaults, "save_view_form": lambda: SaveViewForm(formdata=None),
             "priority_label": lambda key: str(PRIORITIES.get(key, key)), "iso_day": _iso_day}
+
+
+def _person_name(user_id) -> str:
+    """Who an event names by id: their name as it is now (an erased person's is gone)."""
+    person = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    return person.name if person is not None else str(_l("Someone"))
 
 
 def _type_name(field: str | None, slug: str | None) -> str:

@@ -98,7 +98,7 @@ def create_request(organization, rtype: RequestType, form, user, filed_by=None) 
     db.session.add(req)
     actor = filed_by or user
     db.session.add(RequestEvent(request=req, actor=actor, kind="created", to_state=req.state,
-                                details={"for": user.name} if filed_by else {}))
+                                details={"for": user.id} if filed_by else {}))
     db.session.flush()
     clock = tracking.start_clock(req)
     if clock is not None and clock.first_response_due_at is not None:
