@@ -1,9 +1,11 @@
-"""The expert's desk on top of the request pages: correcting priority and due date, tags, and
-acting on many requests of the list at once.
+"""The expert's desk on top of the request pages: on a request, correcting its priority and due
+date, tags, merging a duplicate, moving it to another field, inserting a reply template; on the
+list, bulk actions and saved views.
 
 Its controls are partial templates the request page and the list include
-(``requests/_desk_panel.html``, ``requests/_bulk.html``), so that they stay apart from the
-page's own layout.
+(``requests/_desk_panel.html``, ``_reply_templates.html``, ``_bulk.html``,
+``_saved_views.html``), so that they stay apart from the pages' own layout. Filing on behalf of
+a member is in ``on_behalf_views.py``, the admins' reply templates in ``reply_views.py``.
 """
 
 from __future__ import annotations
