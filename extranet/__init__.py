@@ -95,6 +95,7 @@ def _register_core_blueprints(app: Flask) -> None:
     from extranet.privacy.views import bp as privacy
     from extranet.reports.views import bp as reports
     from extranet.requests.desk_views import bp as desk
+    from extranet.requests.list_views import bp as request_list
     from extranet.requests.on_behalf_views import bp as on_behalf
     from extranet.requests.reply_views import bp as replies
     from extranet.requests.views import bp as requests
@@ -107,5 +108,5 @@ def _register_core_blueprints(app: Flask) -> None:
 
     for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
                       resources, documents, hours, reports, access, search, privacy, servicetargets,
-                      webhooks, calendars, api_tokens, api, desk, replies, on_behalf):
+                      webhooks, calendars, api_tokens, api, desk, replies, on_behalf, request_list):
         app.register_blueprint(blueprint)
