@@ -46,6 +46,20 @@ def _give_back(req, user, what: str, typed):
     return render("requests/detail.html", **_detail_context(req, user, **overrides), status=409)
 
 
+def _out_of_date_or_refused(req, user, what: str, form):
+    """Before judging the form: 409 when the page was out of date (judged on the request as it
+    is now), 404 unless the person may do ``request.<what>``; None to go on."""
+    if form.version.data and form.version.data != str(req.version):
+        return _give_back(req, user, what, form)
+    require(f"request.{what}", req)
+    return None
+
+
+def _form_refused(req, user, what: str, form):
+    """422: the request's page with the form in its box, its errors shown."""
+    return render("requests/detail.html", **_detail_context(req, user, **{f"{what}_form": form}), status=422)
+
+
 # -- priority and due date ------------------------------------------------------------------
 
 
@@ -97,11 +111,10 @@ def schedule(reference: str):
     user = signed_in_user()
     req = request_or_404(reference)
     form = ScheduleForm()
-    if form.version.data and form.version.data != str(req.version):
-        return _give_back(req, user, "schedule", form)  # judged on the request as it is now
-    require("request.schedule", req)
+    if (answer := _out_of_date_or_refused(req, user, "schedule", form)) is not None:
+        return answer
     if not form.validate_on_submit():
-        return render("requests/detail.html", **_detail_context(req, user, schedule_form=form), status=422)
+        return _form_refused(req, user, "schedule", form)
     try:
         changed = corrections.change_schedule(req, form.priority.data, form.due_date.data, form.reason.data, user)
         db.session.commit()
@@ -115,8 +128,6 @@ def schedule(reference: str):
     return hx_redirect(url_for("requests.detail", reference=reference))
 
 
-
-
 # -- merging a duplicate --------------------------------------------------------------------
 
 
@@ -126,9 +137,8 @@ def merge(reference: str):
     user = signed_in_user()
     duplicate = request_or_404(reference)
     form = MergeForm()
-    if form.version.data and form.version.data != str(duplicate.version):
-        return _give_back(duplicate, user, "merge", form)
-    require("request.merge", duplicate)
+    if (answer := _out_of_date_or_refused(duplicate, user, "merge", form)) is not None:
+        return answer
     survivor = None
     if form.validate_on_submit():
         survivor = db.session.scalar(select(ServiceRequest).where(ServiceRequest.reference == form.into.data.strip()))
@@ -143,7 +153,7 @@ def merge(reference: str):
                 form.into.errors = [str(refused)]
                 survivor = None
     if survivor is None:
-        return render("requests/detail.html", **_detail_context(duplicate, user, merge_form=form), status=422)
+        return _form_refused(duplicate, user, "merge", form)
     try:
         merging.merge(duplicate, survivor, user, form.comment.data or "")
         db.session.commit()
@@ -152,8 +162,6 @@ def merge(reference: str):
         return _give_back(request_or_404(reference), user, "merge", form)
     flash(_("%(dup)s is merged into %(ref)s and closed.", dup=duplicate.reference, ref=survivor.reference), "success")
     return hx_redirect(url_for("requests.detail", reference=survivor.reference))
-
-
 
 
 # -- moving a misfiled request ---------------------------------------------------------------
@@ -181,11 +189,10 @@ def move(reference: str):
     user = signed_in_user()
     req = request_or_404(reference)
     form = move_form_for(req, user, formdata=request.form)
-    if form.version.data and form.version.data != str(req.version):
-        return _give_back(req, user, "move", form)
-    require("request.move", req)
+    if (answer := _out_of_date_or_refused(req, user, "move", form)) is not None:
+        return answer
     if not form.validate_on_submit():
-        return render("requests/detail.html", **_detail_context(req, user, move_form=form), status=422)
+        return _form_refused(req, user, "move", form)
     field, _sep, type_slug = form.destination.data.partition("/")
     rtype = host().request_types[(field, type_slug)]
     source = host().field_label(req.field)
@@ -200,8 +207,6 @@ def move(reference: str):
     if not can(user, "request.view", req):  # moved out of the person's sight
         return hx_redirect(url_for("requests.index"))
     return hx_redirect(url_for("requests.detail", reference=reference))
-
-
 
 
 # -- reply templates ------------------------------------------------------------------------
