@@ -1,7 +1,7 @@
 """Tags experts put on requests, the reply templates of each field, and saved list views
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0021
 Create Date: 2026-12-05 21:30:00.000000
 
 ``request_tags`` holds the words experts file requests under (one row per request and tag,
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0016'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
