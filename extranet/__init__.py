@@ -96,6 +96,10 @@ def _register_core_blueprints(app: Flask) -> None:
     from extranet.organizations.views import bp as organizations
     from extranet.privacy.views import bp as privacy
     from extranet.reports.views import bp as reports
+    from extranet.requests.desk_views import bp as desk
+    from extranet.requests.list_views import bp as request_list
+    from extranet.requests.on_behalf_views import bp as on_behalf
+    from extranet.requests.reply_views import bp as replies
     from extranet.requests.views import bp as requests
     from extranet.resources.views import bp as resources
     from extranet.rest.pages import bp as api_tokens
@@ -108,5 +112,6 @@ def _register_core_blueprints(app: Flask) -> None:
 
     for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
                       resources, documents, hours, reports, access, search, privacy, servicetargets,
-                      webhooks, calendars, api_tokens, api, fields_admin, stored_field_home):
+                      webhooks, calendars, api_tokens, api, fields_admin, stored_field_home, desk, replies,
+                      on_behalf, request_list):
         app.register_blueprint(blueprint)

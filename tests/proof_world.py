@@ -179,7 +179,7 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
     from extranet.hours.models import Agreement, TimeEntry
     from extranet.notifications.models import Notification
     from extranet.organizations.models import Membership
-    from extranet.requests.models import ServiceRequest
+    from extranet.requests.models import ReplyTemplate, SavedView, ServiceRequest
     from extranet.resources.models import Resource
 
     app, c = world.app, world.clients
@@ -245,6 +245,14 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
         "title": short("Resource"), "summary": payload("Summary"), "language": "both", "category": "guide",
         "file": (io.BytesIO(b"Un guide.\n"), FILE_NAME), "csrf_token": expert.csrf,
     }))
+    # A reply template of the sample field.
+    _ok(admin.post("/replies/new", data={
+        "field": "sample", "name": short("Reply")[:120], "body_fr": payload("Reply FR"), "body_en": payload("Reply EN"),
+        "csrf_token": admin.csrf,
+    }))
+    # A list view the owner saved.
+    _ok(owner.post("/requests/views", data={"name": short("View")[:80], "q": payload("Query")[:150],
+                                           "csrf_token": owner.csrf}))
     # Organization A invites member B (a pending membership only she may answer), and the owner
     # signs in from a second browser (a session of hers that only she may end).
     _ok(manager.post("/organization/members", data={
@@ -283,6 +291,8 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
             "doc_id": space_doc.id, "number": 1, "folder_id": folder_id, "attachment_id": attachment.id,
             "file_id": attachment.id, "request_id": req.id,
             "resource_id": db.session.scalar(db.select(Resource.id)),
+            "template_id": db.session.scalar(db.select(ReplyTemplate.id)),
+            "view_id": db.session.scalar(db.select(SavedView.id)),
             "agreement_id": db.session.scalar(db.select(Agreement.id)),
             "entry_id": db.session.scalar(db.select(TimeEntry.id)),
             "notification_id": db.session.scalar(db.select(Notification.id).where(Notification.user_id == owner_id)),

@@ -225,12 +225,14 @@ def _urls(app, world: World) -> list[str]:
     unreached = sorted({r.endpoint for r in app.url_map.iter_rules()
                         if "GET" in r.methods and r.endpoint not in SKIP and not r.endpoint.startswith("api.")}
                        - covered)
-    # No resource, folder, export of one's data or API token exists in this world; the first two
-    # and the token name no request, and an export (a ZIP for its owner only) is read under the
-    # rule in test_privacy.py. A calendar feed is read by its secret address, not a session:
-    # test_calendars.py reads each person's and a manager's under the rule.
+    # No resource, folder, saved list view, export of one's data or API token exists in this
+    # world; the first three and the token name no request (a view is its owner's own filters),
+    # and an export (a ZIP for its owner only) is read under the rule in test_privacy.py. A
+    # calendar feed is read by its secret address, not a session: test_calendars.py reads each
+    # person's and a manager's under the rule.
     assert set(unreached) <= {"documents.folder", "resources.download", "resources.edit",
-                              "privacy.download_export", "api_tokens.revoke", "calendars.feed"}, unreached
+                              "request_list.delete_view", "privacy.download_export", "api_tokens.revoke",
+                              "calendars.feed"}, unreached
     week = f"{world.last_month + timedelta(days=14):%G-W%V}"
     expert_id = world.people["expert"].id
     urls += [

@@ -23,7 +23,7 @@ from extranet.extensions import db
 from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.requests import presenters
-from extranet.requests.models import ServiceRequest
+from extranet.requests.models import PRIORITIES, ServiceRequest
 from extranet.resources.models import Resource
 
 SENTENCES = {
@@ -86,6 +86,14 @@ SENTENCES = {
     "servicetargets.closed_day_added": _l("%(actor)s marked %(day)s as a day the cooperative is closed."),
     "servicetargets.closed_day_removed": _l("%(actor)s removed %(day)s from the days the cooperative is closed."),
     "servicetargets.targets_changed": _l("%(actor)s changed the service targets of a field (%(field)s)."),
+    "requests.rescheduled": _l("%(actor)s changed the priority of request %(target)s to %(priority)s (due %(due)s)."),
+    "requests.filed_for": _l("%(actor)s filed request %(target)s on behalf of %(requester)s."),
+    "requests.moved": _l("%(actor)s moved request %(target)s from %(source)s to %(field)s."),
+    "requests.merged": _l("%(actor)s merged request %(target)s into %(into)s."),
+    "requests.tagged": _l("%(actor)s changed the tags of request %(target)s (added: %(added)s; removed: %(removed)s)."),
+    "replies.created": _l("%(actor)s wrote the reply template “%(name)s” of %(field)s."),
+    "replies.changed": _l("%(actor)s changed the reply template “%(name)s” of %(field)s."),
+    "replies.deleted": _l("%(actor)s deleted the reply template “%(name)s” of %(field)s."),
     "hours.time_logged": _l("%(actor)s logged time on request %(reference)s."),
     "hours.time_changed": _l("%(actor)s changed time logged on request %(reference)s."),
     "hours.time_deleted": _l("%(actor)s deleted time logged on request %(reference)s."),
@@ -151,6 +159,7 @@ KINDS = {
     "servicetargets": _l("Service targets and working calendar"),
     "webhooks": _l("Webhooks"),
     "calendars": _l("Calendar feeds"),
+    "replies": _l("Reply templates"),
 }
 MEMBERSHIP_ROLES = {"manager": _l("manager"), "member": _l("member")}
 SYSTEM = _l("The extranet")
@@ -177,7 +186,8 @@ class Targets:
             for table, ids in wanted.items()
         }
         # Experts are named by address in their assignment's details.
-        emails = {e.details["expert"].lower() for e in events if isinstance((e.details or {}).get("expert"), str)}
+        emails = {e.details[key].lower() for e in events for key in ("expert", "requester")
+                  if isinstance((e.details or {}).get(key), str)}
         self.people = {u.email: u.name for u in db.session.scalars(select(User).where(User.email.in_(emails)))} \
             if emails else {}
 
@@ -227,9 +237,17 @@ def sentence(event: AuditEvent, targets: Targets, reader=None) -> str:
         req = targets.row(event.target)
         state = details.get("target_state", "")
         values["state"] = presenters.state_label(req, state) if req is not None else state
-    if event.action == "requests.assigned" or event.action == "requests.unassigned":
-        email = str(details.get("expert", ""))
-        values["expert"] = targets.people.get(email.lower(), email)
+    if event.action in ("requests.assigned", "requests.unassigned", "requests.filed_for"):
+        for key in ("expert", "requester"):
+            email = str(details.get(key, ""))
+            values[key] = targets.people.get(email.lower(), email)
+    if event.action == "requests.moved":
+        values["source"] = host().field_label(str(details.get("source", "")))
+        values["field"] = host().field_label(str(details.get("field", "")))
+    if event.action.startswith("replies."):
+        values["field"] = host().field_label(str(details.get("field", "")))
+    if event.action == "requests.rescheduled":
+        values["priority"] = str(PRIORITIES.get(details.get("priority"), details.get("priority", "")))
     template = SENTENCES.get(event.action, UNKNOWN)
     try:
         return str(template) % values

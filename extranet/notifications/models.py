@@ -26,8 +26,8 @@ class OutboxEmail(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-KINDS = ("request_new", "request_assigned", "request_transitioned", "message_new", "hours_80", "hours_100",
-         "target_at_risk", "target_missed", "waiting_reminder", "auto_closed")
+KINDS = ("request_new", "request_assigned", "request_transitioned", "message_new", "request_moved", "hours_80",
+         "hours_100", "target_at_risk", "target_missed", "waiting_reminder", "auto_closed")
 
 
 class Notification(db.Model):

@@ -30,6 +30,7 @@ KIND_LABELS = {
     "request_assigned": _l("A request is assigned to me"),
     "request_transitioned": _l("A request I follow changes state"),
     "message_new": _l("New message on a request I follow"),
+    "request_moved": _l("A request is moved into or out of my fields"),
     "hours_80": _l("My organization has used 80 percent of its hours in a field"),
     "hours_100": _l("My organization has used all its hours in a field"),
     "target_at_risk": _l("A request I work on is about to miss its service target"),
@@ -51,6 +52,9 @@ def describe(notification: Notification) -> str:
     if notification.kind == "request_transitioned":
         state = state_label(req, notification.params.get("state", "")) if req else ""
         return str(_l("%(ref)s “%(title)s” is now: %(state)s (%(actor)s).", state=state, **params))
+    if notification.kind == "request_moved":
+        field = host().field_label(notification.params.get("field", ""))
+        return str(_l("%(actor)s moved %(ref)s “%(title)s” to %(field)s.", field=field, **params))
     if notification.kind == "message_new":
         return str(_l("%(actor)s wrote on %(ref)s “%(title)s”.", **params))
     if notification.kind in ("target_at_risk", "target_missed"):
@@ -109,7 +113,7 @@ ADMINISTRATION_KINDS = {
 
 
 def _concerned(kind: str, req) -> list[User]:
-    if kind == "request_new":
+    if kind in ("request_new", "request_moved"):
         experts = select(User).join(ExpertField).where(ExpertField.field == req.field, User.active.is_(True))
         return list(db.session.scalars(experts))
     return [req.requester, *req.contacts, *req.assignees]

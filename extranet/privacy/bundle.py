@@ -29,7 +29,7 @@ from extranet.notifications.models import Notification
 from extranet.organizations.models import Membership
 from extranet.plugins import host
 from extranet.policy import can
-from extranet.requests.models import Message, RequestParticipant, ServiceRequest
+from extranet.requests.models import Message, RequestParticipant, SavedView, ServiceRequest
 from extranet.requests.rules import openable_requests, visible_messages
 from extranet.storage import CHUNK_SIZE, get_storage
 
@@ -48,6 +48,7 @@ def write_zip(user: User, out: BinaryIO) -> None:
             "notifications.json": notifications(user),
             "audit_events.json": audit_events(user),
             "access_records.json": access_records(user),
+            "saved_views.json": saved_views(user),
         }
         files = uploaded_files(user)
         parts["files.json"] = [
@@ -156,6 +157,11 @@ def notifications(user: User) -> list[dict]:
             item["details"] = notification.params
         result.append(item)
     return result
+
+
+def saved_views(user: User) -> list[dict]:
+    rows = db.session.scalars(select(SavedView).where(SavedView.user_id == user.id).order_by(SavedView.id))
+    return [{"name": v.name, "filters": v.query, "created_at": v.created_at} for v in rows]
 
 
 def audit_events(user: User) -> list[dict]:

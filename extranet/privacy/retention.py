@@ -139,7 +139,8 @@ def _remove_requests(run: RetentionRun, slug: str, cutoff: datetime) -> None:
     while ids := _claimed(query):
         requests = db.session.scalars(select(ServiceRequest).where(ServiceRequest.id.in_(ids)).options(
             selectinload(ServiceRequest.messages).selectinload(Message.attachments),
-            selectinload(ServiceRequest.events), selectinload(ServiceRequest.participants))).all()
+            selectinload(ServiceRequest.events), selectinload(ServiceRequest.participants),
+            selectinload(ServiceRequest.tags))).all()
         documents = db.session.scalars(select(Document).where(Document.request_id.in_(ids))
                                        .options(selectinload(Document.versions))).all()
         keys = [a.storage_key for r in requests for m in r.messages for a in m.attachments]

@@ -36,6 +36,7 @@ from extranet.privacy.models import (
     DataExport,
     ErasureRequest,
 )
+from extranet.requests.models import SavedView
 from extranet.storage import get_storage
 from extranet.web.urls import external_url
 
@@ -200,6 +201,7 @@ def carry_out_erasure(asked: ErasureRequest, admin: User) -> list[str] | None:
     db.session.execute(delete(KnownBrowser).where(KnownBrowser.user_id == user.id))
     db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
     db.session.execute(delete(MutedEmail).where(MutedEmail.user_id == user.id))
+    db.session.execute(delete(SavedView).where(SavedView.user_id == user.id))  # their own words
     db.session.execute(update(Membership).where(Membership.user_id == user.id)
                        .values(active=False, pending=False, invited_name=None))
     db.session.execute(delete(OutboxEmail).where(OutboxEmail.to == old_email))

@@ -65,6 +65,7 @@ class ServiceRequest(db.Model):
     messages: Mapped[list[Message]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="Message.id"
     )
+    tags: Mapped[list[RequestTag]] = relationship(cascade="all, delete-orphan", order_by="RequestTag.key")
 
     @property
     def is_restricted(self) -> bool:
@@ -157,3 +158,53 @@ class ReferenceCounter(db.Model):
     prefix: Mapped[str] = mapped_column(String(10), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class RequestTag(db.Model):
+    """A word experts file a request under (« paie », "urgent-board"): free text, shown to the
+    request's staff only. ``key`` is the lower-cased name, so that « Paie » and « paie » are one
+    tag on a request and one filter on the list."""
+
+    __tablename__ = "request_tags"
+    __table_args__ = (
+        UniqueConstraint("request_id", "key"),
+        # The list filtered by a tag, and the suggestions of a field, read this index.
+        Index("ix_request_tags_key", "key", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(40))
+
+
+class ReplyTemplate(db.Model):
+    """A reply the experts of a field insert into the message box, written in French and/or
+    English: the requester's language is inserted (the other one when it is missing)."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (Index("ix_reply_templates_field", "field", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    body_fr: Mapped[str] = mapped_column(Text, default="")
+    body_en: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def body_for(self, locale: str | None) -> str:
+        french = (locale or "fr").startswith("fr")
+        first, second = (self.body_fr, self.body_en) if french else (self.body_en, self.body_fr)
+        return first or second
+
+
+class SavedView(db.Model):
+    """A list's filters one saved under a name ("Paie en attente"): the list's query string."""
+
+    __tablename__ = "saved_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -109,6 +109,31 @@ def _write_internal_note(user, req) -> bool:
     return staff_on_request(user, req) and work_on_request(user, req)
 
 
+def _correct_request(user, req) -> bool:
+    """Priority, due date and tags: the request's staff, while it can still change."""
+    return staff_on_request(user, req) and work_on_request(user, req)
+
+
+def _manage_reply_templates(user, field) -> bool:
+    """Admins write every field's reply templates (``field`` None: the page listing them)."""
+    return user.is_admin and (field is None or field in host().fields)
+
+
+def _own_view(user, view) -> bool:
+    """A saved list view is its owner's alone."""
+    return view is not None and view.user_id == user.id
+
+
+def _file_on_behalf(user, field) -> bool:
+    """Staff file a request for a member who phoned, in a field they serve (admins: any)."""
+    return field_enabled(field) and (user.is_admin or field in user.field_slugs)
+
+
+def _act_on_many(user, _target) -> bool:
+    """The list's bulk actions: staff only; each request is then judged by its own rule."""
+    return user.is_staff
+
+
 RULES = (
     Rule("request.view", view_request),
     Rule("request.create", _create_request),
@@ -120,6 +145,16 @@ RULES = (
     Rule("request.assign", _assign_request),
     Rule("request.contacts", _name_contacts),
     Rule("message.view", _see_message),
+    Rule("request.schedule", _correct_request),
+    Rule("request.tag", _correct_request),
+    Rule("request.see_tags", staff_on_request),
+    Rule("request.bulk", _act_on_many),
+    Rule("request.insert_reply", _correct_request),
+    Rule("request.merge", _correct_request),
+    Rule("reply_template.manage", _manage_reply_templates),
+    Rule("saved_view.delete", _own_view),
+    Rule("request.file_on_behalf", _file_on_behalf),
+    Rule("request.move", _correct_request),
 )
 
 

@@ -67,12 +67,14 @@ def _json_ready(value):
     return value
 
 
-def _end_of_day(day: date) -> datetime:
+def end_of_day(day: date) -> datetime:
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return datetime.combine(day, time(23, 59), tzinfo=zone)
 
 
-def create_request(organization, rtype: RequestType, form, user) -> ServiceRequest:
+def create_request(organization, rtype: RequestType, form, user, filed_by=None) -> ServiceRequest:
+    """``user`` files the request, or is its requester when staff (``filed_by``) file it on their
+    behalf (a member who phoned): then the history says who filed it, and the requester is told."""
     field = host().fields[rtype.field]
     now = utcnow()
     if hasattr(form, "answers"):  # a stored type's form says what it stores
@@ -97,16 +99,21 @@ def create_request(organization, rtype: RequestType, form, user) -> ServiceReque
     if priority in PRIORITIES:
         req.priority = priority
     db.session.add(req)
-    db.session.add(RequestEvent(request=req, actor=user, kind="created", to_state=req.state))
+    actor = filed_by or user
+    db.session.add(RequestEvent(request=req, actor=actor, kind="created", to_state=req.state,
+                                details={"for": user.id} if filed_by else {}))
     db.session.flush()
     clock = tracking.start_clock(req)
     if clock is not None and clock.first_response_due_at is not None:
         req.due_at = clock.first_response_due_at  # the due time shown: the answer's, in working hours
     if "due_date" in form._fields and form.due_date.data:
-        req.due_at = _end_of_day(form.due_date.data)
+        req.due_at = end_of_day(form.due_date.data)
     record("requests.created", target=req, organization=organization, reference=req.reference)
-    notify("request_new", req, actor=user)
-    webhooks.request_created(req, user)
+    notify("request_new", req, actor=actor)
+    if filed_by is not None:
+        record("requests.filed_for", target=req, organization=organization, requester=user.email)
+        notify("request_new", req, actor=filed_by, recipients=[user])
+    webhooks.request_created(req, actor)
     return req
 
 

@@ -18,7 +18,7 @@ from extranet.files import downloads, uploads
 from extranet.organizations.models import Membership, Organization
 from extranet.plugins import host
 from extranet.policy import can, current_organization, require
-from extranet.requests import attachments, service
+from extranet.requests import attachments, service, tags
 from extranet.requests.forms import AssignForm, CommentForm, MessageForm
 from extranet.requests.models import Attachment, Message, RequestParticipant, ServiceRequest
 from extranet.requests.rules import request_scope, transition_refusal, visible_requests
@@ -81,10 +81,14 @@ def filtered_requests(args, user):
                 func.lower(ServiceRequest.description).contains(text, autoescape=True),
             )
         )
+    if args.get("tag", "").strip() and user.is_staff:  # tags are the staff's own words
+        query = query.where(tags.tagged(args["tag"]))
     if args.get("open") == "1":
         query = query.where(ServiceRequest.state.in_(open_states()))
     if args.get("overdue") == "1":
         query = query.where(overdue(), ServiceRequest.state.in_(open_states()))
+    if args.get("fields") == "mine":  # the fields one serves (the saved view "unassigned in my fields")
+        query = query.where(ServiceRequest.field.in_(user.field_slugs or ["-"]))
     return query.order_by(SORTS.get(args.get("sort"), SORTS["-created"]), ServiceRequest.id.desc())
 
 
@@ -116,6 +120,7 @@ def index():
         filtered_requests(request.args, user).options(
             selectinload(ServiceRequest.participants).selectinload(RequestParticipant.user),
             selectinload(ServiceRequest.organization),
+            selectinload(ServiceRequest.tags),
         ),
         page=page_arg(current_app.config["PAGE_SIZE"]),
         per_page=current_app.config["PAGE_SIZE"],
@@ -215,6 +220,9 @@ def new(field: str, type_slug: str):
 # -- one request ----------------------------------------------------------------------------
 
 
+STAFF_EVENTS = {"tagged"}  # history that names tags, which members do not see
+
+
 def timeline(req: ServiceRequest, user) -> list:
     """Events and the messages the user may see, oldest first."""
     # Their files in one more query, not one per message (the page a request's people reload).
@@ -223,7 +231,8 @@ def timeline(req: ServiceRequest, user) -> list:
         .options(selectinload(Message.attachments))
     )
     messages = [m for m in loaded if can(user, "message.view", m)]
-    items = [("event", e.at, e) for e in req.events] + [("message", m.created_at, m) for m in messages]
+    events = [e for e in req.events if e.kind not in STAFF_EVENTS or can(user, "request.see_tags", req)]
+    items = [("event", e.at, e) for e in events] + [("message", m.created_at, m) for m in messages]
     return sorted(items, key=lambda item: item[1])
 
 
@@ -414,7 +423,7 @@ def post_message(reference: str):
 # -- attachments ----------------------------------------------------------------------------
 
 
-@bp.context_processor
+@bp.app_context_processor  # also for the desk's pages (desk_views.py), which show the request page
 def _upload_limits():
     return {"upload_limit": lambda: uploads.human_size(uploads.max_upload_bytes())}
 

@@ -84,8 +84,10 @@ def request_created(req, user) -> None:
 
 
 def request_transitioned(req, transition, source: str, user) -> None:
+    # No user: the worker moved the request (a delivered request closed after its waiting time).
     emit("request.transitioned", {"request": request_data(req), "transition": transition.slug,
-                                  "from_state": source, "to_state": req.state, "actor_id": user.id})
+                                  "from_state": source, "to_state": req.state,
+                                  "actor_id": user.id if user is not None else None})
 
 
 def message_posted(message) -> None:
