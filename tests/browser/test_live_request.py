@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import Journey, send_message
+from tests.browser.helpers import send_message
 from tests.sample_plugin import SamplePlugin
 from tests.test_requests import file_request
 
@@ -19,18 +19,8 @@ def app(register_plugin):
     return application
 
 
-@pytest.fixture
-def journey(browser, live_server, app, request):
-    trip = Journey(browser, live_server(app), "live-request")
-    failed = True
-    try:
-        yield trip
-        failed = False
-    finally:
-        trip.close(failed)
-
-
-def test_the_member_sees_the_expert_s_reply_appear_without_reloading(journey, app, client_for, people):
+def test_the_member_sees_the_expert_s_reply_appear_without_reloading(journey, live_server, app, client_for, people):
+    journey = journey(live_server(app))
     reference = file_request(client_for(app, people.member_a), title="Une page vivante")
     detail = f"{journey.base_url}/requests/{reference}"
 
