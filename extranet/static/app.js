@@ -129,7 +129,10 @@
   });
 
   // --- Network/server errors on HTMX requests: show the server-translated message. ---
-  function showRequestError() {
+  function showRequestError(event) {
+    // A live page's poll that could not reach the server says nothing: the next one catches up.
+    const elt = event && event.detail && event.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-live")) return;
     const flashes = document.getElementById("flashes");
     const text = document.body.getAttribute("data-error-message");
     if (!flashes || !text) return;
@@ -182,6 +185,14 @@
   // when the request changed under it. Nothing they typed is ever replaced. ---
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.elt.hasAttribute("data-live") && document.visibilityState !== "visible") event.preventDefault();
+  });
+  // A poll refused (signed out, access withdrawn, module off) stops asking and leaves the page
+  // as it is, with what is typed in it: no redirect to the login page, no error every 5 s.
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    const d = event.detail;
+    if (!d.elt.hasAttribute("data-live") || d.xhr.status < 400) return;
+    event.preventDefault();
+    d.elt.remove();
   });
   function typedIn(form) {
     return Array.prototype.some.call(form.elements, function (el) {
