@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 from flask import render_template_string
 from flask_babel import force_locale
+from wtforms import Form
 
+from extranet.web.formats import format_answer
 from extranet.web.forms import DateField, IntegerField
 
 MOMENT = datetime(2026, 8, 1, 12, 30, 45, tzinfo=UTC)  # 08:30:45 in Montréal
@@ -49,9 +51,6 @@ def test_form_answers_are_formatted_by_their_question(app):
         year = IntegerField("Year", min=2000, max=2100)
 
     with app.test_request_context():
-        from extranet.web.formats import format_answer
-        from wtforms import Form
-
         form = type("F", (Form,), dict(vars(Questions)))()
         with force_locale("fr_CA"):
             assert format_answer("2026-11-01", form.launch) == "1er nov. 2026"

@@ -118,6 +118,12 @@ def test_state_changes_are_confirmed_in_a_sentence_and_the_member_s_buttons_stay
     shown = page(expert, reference)
     assert f"Request {reference} is delivered." in shown and "— done" not in shown
 
+    admin = client_for(app, people.admin)
+    removed = admin.post(f"/requests/{reference}/assign",
+                         data={"csrf_token": _token(admin), "expert": people.expert.id, "remove": "1"})
+    assert removed.status_code == 303
+    assert f"{people.expert.name} no longer works on request {reference}." in page(admin, reference)
+
 
 def test_every_transition_of_every_workflow_has_its_sentence(app):
     from extranet.plugins import host

@@ -388,6 +388,10 @@ def assign(reference: str):
     except service.StaleRequest:  # assignment changed meanwhile: nothing overwritten
         db.session.rollback()
         return _conflict(request_or_404(reference), user)
+    if removing:
+        flash(_("%(name)s no longer works on request %(ref)s.", name=expert.name, ref=reference), "success")
+    else:
+        flash(_("%(name)s is assigned to request %(ref)s.", name=expert.name, ref=reference), "success")
     return hx_redirect(url_for("requests.detail", reference=reference))
 
 
