@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import send_message
+from tests.browser.helpers import send_message, transition
 from tests.sample_plugin import SamplePlugin
 from tests.test_requests import file_request
 
@@ -46,3 +46,11 @@ def test_the_member_sees_the_expert_s_reply_appear_without_reloading(journey, li
     expect(member.locator("#timeline")).not_to_contain_text("Une note entre experts seulement.")
     assert loads == []  # no reload: the reply came in place
     journey.check(member, "the reply appeared")
+
+    # A state change shows too, with a notice that the page's own actions are out of date.
+    transition(expert, "accept")
+    expect(member.locator("#request-state")).to_have_text("Accepted")
+    expect(member.locator("#live-notice")).to_contain_text("changed since you opened the page")
+    expect(member.locator("#conversation textarea[name=body]")).to_have_value("Je suis en train d'écrire…")
+    assert loads == []
+    journey.check(member, "the state changed")
