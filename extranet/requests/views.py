@@ -237,6 +237,11 @@ def colleagues_to_name(req: ServiceRequest) -> list[User]:
     ).all()
 
 
+def clock_badge(req: ServiceRequest, user):
+    """The service-target clock beside the request's state, for those who may see it."""
+    return badge(db.session.get(RequestClock, req.id)) if can(user, "servicetargets.see", req) else None
+
+
 def _detail_context(req: ServiceRequest, user, **overrides):
     workflow = service.workflow_of(req)
     transitions = [t for t in workflow.transitions_from(req.state) if can(user, "request.transition", (req, t))]
@@ -267,7 +272,7 @@ def _detail_context(req: ServiceRequest, user, **overrides):
         "timeline": items,
         "live_cursor": history.cursor_of(items),
         "module_enabled": host().is_enabled(req.field),
-        "clock_badge": badge(db.session.get(RequestClock, req.id)) if can(user, "servicetargets.see", req) else None,
+        "clock_badge": clock_badge(req, user),
     }
     context.update(overrides)
     return context
@@ -296,7 +301,8 @@ def live(reference: str):
         return "", 204
     items = history.history(req, user, since)
     moved = str(req.version) != request.args.get("version")
-    response = render("requests/_live.html", req=req, items=items, live_update=True, live_cursor=now, moved=moved)
+    response = render("requests/_live.html", req=req, items=items, live_update=True, live_cursor=now, moved=moved,
+                      clock_badge=clock_badge(req, user))
     response.headers["HX-Trigger"] = json.dumps({"request-changed": {"moved": moved}})
     return response
 
