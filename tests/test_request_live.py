@@ -69,6 +69,16 @@ def test_a_poll_answers_nothing_new_after_one_query_and_then_the_new_entries(app
     assert member.get(cursor_of(html), headers=HX).status_code == 204
 
 
+def test_a_finished_request_s_page_stops_asking(app, client_for, people):
+    member = client_for(app, people.member_a)
+    reference = file_request(member)
+    poll = cursor_of(page(member, reference))
+    assert act(member, reference, "cancel").status_code == 303
+    answer = member.get(poll, headers=HX).get_data(as_text=True)
+    assert '<div id="request-live" hidden></div>' in answer  # swapped in: the polling ends
+    assert 'id="request-live" data-live' not in page(member, reference)
+
+
 def test_a_member_is_never_sent_an_internal_note_nor_told_one_was_written(app, client_for, people):
     member = client_for(app, people.member_a)
     expert = client_for(app, people.expert)

@@ -237,6 +237,12 @@ def colleagues_to_name(req: ServiceRequest) -> list[User]:
     ).all()
 
 
+def finished(req: ServiceRequest) -> bool:
+    """In a terminal state: nothing changes it any more, so its page stops asking."""
+    state = service.workflow_of(req).state(req.state)
+    return bool(state and state.terminal)
+
+
 def clock_badge(req: ServiceRequest, user):
     """The service-target clock beside the request's state, for those who may see it."""
     return badge(db.session.get(RequestClock, req.id)) if can(user, "servicetargets.see", req) else None
@@ -271,6 +277,7 @@ def _detail_context(req: ServiceRequest, user, **overrides):
         "colleagues": colleagues_to_name(req) if can(user, "request.contacts", req) else [],
         "timeline": items,
         "live_cursor": history.cursor_of(items),
+        "finished": finished(req),
         "module_enabled": host().is_enabled(req.field),
         "clock_badge": clock_badge(req, user),
     }
@@ -302,7 +309,7 @@ def live(reference: str):
     items = history.history(req, user, since)
     moved = str(req.version) != request.args.get("version")
     response = render("requests/_live.html", req=req, items=items, live_update=True, live_cursor=now, moved=moved,
-                      clock_badge=clock_badge(req, user))
+                      clock_badge=clock_badge(req, user), finished=finished(req))
     response.headers["HX-Trigger"] = json.dumps({"request-changed": {"moved": moved}})
     return response
 
