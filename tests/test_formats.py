@@ -10,6 +10,7 @@ from flask import render_template_string
 from flask_babel import force_locale
 from wtforms import Form
 
+from extranet.requests.presenters import answer_kind
 from extranet.web.formats import format_answer
 from extranet.web.forms import DateField, IntegerField
 
@@ -45,19 +46,20 @@ def test_sizes_read_in_the_reader_s_language_whichever_filter_a_template_uses(ap
 
 
 def test_form_answers_are_formatted_by_their_question(app):
-    class Questions:  # the fields as a request type's form declares them
+    class Questions(Form):  # the fields as a plugin's request type declares them
         launch = DateField("Launch")
         budget = IntegerField("Budget", min=0, max=1_000_000)
         year = IntegerField("Year", min=2000, max=2100)
 
     with app.test_request_context():
-        form = type("F", (Form,), dict(vars(Questions)))()
+        kinds = {f.short_name: answer_kind(f) for f in Questions()}
+        assert kinds == {"launch": "date", "budget": "number", "year": "digits"}
         with force_locale("fr_CA"):
-            assert format_answer("2026-11-01", form.launch) == "1er nov. 2026"
-            assert format_answer(45000, form.budget) == "45\u00a0000"
-            assert format_answer(2027, form.year) == "2027"
-            assert format_answer("not a date", form.launch) is None
+            assert format_answer("2026-11-01", "date") == "1er nov. 2026"
+            assert format_answer(45000, "number") == "45\u00a0000"
+            assert format_answer(2027, "digits") == "2027"
+            assert format_answer("not a date", "date") is None
             assert format_answer("texte", None) is None
         with force_locale("en"):
-            assert format_answer("2026-11-13", form.launch) == "Nov 13, 2026"
-            assert format_answer(45000, form.budget) == "45,000"
+            assert format_answer("2026-11-13", "date") == "Nov 13, 2026"
+            assert format_answer(45000, "number") == "45,000"
