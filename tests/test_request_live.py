@@ -96,6 +96,18 @@ def test_a_member_is_never_sent_an_internal_note_nor_told_one_was_written(app, c
     assert "For everyone" in html and "Secret between experts" not in html
 
 
+def test_a_member_is_not_told_of_the_staff_s_tags(app, client_for, people):
+    member = client_for(app, people.member_a)
+    expert = client_for(app, people.expert)
+    reference = file_request(member)
+    member_poll = cursor_of(page(member, reference))
+    expert_poll = cursor_of(page(expert, reference))
+    tagged = expert.post(f"/requests/{reference}/tags", data={"csrf_token": _token(expert), "tags": "urgent-budget"})
+    assert tagged.status_code in (200, 303)
+    assert member.get(member_poll, headers=HX).status_code == 204
+    assert "urgent-budget" in expert.get(expert_poll, headers=HX).get_data(as_text=True)
+
+
 def test_another_organization_gets_404_whatever_the_cursor(app, client_for, people):
     member = client_for(app, people.member_a)
     reference = file_request(member)
