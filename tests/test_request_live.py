@@ -79,13 +79,17 @@ def test_a_finished_request_s_page_stops_asking(app, client_for, people):
     assert 'id="request-live" data-live' not in page(member, reference)
 
 
-def test_a_member_is_never_sent_an_internal_note_nor_told_one_was_written(app, client_for, people):
+def both_reading(app, client_for, people):
+    """A member's request open in the member's browser and in the expert's: their clients,
+    the reference and each page's poll."""
     member = client_for(app, people.member_a)
     expert = client_for(app, people.expert)
     reference = file_request(member)
-    member_poll = cursor_of(page(member, reference))
-    expert_poll = cursor_of(page(expert, reference))
+    return member, expert, reference, cursor_of(page(member, reference)), cursor_of(page(expert, reference))
 
+
+def test_a_member_is_never_sent_an_internal_note_nor_told_one_was_written(app, client_for, people):
+    member, expert, reference, member_poll, expert_poll = both_reading(app, client_for, people)
     assert send(expert, reference, "Secret between experts", internal="y").status_code == 303
     assert member.get(member_poll, headers=HX).status_code == 204
     seen_by_expert = expert.get(expert_poll, headers=HX).get_data(as_text=True)
@@ -97,11 +101,7 @@ def test_a_member_is_never_sent_an_internal_note_nor_told_one_was_written(app, c
 
 
 def test_a_member_is_not_told_of_the_staff_s_tags(app, client_for, people):
-    member = client_for(app, people.member_a)
-    expert = client_for(app, people.expert)
-    reference = file_request(member)
-    member_poll = cursor_of(page(member, reference))
-    expert_poll = cursor_of(page(expert, reference))
+    member, expert, reference, member_poll, expert_poll = both_reading(app, client_for, people)
     tagged = expert.post(f"/requests/{reference}/tags", data={"csrf_token": _token(expert), "tags": "urgent-budget"})
     assert tagged.status_code in (200, 303)
     assert member.get(member_poll, headers=HX).status_code == 204
