@@ -106,6 +106,8 @@ def build_config(instance_path: Path) -> dict:
         "LANGUAGES": ["fr_CA", "en"],
         "CURRENCY": _env("CURRENCY", "CAD"),  # money is shown in it (ISO 4217 code)
         "PAGE_SIZE": 25,
+        # How often an open request page asks whether it changed (one indexed query per ask).
+        "LIVE_POLL_SECONDS": int(_env("LIVE_POLL_SECONDS", "5")),
         # How long the record of who read whose information is kept (Law 25), in days.
         "ACCESS_LOG_RETENTION_DAYS": int(_env("ACCESS_LOG_RETENTION_DAYS", "730")),
         # How long an export of a person's data may be downloaded before the worker erases it.

@@ -84,19 +84,27 @@ ROLES = ("requester", "contact", "member", "manager", "expert", "assignee", "adm
 
 @dataclass(frozen=True)
 class State:
-    """A request state. ``waiting_on`` says whose turn it is: "expert", "member" or "nobody"."""
+    """A request state. ``waiting_on`` says whose turn it is: "expert", "member" or "nobody".
+    ``reached`` is the sentence that confirms a move into it, with ``%(ref)s`` for the
+    reference (« La demande %(ref)s est livrée. »); without it a generic sentence names the
+    state's label."""
 
     slug: str
     label: Any
     terminal: bool = False
     waiting_on: str = "expert"
+    reached: Any = None
 
 
 @dataclass(frozen=True)
 class Transition:
     """A move between states, allowed to people holding one of ``roles`` on the request
     (see ``ROLES``). ``form`` collects what the move needs (a reason, a checklist); ``guard``
-    is called as ``guard(request, user)`` and returns a reason to refuse, or None."""
+    is called as ``guard(request, user)`` and returns a reason to refuse, or None.
+    ``done`` confirms the move when the target state's ``reached`` sentence would not say it
+    well (a member's answer sent). ``staff_label`` names a move that is the member's own
+    (« J'ai répondu ») when the cooperative's staff make it for them, so that an expert is never
+    offered a button in the member's voice."""
 
     slug: str
     label: Any
@@ -106,6 +114,8 @@ class Transition:
     form: type[FlaskForm] | None = None
     guard: Callable[[Any, Any], Any] | None = None
     danger: bool = False
+    done: Any = None
+    staff_label: Any = None
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,7 @@ MATRIX = {
     ("requests.new", "GET"): "login ok    ok    ok    ok    404   ok    404",
     ("requests.new", "POST"): "login 422   422   422   422   404   422   404",
     ("requests.detail", "GET"): "login ok    404   404   404   404   404   ok",
+    ("requests.live", "GET"): "login ok    404   404   404   404   404   ok",
     ("requests.transition", "POST"): "login 404   404   404   404   404   404   404",
     ("requests.take", "POST"): "login 404   404   404   404   404   404   404",
     ("requests.assign", "POST"): "login 404   404   404   404   404   404   400",

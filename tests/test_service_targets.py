@@ -150,6 +150,18 @@ def test_the_first_public_answer_stops_the_response_clock_and_a_wait_pauses_reso
                                                               16 * H - spent)
 
 
+def test_a_live_update_of_the_request_header_keeps_the_clock(app, people, client_for):
+    """The live page swaps the header's facts (requests/_live.html): the badge comes back too."""
+    _set_it_targets(app, people, client_for)
+    reference = _file(app, client_for(app, people.member_a))
+    expert = client_for(app, people.expert)
+    assert expert.post(f"/requests/{reference}/messages",
+                       data={"body": "Bien reçu", "csrf_token": csrf_token(expert, "/requests/")}).status_code == 303
+    changed = expert.get(f"/requests/{reference}/live?events=1&messages=0", headers={"HX-Request": "true"})
+    assert changed.status_code == 200 and 'id="request-facts" hx-swap-oob="true"' in changed.get_data(as_text=True)
+    assert "data-clock=" in changed.get_data(as_text=True)
+
+
 def test_experts_see_the_badge_and_filter_overdue_members_do_not(app, people, client_for):
     _set_it_targets(app, people, client_for)
     member = client_for(app, people.member_a)

@@ -166,11 +166,6 @@ def _folder_choices(org: Organization, field: str, exclude: Folder | None = None
 
 
 @bp.app_template_global()
-def document_size(size: int) -> str:
-    return service.human_size(size)
-
-
-@bp.app_template_global()
 def usage_percent(used: int, quota: int) -> str:
     return format_percent(used / quota if quota else 1, "#,##0.#%")
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import login_required
+from htmx_flask import request as htmx_request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -72,17 +74,31 @@ def entry_values(form: TimeEntryForm) -> dict:
 
 # -- the panel of a request ----------------------------------------------------------------------
 
+RECENT_ENTRIES = 5  # time entries the request page's panel shows; its own page shows them all
+
+
+def on_request_page(req: ServiceRequest) -> bool:
+    """The panel is swapped into the request's page (not its own page, where it lists all)."""
+    current = htmx_request.htmx.current_url if wants_fragment() else None
+    return bool(current) and urlsplit(current).path == url_for("requests.detail", reference=req.reference)
+
 
 def _panel_context(req: ServiceRequest, user, form: TimeEntryForm | None = None,
                    rating_form: SatisfactionForm | None = None, notice: str | None = None) -> dict:
     context = {"req": req, "notice": notice, "see_time": can(user, "time.view", req),
                "can_log": can(user, "time.log", req), "see_notes": can(user, "time.see_notes", req)}
     if context["see_time"]:
+        entries = select(TimeEntry).where(TimeEntry.request_id == req.id)
+        summary = on_request_page(req)
+        if summary:
+            # In the request's side panel: the last few entries, read as such, and a link to
+            # the panel's own page with all of them (their notes and actions).
+            entries = entries.limit(RECENT_ENTRIES + 1)
         context["entries"] = db.session.scalars(
-            select(TimeEntry).where(TimeEntry.request_id == req.id)
-            .options(selectinload(TimeEntry.expert))
-            .order_by(TimeEntry.date.desc(), TimeEntry.id.desc())
+            entries.options(selectinload(TimeEntry.expert)).order_by(TimeEntry.date.desc(), TimeEntry.id.desc())
         ).all()
+        context["summary"] = summary
+        context["recent_entries"] = RECENT_ENTRIES
         context["totals"] = request_totals(req.id)
         year = date.today().year
         context["balance"] = None

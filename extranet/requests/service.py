@@ -221,9 +221,11 @@ def set_contacts(req: ServiceRequest, people: list, actor) -> None:
 
 
 def post_message(req: ServiceRequest, author, body: str, internal: bool) -> Message:
+    # The row lock first, the message's id after it: messages of one request then commit in
+    # the order of their ids, which live pages rely on ("newer than the last id I show").
+    touch(req)
     message = Message(request=req, author=author, body=body.strip(), internal=internal)
     db.session.add(message)
-    touch(req)
     tracking.after_change(req, author, visible_to_member=not internal)
     db.session.flush()
     notify("message_new", req, actor=author, internal=internal, message_id=message.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -18,14 +19,20 @@ from extranet.files import downloads, uploads
 from extranet.organizations.models import Membership, Organization
 from extranet.plugins import host
 from extranet.policy import can, current_organization, require
-from extranet.requests import attachments, service, tags
+from extranet.requests import attachments, history, service, tags
 from extranet.requests.forms import AssignForm, CommentForm, MessageForm
-from extranet.requests.models import Attachment, Message, RequestParticipant, ServiceRequest
-from extranet.requests.rules import request_scope, transition_refusal, visible_requests
+from extranet.requests.models import Attachment, RequestParticipant, ServiceRequest
+from extranet.requests.presenters import transition_done, transition_label
+from extranet.requests.rules import (
+    request_roles,
+    request_scope,
+    transition_refusal,
+    visible_requests,
+)
 from extranet.servicetargets.models import RequestClock
 from extranet.servicetargets.presenters import badge, badges_of, overdue
 from extranet.web.htmx import hx_redirect, render, wants_fragment
-from extranet.web.ids import page_arg, read_id
+from extranet.web.ids import arg_id, page_arg, read_id
 from extranet.web.lookups import request_or_404, signed_in_user
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -220,22 +227,6 @@ def new(field: str, type_slug: str):
 # -- one request ----------------------------------------------------------------------------
 
 
-STAFF_EVENTS = {"tagged"}  # history that names tags, which members do not see
-
-
-def timeline(req: ServiceRequest, user) -> list:
-    """Events and the messages the user may see, oldest first."""
-    # Their files in one more query, not one per message (the page a request's people reload).
-    loaded = db.session.scalars(
-        select(Message).where(Message.request_id == req.id).order_by(Message.id)
-        .options(selectinload(Message.attachments))
-    )
-    messages = [m for m in loaded if can(user, "message.view", m)]
-    events = [e for e in req.events if e.kind not in STAFF_EVENTS or can(user, "request.see_tags", req)]
-    items = [("event", e.at, e) for e in events] + [("message", m.created_at, m) for m in messages]
-    return sorted(items, key=lambda item: item[1])
-
-
 def colleagues_to_name(req: ServiceRequest) -> list[User]:
     """Active members of the request's organization, other than the requester."""
     return db.session.scalars(
@@ -246,12 +237,25 @@ def colleagues_to_name(req: ServiceRequest) -> list[User]:
     ).all()
 
 
+def finished(req: ServiceRequest) -> bool:
+    """In a terminal state: nothing changes it any more, so its page stops asking."""
+    state = service.workflow_of(req).state(req.state)
+    return bool(state and state.terminal)
+
+
+def clock_badge(req: ServiceRequest, user):
+    """The service-target clock beside the request's state, for those who may see it."""
+    return badge(db.session.get(RequestClock, req.id)) if can(user, "servicetargets.see", req) else None
+
+
 def _detail_context(req: ServiceRequest, user, **overrides):
     workflow = service.workflow_of(req)
     transitions = [t for t in workflow.transitions_from(req.state) if can(user, "request.transition", (req, t))]
     refused = [(t, reason) for t in workflow.transitions_from(req.state)
                if (reason := transition_refusal(user, req, t)) is not None]
     forms = {t.slug: (t.form or CommentForm)(prefix=t.slug, formdata=None, version=req.version) for t in transitions}
+    roles = request_roles(user, req)
+    labels = {t.slug: transition_label(t, roles) for t in [*transitions, *(t for t, _reason in refused)]}
     experts = []
     if can(user, "request.assign", req):
         experts = db.session.scalars(
@@ -259,6 +263,7 @@ def _detail_context(req: ServiceRequest, user, **overrides):
         ).all()
     assign_form = AssignForm(formdata=None)
     assign_form.expert.choices = [(e.id, e.name) for e in experts]
+    items = history.history(req, user)
     context = {
         "req": req,
         "rtype": host().request_types.get((req.field, req.type)),
@@ -266,12 +271,15 @@ def _detail_context(req: ServiceRequest, user, **overrides):
         "transitions": transitions,
         "refused_transitions": refused,
         "transition_forms": forms,
+        "transition_labels": labels,
         "message_form": MessageForm(formdata=None),
         "assign_form": assign_form,
         "colleagues": colleagues_to_name(req) if can(user, "request.contacts", req) else [],
-        "timeline": timeline(req, user),
+        "timeline": items,
+        "live_cursor": history.cursor_of(items),
+        "finished": finished(req),
         "module_enabled": host().is_enabled(req.field),
-        "clock_badge": badge(db.session.get(RequestClock, req.id)) if can(user, "servicetargets.see", req) else None,
+        "clock_badge": clock_badge(req, user),
     }
     context.update(overrides)
     return context
@@ -282,6 +290,28 @@ def _detail_context(req: ServiceRequest, user, **overrides):
 def detail(reference: str):
     req = request_or_404(reference)
     return render("requests/detail.html", **_detail_context(req, signed_in_user()))
+
+
+@bp.get("/<reference>/live")
+@login_required
+def live(reference: str):
+    """What changed since the page's cursor (``events``, ``messages``: the last ids it shows;
+    ``version``: the request's): "204 No Content" after one query when nothing did, else the new
+    history entries (requests/_live.html). No process keeps any state: any worker of any node
+    answers from the database alone."""
+    user = signed_in_user()
+    req = request_or_404(reference)
+    since = history.Cursor(events=arg_id("events") or 0, messages=arg_id("messages") or 0)
+    now = history.latest(req, see_notes=can(user, "request.see_internal", req),
+                         see_staff_events=can(user, "request.see_tags", req))
+    if now.events <= since.events and now.messages <= since.messages:
+        return "", 204
+    items = history.history(req, user, since)
+    moved = str(req.version) != request.args.get("version")
+    response = render("requests/_live.html", req=req, items=items, live_update=True, live_cursor=now, moved=moved,
+                      clock_badge=clock_badge(req, user), finished=finished(req))
+    response.headers["HX-Trigger"] = json.dumps({"request-changed": {"moved": moved}})
+    return response
 
 
 @bp.post("/<reference>/transition/<slug>")
@@ -311,7 +341,7 @@ def transition(reference: str, slug: str):
         db.session.rollback()
         return _conflict(request_or_404(reference), user, chosen, form)
     host().after_commit("extranet_request_transitioned", service_request=req, transition=chosen, user=user)
-    flash(_("%(ref)s: %(action)s — done.", ref=req.reference, action=chosen.label), "success")
+    flash(transition_done(req, chosen, service.workflow_of(req)), "success")
     return hx_redirect(url_for("requests.detail", reference=req.reference))
 
 
@@ -371,6 +401,10 @@ def assign(reference: str):
     except service.StaleRequest:  # assignment changed meanwhile: nothing overwritten
         db.session.rollback()
         return _conflict(request_or_404(reference), user)
+    if removing:
+        flash(_("%(name)s no longer works on request %(ref)s.", name=expert.name, ref=reference), "success")
+    else:
+        flash(_("%(name)s is assigned to request %(ref)s.", name=expert.name, ref=reference), "success")
     return hx_redirect(url_for("requests.detail", reference=reference))
 
 

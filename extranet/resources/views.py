@@ -50,7 +50,6 @@ def _labels():
         "categories": service.CATEGORIES,
         "resource_languages": service.LANGUAGES,
         "upload_limit": lambda: uploads.human_size(uploads.max_upload_bytes()),
-        "human_size": uploads.human_size,
     }
 
 

@@ -27,14 +27,10 @@ from extranet.plugins import host
 from extranet.policy import can, require, switchable_organizations
 from extranet.requests import service as requests
 from extranet.requests.forms import CommentForm, MessageForm
+from extranet.requests.history import history
 from extranet.requests.models import RequestParticipant, ServiceRequest
 from extranet.requests.rules import openable_requests
-from extranet.requests.views import (
-    filtered_requests,
-    organizations_to_file_for,
-    send_attachment,
-    timeline,
-)
+from extranet.requests.views import filtered_requests, organizations_to_file_for, send_attachment
 from extranet.rest import present
 from extranet.rest import schemas as s
 from extranet.rest.form_schema import form_errors, form_input, form_schema, unknown_answers
@@ -178,7 +174,7 @@ def transition(reference: str, slug: str, body: s.TransitionInput):
 def list_messages(reference: str, query: s.Paging):
     """Oldest first; internal notes only for those who see them on the page."""
     user = signed_in_user()
-    messages = [item for kind, _at, item in timeline(request_or_404(reference), user) if kind == "message"]
+    messages = [item for kind, _at, item in history(request_or_404(reference), user) if kind == "message"]
     start = (query.page - 1) * query.per_page
     total = len(messages)
     return s.MessageList(items=[present.message_out(m) for m in messages[start:start + query.per_page]],

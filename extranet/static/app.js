@@ -129,7 +129,10 @@
   });
 
   // --- Network/server errors on HTMX requests: show the server-translated message. ---
-  function showRequestError() {
+  function showRequestError(event) {
+    // A live page's poll that could not reach the server says nothing: the next one catches up.
+    const elt = event && event.detail && event.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-live")) return;
     const flashes = document.getElementById("flashes");
     const text = document.body.getAttribute("data-error-message");
     if (!flashes || !text) return;
@@ -175,6 +178,38 @@
     }
     dragged = null;
     window.location.reload();
+  });
+
+  // --- Live request pages (requests/_live_poller.html): no asking while the tab is hidden
+  // (the poller asks again as soon as it shows), and a badge on a form someone is typing in
+  // when the request changed under it. Nothing they typed is ever replaced. ---
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.hasAttribute("data-live") && document.visibilityState !== "visible") event.preventDefault();
+  });
+  // A poll refused (signed out, access withdrawn, module off) stops asking and leaves the page
+  // as it is, with what is typed in it: no redirect to the login page, no error every 5 s.
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    const d = event.detail;
+    if (!d.elt.hasAttribute("data-live") || d.xhr.status < 400) return;
+    event.preventDefault();
+    d.elt.remove();
+  });
+  function typedIn(form) {
+    return Array.prototype.some.call(form.elements, function (el) {
+      if (el.type === "file") return el.files && el.files.length > 0;
+      if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+      if (el.tagName === "SELECT" || el.type === "hidden" || el.type === "submit") return false;
+      return "value" in el && el.value !== el.defaultValue;
+    });
+  }
+  // A badge marked data-when="moved" is for a change of state or assignment only (a step's
+  // form is then out of date); the others for any new entry in the history.
+  document.addEventListener("request-changed", function (event) {
+    const moved = !!(event.detail && event.detail.moved);
+    document.querySelectorAll("form .live-badge").forEach(function (badge) {
+      if (badge.getAttribute("data-when") === "moved" && !moved) return;
+      if (typedIn(badge.closest("form"))) badge.hidden = false;
+    });
   });
 
   // --- User menu (<details class="user-menu">): close on Escape and on outside click. ---

@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from extranet.extensions import babel, db
+from extranet.web import formats
 from extranet.web.forms import is_choice_group
 from extranet.web.problems import is_api_call, problem
 from extranet.web.security import apply_security_headers
@@ -48,6 +49,7 @@ def init_babel(app: Flask, host) -> None:
             directories.append(str(folder / "translations"))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
     babel.init_app(app, locale_selector=select_locale)
+    formats.init_app(app)  # after Flask-Babel, whose filters of the same names these replace
     # The default domain caches catalogs per locale across applications; start clean.
     with app.app_context():
         babel.domain_instance.cache.clear()

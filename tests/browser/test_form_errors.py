@@ -53,6 +53,7 @@ def test_an_in_place_form_sums_up_its_errors_too(app, live_server, people, page,
     base_url = live_server(app)
     log_in(page, base_url, people.expert)
     page.goto(f"{base_url}/requests/{reference}")
+    page.click('summary[data-open="log-time"]')  # folded on the request page
     form = page.locator("#log-time")
     form.locator("[name=date]").fill("")
     form.locator("[name=duration]").fill("1h30")

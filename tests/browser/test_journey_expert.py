@@ -43,6 +43,7 @@ def test_expert_works_an_accounting_file_to_delivery(app, live_server, people, j
     transition(expert, "start")
     expect(expert.locator("#request-state")).to_have_text("In progress")
 
+    expert.click('summary[data-open="log-time"]')  # folded on the request page
     expert.fill("#log-time [name=duration]", "1h30")
     expert.fill("#log-time [name=note]", "Analyse des états financiers")
     expert.click("#log-time button[type=submit]")

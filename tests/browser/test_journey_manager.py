@@ -110,7 +110,7 @@ def test_federation_manager_files_for_a_member_organization(app, live_server, pe
     form.locator("[name=scope]").select_option("operating")
     form.get_by_role("button", name="Déposer la demande").click()
     expect(manager.locator("h1")).to_contain_text("de la Coopérative A")
-    expect(manager.locator("main .facts").first).to_contain_text("Coopérative A")
+    expect(manager.locator("#request-facts")).to_contain_text("Coopérative A")  # the organization filed for
     reference = manager.url.rsplit("/", 1)[1]
     trip.check(manager, "demande déposée")
 

@@ -38,7 +38,7 @@ def test_hr_request_from_submission_to_closing(hr_app, live_server, people, jour
     member.click("main form button[type=submit]")
     expect(member.locator("#request-state")).to_have_text("Submitted")
     reference = re.search(r"/requests/(RH-\d{4}-\d{4})$", member.url).group(1)
-    expect(member.locator(".facts").first).to_contain_text("Restricted")  # HR's default
+    expect(member.locator(".facts--panel")).to_contain_text("Restricted")  # HR's default
     trip.check(member, "submitted")
 
     expert = trip.open_as(people.expert, locale="en-CA")

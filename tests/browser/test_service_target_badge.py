@@ -31,7 +31,7 @@ def test_expert_sees_the_response_target_badge(app, live_server, people, client_
     expert = trip.open_as(people.expert)
     trip.check(expert, "dashboard")
     expert.goto(f"{trip.base_url}/requests/{due}")
-    badge = expert.locator(".page-head .clock-badge")
+    badge = expert.locator("#request-facts .clock-badge")
     expect(badge).to_contain_text("Réponse attendue d’ici")
     trip.check(expert, "request with its badge")
     expert.goto(f"{trip.base_url}/requests/")

@@ -93,7 +93,7 @@ def test_an_admin_builds_a_field_a_member_files_in_it_and_an_expert_delivers(app
     member.click("main form button[type=submit]")
     expect(member.locator("#request-state")).to_have_text("Submitted")
     reference = re.search(r"/requests/(COM-\d{4}-\d{4})$", member.url).group(1)
-    expect(member.locator(".facts").last).to_contain_text("Nos membres")
+    expect(member.locator("#request-about .facts")).to_contain_text("Nos membres")
     expect(member.locator("main")).to_contain_text("devis.pdf")
     trip.check(member, "submitted")
 

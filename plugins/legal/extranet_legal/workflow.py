@@ -14,7 +14,8 @@ STAFF = ("expert", "admin")
 LEGAL = STANDARD.derive(
     "legal",
     _l("Legal"),
-    states=(State("conflicts_cleared", _l("Conflict check done")),),
+    states=(State("conflicts_cleared", _l("Conflict check done"),
+                  reached=_l("Request %(ref)s is cleared of conflicts of interest: it can be accepted.")),),
     transitions=(
         Transition("check_conflicts", _l("Check for conflicts of interest"), ("submitted",),
                    "conflicts_cleared", STAFF, form=ConflictCheckForm),
