@@ -212,9 +212,9 @@
     });
   });
 
-  // --- The header's menus (<details>): the user menu and « Services » close on Escape and on
+  // --- Menus (<details>): the user menu, « Services » and the list's field picker close on Escape and on
   // outside click; the whole nav (.nav-menu) is one « Menu » button on a phone, open elsewhere. ---
-  const MENUS = "details.user-menu[open], details.services-menu[open]";
+  const MENUS = "details.user-menu[open], details.services-menu[open], details.field-picker[open]";
   const phone = window.matchMedia("(max-width: 48rem)");
   function fitNavMenu() {
     document.querySelectorAll("details.nav-menu").forEach(function (menu) {
