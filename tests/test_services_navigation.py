@@ -83,13 +83,15 @@ def test_the_search_page_sent_into_main_brings_the_nav_with_the_current_section(
 
 def test_the_list_filters_by_any_number_of_fields_and_saved_views_keep_them(app, client_for, people):
     seed(app, people,
-         {"reference": "SAMPLE-2026-0001"}, {"reference": "EXTRA-2026-0001", "field": "extra"},
-         {"reference": "THIRD-2026-0001", "field": "third"})
+         {"reference": "SAMPLE-2026-0001", "assignee": people.expert}, {"reference": "EXTRA-2026-0001", "field": "extra"},
+         {"reference": "THIRD-2026-0001", "field": "third", "assignee": people.expert})
     expert = client_for(app, people.expert)
     assert set(refs(expert, "?field=sample&field=third")) == {"SAMPLE-2026-0001", "THIRD-2026-0001"}
     assert set(refs(expert, "?field=extra")) == {"EXTRA-2026-0001"}
     assert set(refs(expert, "?field=&field=extra", htmx=True)) == {"EXTRA-2026-0001"}
     assert len(refs(expert, "?field=")) == 3
+    # The expert's queue (the dashboard's "my queue" links to it) narrowed to two fields.
+    assert refs(expert, "?assignee=me&open=1&field=sample&field=extra") == ["SAMPLE-2026-0001"]
     html = expert.get("/requests/?field=sample&field=third").get_data(as_text=True)
     checked = re.findall(r'name="field" value="([a-z]+)" checked', html)
     assert checked == ["sample", "third"] and "(2 chosen)" in html
