@@ -358,8 +358,11 @@ def test_a_disabled_module_hides_its_requests_except_from_admins(app, client_for
 
     for client in (member, expert, client_for(app, people.manager_a)):
         answers = every_route(client, reference)
+        # Those who would see it are told its service is paused (test_services_navigation.py).
+        assert answers.pop("detail") == 403
         assert set(answers.values()) == {404}, answers
         assert listed(client) == set()
+    assert set(every_route(client_for(app, people.member_b), reference).values()) == {404}
     html = page(admin, reference)
     assert "Module question" in html and "This module is disabled" in html
     assert offered(html) == [] and 'id="take-request"' not in html

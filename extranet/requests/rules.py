@@ -38,8 +38,17 @@ def request_roles(user, req) -> set[str]:
 def view_request(user, req) -> bool:
     if user.is_admin:
         return True  # also when the module is off: admins keep a read-only view
-    if not field_enabled(req.field):
-        return False
+    return field_enabled(req.field) and _sees_with_module_on(user, req)
+
+
+def _know_paused_request(user, req) -> bool:
+    """Who is told that a request's service is paused (its module off) rather than "not found":
+    those who would see the request with the module on, and only they, so that the page
+    confirms nothing to anyone else."""
+    return not user.is_admin and not field_enabled(req.field) and _sees_with_module_on(user, req)
+
+
+def _sees_with_module_on(user, req) -> bool:
     roles = request_roles(user, req)
     if roles & {"requester", "contact", "assignee"}:
         return True
@@ -136,6 +145,7 @@ def _act_on_many(user, _target) -> bool:
 
 RULES = (
     Rule("request.view", view_request),
+    Rule("request.know_paused", _know_paused_request),
     Rule("request.create", _create_request),
     Rule("request.transition", _transition),
     Rule("request.message", work_on_request),

@@ -57,9 +57,9 @@ def _parse_day(value: str | None) -> date | None:
 def filtered_requests(args, user):
     """The list's query from its URL arguments (shareable: the URL is the whole state)."""
     query = visible_requests(user, request_scope(user))
-    field = args.get("field", "")
-    if field:
-        query = query.where(ServiceRequest.field == field)
+    fields = [f for f in args.getlist("field") if f]  # any number: field=a&field=b
+    if fields:
+        query = query.where(ServiceRequest.field.in_(fields))
     if args.get("state"):
         query = query.where(ServiceRequest.state == args["state"])
     if args.get("type"):
@@ -288,6 +288,11 @@ def _detail_context(req: ServiceRequest, user, **overrides):
 @bp.get("/<reference>")
 @login_required
 def detail(reference: str):
+    paused = db.session.scalar(select(ServiceRequest).where(ServiceRequest.reference == reference))
+    if paused is not None and can(signed_in_user(), "request.know_paused", paused):
+        # An old e-mail's link while the admin has the module off: the request is kept, say so.
+        return render("requests/paused.html", status=403, reference=paused.reference,
+                      field_name=host().field_label(paused.field))
     req = request_or_404(reference)
     return render("requests/detail.html", **_detail_context(req, signed_in_user()))
 

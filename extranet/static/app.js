@@ -212,17 +212,35 @@
     });
   });
 
-  // --- User menu (<details class="user-menu">): close on Escape and on outside click. ---
+  // --- Menus (<details>): the user menu, « Services » and the list's field picker close on Escape and on
+  // outside click; the whole nav (.nav-menu) is one « Menu » button on a phone, open elsewhere. ---
+  const MENUS = "details.user-menu[open], details.services-menu[open], details.field-picker[open]";
+  const phone = window.matchMedia("(max-width: 48rem)");
+  function fitNavMenu() {
+    document.querySelectorAll("details.nav-menu").forEach(function (menu) {
+      if (menu.hasAttribute("data-fitted") && phone.matches) return; // the person's choice stands
+      menu.open = !phone.matches;
+      menu.setAttribute("data-fitted", "");
+    });
+  }
+  fitNavMenu();
+  phone.addEventListener("change", function () {
+    document.querySelectorAll("details.nav-menu").forEach(function (m) { m.removeAttribute("data-fitted"); });
+    fitNavMenu();
+  });
+  // The search page sends the nav again out of band (its aria-current): fit the new one.
+  document.addEventListener("htmx:oobAfterSwap", fitNavMenu);
+  document.addEventListener("htmx:afterSettle", fitNavMenu);
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+    document.querySelectorAll(MENUS).forEach(function (menu) {
       const hadFocus = menu.contains(document.activeElement);
       menu.open = false;
       if (hadFocus) menu.querySelector("summary").focus();
     });
   });
   document.addEventListener("click", function (event) {
-    document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+    document.querySelectorAll(MENUS).forEach(function (menu) {
       if (!menu.contains(event.target)) menu.open = false;
     });
   });

@@ -17,6 +17,7 @@ from extranet.web import formats
 from extranet.web.forms import is_choice_group
 from extranet.web.problems import is_api_call, problem
 from extranet.web.security import apply_security_headers
+from extranet.web.services_menu import services_of
 from extranet.web.text import text_to_html
 
 LANGUAGE_SESSION_KEY = "locale"
@@ -102,9 +103,7 @@ def init_request_cycle(app: Flask, host) -> None:
             "can": lambda action, target=None: policy.can(current_user, action, target),
             "current_organization": policy.current_organization,
             "switchable_organizations": lambda: policy.switchable_organizations(current_user),
-            "nav_fields": lambda: [
-                f for f in host.enabled_fields() if policy.can(current_user, "field.use", f.slug)
-            ],
+            "services_of": services_of,
             "current_locale": lambda: str(get_locale()),
         }
 

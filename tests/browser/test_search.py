@@ -43,6 +43,7 @@ def test_results_come_as_one_types(app, live_server, people, journey):
     _type(member, "ecole")  # no accent: finds « école », before Enter
     expect(member.locator("#search-results .search-hit")).to_have_count(1)
     expect(member.locator("#search-results mark").first).to_have_text("école")
+    expect(member.locator('.main-nav [aria-current="page"]')).to_have_count(0)  # « Demandes » no more
     trip.check(member, "recherche ecole")
     _type(member, "contrat")  # the form's answers, plural in the text
     expect(member.locator("#search-results .search-hit__excerpt mark")).to_have_text("Contrats")

@@ -81,6 +81,7 @@ def test_an_admin_builds_a_field_a_member_files_in_it_and_an_expert_delivers(app
 
     member = trip.open_as(people.member_a, locale="en-CA")
     trip.check(member, "member's dashboard")
+    member.click(".services-menu > summary")
     member.click(".main-nav >> text=Communications and marketing")
     trip.check(member, "field home")
     member.click("a.tile >> text=Campaign")
