@@ -38,6 +38,7 @@ CORE_WIDGETS = (
     ("my-queue", _l("My queue"), "dashboard.my_queue_widget", 30, "dashboard.expert"),
     ("unassigned", _l("Unassigned in my fields"), "dashboard.unassigned_widget", 40, "dashboard.expert"),
     ("overdue", _l("Overdue"), "dashboard.overdue_widget", 50, "dashboard.expert"),
+    ("glance", _l("At a glance"), "dashboard.glance_widget", 55, "dashboard.admin"),
     ("volume", _l("Volume this month"), "dashboard.volume_widget", 60, "dashboard.admin"),
     ("hours", _l("Hour bank"), "hours.widget", 5, "hours.view_balance"),
 )

@@ -17,6 +17,7 @@ from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from extranet.contributions import State
+from extranet.dashboard.glance import glance, growth
 from extranet.db_types import utcnow
 from extranet.extensions import db
 from extranet.plugins import host
@@ -206,3 +207,13 @@ def volume_widget():
         "total": sum(cells.values()),
     }
     return render("dashboard/_volume.html", "dashboard/_volume.html", since=since, **table)
+
+
+@bp.get("/widgets/glance")
+@login_required
+def glance_widget():
+    user = signed_in_user()
+    require("dashboard.admin")
+    figures = glance(visible_requests(user))
+    return render("dashboard/_glance.html", "dashboard/_glance.html", g=figures, growth=growth,
+                  field_label=host().field_label)

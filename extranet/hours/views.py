@@ -20,7 +20,13 @@ from extranet import modules
 from extranet.accounts.models import User
 from extranet.extensions import db
 from extranet.hours import service
-from extranet.hours.balances import balance, balances, balances_of_agreements, request_totals
+from extranet.hours.balances import (
+    agreements_used_at_least,
+    balance,
+    balances,
+    balances_of_agreements,
+    request_totals,
+)
 from extranet.hours.forms import AgreementForm, HourSettingsForm, SatisfactionForm, TimeEntryForm
 from extranet.hours.models import ACTIVITIES, Agreement, Satisfaction, TimeEntry
 from extranet.hours.units import (
@@ -371,6 +377,9 @@ def agreements():
         query = query.where(Agreement.organization_id == organization_id)
     if request.args.get("field"):
         query = query.where(Agreement.field == request.args["field"])
+    usage = arg_number("usage", 1, 1000)
+    if usage:  # the dashboard's "hour banks above 80 %"
+        query = query.where(Agreement.id.in_(agreements_used_at_least(usage)))
     query = query.join(Organization).order_by(Agreement.year.desc(), Organization.name, Agreement.field)
     page = db.paginate(query, page=page_arg(current_app.config["PAGE_SIZE"]),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
