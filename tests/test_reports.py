@@ -20,7 +20,24 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from tests.test_statements import build_dataset, reports_app  # noqa: F401  (fixture)
+from tests.test_statements import build_dataset as build_entries
+from tests.test_statements import reports_app  # noqa: F401  (fixture)
+
+
+def build_dataset(app, people, records_since=date(2024, 1, 1)):
+    """The fixture's entries, on an extranet whose records start at ``records_since`` (an empty
+    roll-up row): 2024 is then a whole year of records, a base growth is computed against."""
+    from extranet.extensions import db
+    from extranet.hours.models import HoursMonthly
+
+    ids = build_entries(app, people)
+    if records_since is not None:
+        with app.app_context():
+            db.session.merge(HoursMonthly(organization_id=people.org_b, field="other", year=records_since.year,
+                                          month=records_since.month, minutes=0, billable_minutes=0, cents=0,
+                                          overage_minutes=0))
+            db.session.commit()
+    return ids
 
 
 def _report(app, **filters):
@@ -47,6 +64,16 @@ def test_report_totals_and_growth(reports_app, people):  # noqa: F811
     assert months[5] == (0, 0)
     (expert_id, _name, minutes, capacity, share), = report.experts
     assert (expert_id, minutes, capacity, share) == (people.expert.id, 1200, 12 * 120 * 60, Decimal("1.4"))
+
+
+def test_no_growth_against_a_year_without_records_from_its_start(reports_app, people, client_for):  # noqa: F811
+    build_dataset(reports_app, people, records_since=None)  # the first entries are of March 2024
+    report = _report(reports_app)
+    assert not report.comparable
+    assert report.hours_growth is None and report.revenue_growth is None
+    assert report.previous.billable_minutes == 390  # the figures are still shown, without growth
+    page = client_for(reports_app, people.admin).get("/reports/?year=2025").get_data(as_text=True)
+    assert 'id="growth-note"' in page and "+207.7%" not in page
 
 
 def test_report_filters(reports_app, people):  # noqa: F811
