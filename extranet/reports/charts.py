@@ -22,7 +22,7 @@ Series = Sequence[tuple[str, Sequence[Decimal | int]]]
 
 FONT = 14  # labels, at the chart's full width (the SVG scales down with its box, not below 640 px)
 SMALL = 13
-CHAR = 7.6  # the mean width of a character at FONT, to size the room of the labels
+CHAR = 8.2  # the mean width of a character at FONT, to size the room of the labels
 
 
 def _short(label: str, limit: int = 48) -> str:
