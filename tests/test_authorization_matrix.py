@@ -226,6 +226,7 @@ MATRIX = {
     ("hours.delete_entry", "POST"): "login 404   404   404   404   404   404   ok",
     ("hours.rate", "POST"): "login 404   404   404   404   404   404   404",
     ("hours.timesheet", "GET"): "login 404   404   404   404   ok    404   ok",
+    ("hours.timesheet_log", "POST"): "login 404   404   404   404   422   404   422",
     ("hours.index", "GET"): "login 404   404   404   ok    ok    404   ok",
     ("hours.widget", "GET"): "login 404   404   404   ok    404   404   404",
     ("hours.agreements", "GET"): "login 404   404   404   404   404   404   ok",
