@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app
+from flask_babel import format_number
 from flask_login import login_required
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -20,6 +21,7 @@ from extranet.contributions import State
 from extranet.dashboard.glance import glance, growth
 from extranet.db_types import utcnow
 from extranet.extensions import db
+from extranet.hours.units import format_minutes, format_money
 from extranet.plugins import host
 from extranet.policy import can, current_organization, require
 from extranet.requests.models import RequestParticipant as P
@@ -216,4 +218,4 @@ def glance_widget():
     require("dashboard.admin")
     figures = glance(visible_requests(user))
     return render("dashboard/_glance.html", "dashboard/_glance.html", g=figures, growth=growth,
-                  field_label=host().field_label)
+                  field_label=host().field_label, number=format_number, hm=format_minutes, money=format_money)
