@@ -197,11 +197,10 @@ def agreements_used_at_least(percent: int, year: int | None = None):
     computed in SQL (carry-over included, as ``Balance.percent``): what the admin dashboard counts
     and the agreements list filters on, so that both agree whatever the number of agreements."""
     m = HoursMonthly
-    used = (
-        select(m.organization_id, m.field, m.year, func.sum(m.billable_minutes).label("minutes"))
-        .group_by(m.organization_id, m.field, m.year)
-        .subquery()
-    )
+    used = select(m.organization_id, m.field, m.year, func.sum(m.billable_minutes).label("minutes"))
+    if year is not None:  # the year and the one it carries over from only, read from the year's index
+        used = used.where(m.year.in_((year, year - 1)))
+    used = used.group_by(m.organization_id, m.field, m.year).subquery()
     cur, prev = aliased(Agreement), aliased(Agreement)
     used_now, used_before = aliased(used), aliased(used)
     left = prev.minutes_allotted - func.coalesce(used_before.c.minutes, 0)

@@ -459,7 +459,7 @@ def agreements():
         query = query.where(Agreement.field == request.args["field"])
     usage = arg_number("usage", 1, 1000)
     if usage:  # the dashboard's "hour banks above 80 %"
-        query = query.where(Agreement.id.in_(agreements_used_at_least(usage)))
+        query = query.where(Agreement.id.in_(agreements_used_at_least(usage, year or None)))
     query = query.join(Organization).order_by(Agreement.year.desc(), Organization.name, Agreement.field)
     page = db.paginate(query, page=page_arg(current_app.config["PAGE_SIZE"]),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
