@@ -68,6 +68,7 @@ class Widget:
     title: Any
     url: str
     order: int = 100
+    wide: bool = False  # the dashboard's whole width (a table of figures), not one column
 
 
 @dataclass(frozen=True)

@@ -38,16 +38,19 @@ CORE_WIDGETS = (
     ("my-queue", _l("My queue"), "dashboard.my_queue_widget", 30, "dashboard.expert"),
     ("unassigned", _l("Unassigned in my fields"), "dashboard.unassigned_widget", 40, "dashboard.expert"),
     ("overdue", _l("Overdue"), "dashboard.overdue_widget", 50, "dashboard.expert"),
+    ("glance", _l("At a glance"), "dashboard.glance_widget", 1, "dashboard.admin"),
     ("volume", _l("Volume this month"), "dashboard.volume_widget", 60, "dashboard.admin"),
     ("hours", _l("Hour bank"), "hours.widget", 5, "hours.view_balance"),
 )
+
+WIDE_WIDGETS = {"glance"}
 
 
 @hookimpl
 def extranet_dashboard_widgets(user, organization):
     """Widgets according to who the user is, decided by the policy (each route checks again)."""
     return [
-        Widget(slug=slug, title=title, url=url_for(endpoint), order=order)
+        Widget(slug=slug, title=title, url=url_for(endpoint), order=order, wide=slug in WIDE_WIDGETS)
         for slug, title, endpoint, order, action in CORE_WIDGETS
         if can(user, action, organization)
     ]

@@ -20,7 +20,24 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from tests.test_statements import build_dataset, reports_app  # noqa: F401  (fixture)
+from tests.test_statements import build_dataset as build_entries
+from tests.test_statements import reports_app  # noqa: F401  (fixture)
+
+
+def build_dataset(app, people, records_since=date(2024, 1, 1)):
+    """The fixture's entries, on an extranet whose records start at ``records_since`` (an empty
+    roll-up row): 2024 is then a whole year of records, a base growth is computed against."""
+    from extranet.extensions import db
+    from extranet.hours.models import HoursMonthly
+
+    ids = build_entries(app, people)
+    if records_since is not None:
+        with app.app_context():
+            db.session.merge(HoursMonthly(organization_id=people.org_b, field="other", year=records_since.year,
+                                          month=records_since.month, minutes=0, billable_minutes=0, cents=0,
+                                          overage_minutes=0))
+            db.session.commit()
+    return ids
 
 
 def _report(app, **filters):
@@ -47,6 +64,16 @@ def test_report_totals_and_growth(reports_app, people):  # noqa: F811
     assert months[5] == (0, 0)
     (expert_id, _name, minutes, capacity, share), = report.experts
     assert (expert_id, minutes, capacity, share) == (people.expert.id, 1200, 12 * 120 * 60, Decimal("1.4"))
+
+
+def test_no_growth_against_a_year_without_records_from_its_start(reports_app, people, client_for):  # noqa: F811
+    build_dataset(reports_app, people, records_since=None)  # the first entries are of March 2024
+    report = _report(reports_app)
+    assert not report.comparable
+    assert report.hours_growth is None and report.revenue_growth is None
+    assert report.previous.billable_minutes == 390  # the figures are still shown, without growth
+    page = client_for(reports_app, people.admin).get("/reports/?year=2025").get_data(as_text=True)
+    assert 'id="growth-note"' in page and "+207.7%" not in page
 
 
 def test_report_filters(reports_app, people):  # noqa: F811
@@ -114,7 +141,7 @@ def test_charts_module():
     assert bar.startswith('<figure class="chart" id="c1"><svg') and "<title id=\"c1-title\">Hours &amp; more</title>" in bar
     assert "<desc id=\"c1-desc\">Desc &lt;x&gt;</desc>" in bar and "A &lt;b&gt;" in bar and "<b>" not in bar
     assert '<th scope="row">A &lt;b&gt;</th><td class="numeric">1.5</td>' in bar
-    assert 'width="330"' in bar  # the longest bar fills the plot
+    assert 'width="750"' in bar  # the longest bar, on the last round tick, fills the plot
     line = line_chart("c2", "By month", "d", ["Jan", "Feb"], [("2025", [0, 2]), ("2024", [1, 0])], str, "Hours", "Month")
     assert line.count("<polyline") == 2 and line.count("<circle") == 4 and "</table></figure>" in line
     empty = bar_chart("c3", "Nothing", "d", [], [("2025", [])], str, "Hours", "Field")

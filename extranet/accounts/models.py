@@ -24,6 +24,9 @@ FORMER_MEMBER = _l("Former member")
 FORMER_MEMBER_STORED = "Ancien membre"
 
 
+DEFAULT_CAPACITY_MINUTES = 35 * 60
+
+
 class User(db.Model):
     __tablename__ = "users"
 
@@ -36,6 +39,9 @@ class User(db.Model):
     locale: Mapped[str] = mapped_column(String(10), default="fr_CA")
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_expert: Mapped[bool] = mapped_column(default=False)
+    # What the expert's timesheet measures a week's total against (35 hours unless changed).
+    weekly_capacity_minutes: Mapped[int] = mapped_column(default=DEFAULT_CAPACITY_MINUTES,
+                                                         server_default=str(DEFAULT_CAPACITY_MINUTES))
     # Sees the requests for an export or the erasure of personal information (privacy/), nothing
     # else: Law 25's person in charge of the protection of personal information.
     is_privacy_officer: Mapped[bool] = mapped_column(default=False, server_default=false())

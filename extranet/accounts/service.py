@@ -176,6 +176,12 @@ def update_profile(user: User, name: str, locale: str) -> None:
     record("accounts.profile_updated", target=user)
 
 
+def set_weekly_capacity(user: User, minutes: int) -> None:
+    if minutes != user.weekly_capacity_minutes:
+        record("accounts.capacity_changed", target=user, before=user.weekly_capacity_minutes, minutes=minutes)
+        user.weekly_capacity_minutes = minutes
+
+
 def change_password(user: User, password: str) -> int:
     """A new password, and every other session of the person closed (how many)."""
     user.set_password(password)

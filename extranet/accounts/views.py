@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -25,10 +27,12 @@ bp = Blueprint("accounts", __name__)
 @login_required
 def profile():
     user = signed_in_user()
-    form = ProfileForm(obj=user)
+    form = profile_form(user)
     password_form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
         service.update_profile(user, form.name.data.strip(), form.locale.data)
+        if "weekly_hours" in form:
+            service.set_weekly_capacity(user, round(form.weekly_hours.data * 60))
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"), 303)
@@ -36,10 +40,20 @@ def profile():
     return _profile_page(user, form=form, password_form=password_form, status=status)
 
 
+def profile_form(user, **kwargs) -> ProfileForm:
+    """The profile form; experts also state their weekly capacity in hours."""
+    form = ProfileForm(obj=user, **kwargs)
+    if not user.is_expert:
+        del form.weekly_hours
+    elif kwargs.get("formdata", True) is None or request.method == "GET":
+        form.weekly_hours.data = Decimal(user.weekly_capacity_minutes) / 60
+    return form
+
+
 def _profile_page(user, status: int = 200, **forms):
     """The profile with its forms (those not given are blank) and the sign-in's security: the
     second factor, trusted browsers and the sessions running."""
-    forms.setdefault("form", ProfileForm(obj=user, formdata=None))
+    forms.setdefault("form", profile_form(user, formdata=None))
     forms.setdefault("password_form", ChangePasswordForm(prefix="pw", formdata=None))
     forms.setdefault("renew_form", AppCodeForm(prefix="renew", formdata=None))
     forms.setdefault("disable_form", AppCodeForm(prefix="off", formdata=None))

@@ -45,6 +45,7 @@ SENTENCES = {
     "auth.other_sessions_ended": _l("%(actor)s ended %(count)s other sessions."),
     "accounts.invitation_sent": _l("%(actor)s invited %(target)s to %(organization)s."),
     "accounts.profile_updated": _l("%(actor)s changed the profile of %(target)s."),
+    "accounts.capacity_changed": _l("%(actor)s changed the weekly capacity of %(target)s."),
     "accounts.password_changed": _l("%(actor)s changed the password of %(target)s."),
     "accounts.api_token_created": _l("%(actor)s made the API token “%(token)s”."),
     "accounts.api_token_revoked": _l("%(actor)s revoked the API token “%(token)s”."),

@@ -12,13 +12,16 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app
+from flask_babel import format_number
 from flask_login import login_required
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from extranet.contributions import State
+from extranet.dashboard.glance import glance, growth
 from extranet.db_types import utcnow
 from extranet.extensions import db
+from extranet.hours.units import format_minutes, format_money
 from extranet.plugins import host
 from extranet.policy import can, current_organization, require
 from extranet.requests.models import RequestParticipant as P
@@ -206,3 +209,13 @@ def volume_widget():
         "total": sum(cells.values()),
     }
     return render("dashboard/_volume.html", "dashboard/_volume.html", since=since, **table)
+
+
+@bp.get("/widgets/glance")
+@login_required
+def glance_widget():
+    user = signed_in_user()
+    require("dashboard.admin")
+    figures = glance(visible_requests(user))
+    return render("dashboard/_glance.html", "dashboard/_glance.html", g=figures, growth=growth,
+                  field_label=host().field_label, number=format_number, hm=format_minutes, money=format_money)

@@ -49,6 +49,17 @@ class TimeEntryForm(BaseForm):
         self.minutes = minutes
 
 
+class TimesheetEntryForm(TimeEntryForm):
+    """Time logged from the timesheet: the request is chosen among those one may log on (the
+    view fills the choices)."""
+
+    request_id = SelectField(_l("Request"), coerce=to_id, validators=[InputRequired()])
+
+    def __iter__(self):  # the request first
+        first = [self._fields["request_id"]]
+        return iter(first + [f for name, f in self._fields.items() if name != "request_id"])
+
+
 class MoneyField(StringField):
     """An amount typed as ``95.00`` or ``95,00``; ``.cents`` holds it in integer cents."""
 

@@ -20,8 +20,20 @@ from extranet import modules
 from extranet.accounts.models import User
 from extranet.extensions import db
 from extranet.hours import service
-from extranet.hours.balances import balance, balances, balances_of_agreements, request_totals
-from extranet.hours.forms import AgreementForm, HourSettingsForm, SatisfactionForm, TimeEntryForm
+from extranet.hours.balances import (
+    agreements_used_at_least,
+    balance,
+    balances,
+    balances_of_agreements,
+    request_totals,
+)
+from extranet.hours.forms import (
+    AgreementForm,
+    HourSettingsForm,
+    SatisfactionForm,
+    TimeEntryForm,
+    TimesheetEntryForm,
+)
 from extranet.hours.models import ACTIVITIES, Agreement, Satisfaction, TimeEntry
 from extranet.hours.units import (
     format_minutes,
@@ -35,6 +47,8 @@ from extranet.organizations.models import Organization
 from extranet.plugins import host
 from extranet.policy import can, current_organization, require
 from extranet.requests.models import ServiceRequest
+from extranet.requests.rules import visible_requests
+from extranet.requests.views import open_states
 from extranet.web.htmx import render, wants_fragment
 from extranet.web.ids import arg_id, arg_number, page_arg
 from extranet.web.lookups import request_or_404, row_or_404, signed_in_user
@@ -121,7 +135,11 @@ def _panel(req: ServiceRequest, status: int = 200, event: bool = False, **kwargs
     return response
 
 
-def _back_to(req: ServiceRequest):
+def _back_to(req: ServiceRequest, day: date | None = None):
+    """Back where the change was made: the timesheet of ``day``'s week (``back=timesheet``) or
+    the request's page."""
+    if request.values.get("back") == "timesheet" and day is not None:
+        return redirect(url_for("hours.timesheet", week=iso_week(day)), 303)
     return redirect(url_for("requests.detail", reference=req.reference) + "#hours-panel", 303)
 
 
@@ -178,16 +196,20 @@ def edit_entry(entry_id: int):
         else:
             db.session.commit()
             flash(_("The time entry is saved."), "success")
-            return _back_to(req)
+            return _back_to(req, entry.date)
     status = 422 if form.errors else 200
-    return render("hours/entry_edit.html", entry=entry, req=req, form=form, closed=closed, status=status)
+    back = request.values.get("back") == "timesheet"
+    cancel = (url_for("hours.timesheet", week=iso_week(entry.date)) if back
+              else url_for("requests.detail", reference=req.reference))
+    return render("hours/entry_edit.html", entry=entry, req=req, form=form, closed=closed, status=status,
+                  back=back, cancel=cancel)
 
 
 @bp.post("/entries/<id:entry_id>/delete")
 @login_required
 def delete_entry(entry_id: int):
     entry = row_or_404(TimeEntry, entry_id, "time.edit")
-    req = entry.request
+    req, day = entry.request, entry.date
     try:
         service.delete_entry(entry)
     except service.MonthClosed as closed:
@@ -195,13 +217,13 @@ def delete_entry(entry_id: int):
         if wants_fragment():
             return _panel(req, status=409, notice=message)
         flash(message, "error")
-        return _back_to(req)
+        return _back_to(req, day)
     db.session.commit()
     notice = _("The time entry is deleted.")
     if wants_fragment():
         return _panel(req, event=True, notice=notice)
     flash(notice, "success")
-    return _back_to(req)
+    return _back_to(req, day)
 
 
 @bp.post("/requests/<reference>/rate")
@@ -227,18 +249,51 @@ def rate(reference: str):
 # -- the weekly timesheet -----------------------------------------------------------------------
 
 
+CHOICES_LIMIT = 300  # open requests offered on the timesheet; others are logged from their page
+
+
+def _loggable_choices(user, also=()) -> list[tuple[int, str]]:
+    """The open requests ``user`` may log time on (their fields' ones, every field for admins),
+    newest first, and ``also`` (the week's rows): one query."""
+    query = visible_requests(user).where(ServiceRequest.state.in_(open_states()))
+    if not user.is_admin:
+        query = query.where(ServiceRequest.field.in_(user.field_slugs or ["-"]))
+    # What the policy reads (``time.log``) loaded at once, so that the page's queries stay few.
+    query = query.options(selectinload(ServiceRequest.organization), selectinload(ServiceRequest.participants))
+    rows = list(db.session.scalars(query.order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+                                   .limit(CHOICES_LIMIT)))
+    seen = {r.id for r in rows}
+    rows += [r for r in also if r.id not in seen and can(user, "time.log", r)]
+    return [(r.id, f"{r.reference} · {r.title}") for r in rows if can(user, "time.log", r)]
+
+
+def _timesheet_form(user, rows=(), **kwargs) -> TimesheetEntryForm:
+    form = TimesheetEntryForm(**kwargs)
+    form.request_id.choices = _loggable_choices(user, rows)
+    return form
+
+
 @bp.get("/timesheet")
 @login_required
 def timesheet():
     user = signed_in_user()
-    experts = []
-    if can(user, "hours.manage"):
-        experts = db.session.scalars(select(User).where(User.is_expert.is_(True)).order_by(User.name)).all()
+    experts = _experts(user)
     expert = user if user in experts or not experts else experts[0]
     if request.args.get("expert"):  # whose timesheet: one that cannot be an id is nobody's (404)
         expert = db.session.get(User, arg_id("expert") or 0)
     require("time.timesheet", expert)
-    monday = parse_iso_week(request.args.get("week"))
+    return _timesheet_page(user, expert, parse_iso_week(request.args.get("week")), experts)
+
+
+def _experts(user) -> list:
+    """The experts whose timesheet an admin may choose (nobody else chooses)."""
+    if not can(user, "hours.manage"):
+        return []
+    return db.session.scalars(select(User).where(User.is_expert.is_(True)).order_by(User.name)).all()
+
+
+def _timesheet_page(user, expert, monday: date, experts: list, form: TimesheetEntryForm | None = None,
+                    status: int = 200):
     days = [monday + timedelta(days=i) for i in range(7)]
     entries = db.session.scalars(
         select(TimeEntry).where(TimeEntry.expert_id == expert.id, TimeEntry.date >= days[0], TimeEntry.date <= days[-1])
@@ -255,15 +310,46 @@ def timesheet():
         row["total"] += entry.minutes
         row["billable"] += entry.minutes if entry.billable else 0
         by_day[(entry.date - monday).days] += entry.minutes
+    own = expert.id == user.id
+    if own and form is None:
+        today = date.today()
+        form = _timesheet_form(user, [r["req"] for r in rows.values()], formdata=None)
+        form.date.data = today if days[0] <= today <= days[-1] else days[0]
+    week_total = sum(by_day.values())
+    capacity = expert.weekly_capacity_minutes
     return render(
-        "hours/timesheet.html", "hours/_timesheet.html",
+        "hours/timesheet.html", "hours/_timesheet.html", status=status,
         expert=expert, days=days, rows=sorted(rows.values(), key=lambda r: r["req"].reference),
-        day_totals=[by_day[i] for i in range(7)], week_total=sum(by_day.values()),
-        billable_total=sum(r["billable"] for r in rows.values()),
+        day_totals=[by_day[i] for i in range(7)], week_total=week_total,
+        billable_total=sum(r["billable"] for r in rows.values()), entries=entries, form=form if own else None,
+        capacity=capacity, load=round(week_total * 100 / capacity) if capacity else None,
         week=iso_week(monday), previous_week=iso_week(monday - timedelta(days=7)),
         next_week=iso_week(monday + timedelta(days=7)), this_week=iso_week(date.today()),
-        experts=experts, expert_arg=request.args.get("expert") if expert.id != user.id else None,
+        experts=experts,
+        expert_arg=request.args.get("expert") if expert.id != user.id else None,
     )
+
+
+@bp.post("/timesheet/time")
+@login_required
+def timesheet_log():
+    """Time logged from one's own timesheet, on a request chosen in the form."""
+    user = signed_in_user()
+    require("time.timesheet", user)
+    form = _timesheet_form(user)
+    if not form.validate_on_submit():
+        return _timesheet_page(user, user, parse_iso_week(iso_week(form.date.data or date.today())),
+                               _experts(user), form, 422)
+    req = row_or_404(ServiceRequest, form.request_id.data, "time.log")
+    try:
+        entry = service.log_time(req, user, **entry_values(form))
+    except service.MonthClosed as closed:
+        form.date.errors.append(closed_message(closed.day))
+        return _timesheet_page(user, user, parse_iso_week(iso_week(form.date.data)), _experts(user), form, 422)
+    db.session.commit()
+    host().after_commit("extranet_time_logged", entry=entry)
+    flash(_("%(duration)s logged on %(ref)s.", duration=format_minutes(entry.minutes), ref=req.reference), "success")
+    return redirect(url_for("hours.timesheet", week=iso_week(entry.date)), 303)
 
 
 # -- the hour bank ---------------------------------------------------------------------------------
@@ -371,6 +457,9 @@ def agreements():
         query = query.where(Agreement.organization_id == organization_id)
     if request.args.get("field"):
         query = query.where(Agreement.field == request.args["field"])
+    usage = arg_number("usage", 1, 1000)
+    if usage:  # the dashboard's "hour banks above 80 %"
+        query = query.where(Agreement.id.in_(agreements_used_at_least(usage, year or None)))
     query = query.join(Organization).order_by(Agreement.year.desc(), Organization.name, Agreement.field)
     page = db.paginate(query, page=page_arg(current_app.config["PAGE_SIZE"]),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)

@@ -20,8 +20,37 @@ GRID = "#d0d0d0"
 Series = Sequence[tuple[str, Sequence[Decimal | int]]]
 
 
-def _short(label: str, limit: int = 26) -> str:
+FONT = 14  # labels, at the chart's full width (the SVG scales down with its box, not below 640 px)
+SMALL = 13
+CHAR = 8.2  # the mean width of a character at FONT, to size the room of the labels
+
+
+def _short(label: str, limit: int = 48) -> str:
+    """Long names are cut only beyond ``limit``: the full name is in the label's tooltip and in
+    the data table under the chart."""
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def nice_ticks(maximum, count: int = 5, whole: bool = False) -> list[Decimal]:
+    """Round axis ticks from 0 to at least ``maximum``: steps of 1, 2 or 5 times a power of ten,
+    about ``count`` of them (whole numbers only when ``whole``: counts of requests)."""
+    top = Decimal(maximum or 0)
+    if top <= 0:
+        return [Decimal(0), Decimal(1)]
+    rough = top / count
+    power = Decimal(10) ** rough.adjusted()
+    step = next(power * m for m in (1, 2, 5, 10) if power * m >= rough)
+    if whole:
+        step = max(step, Decimal(1))
+    ticks = [Decimal(0)]
+    while ticks[-1] < top:
+        ticks.append(ticks[-1] + step)
+    return ticks
+
+
+def _ticks(series: Series) -> list[Decimal]:
+    values = [v for _n, vs in series for v in vs]
+    return nice_ticks(max(values, default=0) or 0, whole=all(isinstance(v, int) for v in values))
 
 
 def _scale(value, maximum, length: int) -> int:
@@ -33,10 +62,10 @@ def _scale(value, maximum, length: int) -> int:
 def _legend(series: Series, x: int, y: int) -> list[str]:
     parts = []
     for index, (name, _values) in enumerate(series):
-        left = x + index * 170
+        left = x + index * 200
         parts.append(
             f'<rect x="{left}" y="{y - 10}" width="12" height="12" fill="{PALETTE[index % len(PALETTE)]}"/>'
-            f'<text x="{left + 18}" y="{y}" font-size="12" fill="{TEXT}">{escape(_short(name, 22))}</text>'
+            f'<text x="{left + 18}" y="{y}" font-size="{FONT}" fill="{TEXT}">{escape(_short(name, 22))}</text>'
         )
     return parts
 
@@ -70,22 +99,33 @@ def _figure(chart_id: str, title: str, desc: str, body: list[str], width: int, h
 
 def bar_chart(chart_id: str, title: str, desc: str, labels: Sequence[str], series: Series,
               fmt: Callable, value_axis: str, category_axis: str) -> Markup:
-    """Horizontal bars, one group per label and one bar per series."""
-    label_width, plot, value_room = 200, 330, 110
-    bar, gap = 14, 12
-    legend = 28 if len(series) > 1 else 0
-    top = 30 + legend
+    """Horizontal bars, one group per label and one bar per series, on round ticks."""
+    width, value_room = 960, 90
+    longest = max((len(_short(label)) for label in labels), default=0)
+    label_width = int(min(380, max(120, longest * CHAR + 16)))
+    plot = width - label_width - value_room
+    bar, gap = 20, 14
+    legend = 30 if len(series) > 1 else 0
+    top = 34 + legend
     group = bar * len(series) + gap
-    height = top + group * max(1, len(labels)) + 46
-    width = label_width + plot + value_room
-    maximum = max((v for _n, values in series for v in values), default=0) or 0
-    body = [f'<text x="0" y="16" font-size="12" font-weight="bold" fill="{TEXT}">{escape(category_axis)}</text>']
+    height = top + group * max(1, len(labels)) + 52
+    ticks = _ticks(series)
+    maximum = ticks[-1]
+    axis_y = top + group * max(1, len(labels)) - gap // 2
+    body = [f'<text x="0" y="18" font-size="{FONT}" font-weight="bold" fill="{TEXT}">{escape(category_axis)}</text>']
     if legend:
-        body += _legend(series, label_width, 44)
+        body += _legend(series, label_width, 48)
+    for tick in ticks:
+        x = label_width + _scale(tick, maximum, plot)
+        body.append(
+            f'<line x1="{x}" y1="{top - 4}" x2="{x}" y2="{axis_y}" stroke="{GRID}"/>'
+            f'<text x="{x}" y="{axis_y + 18}" font-size="{SMALL}" text-anchor="middle" fill="{TEXT}">'
+            f'{escape(fmt(tick))}</text>'
+        )
     for row, label in enumerate(labels):
         y = top + row * group
         body.append(
-            f'<text x="{label_width - 8}" y="{y + bar * len(series) // 2 + 4}" font-size="12" '
+            f'<text x="{label_width - 10}" y="{y + bar * len(series) // 2 + 5}" font-size="{FONT}" '
             f'text-anchor="end" fill="{TEXT}"><title>{escape(label)}</title>{escape(_short(label))}</text>'
         )
         for index, (name, values) in enumerate(series):
@@ -93,20 +133,16 @@ def bar_chart(chart_id: str, title: str, desc: str, labels: Sequence[str], serie
             length = _scale(value, maximum, plot)
             by = y + index * bar
             body.append(
-                f'<rect x="{label_width}" y="{by}" width="{length}" height="{bar - 2}" '
+                f'<rect x="{label_width}" y="{by}" width="{length}" height="{bar - 3}" '
                 f'fill="{PALETTE[index % len(PALETTE)]}"><title>{escape(label)} — {escape(name)}: '
                 f'{escape(fmt(value))}</title></rect>'
-                f'<text x="{label_width + length + 4}" y="{by + bar - 4}" font-size="11" fill="{TEXT}">'
+                f'<text x="{label_width + length + 6}" y="{by + bar - 7}" font-size="{SMALL}" fill="{TEXT}">'
                 f'{escape(fmt(value))}</text>'
             )
-    axis_y = top + group * max(1, len(labels)) - gap // 2
     body.append(
         f'<line x1="{label_width}" y1="{top - 4}" x2="{label_width}" y2="{axis_y}" stroke="{TEXT}"/>'
         f'<line x1="{label_width}" y1="{axis_y}" x2="{label_width + plot}" y2="{axis_y}" stroke="{TEXT}"/>'
-        f'<text x="{label_width}" y="{axis_y + 14}" font-size="11" fill="{TEXT}">{escape(fmt(0))}</text>'
-        f'<text x="{label_width + plot}" y="{axis_y + 14}" font-size="11" text-anchor="end" fill="{TEXT}">'
-        f'{escape(fmt(maximum))}</text>'
-        f'<text x="{label_width + plot // 2}" y="{axis_y + 34}" font-size="12" text-anchor="middle" '
+        f'<text x="{label_width + plot // 2}" y="{axis_y + 40}" font-size="{FONT}" text-anchor="middle" '
         f'fill="{TEXT}">{escape(value_axis)}</text>'
     )
     table = data_table(title, labels, series, fmt, category_axis)
@@ -116,30 +152,30 @@ def bar_chart(chart_id: str, title: str, desc: str, labels: Sequence[str], serie
 def line_chart(chart_id: str, title: str, desc: str, labels: Sequence[str], series: Series,
                fmt: Callable, value_axis: str, category_axis: str) -> Markup:
     """One line per series over the labels (months), with a point and its value on hover."""
-    left, right, plot_h = 90, 20, 200
-    legend = 28 if len(series) > 1 else 0
-    top = 20 + legend
-    width = 640
+    left, right, plot_h = 100, 40, 280
+    legend = 30 if len(series) > 1 else 0
+    top = 24 + legend
+    width = 960
     plot_w = width - left - right
-    height = top + plot_h + 56
-    maximum = max((v for _n, values in series for v in values), default=0) or 0
+    height = top + plot_h + 64
+    ticks = _ticks(series)
+    maximum = ticks[-1]
     step = plot_w // max(1, len(labels) - 1) if len(labels) > 1 else 0
     body = []
     if legend:
-        body += _legend(series, left, 18)
-    for tick in range(5):
-        value = Decimal(maximum) * tick / 4 if maximum else Decimal(0)
+        body += _legend(series, left, 20)
+    for value in ticks:
         y = top + plot_h - _scale(value, maximum, plot_h)
         body.append(
             f'<line x1="{left}" y1="{y}" x2="{left + plot_w}" y2="{y}" stroke="{GRID}"/>'
-            f'<text x="{left - 6}" y="{y + 4}" font-size="11" text-anchor="end" fill="{TEXT}">'
+            f'<text x="{left - 8}" y="{y + 5}" font-size="{SMALL}" text-anchor="end" fill="{TEXT}">'
             f'{escape(fmt(value))}</text>'
         )
     for index, label in enumerate(labels):
         x = left + index * step
         body.append(
-            f'<text x="{x}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle" fill="{TEXT}">'
-            f'{escape(_short(label, 8))}</text>'
+            f'<text x="{x}" y="{top + plot_h + 20}" font-size="{SMALL}" text-anchor="middle" fill="{TEXT}">'
+            f'<title>{escape(label)}</title>{escape(_short(label, 10))}</text>'
         )
     for index, (name, values) in enumerate(series):
         colour = PALETTE[index % len(PALETTE)]
@@ -156,10 +192,10 @@ def line_chart(chart_id: str, title: str, desc: str, labels: Sequence[str], seri
     body.append(
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="{TEXT}"/>'
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{TEXT}"/>'
-        f'<text x="{left + plot_w // 2}" y="{top + plot_h + 40}" font-size="12" text-anchor="middle" '
+        f'<text x="{left + plot_w // 2}" y="{top + plot_h + 48}" font-size="{FONT}" text-anchor="middle" '
         f'fill="{TEXT}">{escape(category_axis)}</text>'
-        f'<text x="14" y="{top + plot_h // 2}" font-size="12" text-anchor="middle" fill="{TEXT}" '
-        f'transform="rotate(-90 14 {top + plot_h // 2})">{escape(value_axis)}</text>'
+        f'<text x="16" y="{top + plot_h // 2}" font-size="{FONT}" text-anchor="middle" fill="{TEXT}" '
+        f'transform="rotate(-90 16 {top + plot_h // 2})">{escape(value_axis)}</text>'
     )
     table = data_table(title, labels, series, fmt, category_axis)
     return _figure(chart_id, title, desc, body, width, height, table)

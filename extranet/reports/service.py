@@ -121,6 +121,28 @@ def growth(current: int, previous: int) -> Decimal | None:
     return (Decimal(current - previous) * 100 / previous).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def data_since() -> date | None:
+    """The first month with time logged anywhere (the extranet's first records): a year begun
+    before it is no base to compare with. One query on the roll-up."""
+    first = db.session.scalar(select(func.min(M.year * 12 + M.month - 1)))
+    return None if first is None else date(int(first) // 12, int(first) % 12 + 1, 1)
+
+
+class Comparison:
+    """Growth only where the base period is comparable: the previous period had time logged
+    from its first day on (not a year without data, nor one begun part-way)."""
+
+    period: Period
+    data_since: date | None
+
+    @property
+    def comparable(self) -> bool:
+        return self.data_since is not None and self.data_since <= self.period.previous_start
+
+    def growth(self, current: int, previous: int) -> Decimal | None:
+        return growth(current, previous) if self.comparable else None
+
+
 def percent(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
@@ -271,7 +293,7 @@ def organizations() -> dict[int, tuple[str, str, int | None]]:
 
 
 @dataclass
-class Report:
+class Report(Comparison):
     filters: Filters
     period: Period
     current: Totals
@@ -282,14 +304,15 @@ class Report:
     experts: list[tuple[int, str, int, int, Decimal | None]]
     capacity_minutes: int
     organizations: dict = field(default_factory=dict)
+    data_since: date | None = None
 
     @property
     def hours_growth(self) -> Decimal | None:
-        return growth(self.current.billable_minutes, self.previous.billable_minutes)
+        return self.growth(self.current.billable_minutes, self.previous.billable_minutes)
 
     @property
     def revenue_growth(self) -> Decimal | None:
-        return growth(self.current.cents, self.previous.cents)
+        return self.growth(self.current.cents, self.previous.cents)
 
     @property
     def top_organizations(self):
@@ -335,6 +358,7 @@ def admin_report(filters: Filters, capacity_hours: int, today: date | None = Non
         experts=experts,
         capacity_minutes=capacity,
         organizations=orgs,
+        data_since=data_since(),
     )
 
 
@@ -342,7 +366,7 @@ def admin_report(filters: Filters, capacity_hours: int, today: date | None = Non
 
 
 @dataclass
-class Annual:
+class Annual(Comparison):
     year: int
     period: Period
     organization: Organization | None
@@ -356,14 +380,15 @@ class Annual:
     federations_served: int
     satisfaction_count: int
     satisfaction_average: Decimal | None
+    data_since: date | None = None
 
     @property
     def hours_growth(self) -> Decimal | None:
-        return growth(self.current.minutes, self.previous.minutes)
+        return self.growth(self.current.minutes, self.previous.minutes)
 
     @property
     def revenue_growth(self) -> Decimal | None:
-        return growth(self.current.cents, self.previous.cents)
+        return self.growth(self.current.cents, self.previous.cents)
 
     @property
     def opened(self) -> int:
@@ -440,6 +465,7 @@ def annual_report(year: int, organization: Organization | None = None, today: da
         federations_served=sum(1 for org in served if kinds.get(org) == "federation"),
         satisfaction_count=ratings,
         satisfaction_average=average,
+        data_since=data_since(),
     )
 
 

@@ -198,7 +198,7 @@ def index():
                                     key=lambda o: o[1].casefold()),
         federation_choices=sorted(((i, n) for i, (n, k, _p) in orgs.items() if k == "federation"),
                                   key=lambda o: o[1].casefold()),
-        top_experts=TOP_EXPERTS, export_args=filters.args(), growth=service.growth, month_names=_month_names(),
+        top_experts=TOP_EXPERTS, export_args=filters.args(), growth=report.growth, month_names=_month_names(),
     )
 
 

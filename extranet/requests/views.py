@@ -16,6 +16,7 @@ from extranet.access import service as access
 from extranet.accounts.models import ExpertField, User
 from extranet.extensions import db
 from extranet.files import downloads, uploads
+from extranet.hours.models import Satisfaction
 from extranet.organizations.models import Membership, Organization
 from extranet.plugins import host
 from extranet.policy import can, current_organization, require
@@ -34,6 +35,8 @@ from extranet.servicetargets.presenters import badge, badges_of, overdue
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 from extranet.web.ids import arg_id, page_arg, read_id
 from extranet.web.lookups import request_or_404, signed_in_user
+
+LOW_RATING = 2  # a rating at or below it is "low" (the dashboard's low ratings)
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -78,6 +81,16 @@ def filtered_requests(args, user):
         query = query.where(ServiceRequest.created_at >= datetime.combine(since, time.min, tzinfo=zone))
     if until:
         query = query.where(ServiceRequest.created_at <= datetime.combine(until, time.max, tzinfo=zone))
+    # Closed between two days: the dashboard's "closed" figures, as the reports count them.
+    closed_since, closed_until = _parse_day(args.get("closed_since")), _parse_day(args.get("closed_until"))
+    if closed_since or closed_until:
+        query = query.where(ServiceRequest.state == "closed")
+    if closed_since:
+        query = query.where(ServiceRequest.state_changed_at >= datetime.combine(closed_since, time.min, tzinfo=zone))
+    if closed_until:
+        query = query.where(ServiceRequest.state_changed_at <= datetime.combine(closed_until, time.max, tzinfo=zone))
+    if args.get("rating") == "low" and user.is_staff:  # rated 1 or 2 by the member
+        query = query.where(ServiceRequest.id.in_(select(Satisfaction.request_id).where(Satisfaction.rating <= LOW_RATING)))
     text = args.get("q", "").strip()
     if text:
         text = text.lower()  # "%" and "_" are searched for as such, not as wildcards
