@@ -261,14 +261,24 @@ class PluginHost:
         rows = db.session.execute(union_all(modules, stored)).all()
         self._serve_revisions(tuple(sorted((slug, value) for slug, value, kind in rows if kind == "stored")))
         states = {slug: bool(value) for slug, value, kind in rows if kind == "module"}
-        g.module_states = {slug: states.get(slug, True) for slug in self.fields}
+        g.module_states = {slug: states.get(slug, self.enabled_by_default(slug)) for slug in self.fields}
 
     def module_states(self) -> dict[str, bool]:
         """Enabled state of every field module, read once per request from the database."""
         if "module_states" not in g:
             rows = dict(db.session.execute(db.select(Module.slug, Module.enabled)).all())
-            g.module_states = {slug: rows.get(slug, True) for slug in self.fields}
+            g.module_states = {slug: rows.get(slug, self.enabled_by_default(slug)) for slug in self.fields}
         return g.module_states
+
+    def enabled_by_default(self, slug: str) -> bool:
+        """The state of a module no admin has switched yet: on for the fields created here and
+        the plugins shipped with the product, off for a plugin installed later with pip, so
+        that installing code never opens a service to members before an admin decides to."""
+        field = self.fields.get(slug)
+        if field is not None and field.stored:
+            return True
+        shipped = self.app.config.get("SHIPPED_PLUGINS", ())
+        return "*" in shipped or slug in shipped
 
     def enabled_fields(self) -> list[ExpertiseField]:
         states = self.module_states()

@@ -12,6 +12,7 @@ from extranet.organizations.rules import federation_manager_of, manages_members
 from extranet.plugins import host
 from extranet.policy import current_organization, field_enabled, membership
 from extranet.requests.models import Message, RequestParticipant, ServiceRequest
+from extranet.requests.standard import workflow_of
 
 
 def request_roles(user, req) -> set[str]:
@@ -38,8 +39,8 @@ def request_roles(user, req) -> set[str]:
 def view_request(user, req) -> bool:
     if user.is_admin:
         return True  # also when the module is off: admins keep a read-only view
-    if not field_enabled(req.field):
-        return False
+    if not field_enabled(req.field) and req.field in host().fields:
+        return False  # the module is off; a field no longer installed stays readable (read-only)
     roles = request_roles(user, req)
     if roles & {"requester", "contact", "assignee"}:
         return True
@@ -53,9 +54,10 @@ def view_request(user, req) -> bool:
 
 def work_on_request(user, req) -> bool:
     """Anything that changes a request needs it visible, its module on, and not finished."""
-    workflow = host().workflows[host().request_types[(req.field, req.type)].workflow]
-    state = workflow.state(req.state)
-    return field_enabled(req.field) and view_request(user, req) and not (state and state.terminal)
+    if not field_enabled(req.field):
+        return False
+    state = workflow_of(req).state(req.state)
+    return view_request(user, req) and not (state and state.terminal)
 
 
 def staff_on_request(user, req) -> bool:
@@ -220,7 +222,9 @@ def visible_requests(user, org: Organization | None = None):
         query = query.where(R.organization_id.in_(org_ids))
     if user.is_admin:
         return query
-    query = query.where(R.field.in_([f.slug for f in host().enabled_fields()]))
+    # A field no longer installed stays readable; one whose module is off does not.
+    off = [slug for slug, on in host().module_states().items() if not on]
+    query = query.where(R.field.not_in(off)) if off else query
     member_of = [m.organization_id for m in user.memberships if m.active and m.organization.active]
     shared = _shared_with(user)
     standard = R.confidentiality == "standard"

@@ -1,0 +1,68 @@
+"""Issue 10 §2: a plugin installed with pip starts disabled; one uninstalled leaves its requests
+readable, never a 500."""
+
+from __future__ import annotations
+
+from extranet.plugins import host
+from tests.sample_plugin import SamplePlugin
+from tests.test_plugins import _file_question, _reference, _subscribe_org_a, _token
+
+SHIPPED = ["hr", "legal", "accounting", "it"]  # the production default
+
+
+def test_a_plugin_installed_later_starts_disabled_until_an_admin_enables_it(register_plugin, client_for, people):
+    app = register_plugin(SamplePlugin(), SHIPPED_PLUGINS=SHIPPED)
+    _subscribe_org_a(app, people)
+    member = client_for(app, people.member_a)
+    assert member.get("/sample/").status_code == 404
+    admin = client_for(app, people.admin)
+    page = admin.get("/admin/modules").get_data(as_text=True)
+    assert 'id="module-sample"' in page and "Disabled" in page
+    response = admin.post("/admin/modules/sample", data={"enabled": "1", "csrf_token": _token(admin)})
+    assert response.status_code in (200, 303)
+    assert member.get("/sample/").status_code == 200
+
+
+def test_shipped_plugins_are_enabled_without_an_admin(register_plugin, people):
+    app = register_plugin(SamplePlugin(), SHIPPED_PLUGINS=["sample"])
+    with app.test_request_context():
+        assert host().module_states()["sample"] is True
+
+
+def test_the_demo_enables_the_installed_plugins_but_not_one_an_admin_turned_off(register_plugin):
+    from extranet.demo import _enable_installed_modules
+    from extranet.extensions import db
+    from extranet.modules import Module
+
+    app = register_plugin(SamplePlugin(), SamplePlugin("other"), SHIPPED_PLUGINS=SHIPPED)
+    with app.test_request_context():
+        db.session.add(Module(slug="other", enabled=False, settings={}))
+        _enable_installed_modules()
+        db.session.commit()
+        states = host().module_states()
+        assert states["sample"] is True and states["other"] is False
+
+
+def test_requests_of_an_uninstalled_plugin_stay_readable(register_plugin, make_app, client_for, people):
+    with_plugin = register_plugin(SamplePlugin())
+    _subscribe_org_a(with_plugin, people)
+    reference = _reference(_file_question(client_for(with_plugin, people.member_a)))
+    expert = client_for(with_plugin, people.expert)
+    expert.post(f"/requests/{reference}/messages", data={"body": "Une réponse", "csrf_token": _token(expert)})
+
+    without = make_app()  # the plugin uninstalled: the same database, no code for the field
+    for person in (people.member_a, people.expert, people.admin, people.manager_a):
+        client = client_for(without, person)
+        page = client.get(f"/requests/{reference}")
+        assert page.status_code == 200, person
+        text = page.get_data(as_text=True)
+        assert "Une question" in text and "sample" in text
+        assert "/transition/" not in text  # read-only: no move is offered
+        assert client.get("/requests/").status_code == 200
+        assert client.get("/").status_code == 200
+    # Read-only: nothing can be moved, and no 500 for trying.
+    expert = client_for(without, people.expert)
+    response = expert.post(f"/requests/{reference}/transition/accept", data={"csrf_token": _token(expert)})
+    assert response.status_code in (403, 404, 409)
+    # Others still never see it.
+    assert client_for(without, people.member_b).get(f"/requests/{reference}").status_code == 404
