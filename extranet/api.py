@@ -23,6 +23,7 @@ from extranet.contributions import (
 from extranet.extensions import db
 from extranet.field_pages import FieldHooks, field_blueprint, field_home, field_hooks
 from extranet.hookspecs import hookimpl
+from extranet.modules import plugin_settings
 from extranet.policy import can, current_organization, require
 from extranet.requests.forms import CommentForm, ReasonForm, RequestForm
 from extranet.requests.models import ServiceRequest
@@ -71,6 +72,7 @@ __all__ = [
     "hookimpl",
     "hx_redirect",
     "login_required",
+    "plugin_settings",
     "render",
     "request_scope",
     "require",

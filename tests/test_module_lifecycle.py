@@ -66,3 +66,25 @@ def test_requests_of_an_uninstalled_plugin_stay_readable(register_plugin, make_a
     assert response.status_code in (403, 404, 409)
     # Others still never see it.
     assert client_for(without, people.member_b).get(f"/requests/{reference}").status_code == 404
+
+
+def test_an_admin_sets_a_module_settings_form_on_its_page(register_plugin, client_for, people):
+    from extranet.api import plugin_settings
+
+    app = register_plugin(SamplePlugin())
+    admin = client_for(app, people.admin)
+    page = admin.get("/admin/modules/sample")
+    assert page.status_code == 200 and "Greeting" in page.get_data(as_text=True)
+    refused = admin.post("/admin/modules/sample/settings", data={"greeting": "", "csrf_token": _token(admin)})
+    assert refused.status_code == 422
+    saved = admin.post("/admin/modules/sample/settings",
+                       data={"greeting": "Bonjour", "weekly_digest": "y", "csrf_token": _token(admin)})
+    assert saved.status_code == 303
+    with app.test_request_context():
+        assert plugin_settings("sample") == {"greeting": "Bonjour", "weekly_digest": True}
+    assert 'value="Bonjour"' in admin.get("/admin/modules/sample").get_data(as_text=True)
+    # Only admins; a module with no form has a page, and nothing to post.
+    assert client_for(app, people.expert).get("/admin/modules/sample").status_code == 404
+    assert client_for(app, people.member_a).post(
+        "/admin/modules/sample/settings", data={"greeting": "x"}).status_code in (400, 404)
+    assert admin.get("/admin/modules/nope").status_code == 404

@@ -12,6 +12,7 @@ from extranet.accounts.service import send_invitation
 from extranet.audit.service import record
 from extranet.auth.sessions import end_all_sessions
 from extranet.extensions import db
+from extranet.modules import PLUGIN_SETTINGS, set_module_setting
 from extranet.organizations.models import Organization, Subscription
 from extranet.plugins import host
 
@@ -24,6 +25,12 @@ def set_module_enabled(slug: str, enabled: bool, **details) -> None:
     """Turn a module on or off for everyone; raises ``KeyError`` for an unknown module."""
     host().set_enabled(slug, enabled)
     record("admin.module_enabled" if enabled else "admin.module_disabled", target=f"module:{slug}", **details)
+
+
+def save_module_settings(slug: str, values: dict) -> None:
+    """Keep what an admin chose in the module's settings form, with its audit record."""
+    set_module_setting(slug, PLUGIN_SETTINGS, values)
+    record("admin.module_settings", target=f"module:{slug}", **values)
 
 
 # -- organizations ---------------------------------------------------------------------------

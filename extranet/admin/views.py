@@ -24,6 +24,7 @@ from extranet.extensions import db
 from extranet.files import rescan
 from extranet.files import scan as scanning
 from extranet.files.models import PENDING, FileVersion
+from extranet.modules import plugin_settings
 from extranet.organizations.forms import MemberInviteForm
 from extranet.organizations.models import KINDS, Membership, Organization
 from extranet.plugins import host
@@ -80,6 +81,44 @@ def toggle_module(slug: str):
     else:
         flash(_("The %(module)s module is disabled. Its data is kept.", module=label), "success")
     return hx_redirect(url_for("admin.modules"))
+
+
+@bp.get("/modules/<slug>")
+def module(slug: str):
+    """A module's page: what it is, its version and state, and its own settings if it has any."""
+    require("modules.manage")
+    field = host().fields.get(slug) or abort(404)
+    form = field.settings_form(data=plugin_settings(slug)) if field.settings_form else None
+    return _module_page(field, form)
+
+
+@bp.post("/modules/<slug>/settings")
+def save_module_settings(slug: str):
+    require("modules.manage")
+    field = host().fields.get(slug)
+    if field is None or field.settings_form is None:
+        abort(404)
+    form = field.settings_form()
+    if not form.validate_on_submit():
+        return _module_page(field, form, status=422)
+    values = {name: _json_value(f.data) for name, f in form._fields.items() if name != "csrf_token"}
+    service.save_module_settings(slug, values)
+    db.session.commit()
+    flash(_("The settings of the %(module)s module are saved.", module=field.label), "success")
+    return hx_redirect(url_for("admin.module", slug=slug))
+
+
+def _module_page(field, form, status: int = 200):
+    plugins = host()
+    return render("admin/module.html", status=status, field=field, form=form,
+                  enabled=plugins.module_states()[field.slug], version=plugins.versions.get(field.slug))
+
+
+def _json_value(value):
+    """A form value as the module's settings keep it (JSON)."""
+    if value is None or isinstance(value, bool | int | float | str | list):
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 # -- virus scans -----------------------------------------------------------------------------

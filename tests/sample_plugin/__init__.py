@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from flask import Blueprint, url_for
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired
 
 from extranet.api import (
     STANDARD,
+    BaseForm,
     DocumentCategory,
     Field,
     RequestForm,
@@ -32,6 +33,11 @@ from extranet.api import (
 class QuestionForm(RequestForm):
     topic = SelectField("Topic", choices=[("general", "General"), ("locked", "Locked")], validators=[DataRequired()])
     priority = SelectField("Priority", choices=[("normal", "Normal"), ("urgent", "Urgent")], default="normal")
+
+
+class SampleSettingsForm(BaseForm):
+    greeting = StringField("Greeting", validators=[DataRequired()])
+    weekly_digest = BooleanField("Weekly digest")
 
 
 class SamplePlugin:
@@ -71,7 +77,8 @@ class SamplePlugin:
 
     @hookimpl
     def extranet_register_fields(self, app):
-        return [Field(slug=self.SLUG, label=_l("Sample field"), description="For tests", order=self.order)]
+        return [Field(slug=self.SLUG, label=_l("Sample field"), description="For tests", order=self.order,
+                      settings_form=SampleSettingsForm)]
 
     @hookimpl
     def extranet_register_blueprints(self, app):
