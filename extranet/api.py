@@ -12,6 +12,7 @@ from extranet.contributions import (
     ROLES,
     DocumentCategory,
     ExpertiseField,
+    NotificationKind,
     RequestType,
     Rule,
     State,
@@ -24,6 +25,7 @@ from extranet.extensions import db
 from extranet.field_pages import FieldHooks, field_blueprint, field_home, field_hooks
 from extranet.hookspecs import hookimpl
 from extranet.modules import plugin_settings
+from extranet.notifications.service import notify_request
 from extranet.policy import can, current_organization, require
 from extranet.requests.forms import CommentForm, ReasonForm, RequestForm
 from extranet.requests.models import ServiceRequest
@@ -50,6 +52,7 @@ __all__ = [
     "FieldHooks",
     "IdField",
     "IntegerField",
+    "NotificationKind",
     "ReasonForm",
     "RequestForm",
     "RequestType",
@@ -72,6 +75,7 @@ __all__ = [
     "hookimpl",
     "hx_redirect",
     "login_required",
+    "notify_request",
     "plugin_settings",
     "render",
     "request_scope",

@@ -196,6 +196,20 @@ class DocumentCategory:
 
 
 @dataclass(frozen=True)
+class NotificationKind:
+    """A kind of notification a plugin sends about a request, named ``<slug>_<what>`` (at most
+    40 characters). ``label`` is its line on each person's e-mail preferences; ``sentence`` is
+    what the notification says, with ``%(ref)s``, ``%(title)s``, ``%(actor)s`` and the
+    parameters given to ``notify_request``; ``email_template`` names the plugin's own plain-text
+    template for its e-mail (``<slug>/emails/<what>.txt``), else the core's is used."""
+
+    kind: str
+    label: Any
+    sentence: Any
+    email_template: str | None = None
+
+
+@dataclass(frozen=True)
 class WebhookEvent:
     """An event admins may subscribe webhooks to. A plugin's events are named ``<slug>.<what>``;
     the core's are ``request.created``, ``request.transitioned``, ``message.posted``,

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from extranet.contributions import (
         DocumentCategory,
         ExpertiseField,
+        NotificationKind,
         RequestType,
         Rule,
         Transition,
@@ -121,3 +122,10 @@ def extranet_register_webhook_events(app: Flask) -> list[WebhookEvent]:
     which admins may then subscribe URLs to. Emit one with ``extranet.api.emit_webhook`` in the
     transaction of the change it reports: it is delivered once that change is committed, and
     never when it is rolled back."""
+
+
+@hookspec
+def extranet_register_notification_kinds(app: Flask) -> list[NotificationKind]:
+    """Called at startup. Return the kinds of notification this plugin sends about requests
+    (named ``<slug>_<what>``); each gets a line on everyone's e-mail preferences. Send one with
+    ``extranet.api.notify_request`` in the transaction of the change it reports."""

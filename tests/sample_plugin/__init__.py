@@ -14,6 +14,7 @@ from extranet.api import (
     BaseForm,
     DocumentCategory,
     Field,
+    NotificationKind,
     RequestForm,
     RequestType,
     Rule,
@@ -139,6 +140,12 @@ class SamplePlugin:
                              max_size=2000),
             DocumentCategory(field=self.SLUG, slug="any", label="Anything"),
         ]
+
+    @hookimpl
+    def extranet_register_notification_kinds(self, app):
+        return [NotificationKind(f"{self.SLUG}_answered", "A sample question is answered",
+                                 "%(actor)s answered %(ref)s on %(when)s.",
+                                 email_template=f"{self.SLUG}/emails/answered.txt")]
 
     @hookimpl
     def extranet_register_webhook_events(self, app):

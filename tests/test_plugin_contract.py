@@ -1,0 +1,65 @@
+"""Issue 10 §3: the hooks through which a plugin acts (notification kinds, demo data, …)."""
+
+from __future__ import annotations
+
+import pytest
+
+from extranet.api import NotificationKind, hookimpl
+from extranet.plugins import PluginError
+from tests.sample_plugin import SamplePlugin
+from tests.test_plugins import _file_question, _reference, _subscribe_org_a, _token
+
+
+def _request(app, reference):
+    from extranet.extensions import db
+    from extranet.requests.models import ServiceRequest
+
+    return db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
+
+
+def test_extranet_register_notification_kinds(register_plugin, client_for, people):
+    from extranet.accounts.models import User
+    from extranet.api import notify_request
+    from extranet.extensions import db
+    from extranet.notifications.models import Notification, OutboxEmail
+    from extranet.notifications.service import describe
+
+    app = register_plugin(SamplePlugin())
+    _subscribe_org_a(app, people)
+    reference = _reference(_file_question(client_for(app, people.member_a)))
+    member = client_for(app, people.member_a)
+    page = member.get("/notifications/preferences").get_data(as_text=True)
+    assert 'value="sample_answered"' in page and "A sample question is answered" in page
+
+    with app.test_request_context():
+        db.session.execute(db.delete(OutboxEmail))
+        notify_request("sample_answered", _request(app, reference), db.session.get(User, people.expert.id),
+                       when="mardi")
+        db.session.commit()
+        notification = db.session.scalar(db.select(Notification).filter_by(kind="sample_answered"))
+        assert notification.user_id == people.member_a.id
+        assert describe(notification).endswith(f"answered {reference} on mardi.")
+        body = db.session.scalar(db.select(OutboxEmail.body_text))
+        assert body and "Sample plugin:" in body and f"/requests/{reference}" in body
+        with pytest.raises(ValueError):
+            notify_request("sample_nothing", _request(app, reference), None)
+
+    # Muted by the person: the notification, no e-mail.
+    member.post("/notifications/preferences", data={"email": ["request_new"], "csrf_token": _token(member)})
+    with app.test_request_context():
+        db.session.execute(db.delete(OutboxEmail))
+        notify_request("sample_answered", _request(app, reference), None, when="jeudi")
+        db.session.commit()
+        assert db.session.scalar(db.select(db.func.count()).select_from(OutboxEmail)) == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(Notification).filter_by(
+            kind="sample_answered")) == 2
+
+
+def test_a_notification_kind_named_after_another_plugin_is_refused(register_plugin):
+    class Squatter(SamplePlugin):
+        @hookimpl
+        def extranet_register_notification_kinds(self, app):
+            return [NotificationKind("request_new", "x", "x")]
+
+    with pytest.raises(PluginError, match="request_new"):
+        register_plugin(Squatter())
