@@ -129,3 +129,11 @@ def extranet_register_notification_kinds(app: Flask) -> list[NotificationKind]:
     """Called at startup. Return the kinds of notification this plugin sends about requests
     (named ``<slug>_<what>``); each gets a line on everyone's e-mail preferences. Send one with
     ``extranet.api.notify_request`` in the transaction of the change it reports."""
+
+
+@hookspec
+def extranet_demo_data(organizations: list[Organization], experts: list[User]) -> None:
+    """Called by ``flask demo`` after the core's demo data, for enabled modules, in the demo's
+    transaction (committed after it): add the plugin's own demo rows for these member
+    organizations and experts. The demo is loaded again at every ``make run``: add only what is
+    not there yet."""

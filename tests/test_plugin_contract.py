@@ -63,3 +63,16 @@ def test_a_notification_kind_named_after_another_plugin_is_refused(register_plug
 
     with pytest.raises(PluginError, match="request_new"):
         register_plugin(Squatter())
+
+
+def test_extranet_demo_data(register_plugin):
+    from extranet.demo import load_demo
+
+    sample = SamplePlugin()
+    app = register_plugin(sample, SHIPPED_PLUGINS=["hr", "legal", "accounting", "it"])
+    with app.app_context():
+        load_demo("demo password")
+    # Called once, after the core's data, with the demo's two member spaces and its experts;
+    # the demo turned the installed plugin on, as it would be after ``pip install``.
+    [(organizations, experts)] = sample.demo_data
+    assert len(organizations) == 2 and experts == ["expert@example.org", "experte2@example.org"]

@@ -84,6 +84,8 @@ def load_demo(
         load_demo_resources(users["expert@example.org"])
         load_demo_documents(spaces, users["expert@example.org"])
         load_demo_hours([members[0], members[3]], stories, users["admin@example.org"], clock)
+        # Each plugin's own demo rows, in this transaction and at the story's present.
+        host().hook("extranet_demo_data")(organizations=[members[0], members[3]], experts=experts)
     db.session.commit()
     return accounts
 

@@ -52,6 +52,7 @@ class SamplePlugin:
         self.transitioned = []
         self.time_logged = []
         self.uploaded = []
+        self.demo_data = []
         self.blueprint = Blueprint(slug, __name__, template_folder="templates")
         self.blueprint.add_url_rule("/", "index", login_required(self.index))
         self.blueprint.add_url_rule("/widget", "widget", login_required(self.widget))
@@ -146,6 +147,10 @@ class SamplePlugin:
         return [NotificationKind(f"{self.SLUG}_answered", "A sample question is answered",
                                  "%(actor)s answered %(ref)s on %(when)s.",
                                  email_template=f"{self.SLUG}/emails/answered.txt")]
+
+    @hookimpl
+    def extranet_demo_data(self, organizations, experts):
+        self.demo_data.append(([o.name for o in organizations], [e.email for e in experts]))
 
     @hookimpl
     def extranet_register_webhook_events(self, app):
