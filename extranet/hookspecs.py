@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         DocumentCategory,
         ExpertiseField,
         NotificationKind,
+        PluginModule,
         RequestType,
         Rule,
         Transition,
@@ -46,6 +47,13 @@ def extranet_init_app(app: Flask) -> None:
 def extranet_register_fields(app: Flask) -> list[ExpertiseField]:
     """Called at startup. Return the expertise fields this plugin provides; a field plugin
     returns exactly one, whose slug is the plugin's entry-point name."""
+
+
+@hookspec
+def extranet_register_modules(app: Flask) -> list[PluginModule]:
+    """Called at startup, by a plugin that is not an expertise field (an integration, a
+    report): return a list with the one ``PluginModule`` that describes it, named after the
+    plugin. Such a plugin registers no field; admins list, enable and set it up like a field."""
 
 
 @hookspec

@@ -6,6 +6,7 @@ import pytest
 
 from extranet.api import NotificationKind, hookimpl
 from extranet.plugins import PluginError
+from tests.digest_plugin import Integration
 from tests.sample_plugin import SamplePlugin
 from tests.test_plugins import _file_question, _reference, _subscribe_org_a, _token
 
@@ -76,3 +77,36 @@ def test_extranet_demo_data(register_plugin):
     # the demo turned the installed plugin on, as it would be after ``pip install``.
     [(organizations, experts)] = sample.demo_data
     assert len(organizations) == 2 and experts == ["expert@example.org", "experte2@example.org"]
+
+
+def test_extranet_register_modules(register_plugin, client_for, people):
+    from extranet.accounts.models import User
+    from extranet.extensions import db
+    from extranet.policy import can
+
+    app = register_plugin(Integration(), SHIPPED_PLUGINS=["hr"])
+    admin = client_for(app, people.admin)
+    member = client_for(app, people.member_a)
+    listed = admin.get("/admin/modules").get_data(as_text=True)
+    assert 'id="module-digest"' in listed and "A report by e-mail" in listed
+    # Installed later: off, its page and permission with it, until an admin turns it on.
+    assert member.get("/digest/").status_code == 404
+    with app.test_request_context():
+        assert not can(db.session.get(User, people.member_a.id), "digest.read")
+    admin.post("/admin/modules/digest", data={"enabled": "1", "csrf_token": _token(admin)})
+    assert member.get("/digest/").get_data(as_text=True) == "the weekly digest"
+    assert admin.get("/admin/modules/digest").status_code == 200
+    # Not a field: no menu entry, no request form.
+    assert member.get("/requests/new/digest").status_code == 404
+
+
+def test_a_plugin_may_not_be_a_field_and_a_module(register_plugin):
+    class Both(SamplePlugin):
+        @hookimpl
+        def extranet_register_modules(self, app):
+            from extranet.api import PluginModule
+
+            return [PluginModule("sample", "Sample")]
+
+    with pytest.raises(PluginError, match="a field and a module"):
+        register_plugin(Both())

@@ -60,7 +60,7 @@ def modules():
     return render(
         "admin/modules.html",
         "admin/_modules.html",
-        fields=plugins.fields.values(),
+        fields=plugins.modules.values(),
         states=plugins.module_states(),
         versions=plugins.versions,
     )
@@ -70,12 +70,12 @@ def modules():
 def toggle_module(slug: str):
     require("modules.manage")
     plugins = host()
-    if slug not in plugins.fields:
+    if slug not in plugins.modules:
         abort(404)
     enabled = request.form.get("enabled") == "1"
     service.set_module_enabled(slug, enabled)
     db.session.commit()
-    label = plugins.fields[slug].label
+    label = plugins.modules[slug].label
     if enabled:
         flash(_("The %(module)s module is enabled.", module=label), "success")
     else:
@@ -87,7 +87,7 @@ def toggle_module(slug: str):
 def module(slug: str):
     """A module's page: what it is, its version and state, and its own settings if it has any."""
     require("modules.manage")
-    field = host().fields.get(slug) or abort(404)
+    field = host().modules.get(slug) or abort(404)
     form = field.settings_form(data=plugin_settings(slug)) if field.settings_form else None
     return _module_page(field, form)
 
@@ -95,7 +95,7 @@ def module(slug: str):
 @bp.post("/modules/<slug>/settings")
 def save_module_settings(slug: str):
     require("modules.manage")
-    field = host().fields.get(slug)
+    field = host().modules.get(slug)
     if field is None or field.settings_form is None:
         abort(404)
     form = field.settings_form()

@@ -83,6 +83,10 @@ class SamplePlugin:
                       settings_form=SampleSettingsForm)]
 
     @hookimpl
+    def extranet_register_modules(self, app):
+        return []  # a field is its module already; an integration returns its PluginModule
+
+    @hookimpl
     def extranet_register_blueprints(self, app):
         return [self.blueprint]
 
