@@ -110,3 +110,31 @@ def test_a_plugin_may_not_be_a_field_and_a_module(register_plugin):
 
     with pytest.raises(PluginError, match="a field and a module"):
         register_plugin(Both())
+
+
+def test_a_document_keeps_its_category_and_the_space_filters_by_it(register_plugin, client_for, people):
+    import io
+
+    from extranet.documents.models import Document
+    from extranet.extensions import db
+
+    app = register_plugin(SamplePlugin())
+    _subscribe_org_a(app, people)
+    member = client_for(app, people.member_a)
+
+    def upload(name, category):
+        return member.post("/documents/sample/upload", data={
+            "csrf_token": _token(member), "visibility": "org", "category": category, "folder": "0",
+            "files": [(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), name)]}, content_type="multipart/form-data")
+
+    assert upload("scan.pdf", "scans").status_code == 303
+    assert upload("other.pdf", "").status_code == 303
+    with app.app_context():
+        stored = dict(db.session.execute(db.select(Document.title, Document.category)).all())
+    assert stored == {"scan.pdf": "scans", "other.pdf": None}
+    every = member.get("/documents/sample/").get_data(as_text=True)
+    assert "scan.pdf" in every and "other.pdf" in every and 'id="category-filter"' in every
+    scans = member.get("/documents/sample/?category=scans").get_data(as_text=True)
+    assert "scan.pdf" in scans and "other.pdf" not in scans
+    unknown = member.get("/documents/sample/?category=nope")  # no filter, never an error
+    assert unknown.status_code == 200 and "other.pdf" in unknown.get_data(as_text=True)
