@@ -80,6 +80,16 @@ def set_subscriptions(org: Organization, wanted: set[str]) -> dict[str, bool]:
     return changed
 
 
+def subscribe_many(slug: str, organizations: list[Organization]) -> list[tuple[Organization, bool]]:
+    """Subscribe each organization to the field (its other subscriptions kept): (organization,
+    whether it was subscribed now) for each, False when it was already."""
+    outcomes = []
+    for org in organizations:
+        wanted = {s.field for s in org.subscriptions if s.active} | {slug}
+        outcomes.append((org, bool(set_subscriptions(org, wanted))))
+    return outcomes
+
+
 def set_organization_active(org: Organization, active: bool) -> None:
     org.active = active
     record("organizations.reactivated" if active else "organizations.deactivated", target=org, organization=org)

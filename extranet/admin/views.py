@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from extranet.access import service as access
@@ -26,11 +27,11 @@ from extranet.files import scan as scanning
 from extranet.files.models import PENDING, FileVersion
 from extranet.modules import plugin_settings
 from extranet.organizations.forms import MemberInviteForm
-from extranet.organizations.models import KINDS, Membership, Organization
+from extranet.organizations.models import KINDS, Membership, Organization, Subscription
 from extranet.plugins import host
 from extranet.policy import can, require
 from extranet.web.htmx import hx_redirect, render
-from extranet.web.ids import page_arg
+from extranet.web.ids import page_arg, read_id
 from extranet.web.limits import INVITATION_LIMIT_MESSAGE, allow_invitation
 from extranet.web.lookups import row_or_404, signed_in_user
 
@@ -108,10 +109,48 @@ def save_module_settings(slug: str):
     return hx_redirect(url_for("admin.module", slug=slug))
 
 
+@bp.get("/modules/<slug>/subscribe")
+def subscribe_organizations(slug: str):
+    """Subscribe many organizations to a field at once: choose them, confirm, see each outcome."""
+    require("modules.manage")
+    field = host().fields.get(slug) or abort(404)
+    return render("admin/subscribe_many.html", field=field, step="choose",
+                  organizations=_active_organizations(), subscribed=_subscribed_to(slug))
+
+
+@bp.post("/modules/<slug>/subscribe")
+def subscribe_organizations_post(slug: str):
+    require("modules.manage")
+    field = host().fields.get(slug) or abort(404)
+    ids = {i for i in (read_id(v) for v in request.form.getlist("organization")) if i is not None}
+    chosen = [org for org in _active_organizations() if org.id in ids]
+    if not chosen:
+        flash(_("Choose at least one organization."), "error")
+        return render("admin/subscribe_many.html", field=field, step="choose", status=422,
+                      organizations=_active_organizations(), subscribed=_subscribed_to(slug))
+    if request.form.get("confirmed") != "1":
+        return render("admin/subscribe_many.html", field=field, step="confirm", chosen=chosen)
+    outcomes = service.subscribe_many(slug, chosen)
+    db.session.commit()
+    return render("admin/subscribe_many.html", field=field, step="done", outcomes=outcomes)
+
+
+def _active_organizations() -> list[Organization]:
+    return list(db.session.scalars(
+        select(Organization).where(Organization.active.is_(True)).options(selectinload(Organization.subscriptions))
+        .order_by(Organization.name)))
+
+
+def _subscribed_to(slug: str) -> set[int]:
+    return set(db.session.scalars(select(Subscription.organization_id).where(
+        Subscription.field == slug, Subscription.active.is_(True))))
+
+
 def _module_page(field, form, status: int = 200):
     plugins = host()
     return render("admin/module.html", status=status, field=field, form=form,
-                  enabled=plugins.module_states()[field.slug], version=plugins.versions.get(field.slug))
+                  enabled=plugins.module_states()[field.slug], version=plugins.versions.get(field.slug),
+                  is_field=field.slug in plugins.fields)
 
 
 def _json_value(value):
