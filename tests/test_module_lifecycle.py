@@ -98,21 +98,39 @@ def test_an_admin_subscribes_many_organizations_to_a_field_after_confirming(regi
     _subscribe_org_a(app, people)  # A already is
     admin = client_for(app, people.admin)
     page = admin.get("/admin/modules/sample/subscribe").get_data(as_text=True)
-    assert f'name="organization" value="{people.org_b}"' in page
-    assert f'name="organization" value="{people.org_a}"' not in page  # already subscribed
+    assert f'name="item" value="{people.org_b}"' in page
+    assert f'name="item" value="{people.org_a}"' not in page  # already subscribed
 
     def subscribed():
         with app.app_context():
             return set(db.session.scalars(db.select(Subscription.organization_id).filter_by(field="sample", active=True)))
 
-    chosen = [str(people.org_a), str(people.org_b), str(people.federation_a), "99999999"]
-    confirm = admin.post("/admin/modules/sample/subscribe", data={"organization": chosen, "csrf_token": _token(admin)})
+    chosen = [str(people.org_b), str(people.federation_a), "99999999"]
+    confirm = admin.post("/admin/modules/sample/subscribe", data={"item": chosen, "csrf_token": _token(admin)})
     assert confirm.status_code == 200 and 'name="confirmed"' in confirm.get_data(as_text=True)
     assert subscribed() == {people.org_a}  # nothing changes before the confirmation
     done = admin.post("/admin/modules/sample/subscribe",
-                      data={"organization": chosen, "confirmed": "1", "csrf_token": _token(admin)})
+                      data={"item": chosen, "confirmed": "1", "csrf_token": _token(admin)})
     text = done.get_data(as_text=True)
-    assert done.status_code == 200 and text.count("Was already subscribed") == 1 and text.count(">Subscribed<") == 2
+    assert done.status_code == 200 and text.count(">Subscribed<") == 2
     assert subscribed() == {people.org_a, people.org_b, people.federation_a}
     assert admin.post("/admin/modules/sample/subscribe", data={"csrf_token": _token(admin)}).status_code == 422
     assert client_for(app, people.manager_a).get("/admin/modules/sample/subscribe").status_code == 404
+
+
+def test_an_admin_gives_a_field_to_many_experts_after_confirming(register_plugin, client_for, people):
+    from extranet.accounts.models import ExpertField
+    from extranet.extensions import db
+
+    app = register_plugin(SamplePlugin("other"))
+    admin = client_for(app, people.admin)
+    page = admin.get("/admin/modules/other/experts").get_data(as_text=True)
+    assert f'name="item" value="{people.expert.id}"' in page
+    assert f'value="{people.member_a.id}"' not in page  # not an expert
+    confirm = admin.post("/admin/modules/other/experts", data={"item": [str(people.expert.id)], "csrf_token": _token(admin)})
+    assert confirm.status_code == 200 and 'name="confirmed"' in confirm.get_data(as_text=True)
+    done = admin.post("/admin/modules/other/experts",
+                      data={"item": [str(people.expert.id)], "confirmed": "1", "csrf_token": _token(admin)})
+    assert done.status_code == 200 and "Serves it now" in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(ExpertField).filter_by(user_id=people.expert.id, field="other"))

@@ -109,6 +109,18 @@ def _set_expert_fields(user: User, slugs: set[str]) -> None:
         user.expert_fields.append(ExpertField(field=slug))
 
 
+def give_field(slug: str, experts: list[User]) -> list[bool]:
+    """Each expert serves the field too (their other fields kept): whether each changed."""
+    changed = []
+    for user in experts:
+        before = user.field_slugs
+        _set_expert_fields(user, before | {slug})
+        changed.append(user.field_slugs != before)
+        if changed[-1]:
+            record("users.updated", target=user, fields=sorted(user.field_slugs))
+    return changed
+
+
 def _set_roles(user: User, is_admin: bool, is_expert: bool, fields: set[str]) -> dict:
     """Set the staff flags and the fields served (none unless an expert); what changed."""
     before = (user.is_admin, user.is_expert, user.field_slugs)

@@ -109,41 +109,77 @@ def save_module_settings(slug: str):
     return hx_redirect(url_for("admin.module", slug=slug))
 
 
-@bp.get("/modules/<slug>/subscribe")
+class _Bulk:
+    """A bulk action of a field's module page: choose many, confirm, see each one's outcome."""
+
+    def __init__(self, slug: str, endpoint: str):
+        require("modules.manage")
+        self.field = host().fields.get(slug) or abort(404)
+        self.action = url_for(endpoint, slug=slug)
+
+    def page(self, step: str, status: int = 200, **context):
+        return render("admin/module_bulk.html", status=status, field=self.field, step=step,
+                      action=self.action, **self.labels(), **context)
+
+    def run(self, rows: dict, already: set, apply):
+        """``rows``: id → (row, name) of everything one may choose; ``apply(rows)`` does it and
+        returns whether it changed each."""
+        if request.method == "GET":
+            return self.page("choose", items=[(i, name) for i, (_row, name) in rows.items()], already=already)
+        ids = {i for i in (read_id(v) for v in request.form.getlist("item")) if i is not None}
+        chosen = [(i, rows[i]) for i in rows if i in ids and i not in already]
+        if not chosen:
+            flash(_("Choose at least one."), "error")
+            return self.page("choose", status=422, items=[(i, name) for i, (_row, name) in rows.items()],
+                             already=already)
+        if request.form.get("confirmed") != "1":
+            return self.page("confirm", chosen=[(i, name) for i, (_row, name) in chosen],
+                             question=self.question(len(chosen)))
+        changed = apply([row for _i, (row, _name) in chosen])
+        db.session.commit()
+        return self.page("done", outcomes=[(name, done) for (_i, (_row, name)), done in zip(chosen, changed, strict=True)])
+
+
+class _Subscribe(_Bulk):
+    def labels(self):
+        return {"heading": _("Subscribe organizations to %(field)s", field=self.field.label),
+                "legend": _("Organizations"), "already_label": _("already subscribed"),
+                "done_label": _("Subscribed"), "confirm_label": _("Subscribe them")}
+
+    def question(self, count):
+        return _("Subscribe the organizations below (%(num)d) to %(field)s?", num=count, field=self.field.label)
+
+
+class _GiveField(_Bulk):
+    def labels(self):
+        return {"heading": _("Give %(field)s to experts", field=self.field.label),
+                "legend": _("Experts"), "already_label": _("serves it already"),
+                "done_label": _("Serves it now"), "confirm_label": _("Give it to them")}
+
+    def question(self, count):
+        return _("Give %(field)s to the experts below (%(num)d)?", num=count, field=self.field.label)
+
+
+@bp.route("/modules/<slug>/subscribe", methods=["GET", "POST"])
 def subscribe_organizations(slug: str):
-    """Subscribe many organizations to a field at once: choose them, confirm, see each outcome."""
-    require("modules.manage")
-    field = host().fields.get(slug) or abort(404)
-    return render("admin/subscribe_many.html", field=field, step="choose",
-                  organizations=_active_organizations(), subscribed=_subscribed_to(slug))
-
-
-@bp.post("/modules/<slug>/subscribe")
-def subscribe_organizations_post(slug: str):
-    require("modules.manage")
-    field = host().fields.get(slug) or abort(404)
-    ids = {i for i in (read_id(v) for v in request.form.getlist("organization")) if i is not None}
-    chosen = [org for org in _active_organizations() if org.id in ids]
-    if not chosen:
-        flash(_("Choose at least one organization."), "error")
-        return render("admin/subscribe_many.html", field=field, step="choose", status=422,
-                      organizations=_active_organizations(), subscribed=_subscribed_to(slug))
-    if request.form.get("confirmed") != "1":
-        return render("admin/subscribe_many.html", field=field, step="confirm", chosen=chosen)
-    outcomes = service.subscribe_many(slug, chosen)
-    db.session.commit()
-    return render("admin/subscribe_many.html", field=field, step="done", outcomes=outcomes)
-
-
-def _active_organizations() -> list[Organization]:
-    return list(db.session.scalars(
-        select(Organization).where(Organization.active.is_(True)).options(selectinload(Organization.subscriptions))
-        .order_by(Organization.name)))
-
-
-def _subscribed_to(slug: str) -> set[int]:
-    return set(db.session.scalars(select(Subscription.organization_id).where(
+    bulk = _Subscribe(slug, "admin.subscribe_organizations")
+    organizations = db.session.scalars(
+        select(Organization).where(Organization.active.is_(True))
+        .options(selectinload(Organization.subscriptions)).order_by(Organization.name))
+    already = set(db.session.scalars(select(Subscription.organization_id).where(
         Subscription.field == slug, Subscription.active.is_(True))))
+    return bulk.run({o.id: (o, o.name) for o in organizations}, already,
+                    lambda orgs: [done for _org, done in service.subscribe_many(slug, orgs)])
+
+
+@bp.route("/modules/<slug>/experts", methods=["GET", "POST"])
+def give_field_to_experts(slug: str):
+    bulk = _GiveField(slug, "admin.give_field_to_experts")
+    experts = db.session.scalars(select(User).where(User.is_expert.is_(True), User.active.is_(True))
+                                 .options(selectinload(User.expert_fields)).order_by(User.name))
+    rows = {u.id: (u, u.name) for u in experts}
+    already = {i for i, (u, _name) in rows.items() if slug in u.field_slugs}
+    return bulk.run(rows, already, lambda users: service.give_field(slug, users))
 
 
 def _module_page(field, form, status: int = 200):
