@@ -70,6 +70,10 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
     host.load(core=core_plugin, extra=plugins)
     host.serve_stored_fields(StoredFields())
     policy.init_app(app, host)
+    from extranet.notifications.service import plugin_kinds
+
+    with app.app_context():
+        plugin_kinds()  # a plugin's misnamed or duplicate kind is a start-up error
 
     app.extensions["extranet.migration_dirs"] = host.migration_directories()
     web.init_babel(app, host)

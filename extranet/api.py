@@ -12,6 +12,8 @@ from extranet.contributions import (
     ROLES,
     DocumentCategory,
     ExpertiseField,
+    NotificationKind,
+    PluginModule,
     RequestType,
     Rule,
     State,
@@ -23,6 +25,8 @@ from extranet.contributions import (
 from extranet.extensions import db
 from extranet.field_pages import FieldHooks, field_blueprint, field_home, field_hooks
 from extranet.hookspecs import hookimpl
+from extranet.modules import plugin_settings
+from extranet.notifications.service import notify_request
 from extranet.policy import can, current_organization, require
 from extranet.requests.forms import CommentForm, ReasonForm, RequestForm
 from extranet.requests.models import ServiceRequest
@@ -49,6 +53,8 @@ __all__ = [
     "FieldHooks",
     "IdField",
     "IntegerField",
+    "NotificationKind",
+    "PluginModule",
     "ReasonForm",
     "RequestForm",
     "RequestType",
@@ -71,6 +77,8 @@ __all__ = [
     "hookimpl",
     "hx_redirect",
     "login_required",
+    "notify_request",
+    "plugin_settings",
     "render",
     "request_scope",
     "require",

@@ -95,7 +95,7 @@ def _print_plugins() -> None:
     plugins.refresh_stored()
     states = plugins.module_states()
     click.echo(f"{'slug':<16}{'version':<12}{'state':<10}label")
-    for slug, field in plugins.fields.items():
+    for slug, field in plugins.modules.items():
         state = "enabled" if states[slug] else "disabled"
         version = "stored" if field.stored else plugins.versions.get(slug, "-")
         click.echo(f"{slug:<16}{version:<12}{state:<10}{field.label}")

@@ -89,6 +89,9 @@ def build_config(instance_path: Path) -> dict:
         # "worker" leaves it to `flask --app extranet worker` (several nodes).
         "MAIL_DELIVERY": _env("MAIL_DELIVERY", "inline"),
         "BLOCKED_PLUGINS": [p.strip() for p in (_env("BLOCKED_PLUGINS") or "").split(",") if p.strip()],
+        # Plugins shipped with the product, enabled until an admin disables them; any other
+        # plugin installed with pip starts disabled until an admin enables it ("*": every one).
+        "SHIPPED_PLUGINS": [p.strip() for p in (_env("SHIPPED_PLUGINS") or "hr,legal,accounting,it").split(",") if p.strip()],
         "PASSWORD_HASH_METHOD": _env("PASSWORD_HASH_METHOD", "scrypt"),
         "PASSWORD_RESET_MAX_AGE": int(_env("PASSWORD_RESET_MAX_AGE", "3600")),
         "INVITATION_MAX_AGE": int(_env("INVITATION_MAX_AGE", str(7 * 24 * 3600))),

@@ -197,6 +197,33 @@ class DocumentCategory:
 
 
 @dataclass(frozen=True)
+class PluginModule:
+    """A module that is not an expertise field (an integration, a report): listed, toggled and
+    set up under Administration → Modules like a field, with no requests of its own."""
+
+    slug: str
+    label: Any
+    description: Any = ""
+    order: int = 100
+    settings_form: type[FlaskForm] | None = None
+    stored: bool = False  # never created in the browser: the modules page reads it as a field's
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """A kind of notification a plugin sends about a request, named ``<slug>_<what>`` (at most
+    40 characters). ``label`` is its line on each person's e-mail preferences; ``sentence`` is
+    what the notification says, with ``%(ref)s``, ``%(title)s``, ``%(actor)s`` and the
+    parameters given to ``notify_request``; ``email_template`` names the plugin's own plain-text
+    template for its e-mail (``<slug>/emails/<what>.txt``), else the core's is used."""
+
+    kind: str
+    label: Any
+    sentence: Any
+    email_template: str | None = None
+
+
+@dataclass(frozen=True)
 class WebhookEvent:
     """An event admins may subscribe webhooks to. A plugin's events are named ``<slug>.<what>``;
     the core's are ``request.created``, ``request.transitioned``, ``message.posted``,

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from extranet.contributions import (
         DocumentCategory,
         ExpertiseField,
+        NotificationKind,
+        PluginModule,
         RequestType,
         Rule,
         Transition,
@@ -45,6 +47,13 @@ def extranet_init_app(app: Flask) -> None:
 def extranet_register_fields(app: Flask) -> list[ExpertiseField]:
     """Called at startup. Return the expertise fields this plugin provides; a field plugin
     returns exactly one, whose slug is the plugin's entry-point name."""
+
+
+@hookspec
+def extranet_register_modules(app: Flask) -> list[PluginModule]:
+    """Called at startup, by a plugin that is not an expertise field (an integration, a
+    report): return a list with the one ``PluginModule`` that describes it, named after the
+    plugin. Such a plugin registers no field; admins list, enable and set it up like a field."""
 
 
 @hookspec
@@ -121,3 +130,18 @@ def extranet_register_webhook_events(app: Flask) -> list[WebhookEvent]:
     which admins may then subscribe URLs to. Emit one with ``extranet.api.emit_webhook`` in the
     transaction of the change it reports: it is delivered once that change is committed, and
     never when it is rolled back."""
+
+
+@hookspec
+def extranet_register_notification_kinds(app: Flask) -> list[NotificationKind]:
+    """Called at startup. Return the kinds of notification this plugin sends about requests
+    (named ``<slug>_<what>``); each gets a line on everyone's e-mail preferences. Send one with
+    ``extranet.api.notify_request`` in the transaction of the change it reports."""
+
+
+@hookspec
+def extranet_demo_data(organizations: list[Organization], experts: list[User]) -> None:
+    """Called by ``flask demo`` after the core's demo data, for enabled modules, in the demo's
+    transaction (committed after it): add the plugin's own demo rows for these member
+    organizations and experts. The demo is loaded again at every ``make run``: add only what is
+    not there yet."""

@@ -19,6 +19,8 @@ MEMBERS_SEE_NOTES = "members_see_time_notes"
 # a kind left out is kept for ever.
 RETENTION = "retention_months"
 RETENTION_KINDS = ("requests", "messages", "files", "access")
+# What an admin saved through the plugin's own settings form (``ExpertiseField.settings_form``).
+PLUGIN_SETTINGS = "plugin"
 
 
 class Module(db.Model):
@@ -62,3 +64,9 @@ def retention_months(slug: str) -> dict[str, int | None]:
     """Months each kind of ``slug``'s information is kept (None: for ever)."""
     stored = module_settings(slug).get(RETENTION) or {}
     return {kind: stored.get(kind) for kind in RETENTION_KINDS}
+
+
+def plugin_settings(slug: str) -> dict:
+    """What an admin saved through the field's ``settings_form`` (empty until then): JSON
+    values, a date as its ISO text and a decimal number as its text."""
+    return dict(module_settings(slug).get(PLUGIN_SETTINGS) or {})

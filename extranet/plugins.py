@@ -20,7 +20,14 @@ from flask import Blueprint, Flask, abort, current_app, g, request
 from sqlalchemy import Integer, cast, literal, select, union_all
 
 import extranet.hookspecs as hookspecs
-from extranet.contributions import ROLES, DocumentCategory, ExpertiseField, RequestType, Workflow
+from extranet.contributions import (
+    ROLES,
+    DocumentCategory,
+    ExpertiseField,
+    PluginModule,
+    RequestType,
+    Workflow,
+)
 from extranet.extensions import db
 from extranet.modules import Module
 
@@ -51,6 +58,8 @@ class PluginHost:
         self.core_workflows: tuple[str, ...] = ()
         self.document_categories: MappingProxyType[tuple[str, str], DocumentCategory] = MappingProxyType({})
         self.versions: dict[str, str] = {}
+        # Plugins that are not fields (an integration, a report): modules all the same.
+        self.other_modules: MappingProxyType[str, PluginModule] = MappingProxyType({})
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -194,8 +203,13 @@ class PluginHost:
             contributed[name].append(field)
         if contributed.pop(CORE_PLUGIN):
             raise PluginError("The core plugin may not register fields.")
+        others = self._collect_other_modules()
         fields: dict[str, ExpertiseField] = {}
         for name, items in contributed.items():
+            if name in others and not items:
+                continue
+            if name in others:
+                raise PluginError(f"Plugin {name!r} registers a field and a module: a field is its module already.")
             if len(items) != 1:
                 raise PluginError(f"Plugin {name!r} must register exactly one field, got {len(items)}.")
             field = items[0]
@@ -208,6 +222,20 @@ class PluginHost:
                 )
             fields[field.slug] = field
         self._plugin_fields = MappingProxyType(dict(sorted(fields.items(), key=lambda kv: kv[1].order)))
+
+    def _collect_other_modules(self) -> dict[str, PluginModule]:
+        others: dict[str, PluginModule] = {}
+        for name, module in self.contributions("extranet_register_modules"):
+            if not isinstance(module, PluginModule) or module.slug != name or name in others or not SLUG_RE.match(name):
+                raise PluginError(f"Plugin {name!r} must return one PluginModule named {name!r}.")
+            others[name] = module
+        self.other_modules = MappingProxyType(dict(sorted(others.items(), key=lambda kv: kv[1].order)))
+        return others
+
+    @property
+    def modules(self) -> dict:
+        """Everything an admin toggles: every field, then the modules that are not fields."""
+        return {**self.fields, **self.other_modules}
 
     def _plugin_files(self) -> list[Path]:
         """The file of each plugin's module (of its class's module for a plugin object), the
@@ -261,18 +289,28 @@ class PluginHost:
         rows = db.session.execute(union_all(modules, stored)).all()
         self._serve_revisions(tuple(sorted((slug, value) for slug, value, kind in rows if kind == "stored")))
         states = {slug: bool(value) for slug, value, kind in rows if kind == "module"}
-        g.module_states = {slug: states.get(slug, True) for slug in self.fields}
+        g.module_states = {slug: states.get(slug, self.enabled_by_default(slug)) for slug in self.modules}
 
     def module_states(self) -> dict[str, bool]:
         """Enabled state of every field module, read once per request from the database."""
         if "module_states" not in g:
             rows = dict(db.session.execute(db.select(Module.slug, Module.enabled)).all())
-            g.module_states = {slug: rows.get(slug, True) for slug in self.fields}
+            g.module_states = {slug: rows.get(slug, self.enabled_by_default(slug)) for slug in self.modules}
         return g.module_states
+
+    def enabled_by_default(self, slug: str) -> bool:
+        """The state of a module no admin has switched yet: on for the fields created here and
+        the plugins shipped with the product, off for a plugin installed later with pip, so
+        that installing code never opens a service to members before an admin decides to."""
+        field = self.fields.get(slug)
+        if field is not None and field.stored:
+            return True
+        shipped = self.app.config.get("SHIPPED_PLUGINS", ())
+        return "*" in shipped or slug in shipped
 
     def enabled_fields(self) -> list[ExpertiseField]:
         states = self.module_states()
-        return [f for slug, f in self.fields.items() if states[slug]]
+        return [f for slug, f in self.fields.items() if states.get(slug, False)]
 
     def is_enabled(self, slug: str) -> bool:
         return self.module_states().get(slug, False)
@@ -294,7 +332,7 @@ class PluginHost:
         return self.pm.subset_hook_caller(name, remove_plugins=[p for p in disabled if p])
 
     def set_enabled(self, slug: str, enabled: bool) -> None:
-        if slug not in self.fields:
+        if slug not in self.modules:
             raise KeyError(slug)
         module = db.session.get(Module, slug) or Module(slug=slug, settings={})
         module.enabled = enabled
@@ -306,7 +344,7 @@ class PluginHost:
         if request.endpoint != "static":
             self._read_modules()
         blueprint = (request.blueprint or "").split(".")[0]
-        if blueprint in self.fields and not self.is_enabled(blueprint):
+        if (blueprint in self.fields or blueprint in self.other_modules) and not self.is_enabled(blueprint):
             abort(404)
 
 

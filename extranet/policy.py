@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 ORG_SESSION_KEY = "org_id"
 RULES_KEY = "extranet.rules"
+OWNERS_KEY = "extranet.rule_owners"
 ACTION_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 # A string literal as the action of a call to can or require: their second argument in Python
 # (after the user), their first in templates and for require. A name built at run time is not
@@ -47,6 +48,7 @@ def init_app(app: Flask, plugins: PluginHost) -> None:
     """Collect every plugin's rules (the core's own included), refuse a broken or duplicate
     one, freeze them, then check the actions named by the code and templates."""
     rules: dict[str, Callable] = {}
+    owners: dict[str, str] = {}
     for name, rule in plugins.contributions("extranet_register_rules"):
         if not isinstance(rule, Rule) or not callable(rule.check):
             raise PluginError(f"Plugin {name!r} returned {rule!r}, not a Rule with a check.")
@@ -57,7 +59,10 @@ def init_app(app: Flask, plugins: PluginHost) -> None:
         if rule.action in rules:
             raise PluginError(f"Plugin {name!r} registers the action {rule.action!r}, which already has a rule.")
         rules[rule.action] = rule.check
+        if name != CORE_PLUGIN:
+            owners[rule.action] = name
     app.extensions[RULES_KEY] = MappingProxyType(rules)
+    app.extensions[OWNERS_KEY] = MappingProxyType(owners)
     package = Path(__file__).parent
     templates = Path(app.root_path, app.template_folder or "templates")
     core = [package] if templates.is_relative_to(package) else [package, templates]
@@ -98,6 +103,9 @@ def can(user, action: str, target=None) -> bool:
     if rule is None:
         log.error("no rule answers the action %r: refused", action)
         return False
+    owner = current_app.extensions[OWNERS_KEY].get(action)
+    if owner is not None and not host().is_enabled(owner):
+        return False  # a plugin's permissions go with its module, whatever its rule says
     return bool(rule(user, target))
 
 

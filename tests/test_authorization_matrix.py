@@ -32,7 +32,8 @@ from tests.proof_world import ROLES, build_world, changed, snapshot, tear_down
 # Administration: 404 for everyone but admins (test_confidential_surfaces.py leaves them out of
 # its walk); each of their rows below says so.
 ADMIN = {
-    "admin.index", "admin.modules", "admin.toggle_module", "admin.scans_page", "admin.rescan_file",
+    "admin.index", "admin.modules", "admin.toggle_module", "admin.module", "admin.save_module_settings",
+    "admin.subscribe_organizations", "admin.give_field_to_experts", "admin.scans_page", "admin.rescan_file",
     "admin.organizations", "admin.new_organization", "admin.edit_organization", "admin.organization",
     "admin.organization_subscriptions", "admin.deactivate_organization", "admin.add_member",
     "admin.users", "admin.invite_staff", "admin.user", "admin.user_active", "admin.resend_invitation",
@@ -56,6 +57,10 @@ ADMIN = {
 # may answer is a membership, as the colleague's that A's manager may change.
 ARGUMENTS = {"organizations.answer_invitation": {"membership_id": "invitation_id"},
              "admin.toggle_module": {"slug": "module"},
+             "admin.module": {"slug": "module"},
+             "admin.save_module_settings": {"slug": "module"},
+             "admin.subscribe_organizations": {"slug": "module"},
+             "admin.give_field_to_experts": {"slug": "module"},
              "privacy.set_retention": {"slug": "module"},
              "privacy.carry_out_erasure": {"request_id": "erasure_id"},
              "stored_field.home": {"field_slug": "stored_field"}}
@@ -111,6 +116,12 @@ MATRIX = {
     ("admin.index", "GET"): "login 404   404   404   404   404   404   ok",
     ("admin.modules", "GET"): "login 404   404   404   404   404   404   ok",
     ("admin.toggle_module", "POST"): "login 404   404   404   404   404   404   ok",
+    ("admin.module", "GET"): "login 404   404   404   404   404   404   ok",
+    ("admin.save_module_settings", "POST"): "login 404   404   404   404   404   404   422",
+    ("admin.subscribe_organizations", "GET"): "login 404   404   404   404   404   404   ok",
+    ("admin.subscribe_organizations", "POST"): "login 404   404   404   404   404   404   422",
+    ("admin.give_field_to_experts", "GET"): "login 404   404   404   404   404   404   ok",
+    ("admin.give_field_to_experts", "POST"): "login 404   404   404   404   404   404   422",
     ("admin.scans_page", "GET"): "login 404   404   404   404   404   404   ok",
     ("webhooks.index", "GET"): "login 404   404   404   404   404   404   ok",
     ("webhooks.subscribe", "POST"): "login 404   404   404   404   404   404   ok",

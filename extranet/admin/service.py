@@ -12,6 +12,7 @@ from extranet.accounts.service import send_invitation
 from extranet.audit.service import record
 from extranet.auth.sessions import end_all_sessions
 from extranet.extensions import db
+from extranet.modules import PLUGIN_SETTINGS, set_module_setting
 from extranet.organizations.models import Organization, Subscription
 from extranet.plugins import host
 
@@ -24,6 +25,12 @@ def set_module_enabled(slug: str, enabled: bool, **details) -> None:
     """Turn a module on or off for everyone; raises ``KeyError`` for an unknown module."""
     host().set_enabled(slug, enabled)
     record("admin.module_enabled" if enabled else "admin.module_disabled", target=f"module:{slug}", **details)
+
+
+def save_module_settings(slug: str, values: dict) -> None:
+    """Keep what an admin chose in the module's settings form, with its audit record."""
+    set_module_setting(slug, PLUGIN_SETTINGS, values)
+    record("admin.module_settings", target=f"module:{slug}", **values)
 
 
 # -- organizations ---------------------------------------------------------------------------
@@ -73,6 +80,16 @@ def set_subscriptions(org: Organization, wanted: set[str]) -> dict[str, bool]:
     return changed
 
 
+def subscribe_many(slug: str, organizations: list[Organization]) -> list[tuple[Organization, bool]]:
+    """Subscribe each organization to the field (its other subscriptions kept): (organization,
+    whether it was subscribed now) for each, False when it was already."""
+    outcomes = []
+    for org in organizations:
+        wanted = {s.field for s in org.subscriptions if s.active} | {slug}
+        outcomes.append((org, bool(set_subscriptions(org, wanted))))
+    return outcomes
+
+
 def set_organization_active(org: Organization, active: bool) -> None:
     org.active = active
     record("organizations.reactivated" if active else "organizations.deactivated", target=org, organization=org)
@@ -90,6 +107,18 @@ def _set_expert_fields(user: User, slugs: set[str]) -> None:
     have = user.field_slugs
     for slug in sorted(slugs & registered - have):
         user.expert_fields.append(ExpertField(field=slug))
+
+
+def give_field(slug: str, experts: list[User]) -> list[bool]:
+    """Each expert serves the field too (their other fields kept): whether each changed."""
+    changed = []
+    for user in experts:
+        before = user.field_slugs
+        _set_expert_fields(user, before | {slug})
+        changed.append(user.field_slugs != before)
+        if changed[-1]:
+            record("users.updated", target=user, fields=sorted(user.field_slugs))
+    return changed
 
 
 def _set_roles(user: User, is_admin: bool, is_expert: bool, fields: set[str]) -> dict:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from extranet.access import service as access
@@ -24,12 +25,13 @@ from extranet.extensions import db
 from extranet.files import rescan
 from extranet.files import scan as scanning
 from extranet.files.models import PENDING, FileVersion
+from extranet.modules import plugin_settings
 from extranet.organizations.forms import MemberInviteForm
-from extranet.organizations.models import KINDS, Membership, Organization
+from extranet.organizations.models import KINDS, Membership, Organization, Subscription
 from extranet.plugins import host
 from extranet.policy import can, require
 from extranet.web.htmx import hx_redirect, render
-from extranet.web.ids import page_arg
+from extranet.web.ids import page_arg, read_id
 from extranet.web.limits import INVITATION_LIMIT_MESSAGE, allow_invitation
 from extranet.web.lookups import row_or_404, signed_in_user
 
@@ -59,7 +61,7 @@ def modules():
     return render(
         "admin/modules.html",
         "admin/_modules.html",
-        fields=plugins.fields.values(),
+        fields=plugins.modules.values(),
         states=plugins.module_states(),
         versions=plugins.versions,
     )
@@ -69,17 +71,129 @@ def modules():
 def toggle_module(slug: str):
     require("modules.manage")
     plugins = host()
-    if slug not in plugins.fields:
+    if slug not in plugins.modules:
         abort(404)
     enabled = request.form.get("enabled") == "1"
     service.set_module_enabled(slug, enabled)
     db.session.commit()
-    label = plugins.fields[slug].label
+    label = plugins.modules[slug].label
     if enabled:
         flash(_("The %(module)s module is enabled.", module=label), "success")
     else:
         flash(_("The %(module)s module is disabled. Its data is kept.", module=label), "success")
     return hx_redirect(url_for("admin.modules"))
+
+
+@bp.get("/modules/<slug>")
+def module(slug: str):
+    """A module's page: what it is, its version and state, and its own settings if it has any."""
+    require("modules.manage")
+    field = host().modules.get(slug) or abort(404)
+    form = field.settings_form(data=plugin_settings(slug)) if field.settings_form else None
+    return _module_page(field, form)
+
+
+@bp.post("/modules/<slug>/settings")
+def save_module_settings(slug: str):
+    require("modules.manage")
+    field = host().modules.get(slug)
+    if field is None or field.settings_form is None:
+        abort(404)
+    form = field.settings_form()
+    if not form.validate_on_submit():
+        return _module_page(field, form, status=422)
+    values = {name: _json_value(f.data) for name, f in form._fields.items() if name != "csrf_token"}
+    service.save_module_settings(slug, values)
+    db.session.commit()
+    flash(_("The settings of the %(module)s module are saved.", module=field.label), "success")
+    return hx_redirect(url_for("admin.module", slug=slug))
+
+
+class _Bulk:
+    """A bulk action of a field's module page: choose many, confirm, see each one's outcome."""
+
+    def __init__(self, slug: str, endpoint: str):
+        require("modules.manage")
+        self.field = host().fields.get(slug) or abort(404)
+        self.action = url_for(endpoint, slug=slug)
+
+    def page(self, step: str, status: int = 200, **context):
+        return render("admin/module_bulk.html", status=status, field=self.field, step=step,
+                      action=self.action, **self.labels(), **context)
+
+    def run(self, rows: dict, already: set, apply):
+        """``rows``: id → (row, name) of everything one may choose; ``apply(rows)`` does it and
+        returns whether it changed each."""
+        if request.method == "GET":
+            return self.page("choose", items=[(i, name) for i, (_row, name) in rows.items()], already=already)
+        ids = {i for i in (read_id(v) for v in request.form.getlist("item")) if i is not None}
+        chosen = [(i, rows[i]) for i in rows if i in ids and i not in already]
+        if not chosen:
+            flash(_("Choose at least one."), "error")
+            return self.page("choose", status=422, items=[(i, name) for i, (_row, name) in rows.items()],
+                             already=already)
+        if request.form.get("confirmed") != "1":
+            return self.page("confirm", chosen=[(i, name) for i, (_row, name) in chosen],
+                             question=self.question(len(chosen)))
+        changed = apply([row for _i, (row, _name) in chosen])
+        db.session.commit()
+        return self.page("done", outcomes=[(name, done) for (_i, (_row, name)), done in zip(chosen, changed, strict=True)])
+
+
+class _Subscribe(_Bulk):
+    def labels(self):
+        return {"heading": _("Subscribe organizations to %(field)s", field=self.field.label),
+                "legend": _("Organizations"), "already_label": _("already subscribed"),
+                "done_label": _("Subscribed"), "confirm_label": _("Subscribe them")}
+
+    def question(self, count):
+        return _("Subscribe the organizations below (%(num)d) to %(field)s?", num=count, field=self.field.label)
+
+
+class _GiveField(_Bulk):
+    def labels(self):
+        return {"heading": _("Give %(field)s to experts", field=self.field.label),
+                "legend": _("Experts"), "already_label": _("serves it already"),
+                "done_label": _("Serves it now"), "confirm_label": _("Give it to them")}
+
+    def question(self, count):
+        return _("Give %(field)s to the experts below (%(num)d)?", num=count, field=self.field.label)
+
+
+@bp.route("/modules/<slug>/subscribe", methods=["GET", "POST"])
+def subscribe_organizations(slug: str):
+    bulk = _Subscribe(slug, "admin.subscribe_organizations")
+    organizations = db.session.scalars(
+        select(Organization).where(Organization.active.is_(True))
+        .options(selectinload(Organization.subscriptions)).order_by(Organization.name))
+    already = set(db.session.scalars(select(Subscription.organization_id).where(
+        Subscription.field == slug, Subscription.active.is_(True))))
+    return bulk.run({o.id: (o, o.name) for o in organizations}, already,
+                    lambda orgs: [done for _org, done in service.subscribe_many(slug, orgs)])
+
+
+@bp.route("/modules/<slug>/experts", methods=["GET", "POST"])
+def give_field_to_experts(slug: str):
+    bulk = _GiveField(slug, "admin.give_field_to_experts")
+    experts = db.session.scalars(select(User).where(User.is_expert.is_(True), User.active.is_(True))
+                                 .options(selectinload(User.expert_fields)).order_by(User.name))
+    rows = {u.id: (u, u.name) for u in experts}
+    already = {i for i, (u, _name) in rows.items() if slug in u.field_slugs}
+    return bulk.run(rows, already, lambda users: service.give_field(slug, users))
+
+
+def _module_page(field, form, status: int = 200):
+    plugins = host()
+    return render("admin/module.html", status=status, field=field, form=form,
+                  enabled=plugins.module_states()[field.slug], version=plugins.versions.get(field.slug),
+                  is_field=field.slug in plugins.fields)
+
+
+def _json_value(value):
+    """A form value as the module's settings keep it (JSON)."""
+    if value is None or isinstance(value, bool | int | float | str | list):
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 # -- virus scans -----------------------------------------------------------------------------

@@ -73,6 +73,7 @@ SENTENCES = {
     "organizations.invitation_declined": _l("%(actor)s declined to join %(organization)s."),
     "admin.module_enabled": _l("%(actor)s turned on the module %(target)s."),
     "admin.module_disabled": _l("%(actor)s turned off the module %(target)s."),
+    "admin.module_settings": _l("%(actor)s changed the settings of the module %(target)s."),
     "admin.field_created": _l("%(actor)s created the field %(target)s."),
     "admin.field_changed": _l("%(actor)s changed the field %(target)s."),
     "admin.field_imported": _l("%(actor)s imported the field %(target)s."),

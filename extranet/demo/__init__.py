@@ -19,6 +19,7 @@ from extranet.demo.hours import load_demo_hours
 from extranet.demo.requests import plan_stories, replay, story_start
 from extranet.demo.resources import load_demo_resources
 from extranet.extensions import db
+from extranet.modules import Module
 from extranet.notifications.models import Notification, OutboxEmail
 from extranet.organizations.models import Membership, Organization, Subscription
 from extranet.plugins import host
@@ -83,13 +84,25 @@ def load_demo(
         load_demo_resources(users["expert@example.org"])
         load_demo_documents(spaces, users["expert@example.org"])
         load_demo_hours([members[0], members[3]], stories, users["admin@example.org"], clock)
+        # Each plugin's own demo rows, in this transaction and at the story's present.
+        host().hook("extranet_demo_data")(organizations=[members[0], members[3]], experts=experts)
     db.session.commit()
     return accounts
+
+
+def _enable_installed_modules() -> None:
+    """Every installed plugin no admin has switched yet is on in the demo (a plugin installed
+    with pip is off elsewhere until an admin enables it); one an admin turned off stays off."""
+    switched = set(db.session.scalars(db.select(Module.slug)))
+    for slug, field in host().fields.items():
+        if not field.stored and slug not in switched:
+            db.session.add(Module(slug=slug, enabled=True, settings={}))
 
 
 def _consortium(password: str, totp_secret: str | None) -> tuple[list, list, list[tuple[str, str]]]:
     """The federations, the member organizations and the people (new ones, or updated)."""
     load_demo_fields(set(host().fields))
+    _enable_installed_modules()
     db.session.flush()
     host().refresh_stored()  # served from here on: subscriptions and experts below include them
     federations = [_organization(name, kind, None, False) for name, kind in FEDERATIONS]

@@ -52,6 +52,8 @@ class Document(db.Model):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     title: Mapped[str] = mapped_column(String(255))
     visibility: Mapped[str] = mapped_column(String(20), default="org")
+    # The slug of the field's document category it was filed under (None: no category).
+    category: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -106,7 +106,7 @@ def add_document(saved, *, org: Organization, field: str, user, category=None, f
     quota.check(org, [saved])
     doc = Document(
         organization=org, field=field, folder=folder, request=request, title=saved.filename,
-        visibility=visibility, created_by_id=user.id,
+        visibility=visibility, created_by_id=user.id, category=category.slug if category else None,
     )
     db.session.add(doc)
     doc.versions.append(_version(doc, saved, 1, user))

@@ -201,6 +201,12 @@ def _space_context(org: Organization, field: str, folder: Folder | None, **overr
         selectinload(Document.versions).selectinload(DocumentVersion.uploader)
     )
     query = query.where(Document.folder_id.is_(None) if folder is None else Document.folder_id == folder.id)
+    categories = {c.slug: c.label for c in service.categories_of(field)}
+    category = request.args.get("category", "")
+    if category in categories:  # an unknown one is no filter, never an error
+        query = query.where(Document.category == category)
+    else:
+        category = ""
     documents = db.paginate(
         query.order_by(Document.title, Document.id), page=page_arg(current_app.config["PAGE_SIZE"]),
         per_page=current_app.config["PAGE_SIZE"], error_out=False,
@@ -223,6 +229,8 @@ def _space_context(org: Organization, field: str, folder: Folder | None, **overr
         "upload_action": url_for("documents.upload", field=field, org=org.id, folder=folder.id if folder else 0),
         "upload_errors": [],
         "folder_errors": [],
+        "categories": categories,
+        "category": category,
     }
     if can(user, "documents.usage", org):
         context["usage"] = quota.usage_of(org)

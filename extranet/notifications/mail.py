@@ -39,7 +39,8 @@ def queue_email(to: str, locale: str, subject, template: str, **context) -> Outb
             locale=locale,
             # A header: one line (a name typed with a line break must not break sending).
             subject=" ".join(str(subject).split())[:300],
-            body_text=render_template(f"emails/{template}.txt", **context),
+            # A plugin's own template is named by its path; the core's by their name.
+            body_text=render_template(template if template.endswith(".txt") else f"emails/{template}.txt", **context),
         )
     db.session.add(email)
     g.mail_queued = True

@@ -8,19 +8,22 @@ committed, and not at all when it is rolled back (the outbox sends only committe
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import NamedTuple
 
+from flask import current_app
 from flask_babel import force_locale, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from extranet.accounts.models import ExpertField, User
+from extranet.contributions import NotificationKind
 from extranet.extensions import db
 from extranet.notifications.mail import queue_email
 from extranet.notifications.models import MutedEmail, Notification
 from extranet.organizations.models import Membership
-from extranet.plugins import host
+from extranet.plugins import PluginError, host
 from extranet.policy import can
 from extranet.requests.presenters import state_label
 from extranet.web.urls import external_url
@@ -38,6 +41,37 @@ KIND_LABELS = {
     "waiting_reminder": _l("A request is waiting for my answer"),
     "auto_closed": _l("A delivered request closed itself without an answer"),
 }
+
+
+KIND_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def plugin_kinds() -> dict[str, tuple[str, NotificationKind]]:
+    """The kinds the plugins register, each with its plugin's name (collected once per
+    application)."""
+    app = current_app._get_current_object()
+    kinds = app.extensions.get("extranet.notification_kinds")
+    if kinds is None:
+        kinds = {}
+        for name, kind in host().contributions("extranet_register_notification_kinds"):
+            if not kind.kind.startswith(name + "_") or not KIND_RE.match(kind.kind):
+                raise PluginError(f"Plugin {name!r}: notification kind {kind.kind!r} must be named '{name}_<what>' (40 characters at most).")
+            if kind.kind in kinds or kind.kind in KIND_LABELS:
+                raise PluginError(f"Plugin {name!r} registers the notification kind {kind.kind!r}, which already exists.")
+            kinds[kind.kind] = (name, kind)
+        app.extensions["extranet.notification_kinds"] = kinds
+    return kinds
+
+
+def kind_labels() -> dict:
+    """Each kind a person may choose to receive by e-mail: the core's, then those of the
+    plugins whose module is on."""
+    return {**KIND_LABELS, **{k: kind.label for k, (owner, kind) in plugin_kinds().items() if host().is_enabled(owner)}}
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return ""
 
 
 def describe(notification: Notification) -> str:
@@ -70,6 +104,9 @@ def describe(notification: Notification) -> str:
         p = notification.params or {}
         return str(_l("The webhook to %(url)s is disabled after %(count)s failed deliveries in a row.",
                       url=p.get("url", ""), count=p.get("failures", "")))
+    owned = plugin_kinds().get(notification.kind)
+    if owned is not None:
+        return str(owned[1].sentence) % _Blank({**(notification.params or {}), **params})
     return notification.kind
 
 
@@ -126,6 +163,18 @@ def _managers(organization) -> list[User]:
             Membership.role == "manager", User.active.is_(True),
         ).order_by(User.id)
     ))
+
+
+def notify_request(kind: str, service_request, actor: User | None, recipients: list[User] | None = None,
+                   **params) -> None:
+    """A plugin's notification of one of its own kinds about a request: to ``recipients``, or
+    the requester, contacts and assignees; only those who may see the request hear of it, and
+    only while the plugin's module is on."""
+    if kind not in plugin_kinds():
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if not host().is_enabled(plugin_kinds()[kind][0]):
+        return
+    notify(kind, service_request, actor, recipients=recipients, **params)
 
 
 def notify(kind: str, about, actor: User | None, recipients: list[User] | None = None, **params) -> None:
@@ -200,11 +249,13 @@ def _email(user: User, notification: Notification) -> None:
         text = describe(notification)
         subject = f"[{req.reference}] {text}" if req is not None else text
     endpoint, values = destination(notification)
+    owned = plugin_kinds().get(notification.kind)
     queue_email(
         user.email,
         user.locale,
         subject[:300],
-        "notification",
+        (owned and owned[1].email_template) or "notification",
+        notification=notification,
         user=user,
         text=text,
         link=external_url(endpoint, **values),

@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from extranet.db_types import utcnow
 from extranet.extensions import db
-from extranet.notifications.models import KINDS, MutedEmail, Notification
-from extranet.notifications.service import KIND_LABELS, describe, destination
+from extranet.notifications.models import MutedEmail, Notification
+from extranet.notifications.service import describe, destination, kind_labels
 from extranet.requests.models import ServiceRequest
 from extranet.requests.rules import visible_requests
 from extranet.web.htmx import render, wants_fragment
@@ -106,9 +106,10 @@ def mark_all_read():
 @login_required
 def preferences():
     muted = set(db.session.scalars(select(MutedEmail.kind).where(MutedEmail.user_id == current_user.id)))
+    kinds = kind_labels()
     if request.method == "POST":
         wanted = set(request.form.getlist("email"))
-        for kind in KINDS:
+        for kind in kinds:
             if kind in wanted and kind in muted:
                 db.session.delete(db.session.get(MutedEmail, (current_user.id, kind)))
             elif kind not in wanted and kind not in muted:
@@ -116,4 +117,4 @@ def preferences():
         db.session.commit()
         flash(_("Your e-mail preferences are saved."), "success")
         return redirect(url_for("notifications.preferences"), 303)
-    return render("notifications/preferences.html", kinds=KIND_LABELS, muted=muted)
+    return render("notifications/preferences.html", kinds=kinds, muted=muted)

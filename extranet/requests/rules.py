@@ -12,6 +12,7 @@ from extranet.organizations.rules import federation_manager_of, manages_members
 from extranet.plugins import host
 from extranet.policy import current_organization, field_enabled, membership
 from extranet.requests.models import Message, RequestParticipant, ServiceRequest
+from extranet.requests.standard import workflow_of
 
 
 def request_roles(user, req) -> set[str]:
@@ -38,14 +39,20 @@ def request_roles(user, req) -> set[str]:
 def view_request(user, req) -> bool:
     if user.is_admin:
         return True  # also when the module is off: admins keep a read-only view
-    return field_enabled(req.field) and _sees_with_module_on(user, req)
+    return not _paused(req) and _sees_with_module_on(user, req)
+
+
+def _paused(req) -> bool:
+    """Its module is off. A field no longer installed is not paused: its requests stay readable
+    (read-only: nothing changes a request whose module is not on)."""
+    return not field_enabled(req.field) and req.field in host().fields
 
 
 def _know_paused_request(user, req) -> bool:
     """Who is told that a request's service is paused (its module off) rather than "not found":
     those who would see the request with the module on, and only they, so that the page
     confirms nothing to anyone else."""
-    return not user.is_admin and not field_enabled(req.field) and _sees_with_module_on(user, req)
+    return not user.is_admin and _paused(req) and _sees_with_module_on(user, req)
 
 
 def _sees_with_module_on(user, req) -> bool:
@@ -62,9 +69,10 @@ def _sees_with_module_on(user, req) -> bool:
 
 def work_on_request(user, req) -> bool:
     """Anything that changes a request needs it visible, its module on, and not finished."""
-    workflow = host().workflows[host().request_types[(req.field, req.type)].workflow]
-    state = workflow.state(req.state)
-    return field_enabled(req.field) and view_request(user, req) and not (state and state.terminal)
+    if not field_enabled(req.field):
+        return False
+    state = workflow_of(req).state(req.state)
+    return view_request(user, req) and not (state and state.terminal)
 
 
 def staff_on_request(user, req) -> bool:
@@ -230,7 +238,9 @@ def visible_requests(user, org: Organization | None = None):
         query = query.where(R.organization_id.in_(org_ids))
     if user.is_admin:
         return query
-    query = query.where(R.field.in_([f.slug for f in host().enabled_fields()]))
+    # A field no longer installed stays readable; one whose module is off does not.
+    off = [slug for slug, on in host().module_states().items() if not on]
+    query = query.where(R.field.not_in(off)) if off else query
     member_of = [m.organization_id for m in user.memberships if m.active and m.organization.active]
     shared = _shared_with(user)
     standard = R.confidentiality == "standard"

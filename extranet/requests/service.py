@@ -29,6 +29,7 @@ from extranet.requests.models import (
     RequestParticipant,
     ServiceRequest,
 )
+from extranet.requests.standard import workflow_of  # noqa: F401  (its callers import it from here)
 from extranet.servicetargets import tracking
 from extranet.webhooks import events as webhooks
 
@@ -115,11 +116,6 @@ def create_request(organization, rtype: RequestType, form, user, filed_by=None) 
         notify("request_new", req, actor=filed_by, recipients=[user])
     webhooks.request_created(req, actor)
     return req
-
-
-def workflow_of(req: ServiceRequest):
-    plugins = host()
-    return plugins.workflows[plugins.request_types[(req.field, req.type)].workflow]
 
 
 def claim(req: ServiceRequest) -> None:

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from extranet.contributions import State, Transition, Workflow
 from extranet.db_types import utcnow
+from extranet.plugins import host
 from extranet.requests.forms import ReasonForm
 
 REOPEN_WITHIN = timedelta(days=30)
@@ -61,3 +62,20 @@ STANDARD = Workflow(
                    form=ReasonForm, danger=True),
     ),
 )
+
+
+def workflow_of(req) -> Workflow:
+    """The request's workflow; for a type no longer served (its plugin uninstalled), one that
+    holds the request's state and offers no move: the request stays readable, read-only."""
+    plugins = host()
+    rtype = plugins.request_types.get((req.field, req.type))
+    if rtype is None or rtype.workflow not in plugins.workflows:
+        return read_only_workflow(req.state)
+    return plugins.workflows[rtype.workflow]
+
+
+def read_only_workflow(state: str) -> Workflow:
+    known = STANDARD.state(state)
+    # A state of the plugin's own workflow is named by its slug, as the request's field is.
+    held = known or State(state, state, terminal=True, waiting_on="nobody")
+    return Workflow("read_only", _l("Read-only"), state, (held,), ())

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import url_for
 
 from extranet.documents.models import Document
-from extranet.plugins import host
 from extranet.policy import can
+from extranet.requests.standard import workflow_of
 from extranet.rest import schemas as s
 
 
@@ -16,7 +16,7 @@ def person(user) -> s.Person | None:
 
 
 def request_out(req, user) -> s.RequestOut:
-    workflow = host().workflows[host().request_types[(req.field, req.type)].workflow]
+    workflow = workflow_of(req)
     people = {"assignee": [], "contact": []}
     for p in req.participants:
         if p.role in people:

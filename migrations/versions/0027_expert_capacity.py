@@ -1,7 +1,7 @@
 """Each expert's weekly capacity, what the timesheet measures the week's total against
 
 Revision ID: 0027
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-05 22:35:00.000000
 
 ``users.weekly_capacity_minutes``: 35 hours (2100 minutes) for everyone already there, as for
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0027'
-down_revision = '0023'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 

@@ -6,13 +6,15 @@ from datetime import timedelta
 
 from flask import Blueprint, url_for
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired
 
 from extranet.api import (
     STANDARD,
+    BaseForm,
     DocumentCategory,
     Field,
+    NotificationKind,
     RequestForm,
     RequestType,
     Rule,
@@ -34,6 +36,11 @@ class QuestionForm(RequestForm):
     priority = SelectField("Priority", choices=[("normal", "Normal"), ("urgent", "Urgent")], default="normal")
 
 
+class SampleSettingsForm(BaseForm):
+    greeting = StringField("Greeting", validators=[DataRequired()])
+    weekly_digest = BooleanField("Weekly digest")
+
+
 class SamplePlugin:
     SLUG = "sample"
 
@@ -45,6 +52,7 @@ class SamplePlugin:
         self.transitioned = []
         self.time_logged = []
         self.uploaded = []
+        self.demo_data = []
         self.blueprint = Blueprint(slug, __name__, template_folder="templates")
         self.blueprint.add_url_rule("/", "index", login_required(self.index))
         self.blueprint.add_url_rule("/widget", "widget", login_required(self.widget))
@@ -71,7 +79,12 @@ class SamplePlugin:
 
     @hookimpl
     def extranet_register_fields(self, app):
-        return [Field(slug=self.SLUG, label=_l("Sample field"), description="For tests", order=self.order)]
+        return [Field(slug=self.SLUG, label=_l("Sample field"), description="For tests", order=self.order,
+                      settings_form=SampleSettingsForm)]
+
+    @hookimpl
+    def extranet_register_modules(self, app):
+        return []  # a field is its module already; an integration returns its PluginModule
 
     @hookimpl
     def extranet_register_blueprints(self, app):
@@ -132,6 +145,16 @@ class SamplePlugin:
                              max_size=2000),
             DocumentCategory(field=self.SLUG, slug="any", label="Anything"),
         ]
+
+    @hookimpl
+    def extranet_register_notification_kinds(self, app):
+        return [NotificationKind(f"{self.SLUG}_answered", "A sample question is answered",
+                                 "%(actor)s answered %(ref)s on %(when)s.",
+                                 email_template=f"{self.SLUG}/emails/answered.txt")]
+
+    @hookimpl
+    def extranet_demo_data(self, organizations, experts):
+        self.demo_data.append(([o.name for o in organizations], [e.email for e in experts]))
 
     @hookimpl
     def extranet_register_webhook_events(self, app):

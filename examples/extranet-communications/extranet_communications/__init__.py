@@ -17,8 +17,11 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from extranet.api import (
+    BaseForm,
     DateField,
     ExpertiseField,
+    IntegerField,
+    NotificationKind,
     RequestForm,
     RequestType,
     ServiceRequest,
@@ -27,6 +30,8 @@ from extranet.api import (
     field_blueprint,
     field_hooks,
     hookimpl,
+    notify_request,
+    plugin_settings,
     request_scope,
     visible_requests,
 )
@@ -73,6 +78,13 @@ class NewsletterForm(RequestForm):
     )
 
 
+class CommunicationsSettingsForm(BaseForm):
+    """The module's own settings, which an admin fills on its page under Administration → Modules."""
+
+    calendar_length = IntegerField(_l("Publications shown in the calendar"), min=1, max=50,
+                                   default=CALENDAR_LENGTH)
+
+
 FIELD = ExpertiseField(
     slug=SLUG,
     label=_l("Communications"),
@@ -81,6 +93,14 @@ FIELD = ExpertiseField(
     colour="#8a5a1f",
     order=60,
     prefix="COM",
+    settings_form=CommunicationsSettingsForm,
+)
+
+SCHEDULED = NotificationKind(
+    "communications_scheduled",
+    _l("A publication I asked for is in the calendar"),
+    _l("%(ref)s “%(title)s” is in the publication calendar for %(date)s."),
+    email_template="communications/emails/scheduled.txt",
 )
 
 TYPES = [
@@ -115,7 +135,7 @@ def calendar(user) -> list:
         .where(ServiceRequest.field == SLUG, ServiceRequest.state.not_in(DROPPED),
                Publication.planned_on >= local_today())
         .order_by(Publication.planned_on, ServiceRequest.id)
-        .limit(CALENDAR_LENGTH)
+        .limit(plugin_settings(SLUG).get("calendar_length") or CALENDAR_LENGTH)
     )
     return db.session.execute(query).all()
 
@@ -133,9 +153,16 @@ def extranet_request_created(service_request, user):
     if service_request.field != SLUG or (planned_on := planned_date(service_request)) is None:
         return
     db.session.add(Publication(request_id=service_request.id, planned_on=planned_on))
+    # From the calendar, not from a person: the requester hears of it too.
+    notify_request(SCHEDULED.kind, service_request, None, date=planned_on.isoformat())
     try:
         db.session.commit()
     except Exception:
         # The request is saved already; the page that filed it must still be able to answer.
         db.session.rollback()
         raise
+
+
+@hookimpl
+def extranet_register_notification_kinds(app):
+    return [SCHEDULED]

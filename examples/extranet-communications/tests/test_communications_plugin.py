@@ -116,3 +116,20 @@ def test_communications_catalog_is_complete_and_compiled():
     import extranet_communications
 
     check_catalog(extranet_communications)
+
+
+def test_communications_settings_and_scheduled_notification(app, people, client_for):
+    admin = client_for(app, people.admin)
+    assert "Publications shown in the calendar" in admin.get("/admin/modules/communications").get_data(as_text=True) \
+        or "Publications affichées" in admin.get("/admin/modules/communications").get_data(as_text=True)
+    saved = admin.post("/admin/modules/communications/settings",
+                       data={"calendar_length": "1", "csrf_token": token(admin)})
+    assert saved.status_code == 303
+    member = client_for(app, people.member_a)
+    first = reference_of(file_request(member, "newsletter", _newsletter("Infolettre de mai", IN_5_DAYS)))
+    reference_of(file_request(member, "press_release", _press_release("Communiqué", IN_10_DAYS)))
+    # The admin's setting: one publication shown.
+    assert _calendar(member.get("/communications/").get_data(as_text=True)) == [(IN_5_DAYS.isoformat(), first)]
+    # The requester is told the date by the plugin's own kind of notification.
+    notes = member.get("/notifications/").get_data(as_text=True)
+    assert first in notes and "calendrier des publications" in notes
