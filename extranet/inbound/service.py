@@ -186,12 +186,11 @@ class Run:
             user_id, request_id = addresses.read_reply_address(local)
         except addresses.BadReplyAddress as bad:
             outcome = "expired_address" if bad.reason == "expired" else "bad_address"
-            self._answer_once(outcome, address, message, None, [_l(
-                "This reply address is no longer valid: your message was not added. Please answer on the "
-                "extranet, from the link of the e-mail you received."
-                if outcome == "expired_address" else
-                "This address is not one of ours: your message was not added."
-            )])
+            expired = _l("This reply address is no longer valid: your message was not added. Please answer on "
+                         "the extranet, from the link of the e-mail you received.")
+            self._answer_once(outcome, address, message, None, [
+                expired if outcome == "expired_address" else _l("This address is not one of ours: your message "
+                                                                "was not added.")])
             return DONE, outcome, address
         user = db.session.get(User, user_id)
         req = db.session.get(ServiceRequest, request_id)
