@@ -296,3 +296,20 @@ def test_trimming_removes_quotes_and_signatures_in_french_and_outlook():
     assert trim_reply(outlook) == "Done."
     assert trim_reply(headers) == "Done."
     assert trim_reply("Keep\n> quoted\nthis too\n--\nsig") == "Keep\nthis too"
+
+
+def test_the_lmtp_receiver_stores_and_refuses_foreign_recipients(inbound_app, team):
+    port = free_port()
+    controller = start_receiver(inbound_app, f"lmtp://127.0.0.1:{port}")
+    try:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = team.member_a.email, f"sample@{DOMAIN}", "Hi"
+        message.set_content("Body")
+        with smtplib.LMTP("127.0.0.1", port, timeout=10) as client:
+            refused = client.send_message(message, to_addrs=[f"sample@{DOMAIN}", "someone@elsewhere.org"])
+    finally:
+        controller.stop()
+    assert list(refused) == ["someone@elsewhere.org"]
+    with inbound_app.app_context():
+        [row] = db.session.scalars(db.select(InboundEmail))
+        assert (row.recipients, row.status) == (f"sample@{DOMAIN}", "pending")
