@@ -100,8 +100,7 @@ def clear_outbox(app) -> None:
 QUOTED_REPLY = """Thanks, the contract is attached.
 
 Marie
--- 
-Marie Tremblay, Coopérative A
+""" + "-- \n" + """Marie Tremblay, Coopérative A
 
 On Sat, Dec 5, 2026 at 10:00 AM Coop Extranet <no-reply@example.org> wrote:
 > Émile Expert wrote on SAMPLE-1 "Request SAMPLE-1".
