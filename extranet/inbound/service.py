@@ -299,7 +299,8 @@ class Run:
     def _answer(self, message: EmailMessage, user, lines: list, link: str | None = None) -> None:
         if not self.sender:
             return
-        locale = user.locale if user is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
+        known = user or User.by_email(self.sender)  # a member writing from their address: their language
+        locale = known.locale if known is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
         original = " ".join(str(message.get("Subject") or "").split())
         with force_locale(locale):
             queue_email(self.sender, locale, f"Re: {original}" if original else _l("Your e-mail to the extranet"),
