@@ -96,6 +96,7 @@ def _register_core_blueprints(app: Flask) -> None:
     from extranet.dashboard.views import bp as dashboard
     from extranet.documents.views import bp as documents
     from extranet.hours.views import bp as hours
+    from extranet.inbound.views import bp as inbound
     from extranet.notifications.views import bp as notifications
     from extranet.organizations.views import bp as organizations
     from extranet.privacy.views import bp as privacy
@@ -117,5 +118,5 @@ def _register_core_blueprints(app: Flask) -> None:
     for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
                       resources, documents, hours, reports, access, search, privacy, servicetargets,
                       webhooks, calendars, api_tokens, api, fields_admin, stored_field_home, desk, replies,
-                      on_behalf, request_list):
+                      on_behalf, request_list, inbound):
         app.register_blueprint(blueprint)

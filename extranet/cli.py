@@ -139,10 +139,28 @@ def worker(once: bool, interval: float) -> None:
     retrying failures with back-off, scan again the files whose virus scan is pending, build the
     exports people asked of their data and erase the expired ones, apply the retention rules once
     a day, deliver webhooks (retrying failures with back-off), read the text of stored files for
-    search, and warn, remind and close what the service targets call for."""
+    search, warn, remind and close what the service targets call for, and receive and process
+    inbound mail (EXTRANET_INBOUND_URL: an SMTP/LMTP receiver, or IMAP polling)."""
+    from extranet.inbound.receiver import receives_by_smtp, start_receiver
+
+    inbound_url = current_app.config["INBOUND_URL"]
+    receiver = None
+    if receives_by_smtp(inbound_url) and not once:
+        receiver = start_receiver(current_app._get_current_object(), inbound_url)
+        click.echo(f"inbound: receiving mail at {inbound_url}")
+    try:
+        _work(once, interval, inbound_url)
+    finally:
+        if receiver is not None:
+            receiver.stop()
+
+
+def _work(once: bool, interval: float, inbound_url: str | None) -> None:
     from extranet.auth.service import handle_reset_requests
     from extranet.files.rescan import rescan_due
     from extranet.files.text import read_pending
+    from extranet.inbound.receiver import poll_imap, receives_by_imap
+    from extranet.inbound.service import process_pending
     from extranet.notifications.mail import deliver_due
     from extranet.plugins import host
     from extranet.privacy.retention import apply_if_due, totals
@@ -156,6 +174,21 @@ def worker(once: bool, interval: float) -> None:
         host().refresh_stored()
         handle_reset_requests()
         db.session.commit()
+        if receives_by_imap(inbound_url):
+            try:
+                polled = poll_imap(inbound_url)
+            except Exception as exc:  # the mailbox keeps the mail: the next pass tries again
+                db.session.rollback()
+                click.echo(f"inbound: IMAP polling failed: {exc}")
+            else:
+                if polled:
+                    click.echo(f"inbound: {polled} messages fetched")
+        while True:  # inbound mail before the outbox, so that its answers leave in this pass
+            processed = process_pending()
+            if processed:
+                click.echo("inbound: " + ", ".join(f"{n} {status}" for status, n in sorted(processed.items())))
+            if not processed or not once:
+                break
         while True:  # mail goes out by batches; --once drains them all
             sent, failed = deliver_due()
             if sent or failed:

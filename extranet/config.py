@@ -88,6 +88,13 @@ def build_config(instance_path: Path) -> dict:
         # "inline" sends queued mail at the end of the request that queued it;
         # "worker" leaves it to `flask --app extranet worker` (several nodes).
         "MAIL_DELIVERY": _env("MAIL_DELIVERY", "inline"),
+        # Inbound mail (docs/operations.md): where the worker receives it (smtp://, lmtp://,
+        # imap:// or imaps://; none: no inbound mail), the domain of the reply and field
+        # addresses (none: notifications carry no Reply-To), and how long a reply address works.
+        "INBOUND_URL": _env("INBOUND_URL"),
+        "INBOUND_DOMAIN": _env("INBOUND_DOMAIN"),
+        "INBOUND_REPLY_DAYS": int(_env("INBOUND_REPLY_DAYS", "90")),
+        "MAX_INBOUND_BYTES": int(_env("MAX_INBOUND_BYTES", str(40 * 1024 * 1024))),
         "BLOCKED_PLUGINS": [p.strip() for p in (_env("BLOCKED_PLUGINS") or "").split(",") if p.strip()],
         # Plugins shipped with the product, enabled until an admin disables them; any other
         # plugin installed with pip starts disabled until an admin enables it ("*": every one).

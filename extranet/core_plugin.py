@@ -13,6 +13,7 @@ from extranet.calendars import rules as calendars_rules
 from extranet.dashboard import rules as dashboard_rules
 from extranet.documents import rules as documents_rules
 from extranet.hours import rules as hours_rules
+from extranet.inbound import rules as inbound_rules
 from extranet.organizations import rules as organizations_rules
 from extranet.privacy import rules as privacy_rules
 from extranet.reports import rules as reports_rules
@@ -27,7 +28,7 @@ from extranet.webhooks.events import CORE_EVENTS
 FEATURE_RULES = (
     organizations_rules, requests_rules, documents_rules, resources_rules, hours_rules,
     reports_rules, dashboard_rules, admin_rules, audit_rules, access_rules, search_rules,
-    privacy_rules, servicetargets_rules, webhooks_rules, calendars_rules,
+    privacy_rules, servicetargets_rules, webhooks_rules, calendars_rules, inbound_rules,
 )
 
 # (slug, title, endpoint, order, the policy action that shows it)

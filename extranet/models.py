@@ -16,6 +16,7 @@ from extranet.hours.models import (
     Statement,
     TimeEntry,
 )
+from extranet.inbound.models import InboundEmail
 from extranet.modules import Module
 from extranet.notifications.models import MutedEmail, Notification, OutboxEmail
 from extranet.organizations.models import Membership, Organization, Subscription
@@ -42,7 +43,7 @@ from extranet.webhooks.models import WebhookDelivery, WebhookHost, WebhookSubscr
 
 __all__ = [
     "AccessRecord", "Agreement", "ApiToken", "Attachment", "AuditEvent", "CalendarFeed", "CalendarSettings", "ClosedDay", "DataExport", "Document", "DocumentVersion", "ErasureRequest",
-    "ExpertField", "FileVersion", "Folder", "HourAlert", "HoursMonthly", "KnownBrowser", "Membership", "Message", "Module",
+    "ExpertField", "FileVersion", "Folder", "InboundEmail", "HourAlert", "HoursMonthly", "KnownBrowser", "Membership", "Message", "Module",
     "MutedEmail", "Notification", "Organization", "OutboxEmail", "RecoveryCode", "ReferenceCounter",
     "RequestClock", "RequestEvent", "RequestParticipant", "SentReminder", "ServiceTarget",
     "Resource", "ResourceVisit", "Satisfaction", "ServiceRequest", "Statement", "StoredField", "StoredRequestType",

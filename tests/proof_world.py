@@ -278,6 +278,15 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
                                       ["requests:read"], None)
         db.session.commit()
         token_id = token.id
+    # An e-mail whose processing failed (only admins see it and may have it processed again).
+    from extranet.inbound.service import store_raw
+
+    with app.app_context():
+        received = store_raw(f"From: {world.people['owner'].email}\r\nSubject: {short('Mail')}\r\n\r\n"
+                             f"{payload('mail')}\r\n".encode(), world.people["owner"].email, ["x@example.org"])
+        received.status, received.outcome = "failed", "error"
+        db.session.commit()
+        inbound_id = received.id
     with app.app_context():
         req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
         documents = db.session.scalars(db.select(Document).order_by(Document.id)).all()
@@ -308,7 +317,7 @@ def _seed(world: World, org_a: int, fed_a: int) -> None:
             "host_id": db.session.scalar(db.select(WebhookHost.id)),
             "subscription_id": db.session.scalar(db.select(WebhookSubscription.id)),
             "delivery_id": db.session.scalar(db.select(db.func.min(WebhookDelivery.id))),
-            "token_id": token_id,
+            "token_id": token_id, "mail_id": inbound_id,
         })
         assert all(value is not None for value in world.ids.values()), world.ids
 

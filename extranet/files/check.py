@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from extranet.extensions import db
 from extranet.files.models import ATTACHMENT, FileVersion
+from extranet.inbound.models import InboundEmail
 from extranet.privacy.models import DataExport
 from extranet.storage import Storage
 
@@ -92,8 +93,8 @@ class Report:
 
 
 def referenced_rows() -> Iterator[RowRef]:
-    """Every row that references a stored object: the one table of stored files, and the
-    exports of people's data waiting to be downloaded."""
+    """Every row that references a stored object: the one table of stored files, the
+    exports of people's data waiting to be downloaded, and the e-mails received."""
     rows = db.session.execute(
         db.select(FileVersion.id, FileVersion.kind, FileVersion.storage_key, FileVersion.filename,
                   FileVersion.size, FileVersion.sha256, FileVersion.message_id, FileVersion.document_id,
@@ -112,6 +113,13 @@ def referenced_rows() -> Iterator[RowRef]:
     for row in exports:
         yield RowRef("data export", row.id, row.storage_key, f"export-{row.id}.zip", row.size, row.sha256,
                      f"user {row.user_id}")
+    received = db.session.execute(
+        db.select(InboundEmail.id, InboundEmail.storage_key, InboundEmail.size, InboundEmail.sha256,
+                  InboundEmail.envelope_from).order_by(InboundEmail.id)
+    )
+    for row in received:
+        yield RowRef("inbound e-mail", row.id, row.storage_key, f"inbound-{row.id}.eml", row.size, row.sha256,
+                     f"from {row.envelope_from or '?'}")
 
 
 def unfinished_uploads(storage: Storage) -> Iterator[tuple[str, datetime, str | None]]:

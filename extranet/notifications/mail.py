@@ -27,15 +27,18 @@ from extranet.notifications.models import OutboxEmail
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
+OWN_MESSAGE_ID_DOMAIN = "extranet"
 
 
-def queue_email(to: str, locale: str, subject, template: str, **context) -> OutboxEmail:
+def queue_email(to: str, locale: str, subject, template: str, *, reply_to: str | None = None,
+                **context) -> OutboxEmail:
     """Render ``emails/<template>.txt`` in the recipient's language and add it to the outbox;
     it goes out once the caller commits. Pass ``subject`` as a *lazy* string (``lazy_gettext``)
     so that it is translated here, in the recipient's language too."""
     with force_locale(locale):
         email = OutboxEmail(
             to=to,
+            reply_to=reply_to,
             locale=locale,
             # A header: one line (a name typed with a line break must not break sending).
             subject=" ".join(str(subject).split())[:300],
@@ -53,7 +56,12 @@ def build_message(email: OutboxEmail) -> EmailMessage:
     message["To"] = email.to
     message["Subject"] = email.subject
     message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid(domain="extranet")
+    message["Message-ID"] = make_msgid(domain=OWN_MESSAGE_ID_DOMAIN)
+    # Tells the recipients' vacation responders not to answer (RFC 3834), and our own receiver
+    # to drop any of our mail that comes back.
+    message["Auto-Submitted"] = "auto-generated"
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
     message.set_content(email.body_text)
     # After set_content, which clears every Content-* header set before it.
     message["Content-Language"] = email.locale.replace("_", "-")

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from extranet.accounts.models import ExpertField, User
 from extranet.contributions import NotificationKind
 from extranet.extensions import db
+from extranet.inbound.addresses import reply_address
 from extranet.notifications.mail import queue_email
 from extranet.notifications.models import MutedEmail, Notification
 from extranet.organizations.models import Membership
@@ -256,6 +257,8 @@ def _email(user: User, notification: Notification) -> None:
         subject[:300],
         (owned and owned[1].email_template) or "notification",
         notification=notification,
+        # Answering the e-mail writes on the request as this person (extranet.inbound).
+        reply_to=reply_address(user.id, req.id) if req is not None else None,
         user=user,
         text=text,
         link=external_url(endpoint, **values),

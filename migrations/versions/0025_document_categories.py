@@ -1,7 +1,7 @@
 """The document category a document was filed under
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-05 22:45:00.000000
 
 ``documents.category``: the slug of the field's category chosen at upload (issue 10 §3), so
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0025'
-down_revision = '0023'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

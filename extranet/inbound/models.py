@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from extranet.db_types import UTCDateTime, utcnow
+from extranet.extensions import db
+
+PENDING, PROCESSING, DONE, DROPPED, FAILED = "pending", "processing", "done", "dropped", "failed"
+
+
+class InboundEmail(db.Model):
+    """One received message: its raw bytes in storage, kept before anything is done with it, and
+    what processing made of it (``outcome``: what was done, or why nothing was)."""
+
+    __tablename__ = "inbound_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    envelope_from: Mapped[str | None] = mapped_column(String(254))  # "": a bounce; None: unknown (IMAP)
+    recipients: Mapped[str] = mapped_column(Text, default="")  # envelope recipients, one a line
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    storage_key: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(12), default=PENDING, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # a code of ``service.OUTCOMES``
+    detail: Mapped[str | None] = mapped_column(Text)  # the address concerned, or the error
+    sender: Mapped[str | None] = mapped_column(String(254))  # the From address, once read
+    attempts: Mapped[int] = mapped_column(default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
