@@ -33,6 +33,7 @@ from extranet.servicetargets.models import RequestClock
 from extranet.servicetargets.presenters import badge, badges_of, overdue
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 from extranet.web.ids import arg_id, page_arg, read_id
+from extranet.web.pager import BoundedPage
 from extranet.web.lookups import request_or_404, signed_in_user
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -123,15 +124,15 @@ def _filter_choices(user):
 @login_required
 def index():
     user = signed_in_user()
-    page = db.paginate(
+    size = current_app.config["PAGE_SIZE"]
+    page = BoundedPage(
         filtered_requests(request.args, user).options(
             selectinload(ServiceRequest.participants).selectinload(RequestParticipant.user),
             selectinload(ServiceRequest.organization),
             selectinload(ServiceRequest.tags),
         ),
-        page=page_arg(current_app.config["PAGE_SIZE"]),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
+        page=page_arg(size),
+        per_page=size,
     )
     return render(
         "requests/index.html",
