@@ -139,7 +139,7 @@ def time_page(client, url: str, runs: int, queries: list) -> tuple:
     return statistics.median(timings), cuts[18], len(queries), ROWS[0], 200
 
 
-def measure(path: Path, scale: float, runs: int) -> tuple[dict, list]:
+def measure(path: Path, scale: float, runs: int, match: str = "") -> tuple[dict, list]:
     from sqlalchemy import event
 
     from extranet.extensions import db
@@ -164,6 +164,8 @@ def measure(path: Path, scale: float, runs: int) -> tuple[dict, list]:
     gc.freeze()  # as the production entry point does (extranet/wsgi.py)
     results = []
     for role, label, url in _pages(info):
+        if match not in label:
+            continue
         results.append((role, label, url, *time_page(clients[role], url, runs, queries)))
     with app.app_context():
         db.engine.dispose()
@@ -191,13 +193,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--only", choices=("x1", "x10"))
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--match", default="", help="only the pages whose label contains this")
     args = parser.parse_args()
     _count_rows()
     print(f"{platform.node()}: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.runs} runs per page")
     for name, scale in (("x1", 0.1), ("x10", 1.0)):
         if not args.only or args.only == name:
-            info, results = measure(dataset.default_path(scale), scale, args.runs)
+            info, results = measure(dataset.default_path(scale), scale, args.runs, args.match)
             print_table(dataset.default_path(scale).name, info, results, args.markdown)
 
 
