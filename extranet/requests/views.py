@@ -33,8 +33,8 @@ from extranet.servicetargets.models import RequestClock
 from extranet.servicetargets.presenters import badge, badges_of, overdue
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 from extranet.web.ids import arg_id, page_arg, read_id
-from extranet.web.pager import BoundedPage
 from extranet.web.lookups import request_or_404, signed_in_user
+from extranet.web.pager import BoundedPage
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
