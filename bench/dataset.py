@@ -7,6 +7,8 @@ report benchmarks (bench/reports.py).
 ×10 is 600 organizations (60 federations), 3,000 users (500 experts), the 4 built-in fields,
 200,000 requests and 750,000 time entries over 10 years, with agreements for every
 organization, field and year and satisfaction ratings on half of the closed requests.
+Three requests in four have an expert of their field assigned, and each requester a
+notification per request (``add_assignees_and_notifications``, for bench/pages.py).
 Requests take their titles and descriptions from the demo's catalogue (numbered, so that each
 is distinct) and get three messages each (600,000 at ×10), for the search benchmark
 (bench/search.py); the search index is rebuilt at the end. Documents are left out.
@@ -237,10 +239,40 @@ def build(path: Path, scale: float = 1.0, seed: int = 2026) -> dict:
             "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id "
             "WHERE m.organization_id = :org AND m.role = 'manager'"), {"org": busiest}).scalar()
         db.engine.dispose()
+    add_assignees_and_notifications(path)
     info = {"path": str(path), "scale": scale, "seconds": round(time.perf_counter() - started, 1),
             "organization_id": busiest, "manager_email": manager, "admin_email": "user1@bench.example.org",
             **counts}
     return info
+
+
+def add_assignees_and_notifications(path: Path) -> None:
+    """What the pages of ``bench/pages.py`` read besides the reports' rows (once per dataset):
+    an expert of its field assigned to three requests in four (chosen by the request's id), and
+    a notification to each request's requester that the assignee wrote (the newest third
+    unread). A request's messages are those of the search benchmark, built above."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        if conn.execute("SELECT 1 FROM notifications LIMIT 1").fetchone():
+            return
+        experts = {}
+        for user_id, field in conn.execute("SELECT user_id, field FROM expert_fields ORDER BY user_id"):
+            experts.setdefault(field, []).append(user_id)
+        rows = conn.execute("SELECT id, field, requester_id, created_at FROM requests ORDER BY id").fetchall()
+        assigned = [(rid, experts[field][rid % len(experts[field])])
+                    for rid, field, _, _ in rows if rid % 4 and experts.get(field)]
+        conn.executemany("INSERT OR IGNORE INTO request_participants (request_id, user_id, role) "
+                         "VALUES (?, ?, 'assignee')", assigned)
+        actor = dict(assigned)
+        unread_from = rows[len(rows) * 2 // 3][0] if rows else 0
+        conn.executemany(
+            "INSERT INTO notifications (user_id, kind, request_id, actor_id, params, created_at, read_at) "
+            "VALUES (?, 'message_new', ?, ?, '{}', ?, ?)",
+            [(requester, rid, actor.get(rid), created, None if rid >= unread_from else created)
+             for rid, _, requester, created in rows])
+        conn.execute("ANALYZE request_participants")
+        conn.execute("ANALYZE notifications")
 
 
 def main() -> None:

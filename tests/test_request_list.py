@@ -220,3 +220,50 @@ def test_members_see_their_organization_only(app, client_for, people, five):
     # Members have no assignee filter; staff do.
     assert 'name="assignee"' not in client_for(app, people.member_a).get("/requests/").get_data(as_text=True)
     assert 'name="assignee"' in html
+
+
+LIST_QUERIES = ("", "?page=2", "?field=sample&state=submitted", "?assignee=me&open=1",
+                "?state=submitted&page=3")
+
+
+def test_list_queries_do_not_grow_with_the_requests(app, client_for, people):
+    """The same statements for each list page with 5 requests as with 50, deep pages too (two
+    requests a page, so that page 3 has rows with 5)."""
+    from extranet.testing import count_queries
+
+    app.config["PAGE_SIZE"] = 2
+
+    def batch(start, count):
+        return [{"reference": f"SAMPLE-2026-{n:04d}", "title": f"Bulk {n}", "ago": n,
+                 "assignee": people.expert} for n in range(start, start + count)]
+
+    readers = [client_for(app, person) for person in (people.member_a, people.expert, people.admin)]
+
+    def counts():
+        found = []
+        for client in readers:
+            for query in LIST_QUERIES:
+                found.append(count_queries(app, lambda client=client, query=query: refs(client, query)))
+        return found
+
+    seed(app, people, *batch(1, 5))
+    small = counts()
+    seed(app, people, *batch(6, 45))
+    assert counts() == small
+
+
+def test_the_count_stops_at_a_bound(app, client_for, people, monkeypatch):
+    """Past COUNT_CAP rows beyond the page, the list says "more than"; a page near the end
+    counts exactly."""
+    from extranet.web import pager
+
+    monkeypatch.setattr(pager, "COUNT_CAP", 10)
+    seed(app, people, *[{"reference": f"SAMPLE-2026-{n:04d}", "title": f"Bulk {n}", "ago": n}
+                        for n in range(1, 51)])
+    member = client_for(app, people.member_a)
+    first = member.get("/requests/").get_data(as_text=True)
+    assert "More than 35 requests" in first and "Page 1 of at least 2" in first
+    assert 'rel="next"' in first
+    second = member.get("/requests/?page=2").get_data(as_text=True)
+    assert "50 requests" in second and "Page 2 of 2" in second
+    assert REF_RE.findall(second) == [f"SAMPLE-2026-{n:04d}" for n in range(26, 51)]

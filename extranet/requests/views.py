@@ -35,6 +35,7 @@ from extranet.servicetargets.presenters import badge, badges_of, overdue
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 from extranet.web.ids import arg_id, page_arg, read_id
 from extranet.web.lookups import request_or_404, signed_in_user
+from extranet.web.pager import BoundedPage
 
 LOW_RATING = 2  # a rating at or below it is "low" (the dashboard's low ratings)
 
@@ -136,15 +137,15 @@ def _filter_choices(user):
 @login_required
 def index():
     user = signed_in_user()
-    page = db.paginate(
+    size = current_app.config["PAGE_SIZE"]
+    page = BoundedPage(
         filtered_requests(request.args, user).options(
             selectinload(ServiceRequest.participants).selectinload(RequestParticipant.user),
             selectinload(ServiceRequest.organization),
             selectinload(ServiceRequest.tags),
         ),
-        page=page_arg(current_app.config["PAGE_SIZE"]),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
+        page=page_arg(size),
+        per_page=size,
     )
     return render(
         "requests/index.html",

@@ -1,0 +1,208 @@
+"""Every page a role opens, at ×1 and ×10 (issue 15 §1): p50/p95 server time, SQL statements and
+rows fetched per page, as a member, a manager, an expert and an admin.
+
+    .venv/bin/python bench/pages.py [--runs 20] [--only x1|x10] [--markdown]
+
+Uses the datasets of ``dataset.py`` (built if missing; one built before the latest migrations
+is upgraded, and given its assignees and notifications once). Each page is requested through
+the test client after two warm-ups, with the start-up objects frozen as in production, as
+``reports.py`` does. Statements are counted with ``before_cursor_execute``; rows fetched are
+the rows SQLAlchemy read from the database cursors (``CursorResult``'s fetch methods), so a
+count or a sort over many rows that returns few is in the time, not in the rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import sqlite3
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import dataset  # noqa: E402
+from reports import _login  # noqa: E402
+
+ROWS = [0]
+
+
+def _count_rows() -> None:
+    """Count the rows every ``CursorResult`` hands over, whichever way it is read."""
+    from sqlalchemy.engine.cursor import CursorResult
+
+    def counted(name):
+        original = getattr(CursorResult, name)
+
+        def fetch(self, *args, **kwargs):
+            got = original(self, *args, **kwargs)
+            if name == "_fetchiter_impl":
+                return _iter_counted(got)
+            ROWS[0] += len(got) if isinstance(got, list) else (got is not None)
+            return got
+
+        setattr(CursorResult, name, fetch)
+
+    def _iter_counted(rows):
+        for row in rows:
+            ROWS[0] += 1
+            yield row
+
+    for name in ("_fetchiter_impl", "_fetchone_impl", "_fetchall_impl", "_fetchmany_impl"):
+        counted(name)
+
+
+def _people(path: Path) -> dict:
+    """Who opens the pages: a member and the manager of the organization with the most
+    requests, the human-resources expert with the most fields, the first admin; a reference of
+    that organization's in human resources (both the member and the expert may open it), and a field and state with many requests."""
+    with sqlite3.connect(path) as conn:
+        org = conn.execute("SELECT organization_id FROM requests GROUP BY organization_id "
+                           "ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
+
+        def of_org(role):
+            return conn.execute("SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id "
+                                "WHERE m.organization_id = ? AND m.role = ? ORDER BY u.id LIMIT 1",
+                                (org, role)).fetchone()
+
+        expert = conn.execute(
+            "SELECT u.email FROM expert_fields e JOIN users u ON u.id = e.user_id GROUP BY u.email "
+            "HAVING MAX(e.field = 'hr') = 1 ORDER BY COUNT(*) DESC, u.email LIMIT 1").fetchone()[0]
+        reference = conn.execute("SELECT reference FROM requests WHERE organization_id = ? "
+                                 "AND field = 'hr' AND confidentiality = 'standard' ORDER BY id DESC LIMIT 1", (org,)).fetchone()[0]
+        counts = {table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+                  for table in ("requests", "messages", "request_participants", "notifications")}
+    manager = of_org("manager")[0]
+    member = (of_org("member") or of_org("manager"))[0]
+    return {"member": member, "manager": manager, "expert": expert, "admin": "user1@bench.example.org",
+            "reference": reference, **counts}
+
+
+def _pages(info: dict) -> list[tuple[str, str, str]]:
+    year = date.today().year - 1
+    ref = info["reference"]
+    deep = "field=hr&state=closed"
+    return [
+        ("member", "dashboard", "/"),
+        ("member", "request list p1", "/requests/"),
+        ("member", "request list p10", "/requests/?page=10"),
+        ("member", "request page", f"/requests/{ref}"),
+        ("member", "document space", "/documents/"),
+        ("member", "resource library", "/resources/"),
+        ("member", "notifications", "/notifications/"),
+        ("member", "search", "/search/?q=contrat+sign%C3%A9"),
+        ("manager", "dashboard", "/"),
+        ("manager", "request list p1", "/requests/"),
+        ("manager", "hour bank", "/hours/"),
+        ("manager", "my statements", "/reports/my-statements"),
+        ("expert", "dashboard", "/"),
+        ("expert", "request list p1", "/requests/"),
+        ("expert", "request list p10", "/requests/?page=10"),
+        ("expert", "request list p100", "/requests/?page=100"),
+        ("expert", "my open requests", "/requests/?assignee=me&open=1"),
+        ("expert", "field+state p100", f"/requests/?{deep}&page=100"),
+        ("expert", "request page", f"/requests/{ref}"),
+        ("expert", "notifications", "/notifications/"),
+        ("expert", "my queue widget", "/widgets/my-queue"),
+        ("expert", "timesheet", "/hours/timesheet"),
+        ("expert", "search", "/search/?q=contrat+sign%C3%A9"),
+        ("admin", "request list p1", "/requests/"),
+        ("admin", "field+state p1", f"/requests/?{deep}"),
+        ("admin", "field+state p10", f"/requests/?{deep}&page=10"),
+        ("admin", "field+state p100", f"/requests/?{deep}&page=100"),
+        ("admin", "state p100", "/requests/?state=closed&page=100"),
+        ("admin", "reports (a year)", f"/reports/?year={year}"),
+        ("admin", "dashboard", "/"),
+    ]
+
+
+def time_page(client, url: str, runs: int, queries: list) -> tuple:
+    """p50 and p95 in ms after two warm-ups, and the statements and rows of the last run; the
+    status instead when the page is not a 200 for that role."""
+    for _ in range(2):
+        response = client.get(url)
+    if response.status_code != 200:
+        return None, None, None, None, response.status_code
+    timings = []
+    for _ in range(runs):
+        queries.clear()
+        ROWS[0] = 0
+        start = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+    cuts = statistics.quantiles(timings, n=20, method="inclusive")
+    return statistics.median(timings), cuts[18], len(queries), ROWS[0], 200
+
+
+def measure(path: Path, scale: float, runs: int, match: str = "") -> tuple[dict, list]:
+    from sqlalchemy import event
+
+    from extranet.extensions import db
+
+    if not path.exists():
+        print(f"building {path} …", flush=True)
+        dataset.build(path, scale)
+    app = dataset.make_app(path)
+    with app.app_context():  # a dataset built before the latest migrations
+        from flask_migrate import upgrade
+
+        upgrade()
+        engine = db.engine
+    dataset.add_assignees_and_notifications(path)
+    info = _people(path)
+    queries = []
+    event.listen(engine, "before_cursor_execute", lambda *a: queries.append(1))
+    clients = {}
+    for role in ("member", "manager", "expert", "admin"):
+        clients[role] = app.test_client()
+        _login(clients[role], info[role])
+    gc.freeze()  # as the production entry point does (extranet/wsgi.py)
+    results = []
+    for role, label, url in _pages(info):
+        if match not in label:
+            continue
+        results.append((role, label, url, *time_page(clients[role], url, runs, queries)))
+    with app.app_context():
+        db.engine.dispose()
+    return info, results
+
+
+def print_table(name: str, info: dict, results: list, markdown: bool) -> None:
+    print(f"\n{name}: {info['requests']:,} requests, {info['messages']:,} messages, "
+          f"{info['request_participants']:,} participants, {info['notifications']:,} notifications")
+    if markdown:
+        print("\n| role | page | p50 ms | p95 ms | statements | rows |\n|---|---|---|---|---|---|")
+    for role, label, _url, p50, p95, statements, rows, status in results:
+        if status != 200:
+            line = (f"| {role} | {label} | status {status} | | | |" if markdown
+                    else f"{role:8} {label:22} status {status}")
+        elif markdown:
+            line = f"| {role} | {label} | {p50:.1f} | {p95:.1f} | {statements} | {rows} |"
+        else:
+            line = f"{role:8} {label:22} {p50:8.1f} {p95:8.1f} {statements:5d} {rows:7d}"
+        print(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Every page a role opens, at ×1 and ×10")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--only", choices=("x1", "x10"))
+    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--match", default="", help="only the pages whose label contains this")
+    args = parser.parse_args()
+    _count_rows()
+    print(f"{platform.node()}: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.runs} runs per page")
+    for name, scale in (("x1", 0.1), ("x10", 1.0)):
+        if not args.only or args.only == name:
+            info, results = measure(dataset.default_path(scale), scale, args.runs, args.match)
+            print_table(dataset.default_path(scale).name, info, results, args.markdown)
+
+
+if __name__ == "__main__":
+    main()
