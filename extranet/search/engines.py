@@ -96,9 +96,11 @@ class SqliteEngine:
 
     def totals(self, connection, query: Query) -> dict[int, int]:
         """How many entries of each kind match, in one reading of the index and scoring none."""
-        return dict(connection.execute(
-            text("SELECT rowid % 8, COUNT(*) FROM search_index WHERE search_index MATCH :match GROUP BY 1")
-            .bindparams(match=self.expression(query))).all())
+        # Sums rather than GROUP BY: one pass, no sort of the matches.
+        sums = ", ".join(f"SUM(rowid % 8 = {kind})" for kind in KINDS.values())
+        row = connection.execute(text(f"SELECT {sums} FROM search_index WHERE search_index MATCH :match")  # noqa: S608
+                                 .bindparams(match=self.expression(query))).one()
+        return {kind: total or 0 for kind, total in zip(KINDS.values(), row, strict=True)}
 
     def newest_keys(self, connection, query: Query, kind: int, count: int) -> int | None:
         """The lowest key of the ``count`` newest entries of ``kind`` that match (rows are

@@ -196,26 +196,27 @@ def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> 
     the number of ids returned. Ranking scores every match it reads, and a common word matches a
     large share of the index. A member's matches (one organization's) are few once checked
     against their rows: all of them are ranked, up to the count's cap. Across organizations
-    (staff), only the newest ``CANDIDATES`` entries of a kind that match are ranked at first,
-    more while the reader's rules leave fewer than ``needed`` of them, all when that is all."""
+    (staff), when a kind's matches are many more than ``CANDIDATES``, only its newest
+    ``CANDIDATES`` are ranked at first, more while the reader's rules leave fewer than ``needed``
+    of them, all when that is all. A reference, and an engine without totals, rank everything."""
     engine = engine_for(db.session.connection())
     connection = db.session.connection()
     narrow = request_scope(user) is not None or organization is not None
-    todo = _kinds(query, filters, organization)
-    totals = {} if query.reference else engine.totals(connection, query)
-    if totals is not None and not query.reference:  # a kind nothing matches needs no rules read
-        todo = [name for name in todo if totals.get(KINDS[name])]
-    found: dict[str, list[int]] = {name: [] for name in _kinds(query, filters, organization)}
-    exact = set(found) - set(todo)
-    if narrow or query.reference or totals is None:
+    kinds = _kinds(query, filters, organization)
+    totals = None if query.reference else engine.totals(connection, query)
+    found: dict[str, list[int]] = {name: [] for name in kinds}
+    # A kind nothing matches needs no rules read: none, and counted.
+    todo = kinds if totals is None else [name for name in kinds if totals.get(KINDS[name])]
+    exact = set(kinds) - set(todo)
+    if narrow or totals is None:
         selects = _selects(user, query, filters, organization)
         for name in todo:
             found[name] = list(db.session.scalars(_ordered(selects[name], filters.sort).limit(COUNT_CAP + 1)))
-        return found, set(found)
+        return found, set(kinds)
     candidates = dict.fromkeys(todo, CANDIDATES)
     while todo:
         from_keys = {name: engine.newest_keys(connection, query, KINDS[name], candidates[name])
-                     if candidates[name] < totals[KINDS[name]] else None for name in todo}
+                     if candidates[name] * 8 < totals[KINDS[name]] else None for name in todo}
         selects = _selects(user, query, filters, organization, from_keys)
         for name in todo:
             found[name] = list(db.session.scalars(_ordered(selects[name], filters.sort).limit(needed)))
