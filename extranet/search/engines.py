@@ -94,13 +94,13 @@ class SqliteEngine:
             matches = matches.where(key >= from_key)
         return matches.subquery(f"matches_{kind}")
 
-    def totals(self, connection, query: Query) -> dict[int, int]:
-        """How many entries of each kind match, in one reading of the index and scoring none."""
+    def totals(self, connection, query: Query, kinds: list[int]) -> dict[int, int]:
+        """How many entries of each of ``kinds`` match, in one reading of the index and scoring none."""
         # Sums rather than GROUP BY: one pass, no sort of the matches.
-        sums = ", ".join(f"SUM(rowid % 8 = {kind})" for kind in KINDS.values())
+        sums = ", ".join(f"SUM(rowid % 8 = {int(kind)})" for kind in kinds)
         row = connection.execute(text(f"SELECT {sums} FROM search_index WHERE search_index MATCH :match")  # noqa: S608
                                  .bindparams(match=self.expression(query))).one()
-        return {kind: total or 0 for kind, total in zip(KINDS.values(), row, strict=True)}
+        return {kind: total or 0 for kind, total in zip(kinds, row, strict=True)}
 
     def newest_keys(self, connection, query: Query, kind: int, count: int) -> int | None:
         """The lowest key of the ``count`` newest entries of ``kind`` that match (rows are
@@ -177,7 +177,7 @@ class PostgresEngine:
             .subquery(f"matches_{kind}")
         )
 
-    def totals(self, connection, query: Query) -> None:
+    def totals(self, connection, query: Query, kinds: list[int]) -> None:
         return None  # the GIN index is not ordered by row: nothing to bound the ranking with
 
     def newest_keys(self, connection, query: Query, kind: int, count: int) -> None:
