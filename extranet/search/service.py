@@ -204,7 +204,7 @@ def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> 
     narrow = request_scope(user) is not None or organization is not None
     kinds = _kinds(query, filters, organization)
     # A member's search reads the index once per kind anyway: totals would add a reading.
-    totals = None if query.reference or narrow else engine.totals(connection, query, [KINDS[name] for name in kinds])
+    totals = None if query.reference or narrow or not kinds else engine.totals(connection, query, [KINDS[name] for name in kinds])
     found: dict[str, list[int]] = {name: [] for name in kinds}
     # A kind nothing matches needs no rules read: none, and counted.
     todo = kinds if totals is None else [name for name in kinds if totals.get(KINDS[name])]
