@@ -239,7 +239,8 @@ def search(user, filters: Filters, organization: Organization | None = None) -> 
     start = (filters.page - 1) * PAGE_SIZE if filters.kind else 0
     needed = start + (PAGE_SIZE if filters.kind else GROUP_SIZE)
     ranked, exact = _ranked(user, query, filters, organization, needed)
-    selects = _selects(user, query, filters, organization)
+    # Counting needs the selects unbounded; a member's search never counts apart.
+    selects = _selects(user, query, filters, organization) if set(ranked) - exact else {}
     for name, ids in ranked.items():
         # Otherwise counted apart, up to the cap, in no order and unscored.
         found.counts[name] = len(ids) if name in exact else _count(selects[name])
