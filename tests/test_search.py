@@ -11,6 +11,7 @@ those who may open it, and nothing else, not even a count.
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import text
@@ -355,3 +356,37 @@ def test_the_migration_indexes_existing_rows(app, people, client_for, migration_
 def test_csrf_token_helper_still_reads_pages(app, people, client_for):
     # The header's search form is a GET: it carries no token, and the page still gives one.
     assert csrf_token(client_for(app, people.member_a), "/search/")
+
+
+def _hrefs(page: str) -> list[str]:
+    return re.findall(r'class="search-hit__title" href="([^"]+)"', page)
+
+
+def _counts(page: str) -> list[str]:
+    return re.findall(r'<span class="muted">\(([^)]+)\)</span></h2>', page)
+
+
+def test_staff_searches_rank_a_bounded_first_set_and_widen_it_to_what_the_rules_leave(app, people, client_for, monkeypatch):
+    """Across organizations, a common word's newest matches are ranked first, more while the
+    reader's rules leave too few: with one candidate at first, the same results and counts as
+    with all of them, and nothing the reader may not open."""
+    from extranet.search import service
+
+    member, member_b = client_for(app, people.member_a), client_for(app, people.member_b)
+    hr = [_file(member, "policy_review", "hr", f"Dossier commun {i}", False, policy_name="X", goals="Y") for i in range(4)]
+    hr += [_file(member_b, "policy_review", "hr", f"Dossier commun B{i}", False, policy_name="X", goals="Y") for i in range(3)]
+    legal = [_file(member, "contract_review", "legal", f"Dossier commun L{i}", False, counterparty="F",
+                   contract_type="services") for i in range(4)]
+    _attach(member, hr[0], "Le dossier commun complété", "dossier.txt")
+    hr_expert = client_for(app, _cast(app, people)["hr_expert"])
+    searches = [{"q": "dossier commun", "sort": "newest"}, {"q": "dossier commun", "kind": "request", "sort": "newest"},
+                {"q": "dossier commun", "kind": "request"}, {"q": "dossier commun"}, {"q": "dossier comm"}]
+    whole = [_search(hr_expert, **args) for args in searches]
+    monkeypatch.setattr(service, "CANDIDATES", 1)
+    bounded = [_search(hr_expert, **args) for args in searches]
+    for page, same in zip(bounded[:2], whole[:2], strict=True):  # newest first: the same results
+        assert _hrefs(page) == _hrefs(same) and _counts(page) == _counts(same)
+    assert sorted(_hrefs(bounded[2])) == sorted(_hrefs(whole[2])) == sorted(f"/requests/{r}" for r in hr)
+    for page, same in zip(bounded[2:], whole[2:], strict=True):
+        assert _counts(page) == _counts(same) and "7" in _counts(page)
+        assert not any(f"/requests/{r}" in page for r in legal)

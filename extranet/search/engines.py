@@ -11,7 +11,18 @@ them and ``INDEX_TABLES`` tells Alembic's comparison and the tests which tables 
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Integer, bindparam, column, func, literal, select, table, text
+from sqlalchemy import (
+    Float,
+    Integer,
+    bindparam,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import REGCONFIG
 
 from extranet.search.query import Query, stem, stemmed
@@ -62,15 +73,43 @@ class SqliteEngine:
             terms.append(f'("{stem(query.prefix)}" OR "{query.prefix}"*)')
         return " AND ".join(terms)
 
-    def matches(self, query: Query, kind: int):
+    def matches(self, query: Query, kind: int, within=None, from_key: int | None = None):
+        """``within``: a select of the ids the reader may open, when they are few (a member's
+        organization): the index is read once and each match checked against that set (the
+        unary ``+`` keeps it out of FTS5, which would otherwise run the whole query again for
+        each id and recompute bm25's statistics each time), so that only the reader's matches
+        are scored. ``from_key``: read only the entries from that key up (``newest_keys``)."""
         # bm25 is lower for better matches; the title counts five times the body.
-        return (
-            text("SELECT rowid / 8 AS ref_id, -bm25(search_index, 5.0, 1.0) AS score FROM search_index "
-                 "WHERE search_index MATCH :match AND rowid % 8 = :kind")
-            .bindparams(match=self.expression(query), kind=kind)
-            .columns(ref_id=Integer, score=Float)
-            .subquery(f"matches_{kind}")
+        key = literal_column("search_index.rowid")
+        matches = (
+            select(literal_column("search_index.rowid / 8", Integer).label("ref_id"),
+                   literal_column("-bm25(search_index, 5.0, 1.0)", Float).label("score"))
+            .select_from(table(TABLE))
+            .where(literal_column("search_index").op("MATCH")(self.expression(query)), key % 8 == kind)
         )
+        if within is not None:
+            keys = within.with_only_columns(within.selected_columns[0] * 8 + kind)
+            matches = matches.where(literal_column("+search_index.rowid").in_(keys.scalar_subquery()))
+        if from_key is not None:
+            matches = matches.where(key >= from_key)
+        return matches.subquery(f"matches_{kind}")
+
+    def totals(self, connection, query: Query, kinds: list[int]) -> dict[int, int]:
+        """How many entries of each of ``kinds`` match, in one reading of the index and scoring none."""
+        # Sums rather than GROUP BY: one pass, no sort of the matches.
+        sums = ", ".join(f"SUM(rowid % 8 = {int(kind)})" for kind in kinds)
+        row = connection.execute(text(f"SELECT {sums} FROM search_index WHERE search_index MATCH :match")  # noqa: S608
+                                 .bindparams(match=self.expression(query))).one()
+        return {kind: total or 0 for kind, total in zip(kinds, row, strict=True)}
+
+    def newest_keys(self, connection, query: Query, kind: int, count: int) -> int | None:
+        """The lowest key of the ``count`` newest entries of ``kind`` that match (rows are
+        numbered in the order they are written), or None when fewer match: ranking reads
+        entries in key order cheaply but scores each one it reads."""
+        return connection.scalar(
+            text("SELECT rowid FROM search_index WHERE search_index MATCH :match AND rowid % 8 = :kind "
+                 "ORDER BY rowid DESC LIMIT 1 OFFSET :offset")
+            .bindparams(match=self.expression(query), kind=kind, offset=count - 1))
 
 
 class PostgresEngine:
@@ -128,7 +167,7 @@ class PostgresEngine:
             combined = combined.op("&&")(term)
         return combined
 
-    def matches(self, query: Query, kind: int):
+    def matches(self, query: Query, kind: int, within=None, from_key: int | None = None):
         index = table(TABLE, column("kind"), column("ref_id"), column("document"))
         tsquery = self.tsquery(query)
         return (
@@ -137,6 +176,12 @@ class PostgresEngine:
             .where(index.c.kind == kind, index.c.document.op("@@")(tsquery))
             .subquery(f"matches_{kind}")
         )
+
+    def totals(self, connection, query: Query, kinds: list[int]) -> None:
+        return None  # the GIN index is not ordered by row: nothing to bound the ranking with
+
+    def newest_keys(self, connection, query: Query, kind: int, count: int) -> None:
+        return None
 
 
 ENGINES = {"sqlite": SqliteEngine(), "postgresql": PostgresEngine()}

@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import literal, select
+from sqlalchemy import func, literal, select
 
 from extranet.documents.models import Document
 from extranet.documents.rules import findable_documents
@@ -31,6 +31,7 @@ GROUP_SIZE = 5  # results of each kind shown together when no kind is chosen
 PAGE_SIZE = 20
 COUNT_CAP = 1000  # counted exactly up to here ("1000+" beyond): a count reads every match
 MAX_PAGE = COUNT_CAP // PAGE_SIZE
+CANDIDATES = 4000  # matches of a kind ranked at first, across organizations (``_ranked``)
 SORTS = ("best", "newest")
 MAX_ID = 2**31 - 1
 
@@ -119,34 +120,29 @@ def _dated(query, column, since, until):
     return query
 
 
-def _selects(user, query: Query, filters: Filters, organization: Organization | None) -> dict[str, object]:
-    """Per kind, a select of (id, score, at) of what matches and ``user`` may open."""
+def _selects(user, query: Query, filters: Filters, organization: Organization | None,
+             from_keys: dict[str, int | None] | None = None) -> dict[str, object]:
+    """Per kind, a select of (id, score, at) of what matches and ``user`` may open.
+    ``from_keys``: per kind, where in the index to start reading (``_ranked``)."""
     engine = engine_for(db.session.connection())
     scope = request_scope(user)
+    # A member's rows (or one organization's) are few: the index is checked against them
+    # rather than every match against the rules.
+    narrow = scope is not None or organization is not None
     since, until = _bounds(filters)
     R, M, D = ServiceRequest, Message, Document
-    wanted = [filters.kind] if filters.kind else list(KINDS)
-    if query.reference:  # a reference is a request, found by its own column
-        wanted = [k for k in wanted if k == "request"]
-    if filters.state:  # a state is a request's: messages follow their request's
-        wanted = [k for k in wanted if k in ("request", "message")]
-    if organization is not None:  # resources belong to no organization
-        wanted = [k for k in wanted if k != "resource"]
     selects = {}
-    for name in wanted:
+    for name in _kinds(query, filters, organization):
         kind = KINDS[name]
         if kind == REQUEST and query.reference:
             base = visible_requests(user, scope).where(R.reference == query.reference)
             selects[name] = base.with_only_columns(R.id.label("id"), literal(1.0).label("score"), R.created_at.label("at"))
             continue
-        matches = engine.matches(query, kind)
         if kind in (REQUEST, MESSAGE):
             if kind == REQUEST:
-                base = visible_requests(user, scope).join(matches, matches.c.ref_id == R.id)
-                row, at = R.id, R.created_at
+                base, row, at = visible_requests(user, scope), R.id, R.created_at
             else:
-                base = visible_messages(user, scope).join(matches, matches.c.ref_id == M.id)
-                row, at = M.id, M.created_at
+                base, row, at = visible_messages(user, scope), M.id, M.created_at
             if filters.field:
                 base = base.where(R.field == filters.field)
             if organization is not None:
@@ -154,26 +150,83 @@ def _selects(user, query: Query, filters: Filters, organization: Organization | 
             if filters.state:
                 base = base.where(R.state == filters.state)
         elif kind == DOCUMENT:
-            base = findable_documents(user, scope).join(matches, matches.c.ref_id == D.id)
-            row, at = D.id, D.updated_at
+            base, row, at = findable_documents(user, scope), D.id, D.updated_at
             if filters.field:
                 base = base.where(D.field == filters.field)
             if organization is not None:
                 base = base.where(D.organization_id == organization.id)
         else:
-            base = findable_resources(user).join(matches, matches.c.ref_id == Resource.id)
-            row, at = Resource.id, Resource.published_at
+            base, row, at = findable_resources(user), Resource.id, Resource.published_at
             if filters.field:
                 base = base.where(Resource.field == filters.field)
         base = _dated(base, at, since, until)
-        selects[name] = base.with_only_columns(row.label("id"), matches.c.score.label("score"), at.label("at"))
+        matches = engine.matches(query, kind, within=base.with_only_columns(row) if narrow else None,
+                                 from_key=(from_keys or {}).get(name))
+        selects[name] = (base.join(matches, matches.c.ref_id == row)
+                         .with_only_columns(row.label("id"), matches.c.score.label("score"), at.label("at")))
     return selects
+
+
+def _kinds(query: Query, filters: Filters, organization: Organization | None) -> list[str]:
+    wanted = [filters.kind] if filters.kind else list(KINDS)
+    if query.reference:  # a reference is a request, found by its own column
+        wanted = [k for k in wanted if k == "request"]
+    if filters.state:  # a state is a request's: messages follow their request's
+        wanted = [k for k in wanted if k in ("request", "message")]
+    if organization is not None:  # resources belong to no organization
+        wanted = [k for k in wanted if k != "resource"]
+    return wanted
 
 
 def _ordered(select_, sort: str):
     sub = select_.subquery()
     order = [sub.c.at.desc().nulls_last()] if sort == "newest" else [sub.c.score.desc(), sub.c.at.desc().nulls_last()]
     return select(sub.c.id).order_by(*order, sub.c.id.desc())
+
+
+def _count(select_) -> int:
+    """How many rows ``select_`` gives, up to one past the cap: read in no order, it stops there
+    and scores nothing."""
+    capped = select_.with_only_columns(literal(1)).limit(COUNT_CAP + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(capped))
+
+
+def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> tuple[dict[str, list[int]], set[str]]:
+    """Per kind, the ids of the first ``needed`` results in order, and the kinds whose count is
+    the number of ids returned. Ranking scores every match it reads, and a common word matches a
+    large share of the index. A member's matches (one organization's) are few once checked
+    against their rows: all of them are ranked, up to the count's cap. Across organizations
+    (staff), when a kind's matches are many more than ``CANDIDATES``, only its newest
+    ``CANDIDATES`` are ranked at first, more while the reader's rules leave fewer than ``needed``
+    of them, all when that is all. A reference, and an engine without totals, rank everything."""
+    engine = engine_for(db.session.connection())
+    connection = db.session.connection()
+    narrow = request_scope(user) is not None or organization is not None
+    kinds = _kinds(query, filters, organization)
+    # A member's search reads the index once per kind anyway: totals would add a reading.
+    totals = None if query.reference or narrow or not kinds else engine.totals(connection, query, [KINDS[name] for name in kinds])
+    found: dict[str, list[int]] = {name: [] for name in kinds}
+    # A kind nothing matches needs no rules read: none, and counted.
+    todo = kinds if totals is None else [name for name in kinds if totals.get(KINDS[name])]
+    exact = set(kinds) - set(todo)
+    if narrow or totals is None:
+        selects = _selects(user, query, filters, organization)
+        for name in todo:
+            found[name] = list(db.session.scalars(_ordered(selects[name], filters.sort).limit(COUNT_CAP + 1)))
+        return found, set(kinds)
+    candidates = dict.fromkeys(todo, CANDIDATES)
+    while todo:
+        from_keys = {name: engine.newest_keys(connection, query, KINDS[name], candidates[name])
+                     if candidates[name] * 8 < totals[KINDS[name]] else None for name in todo}
+        selects = _selects(user, query, filters, organization, from_keys)
+        for name in todo:
+            found[name] = list(db.session.scalars(_ordered(selects[name], filters.sort).limit(needed)))
+            if from_keys[name] is None and len(found[name]) < needed:
+                exact.add(name)
+            # As many more as the share the rules left suggests, twice over.
+            candidates[name] *= max(4, 2 * needed // max(len(found[name]), 1))
+        todo = [name for name in todo if len(found[name]) < needed and from_keys[name] is not None]
+    return found, exact
 
 
 def search(user, filters: Filters, organization: Organization | None = None) -> Found:
@@ -183,16 +236,14 @@ def search(user, filters: Filters, organization: Organization | None = None) -> 
     found = Found(query, filters)
     if query.empty:
         return found
-    for name, select_ in _selects(user, query, filters, organization).items():
-        # One query per kind: the ids in order, up to the count's cap; the count is how many
-        # came back, the page a slice of them (ordering needs every match scored anyway).
-        ids = list(db.session.scalars(_ordered(select_, filters.sort).limit(COUNT_CAP + 1)))
-        found.counts[name] = len(ids)
-        if not ids:
-            continue
-        if filters.kind:
-            start = (filters.page - 1) * PAGE_SIZE
-            found.hits[name] = ids[start:start + PAGE_SIZE]
-        else:
-            found.hits[name] = ids[:GROUP_SIZE]
+    start = (filters.page - 1) * PAGE_SIZE if filters.kind else 0
+    needed = start + (PAGE_SIZE if filters.kind else GROUP_SIZE)
+    ranked, exact = _ranked(user, query, filters, organization, needed)
+    # Counting needs the selects unbounded; a member's search never counts apart.
+    selects = _selects(user, query, filters, organization) if set(ranked) - exact else {}
+    for name, ids in ranked.items():
+        # Otherwise counted apart, up to the cap, in no order and unscored.
+        found.counts[name] = len(ids) if name in exact else _count(selects[name])
+        if ids[start:]:
+            found.hits[name] = ids[start:start + (PAGE_SIZE if filters.kind else GROUP_SIZE)]
     return found
