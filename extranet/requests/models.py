@@ -23,7 +23,7 @@ class ServiceRequest(db.Model):
     __table_args__ = (
         Index("ix_requests_org_state", "organization_id", "state"),
         # The request list's filters with its order (newest first, then id): any page of the
-        # list is read in index order, page 100 as cheaply as page 1 (migration 0028).
+        # list is read in index order, page 100 as cheaply as page 1 (migration 0027).
         Index("ix_requests_field_state_created", "field", "state", "created_at", "id"),
         Index("ix_requests_field_created", "field", "created_at", "id"),
         Index("ix_requests_state_created", "state", "created_at", "id"),

@@ -36,7 +36,7 @@ class PageLinks:
 # (≈ 250 of 318 ms for an expert). As the search page does (``COUNT_CAP`` in
 # ``extranet/search/service.py``), ``BoundedPage`` counts at most ``COUNT_CAP`` rows past the page
 # asked for, so the count costs the same on page 1 and on page 100, and the pager says "more
-# than" when it stopped. The rows are read in the order of an index (migration 0028 indexes the
+# than" when it stopped. The rows are read in the order of an index (migration 0027 indexes the
 # ordering column with the list's filters), so a deep page skips index entries, not sorted rows.
 # Page numbers stay the URLs' (``?page=``, read with ``web.ids.page_arg``).
 

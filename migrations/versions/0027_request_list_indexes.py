@@ -1,7 +1,7 @@
 """The request list's filters indexed with its order, so a deep page costs what the first does
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-05 22:40:00.000000
 
 The list is ordered newest first (``created_at``, then ``id``). With the filters alone indexed
@@ -12,8 +12,8 @@ prefix of the first one, so it goes.
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0028'
-down_revision = '0027'
+revision = '0027'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 

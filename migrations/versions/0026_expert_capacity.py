@@ -1,6 +1,6 @@
 """Each expert's weekly capacity, what the timesheet measures the week's total against
 
-Revision ID: 0027
+Revision ID: 0026
 Revises: 0025
 Create Date: 2026-12-05 22:35:00.000000
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0027'
+revision = '0026'
 down_revision = '0025'
 branch_labels = None
 depends_on = None
