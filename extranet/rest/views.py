@@ -10,6 +10,7 @@ from flask import abort, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from extranet.access import service as access
 from extranet.accounts.models import User
@@ -84,7 +85,8 @@ def list_requests(query: s.RequestFilters):
     args = {k: v for k, v in query.model_dump(exclude={"page", "per_page", "organization"}).items() if v is not None}
     if args.pop("open", None):
         args["open"] = "1"
-    args = {k: v.isoformat() if hasattr(v, "isoformat") else str(v) for k, v in args.items()}
+    # The list page reads its arguments as the query string's MultiDict (a filter may repeat).
+    args = MultiDict({k: v.isoformat() if hasattr(v, "isoformat") else str(v) for k, v in args.items()})
     user = signed_in_user()
     page = _page_of(filtered_requests(args, user).options(
         selectinload(ServiceRequest.participants).selectinload(RequestParticipant.user),

@@ -18,10 +18,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('users') as batch:
+    with op.batch_alter_table('users', recreate='never') as batch:
         batch.add_column(sa.Column('weekly_capacity_minutes', sa.Integer(), nullable=False, server_default='2100'))
 
 
 def downgrade():
-    with op.batch_alter_table('users') as batch:
+    # In place (no batch copy): rebuilding users on SQLite would fail on the rows pointing at it.
+    with op.batch_alter_table('users', recreate='never') as batch:
         batch.drop_column('weekly_capacity_minutes')
