@@ -175,7 +175,8 @@ def test_an_admin_disables_the_plugin(app, people, client_for):
 
     assert member.get("/communications/").status_code == 404
     assert member.get("/requests/new/communications/newsletter").status_code == 404
-    assert member.get(f"/requests/{reference}").status_code == 404
+    # Her request is kept: she is told its service is paused, not that it does not exist.
+    assert member.get(f"/requests/{reference}").status_code == 403
     assert 'data-field="communications"' not in member.get("/").get_data(as_text=True)
     assert admin.get("/communications/").status_code == 404
     assert admin.get(f"/requests/{reference}").status_code == 200  # its data stays, read-only for admins

@@ -37,12 +37,14 @@ def upgrade():
     )
     op.create_index(op.f('ix_inbound_emails_received_at'), 'inbound_emails', ['received_at'], unique=False)
     op.create_index(op.f('ix_inbound_emails_status'), 'inbound_emails', ['status'], unique=False)
-    with op.batch_alter_table('outbox_emails') as batch_op:
+    with op.batch_alter_table('outbox_emails', recreate='never') as batch_op:
         batch_op.add_column(sa.Column('reply_to', sa.String(length=254), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('outbox_emails') as batch_op:
+    # In place: rebuilding the table on SQLite drops it first, and a drop cascades to the rows
+    # pointing at it.
+    with op.batch_alter_table('outbox_emails', recreate='never') as batch_op:
         batch_op.drop_column('reply_to')
     op.drop_index(op.f('ix_inbound_emails_status'), table_name='inbound_emails')
     op.drop_index(op.f('ix_inbound_emails_received_at'), table_name='inbound_emails')

@@ -19,10 +19,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('documents', schema=None) as batch_op:
+    with op.batch_alter_table('documents', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('category', sa.String(length=40), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('documents', schema=None) as batch_op:
+    # In place: rebuilding the table on SQLite drops it first, and the drop cascades to the rows
+    # pointing at it (a document's versions).
+    with op.batch_alter_table('documents', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('category')
