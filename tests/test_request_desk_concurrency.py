@@ -43,7 +43,9 @@ def test_crossed_merges_tags_and_corrections_at_once(app, client_for, people, li
     assert merges.count(303) <= 1 and all(s in (303, 409, 422) for s in merges), merges
     states = [load(app, ref)["state"] for ref in (first, second)]
     assert len([s for s in states if s == "closed"]) == merges.count(303)  # never both closed
-    assert statuses[3] == 303  # tags are appends: never refused for a race
+    # Tags are appends, never refused for a race; but when the merge of the second request into
+    # the first came first, the second is closed, and a closed request takes no tags (404).
+    assert statuses[3] == 303 or (statuses[3] == 404 and states[1] == "closed"), statuses
     for status, html in answers[:3]:
         if status == 409:
             assert "Someone else changed this request" in html
