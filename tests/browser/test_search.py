@@ -19,6 +19,8 @@ def _type(page, words: str) -> None:
     box.press_sequentially(words, delay=40)
     # The results are those of the whole query once the address shows it.
     expect(page).to_have_url(re.compile(r"/search/\?" + re.escape("q=" + quote(words, safe="")) + "$"))
+    # And htmx is done with the new page: a form it has not processed yet ignores a change.
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
 def test_results_come_as_one_types(app, live_server, people, journey):
