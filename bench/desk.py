@@ -11,7 +11,6 @@ does. Target: every page ≤ 50 ms p95, the same query count at ×1 and ×10.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import sqlite3
 import sys
@@ -21,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import dataset  # noqa: E402
-from reports import _login, print_results, time_page  # noqa: E402
+from reports import _login, print_results, run_at_scales, time_page  # noqa: E402
 
 TAGS = ("paie", "conseil", "urgent-ca", "fiscalité", "relance")
 
@@ -88,13 +87,7 @@ def measure(path: Path, scale: float, runs: int) -> list:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="The expert's desk at ×1 and ×10")
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--only", choices=("x1", "x10"))
-    args = parser.parse_args()
-    for name, scale in (("x1", 0.1), ("x10", 1.0)):
-        if not args.only or args.only == name:
-            measure(dataset.default_path(scale), scale, args.runs)
+    run_at_scales("The expert's desk at ×1 and ×10", measure)
 
 
 if __name__ == "__main__":

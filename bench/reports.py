@@ -130,6 +130,18 @@ def measure(path: Path, scale: float, runs: int, year: int) -> list[tuple[str, f
     return results
 
 
+def run_at_scales(description: str, measure) -> None:
+    """The command line of a benchmark that times pages over the ×1 and ×10 datasets:
+    ``measure(path, scale, runs)`` for each scale asked for (``--only``)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--only", choices=("x1", "x10"))
+    args = parser.parse_args()
+    for name, scale in (("x1", 0.1), ("x10", 1.0)):
+        if not args.only or args.only == name:
+            measure(dataset.default_path(scale), scale, args.runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Report pages at ×1 and ×10")
     parser.add_argument("--runs", type=int, default=20)
