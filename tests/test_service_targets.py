@@ -102,6 +102,55 @@ def test_admins_set_targets_and_filing_starts_the_clock_in_working_hours(app, pe
     assert _clock(app, _file(app, member, priority="urgent")) is None
 
 
+def test_changing_a_target_recomputes_the_deadlines_of_open_requests(app, people, client_for):
+    """Targets apply to the requests still open, not only to those filed afterwards: their
+    clocks take the new minutes and their due times follow, unless an expert set one by hand."""
+    admin = _set_it_targets(app, people, client_for)
+    member = client_for(app, people.member_a)
+    waiting, by_hand, answered, done, untargeted = (_file(app, member) for _ in range(5))
+    with app.app_context():
+        req = db.session.scalar(select(ServiceRequest).filter_by(reference=by_hand))
+        req.due_at = req.created_at + timedelta(days=30)
+        db.session.commit()
+    _move(app, answered, "accept", people.expert)
+    _assign(app, done, people.expert, people.admin)
+    for slug in ("accept", "start", "deliver", "close"):
+        _move(app, done, slug, people.expert if slug != "close" else people.member_a)
+    with app.app_context():  # filed before any target existed: no clock at all
+        db.session.delete(db.session.get(RequestClock, load(app, untargeted).id))
+        req = db.session.get(ServiceRequest, load(app, untargeted).id)
+        req.due_at = None
+        db.session.commit()
+    before = {ref: _clock(app, ref) for ref in (waiting, by_hand, answered, done)}
+    due_before = {ref: load(app, ref).due_at for ref in (answered,)}
+
+    response = _targets(admin, support_ticket__normal__first="4", support_ticket__normal__resolution="24")
+    assert response.status_code == 303
+    assert "open requests" in admin.get(response.location).get_data(as_text=True)
+
+    for reference in (waiting, by_hand, untargeted):
+        clock, req = _clock(app, reference), load(app, reference)
+        assert (clock.first_response_minutes, clock.resolution_minutes) == (240, 1440)
+        assert clock.first_response_due_at == _later(app, req.created_at, 4)
+        assert clock.resolution_due_at == _later(app, req.created_at, 24)
+    assert load(app, waiting).due_at == _clock(app, waiting).first_response_due_at
+    assert load(app, untargeted).due_at == _clock(app, untargeted).first_response_due_at
+    assert load(app, by_hand).due_at == load(app, by_hand).created_at + timedelta(days=30)
+    # Answered: the response clock is over, the resolution's deadline moves; the due time
+    # shown stays the one of the answer it was.
+    clock = _clock(app, answered)
+    assert clock.first_response_due_at is None and clock.first_response_at == before[answered].first_response_at
+    assert clock.resolution_due_at > before[answered].resolution_due_at
+    assert load(app, answered).due_at == due_before[answered]
+    # Finished requests keep the targets they were measured against (the report reads them).
+    assert (_clock(app, done).first_response_minutes, _clock(app, done).resolution_minutes) == (120, 960)
+    # Cleared targets stop the clocks of open requests.
+    assert _targets(admin).status_code == 303
+    assert _clock(app, waiting).first_response_due_at is None and _clock(app, waiting).resolution_due_at is None
+    assert load(app, waiting).due_at is None
+    assert load(app, by_hand).due_at == load(app, by_hand).created_at + timedelta(days=30)
+
+
 def test_a_target_out_of_range_is_refused_and_nothing_is_saved(app, people, client_for):
     admin = client_for(app, people.admin)
     response = _targets(admin, support_ticket__normal__first="abc", support_ticket__low__resolution="9999")

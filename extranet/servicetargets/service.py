@@ -11,6 +11,7 @@ from extranet.audit.service import record
 from extranet.extensions import db
 from extranet.servicetargets.calendar import targets_for
 from extranet.servicetargets.models import CalendarSettings, ClosedDay, ServiceTarget
+from extranet.servicetargets.tracking import retarget
 
 
 def save_calendar(weekdays: list[str], opens: time, closes: time, timezone: str) -> None:
@@ -45,13 +46,18 @@ def current_targets(field: str, types, priorities) -> dict[tuple[str, str], tupl
     return {(t.slug, p): targets_for(field, t.slug, p) for t in types for p in priorities}
 
 
-def save_targets(field: str, values: dict[tuple[str, str], tuple[Decimal | None, Decimal | None]]) -> None:
+def save_targets(field: str, values: dict[tuple[str, str], tuple[Decimal | None, Decimal | None]]) -> int:
     """The targets of one field: a row per type and priority, even an empty one, so that a
-    plugin's default that the admin cleared stays cleared."""
+    plugin's default that the admin cleared stays cleared. The open requests of the cells that
+    changed are measured against the new targets (``retarget``); returns how many."""
+    before = {cell: targets_for(field, *cell) for cell in values}
     existing = {(r.type, r.priority): r for r in db.session.scalars(
         select(ServiceTarget).where(ServiceTarget.field == field))}
     for (type_slug, priority), (first, resolution) in values.items():
         row = existing.get((type_slug, priority)) or ServiceTarget(field=field, type=type_slug, priority=priority)
         row.first_response_minutes, row.resolution_minutes = _minutes(first), _minutes(resolution)
         db.session.add(row)
+    after = {cell: targets_for(field, *cell) for cell in values}
+    recomputed = retarget(field, {cell: after[cell] for cell in values if after[cell] != before[cell]})
     record("servicetargets.targets_changed", field=field)
+    return recomputed

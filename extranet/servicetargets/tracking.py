@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
+
 from extranet.db_types import utcnow
 from extranet.extensions import db
 from extranet.plugins import host
+from extranet.requests.models import ServiceRequest
 from extranet.servicetargets.calendar import targets_for, working_calendar
 from extranet.servicetargets.clock import Segment, deadline, elapsed
 from extranet.servicetargets.models import RequestClock
@@ -78,6 +82,45 @@ def start_clock(req) -> RequestClock | None:
     db.session.add(clock)
     refresh(req, clock)
     return clock
+
+
+RETARGET_BATCH = 500  # requests loaded at once (with their history) when targets change
+
+
+def retarget(field: str, targets: dict[tuple[str, str], tuple[int | None, int | None]]) -> int:
+    """After an admin changed the targets of ``field`` (``targets``: the new (first response,
+    resolution) minutes of each (type, priority) changed): the requests still open take them,
+    their deadlines recomputed from their history, and the due time shown follows when it was
+    the clock's (one an expert set by hand stays). Finished requests keep the targets they were
+    measured against, for the report. Returns how many requests were recomputed."""
+    if not targets:
+        return 0
+    R = ServiceRequest
+    finished = {s.slug for w in host().workflows.values() for s in w.states if s.terminal}
+    cells = [and_(R.type == type_, R.priority == priority) for type_, priority in targets]
+    ids = list(db.session.scalars(select(R.id).where(R.field == field, or_(*cells), R.state.not_in(finished))
+                                  .order_by(R.id)))
+    for start in range(0, len(ids), RETARGET_BATCH):
+        batch = ids[start:start + RETARGET_BATCH]
+        requests = db.session.scalars(select(R).where(R.id.in_(batch)).options(selectinload(R.events))).all()
+        clocks = {c.request_id: c for c in db.session.scalars(
+            select(RequestClock).where(RequestClock.request_id.in_(batch)))}
+        for req in requests:
+            first, resolution = targets[(req.type, req.priority)]
+            clock = clocks.get(req.id)
+            if clock is None:
+                if first is None and resolution is None:
+                    continue
+                clock = RequestClock(request_id=req.id)
+                db.session.add(clock)
+                shown = req.due_at is None
+            else:
+                shown = req.due_at == clock.first_response_due_at
+            clock.first_response_minutes, clock.resolution_minutes = first, resolution
+            refresh(req, clock)
+            if shown:
+                req.due_at = clock.first_response_due_at
+    return len(ids)
 
 
 def _staff(user) -> bool:

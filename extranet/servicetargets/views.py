@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -121,10 +121,15 @@ def save_targets(field: str):
         (t.slug, p): (form[target_name(t.slug, p, "first")].data, form[target_name(t.slug, p, "resolution")].data)
         for t in _types_of(field) for p in PRIORITIES
     }
-    service.save_targets(field, values)
+    recomputed = service.save_targets(field, values)
     db.session.commit()
-    flash(_("The service targets of %(field)s are saved; they apply to requests filed from now on.",
-            field=host().field_label(field)), "success")
+    if recomputed:
+        flash(ngettext("The service targets of %(field)s are saved; the deadlines of %(num)d open request "
+                       "follow them.",
+                       "The service targets of %(field)s are saved; the deadlines of %(num)d open requests "
+                       "follow them.", recomputed, field=host().field_label(field)), "success")
+    else:
+        flash(_("The service targets of %(field)s are saved.", field=host().field_label(field)), "success")
     return redirect(url_for("servicetargets.admin", _anchor=f"targets-{field}"), 303)
 
 
