@@ -223,7 +223,10 @@ def test_members_see_their_organization_only(app, client_for, people, five):
 
 
 LIST_QUERIES = ("", "?page=2", "?field=sample&state=submitted", "?assignee=me&open=1",
-                "?state=submitted&page=3")
+                "?state=submitted&page=3",
+                # The saved views every expert is offered, and a view by tag.
+                "?assignee=me&overdue=1&sort=due", "?assignee=none&fields=mine&open=1&sort=due",
+                "?tag=paie&open=1")
 
 
 def test_list_queries_do_not_grow_with_the_requests(app, client_for, people):

@@ -27,7 +27,7 @@ from extranet.policy import can, current_organization, require
 from extranet.requests.models import RequestParticipant as P
 from extranet.requests.models import ServiceRequest as R
 from extranet.requests.rules import visible_requests
-from extranet.requests.views import open_states
+from extranet.requests.views import is_open
 from extranet.servicetargets.presenters import overdue
 from extranet.web.htmx import render
 from extranet.web.lookups import signed_in_user
@@ -61,7 +61,7 @@ def organization_widget():
 
 def _is_open():
     """The same "open" as the request list's ``open=1`` filter, so that counts match links."""
-    return R.state.in_(open_states())
+    return is_open()
 
 
 def _states_where(predicate: Callable[[State], bool]):

@@ -48,7 +48,7 @@ from extranet.plugins import host
 from extranet.policy import can, current_organization, require
 from extranet.requests.models import ServiceRequest
 from extranet.requests.rules import visible_requests
-from extranet.requests.views import open_states
+from extranet.requests.views import is_open
 from extranet.web.htmx import render, wants_fragment
 from extranet.web.ids import arg_id, arg_number, page_arg
 from extranet.web.lookups import request_or_404, row_or_404, signed_in_user
@@ -255,7 +255,7 @@ CHOICES_LIMIT = 300  # open requests offered on the timesheet; others are logged
 def _loggable_choices(user, also=()) -> list[tuple[int, str]]:
     """The open requests ``user`` may log time on (their fields' ones, every field for admins),
     newest first, and ``also`` (the week's rows): one query."""
-    query = visible_requests(user).where(ServiceRequest.state.in_(open_states()))
+    query = visible_requests(user).where(is_open())
     if not user.is_admin:
         query = query.where(ServiceRequest.field.in_(user.field_slugs or ["-"]))
     # What the policy reads (``time.log``) loaded at once, so that the page's queries stay few.
