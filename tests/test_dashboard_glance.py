@@ -137,3 +137,25 @@ def test_the_glance_is_for_admins_in_constant_queries(dash_app, world, client_fo
     before = count_queries(dash_app, lambda: _glance(admin))
     _dataset(dash_app, world, extra=12)
     assert count_queries(dash_app, lambda: _glance(admin)) == before
+
+
+def test_in_december_the_twelve_months_before_begin_with_their_december(dash_app, world):  # noqa: F811
+    """The twelve months a year before, seen on December 6th, run from December two years back
+    (its year is not the year that twelve-month period mostly lies in)."""
+    from sqlalchemy import select
+
+    from extranet.dashboard.glance import glance
+
+    with dash_app.app_context():
+        db.session.add_all([
+            HoursMonthly(organization_id=world.org_a, field="sample", year=2024, month=12,
+                         minutes=90, billable_minutes=90, cents=900),
+            HoursMonthly(organization_id=world.org_a, field="sample", year=2025, month=11,
+                         minutes=30, billable_minutes=30, cents=300),
+            HoursMonthly(organization_id=world.org_a, field="sample", year=2024, month=11,
+                         minutes=7, billable_minutes=7, cents=70),
+        ])
+        db.session.commit()
+        figures = glance(select(ServiceRequest), today=date(2026, 12, 6))
+    assert (figures.minutes["year_before"], figures.cents["year_before"]) == (120, 1200)
+    assert figures.minutes["year"] == figures.minutes["month"] == figures.minutes["month_before"] == 0

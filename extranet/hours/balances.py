@@ -197,23 +197,22 @@ def agreements_used_at_least(percent: int, year: int | None = None):
     computed in SQL (carry-over included, as ``Balance.percent``): what the admin dashboard counts
     and the agreements list filters on, so that both agree whatever the number of agreements."""
     m = HoursMonthly
-    used = select(m.organization_id, m.field, m.year, func.sum(m.billable_minutes).label("minutes"))
-    if year is not None:  # the year and the one it carries over from only, read from the year's index
-        used = used.where(m.year.in_((year, year - 1)))
-    used = used.group_by(m.organization_id, m.field, m.year).subquery()
     cur, prev = aliased(Agreement), aliased(Agreement)
-    used_now, used_before = aliased(used), aliased(used)
-    left = prev.minutes_allotted - func.coalesce(used_before.c.minutes, 0)
+
+    def used(agreement_year):
+        # Looked up per agreement through the roll-up's (year, organization, field) index:
+        # a dozen entries each, rather than every row of two years grouped and joined.
+        return func.coalesce(select(func.sum(m.billable_minutes)).where(
+            m.year == agreement_year, m.organization_id == cur.organization_id, m.field == cur.field,
+        ).scalar_subquery(), 0)
+
+    left = prev.minutes_allotted - used(cur.year - 1)
     carried = case((and_(cur.carry_over == "unused", prev.id.is_not(None), left > 0), left), else_=0)
     allotted = cur.minutes_allotted + carried
     query = (
         select(cur.id)
         .outerjoin(prev, and_(prev.organization_id == cur.organization_id, prev.field == cur.field,
                               prev.year == cur.year - 1))
-        .outerjoin(used_now, and_(used_now.c.organization_id == cur.organization_id,
-                                  used_now.c.field == cur.field, used_now.c.year == cur.year))
-        .outerjoin(used_before, and_(used_before.c.organization_id == cur.organization_id,
-                                     used_before.c.field == cur.field, used_before.c.year == cur.year - 1))
-        .where(allotted > 0, func.coalesce(used_now.c.minutes, 0) * 100 >= allotted * percent)
+        .where(allotted > 0, used(cur.year) * 100 >= allotted * percent)
     )
     return query.where(cur.year == year) if year is not None else query

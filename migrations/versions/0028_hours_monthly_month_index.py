@@ -1,0 +1,28 @@
+"""The monthly roll-up indexed by month, for the admin's dashboard
+
+Revision ID: 0028
+Revises: 0027
+Create Date: 2026-12-06 01:45:00.000000
+
+The dashboard's hours and revenue (this month, the last twelve months, each a year before) are
+the cooperative's total of each month over two years and a month. Through the reports' index,
+which leads with the year then the organization, SQLite sorted ≈ 60,000 rows at ×10 to group
+them by month (23 ms); read in (year, month) order from this covering index, they are summed as
+they come (8 ms).
+"""
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0028'
+down_revision = '0027'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index('ix_hours_monthly_month', 'hours_monthly', ['year', 'month', 'minutes', 'cents'])
+    op.execute('ANALYZE hours_monthly')
+
+
+def downgrade():
+    op.drop_index('ix_hours_monthly_month', table_name='hours_monthly')
