@@ -108,6 +108,8 @@ def retarget(field: str, targets: dict[tuple[str, str], tuple[int | None, int | 
         for req in requests:
             first, resolution = targets[(req.type, req.priority)]
             clock = clocks.get(req.id)
+            if _workflow(req) is None:  # a type no longer installed: its clock cannot run
+                continue
             if clock is None:
                 if first is None and resolution is None:
                     continue
