@@ -97,3 +97,44 @@ def test_capacity_is_set_in_the_profile_and_the_page_stays_cheap(hours_app, worl
                              contacts=[world.member_a] if i % 3 == 0 else ())
         add_entry(hours_app, other, world.expert, monday + timedelta(days=i % 7), 15)
     assert count_queries(hours_app, load) == few
+
+
+def test_the_requests_offered_are_those_the_rule_lets_one_log_on(hours_app, world, client_for):
+    """The choices come from one query, not from ``time.log`` asked per request: they must be
+    the open requests for which the rule says yes, for an expert and an admin, a restricted
+    request of another expert's and a paused module included."""
+    from extranet.accounts.models import User
+    from extranet.modules import Module
+    from extranet.policy import can
+    from extranet.requests.models import RequestParticipant, ServiceRequest
+
+    numbers = [make_request(hours_app, world, f"S-{i}", org=world.org_b if i % 2 else None) for i in range(1, 4)]
+    numbers.append(make_request(hours_app, world, "S-4", state="closed"))
+    with hours_app.app_context():
+        for number, assignee in ((numbers[1], world.extra["other_expert"]), (numbers[2], None)):
+            req = db.session.get(ServiceRequest, number)
+            req.confidentiality = "restricted"
+            if assignee is not None:
+                req.participants.append(RequestParticipant(user_id=assignee.id, role="assignee"))
+        db.session.commit()
+
+    def offered(person) -> list[int]:
+        from extranet.hours.views import _loggable_choices
+
+        with hours_app.test_request_context():
+            return sorted(number for number, _label in _loggable_choices(db.session.get(User, person.id)))
+
+    def allowed(person) -> list[int]:
+        with hours_app.test_request_context():
+            user = db.session.get(User, person.id)
+            return sorted(n for n in numbers if db.session.get(ServiceRequest, n).state != "closed"
+                          and can(user, "time.log", db.session.get(ServiceRequest, n)))
+
+    assert offered(world.expert) == allowed(world.expert) == [numbers[0], numbers[2]]
+    page = client_for(hours_app, world.expert).get("/hours/timesheet").get_data(as_text=True)
+    assert sorted(int(n) for n in re.findall(r'<option value="(\d+)"[^>]*>S-\d', page)) == [numbers[0], numbers[2]]
+    assert offered(world.admin) == allowed(world.admin) == numbers[:3]
+    with hours_app.app_context():  # the module paused: nothing to log on, for the admin too
+        db.session.add(Module(slug="sample", enabled=False, settings={}))
+        db.session.commit()
+    assert offered(world.admin) == allowed(world.admin) == []

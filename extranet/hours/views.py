@@ -254,17 +254,20 @@ CHOICES_LIMIT = 300  # open requests offered on the timesheet; others are logged
 
 def _loggable_choices(user, also=()) -> list[tuple[int, str]]:
     """The open requests ``user`` may log time on (their fields' ones, every field for admins),
-    newest first, and ``also`` (the week's rows): one query."""
-    query = visible_requests(user).where(is_open())
-    if not user.is_admin:
-        query = query.where(ServiceRequest.field.in_(user.field_slugs or ["-"]))
-    # What the policy reads (``time.log``) loaded at once, so that the page's queries stay few.
-    query = query.options(selectinload(ServiceRequest.organization), selectinload(ServiceRequest.participants))
-    rows = list(db.session.scalars(query.order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
-                                   .limit(CHOICES_LIMIT)))
-    seen = {r.id for r in rows}
-    rows += [r for r in also if r.id not in seen and can(user, "time.log", r)]
-    return [(r.id, f"{r.reference} · {r.title}") for r in rows if can(user, "time.log", r)]
+    newest first, and ``also`` (the week's rows): one query.
+
+    The query is the rule ``time.log`` itself (a request one sees, of a field whose module is on
+    and that one serves, or any for admins), so its 300 rows are read as three columns and not
+    judged one by one (≈ 15 ms at ×10); the week's rows are. Logging checks the rule again."""
+    R = ServiceRequest
+    fields = [f.slug for f in host().enabled_fields() if user.is_admin or f.slug in user.field_slugs]
+    query = (visible_requests(user).where(is_open(), R.field.in_(fields or ["-"]))
+             .with_only_columns(R.id, R.reference, R.title)
+             .order_by(R.created_at.desc(), R.id.desc()).limit(CHOICES_LIMIT))
+    rows = [tuple(row) for row in db.session.execute(query)]
+    seen = {number for number, _reference, _title in rows}
+    rows += [(r.id, r.reference, r.title) for r in also if r.id not in seen and can(user, "time.log", r)]
+    return [(number, f"{reference} · {title}") for number, reference, title in rows]
 
 
 def _timesheet_form(user, rows=(), **kwargs) -> TimesheetEntryForm:
