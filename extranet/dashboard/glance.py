@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, tuple_
 
 from extranet.db_types import utcnow
 from extranet.extensions import db
@@ -99,7 +99,7 @@ def _hours(named: dict[str, Period]) -> tuple[dict[str, int], dict[str, int]]:
     lowest = min(low for low, _h in months.values())
     rows = db.session.execute(
         select(m.year, m.month, func.sum(m.minutes), func.sum(m.cents))
-        .where(m.year >= lowest // 12).group_by(m.year, m.month)).all()
+        .where(tuple_(m.year, m.month) >= (lowest // 12, lowest % 12 + 1)).group_by(m.year, m.month)).all()
     minutes = {name: 0 for name in named}
     cents = {name: 0 for name in named}
     for year, month, month_minutes, month_cents in rows:
