@@ -100,6 +100,7 @@ def retarget(field: str, targets: dict[tuple[str, str], tuple[int | None, int | 
     cells = [and_(R.type == type_, R.priority == priority) for type_, priority in targets]
     ids = list(db.session.scalars(select(R.id).where(R.field == field, or_(*cells), R.state.not_in(finished))
                                   .order_by(R.id)))
+    recomputed = 0
     for start in range(0, len(ids), RETARGET_BATCH):
         batch = ids[start:start + RETARGET_BATCH]
         requests = db.session.scalars(select(R).where(R.id.in_(batch)).options(selectinload(R.events))).all()
@@ -122,7 +123,8 @@ def retarget(field: str, targets: dict[tuple[str, str], tuple[int | None, int | 
             refresh(req, clock)
             if shown:
                 req.due_at = clock.first_response_due_at
-    return len(ids)
+            recomputed += 1
+    return recomputed
 
 
 def _staff(user) -> bool:
