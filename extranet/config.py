@@ -95,6 +95,9 @@ def build_config(instance_path: Path) -> dict:
         "INBOUND_DOMAIN": _env("INBOUND_DOMAIN"),
         "INBOUND_REPLY_DAYS": int(_env("INBOUND_REPLY_DAYS", "90")),
         "MAX_INBOUND_BYTES": int(_env("MAX_INBOUND_BYTES", str(40 * 1024 * 1024))),
+        # Seconds after which a message still "being processed" is taken again (its worker died):
+        # longer than any processing, virus scans of its attachments included.
+        "INBOUND_CLAIM_TIMEOUT": int(_env("INBOUND_CLAIM_TIMEOUT", "900")),
         "BLOCKED_PLUGINS": [p.strip() for p in (_env("BLOCKED_PLUGINS") or "").split(",") if p.strip()],
         # Plugins shipped with the product, enabled until an admin disables them; any other
         # plugin installed with pip starts disabled until an admin enables it ("*": every one).

@@ -312,3 +312,71 @@ def test_the_lmtp_receiver_stores_and_refuses_foreign_recipients(inbound_app, te
     with inbound_app.app_context():
         [row] = db.session.scalars(db.select(InboundEmail))
         assert (row.recipients, row.status) == (f"sample@{DOMAIN}", "pending")
+
+
+def test_a_message_left_processing_by_a_dead_worker_is_taken_again_after_the_timeout(inbound_app, team, receiver,
+                                                                                    monkeypatch):
+    from extranet.inbound import service
+
+    request_id = make_request(inbound_app, team, "SAMPLE-2026-0007")
+    send(receiver, team.member_a.email, address_for(inbound_app, team.member_a, request_id), "Re: x", "Hello")
+    real_process = service.Run.process
+
+    def die(run):
+        raise SystemExit("the worker was killed")  # not an error it could record: it just stops
+
+    monkeypatch.setattr(service.Run, "process", die)
+    with pytest.raises(SystemExit):
+        process(inbound_app)
+    monkeypatch.setattr(service.Run, "process", real_process)
+    assert process(inbound_app) == {}  # its worker may still be at it: left alone for a while
+
+    later = utcnow() + timedelta(seconds=inbound_app.config["INBOUND_CLAIM_TIMEOUT"] + 1)
+    monkeypatch.setattr(service, "utcnow", lambda: later)
+    assert process(inbound_app) == {"done": 1}
+    assert process(inbound_app) == {}
+    assert [body for _, body, _ in messages_of(inbound_app, request_id)] == ["Hello"]
+
+
+def test_a_worker_whose_message_was_taken_over_records_nothing(inbound_app, team, receiver, monkeypatch):
+    """The slow worker thought dead finishes after another took its message: the message is
+    posted once, by the one that holds the claim."""
+    from extranet.inbound import service
+
+    request_id = make_request(inbound_app, team, "SAMPLE-2026-0008")
+    send(receiver, team.member_a.email, address_for(inbound_app, team.member_a, request_id), "Re: x", "Hello")
+    real_process = service.Run.process
+    later = utcnow() + timedelta(seconds=inbound_app.config["INBOUND_CLAIM_TIMEOUT"] + 1)
+
+    def slow(run):
+        with monkeypatch.context() as m:  # meanwhile, another worker takes the message and posts it
+            m.setattr(service, "utcnow", lambda: later)
+            m.setattr(service.Run, "process", real_process)
+            assert service.process_pending() == {"done": 1}
+        return real_process(run)
+
+    monkeypatch.setattr(service.Run, "process", slow)
+    assert process(inbound_app) == {}
+    assert [body for _, body, _ in messages_of(inbound_app, request_id)] == ["Hello"]
+    with inbound_app.app_context():
+        row = db.session.scalar(db.select(InboundEmail))
+        assert (row.status, row.outcome, row.attempts) == ("done", "message_posted", 2)
+
+
+def test_a_message_that_kills_its_worker_every_time_is_given_up_for_an_admin(inbound_app, team, receiver,
+                                                                              monkeypatch, client_for):
+    from extranet.inbound import service
+    from extranet.inbound.models import MAX_ATTEMPTS
+
+    send(receiver, team.member_a.email, f"sample@{DOMAIN}", "Poison", "Body")
+    monkeypatch.setattr(service.Run, "process", lambda run: (_ for _ in ()).throw(SystemExit("killed")))
+    step = timedelta(seconds=inbound_app.config["INBOUND_CLAIM_TIMEOUT"] + 1)
+    start = utcnow()
+    for attempt in range(MAX_ATTEMPTS):
+        monkeypatch.setattr(service, "utcnow", lambda at=start + step * attempt: at)
+        with pytest.raises(SystemExit):
+            process(inbound_app)
+    monkeypatch.setattr(service, "utcnow", lambda: utcnow() + step * MAX_ATTEMPTS)
+    assert process(inbound_app) == {"failed": 1}  # not processed a fourth time
+    page = client_for(inbound_app, team.admin).get("/admin/inbound-mail/").get_data(as_text=True)
+    assert "Failed: its processing never finished" in page and "Process again" in page

@@ -9,6 +9,9 @@ from extranet.db_types import UTCDateTime, utcnow
 from extranet.extensions import db
 
 PENDING, PROCESSING, DONE, DROPPED, FAILED = "pending", "processing", "done", "dropped", "failed"
+# Claims of one message that may end without a word (the worker died) before it is marked failed:
+# a message that kills the worker every time must not take it down forever.
+MAX_ATTEMPTS = 3
 
 
 class InboundEmail(db.Model):
@@ -29,5 +32,11 @@ class InboundEmail(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(20))  # a code of ``service.OUTCOMES``
     detail: Mapped[str | None] = mapped_column(Text)  # the address concerned, or the error
     sender: Mapped[str | None] = mapped_column(String(254))  # the From address, once read
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # claims since it arrived (or since an admin's retry)
+    # When a worker took it: a claim older than INBOUND_CLAIM_TIMEOUT was left by a worker that
+    # died, and is taken again.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where it was fetched from, for IMAP (a hash of the mailbox, its UIDVALIDITY and the UID):
+    # fetched again, by a second poller or after a crash, it is not stored twice.
+    source_id: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,6 +10,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -19,7 +20,8 @@ from types import SimpleNamespace
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from extranet.accounts.models import User
 from extranet.db_types import utcnow
@@ -28,7 +30,15 @@ from extranet.files import UploadRefused, quota
 from extranet.files.uploads import SavedFile, discard, scanned, store_one
 from extranet.inbound import addresses
 from extranet.inbound.loops import loop_reason
-from extranet.inbound.models import DONE, DROPPED, FAILED, PENDING, PROCESSING, InboundEmail
+from extranet.inbound.models import (
+    DONE,
+    DROPPED,
+    FAILED,
+    MAX_ATTEMPTS,
+    PENDING,
+    PROCESSING,
+    InboundEmail,
+)
 from extranet.inbound.trimming import trim_reply
 from extranet.modules import module_settings
 from extranet.notifications.mail import queue_email
@@ -57,14 +67,16 @@ OUTCOMES = {
     "not_filed": _l("Refused: the request type needs the form"),
     "empty": _l("Ignored: nothing written"),
     "error": _l("Failed"),
+    "stalled": _l("Failed: its processing never finished"),
 }
 # Answers the sender is given once per (sender, address), not at every retry of their server.
 ANSWERED_ONCE = {"refused_sender", "unknown_sender", "bad_address", "expired_address"}
 
 
-def store_raw(raw: bytes, envelope_from: str | None, recipients: list[str]) -> InboundEmail:
+def store_raw(raw: bytes, envelope_from: str | None, recipients: list[str],
+              source_id: str | None = None) -> InboundEmail | None:
     """Keep a received message before anything else is done with it (committed here: the
-    receiver answers 250 only once it is)."""
+    receiver answers 250 only once it is). None when ``source_id`` was stored already."""
     stored = get_storage().save(io.BytesIO(raw))
     headers = BytesParser(policy=email_policy.default).parsebytes(raw, headersonly=True)
     try:
@@ -72,10 +84,17 @@ def store_raw(raw: bytes, envelope_from: str | None, recipients: list[str]) -> I
     except Exception:  # a header the parser cannot decode: the message is kept all the same
         subject = ""
     row = InboundEmail(envelope_from=envelope_from, recipients="\n".join(r.strip().lower() for r in recipients),
-                       subject=subject, storage_key=stored.key, size=stored.size, sha256=stored.sha256)
+                       subject=subject, storage_key=stored.key, size=stored.size, sha256=stored.sha256,
+                       source_id=source_id)
     try:
         db.session.add(row)
         db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        get_storage().delete(stored.key)
+        if source_id is None:
+            raise
+        return None  # another poller stored it first
     except BaseException:
         db.session.rollback()
         get_storage().delete(stored.key)
@@ -83,53 +102,92 @@ def store_raw(raw: bytes, envelope_from: str | None, recipients: list[str]) -> I
     return row
 
 
-def _claim(row_id: int) -> bool:
-    """Take a pending message; False when another worker took it first."""
+def stored_already(source_id: str) -> bool:
+    return db.session.scalar(select(InboundEmail.id).where(InboundEmail.source_id == source_id)) is not None
+
+
+class ClaimLost(Exception):
+    """Another worker took the message over (this one was thought dead): nothing is kept."""
+
+
+def _waiting():
+    """Pending messages, and those whose worker died while processing them."""
+    stale = utcnow() - timedelta(seconds=current_app.config["INBOUND_CLAIM_TIMEOUT"])
+    return or_(InboundEmail.status == PENDING, and_(
+        InboundEmail.status == PROCESSING,
+        or_(InboundEmail.claimed_at.is_(None), InboundEmail.claimed_at < stale),
+    ))
+
+
+def _claim(row_id: int) -> int | None:
+    """Take a waiting message; returns the number of this claim, or None when another worker
+    took it first. The number fences the claim: a worker thought dead, that wakes up after the
+    message was taken again, can no longer record anything for it."""
     taken = db.session.execute(
-        update(InboundEmail).where(InboundEmail.id == row_id, InboundEmail.status == PENDING)
-        .values(status=PROCESSING, attempts=InboundEmail.attempts + 1)
+        update(InboundEmail).where(InboundEmail.id == row_id, _waiting())
+        .values(status=PROCESSING, claimed_at=utcnow(), attempts=InboundEmail.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
-    return taken == 1
+    if taken != 1:
+        return None
+    return db.session.scalar(select(InboundEmail.attempts).where(InboundEmail.id == row_id))
 
 
 def process_pending(limit: int = 20) -> dict[str, int]:
-    """Process what was received; returns the count of each status reached. Safe to run in
-    several workers at once: each message is claimed by one."""
+    """Process what was received, and what a dead worker left; returns the count of each status
+    reached. Safe to run in several workers at once: each message is claimed by one."""
     ids = list(db.session.scalars(
-        select(InboundEmail.id).where(InboundEmail.status == PENDING).order_by(InboundEmail.id).limit(limit)
+        select(InboundEmail.id).where(_waiting()).order_by(InboundEmail.id).limit(limit)
     ))
     counts: dict[str, int] = {}
     for row_id in ids:
-        if not _claim(row_id):
+        attempt = _claim(row_id)
+        if attempt is None:
             continue
-        status = _process_claimed(row_id)
-        counts[status] = counts.get(status, 0) + 1
+        status = _process_claimed(row_id, attempt)
+        if status is not None:
+            counts[status] = counts.get(status, 0) + 1
     return counts
 
 
-def _process_claimed(row_id: int) -> str:
-    run = Run(db.session.get(InboundEmail, row_id))
+def _process_claimed(row_id: int, attempt: int) -> str | None:
+    run = Run(db.session.get(InboundEmail, row_id), attempt)
     try:
-        status, outcome, detail = run.process()
+        if attempt > MAX_ATTEMPTS:  # each claim before ended with its worker: this one would too
+            log.error("inbound: message %s stopped its worker %s times, given up", row_id, MAX_ATTEMPTS)
+            result = FAILED, "stalled", None
+        else:
+            result = run.process()
+        if not run.settled:
+            run.settle(*result)
+        db.session.commit()
+        return result[0]
+    except ClaimLost:
+        db.session.rollback()
+        discard(run.saved)
+        log.warning("inbound: message %s was taken over by another worker", row_id)
+        return None
     except Exception as exc:  # kept, shown to admins with the reason, retried by them
         log.exception("inbound: message %s failed", row_id)
         db.session.rollback()
+        if run.settled:  # what it was for is done and saved; only an answer to the sender was lost
+            return DONE
         discard(run.saved)
-        status, outcome, detail = FAILED, "error", f"{type(exc).__name__}: {exc}"[:2000]
-    row = db.session.get(InboundEmail, row_id)
-    row.status, row.outcome, row.detail, row.processed_at = status, outcome, detail, utcnow()
-    row.sender = run.sender or row.sender
-    db.session.commit()
-    return status
+        try:
+            run.settle(FAILED, "error", f"{type(exc).__name__}: {exc}"[:2000])
+        except ClaimLost:
+            db.session.rollback()
+            return None
+        db.session.commit()
+        return FAILED
 
 
 def retry(row: InboundEmail) -> bool:
     """Process a failed message again at the next pass (committed by the caller)."""
     if row.status != FAILED:
         return False
-    row.status, row.outcome, row.detail = PENDING, None, None
+    row.status, row.outcome, row.detail, row.attempts = PENDING, None, None, 0
     return True
 
 
@@ -150,8 +208,25 @@ class Run:
     """The processing of one message, keeping what it stored so that a failure removes it."""
 
     row: InboundEmail
+    attempt: int = 1  # the number of the claim this run holds
     saved: list[SavedFile] = field(default_factory=list)
     sender: str = ""
+    settled: bool = False
+
+    def settle(self, status: str, outcome: str, detail: str | None) -> None:
+        """Record what became of the message, in the transaction of what was done for it (a
+        message posted and "done" are saved together: a worker dying between them cannot leave
+        the message to be posted again); raises ``ClaimLost`` if another worker took it."""
+        recorded = db.session.execute(
+            update(InboundEmail).where(InboundEmail.id == self.row.id, InboundEmail.status == PROCESSING,
+                                       InboundEmail.attempts == self.attempt)
+            .values(status=status, outcome=outcome, detail=detail, processed_at=utcnow(),
+                    sender=self.sender or InboundEmail.sender)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if recorded != 1:
+            raise ClaimLost
+        self.settled = True
 
     def process(self) -> tuple[str, str, str | None]:
         with get_storage().open(self.row.storage_key) as fh:
@@ -213,11 +288,11 @@ class Run:
             return DONE, "empty", address
         posted = requests.post_message(req, user, body, internal=False)
         attachments.attach(posted, self.saved, user)
-        db.session.commit()
         if refusals:
             self._answer(message, user, [*refusals, _l("Your message was added without these files.")],
                          link=external_url("requests.detail", reference=req.reference))
-            db.session.commit()
+        self.settle(DONE, "message_posted", req.reference)
+        db.session.commit()
         return DONE, "message_posted", req.reference
 
     # -- a new request by e-mail -----------------------------------------------------------
@@ -253,14 +328,14 @@ class Run:
         refusals = self._attachments(message, user, organization)
         req = requests.create_request(organization, rtype, form, user)
         attachments.attach_when_filing(req, self.saved, user)
-        db.session.commit()
-        host().after_commit("extranet_request_created", service_request=req, user=user)
         with force_locale(user.locale):
             lines = [_l("Your request is filed under the reference %(ref)s.", ref=req.reference), *refusals]
             if refusals:
                 lines.append(_l("The request was filed without these files."))
             self._answer(message, user, lines, link=external_url("requests.detail", reference=req.reference))
+        self.settle(DONE, "request_filed", req.reference)
         db.session.commit()
+        host().after_commit("extranet_request_created", service_request=req, user=user)
         return DONE, "request_filed", req.reference
 
     # -- attachments and answers -----------------------------------------------------------
