@@ -1,22 +1,25 @@
 """How mail reaches us, chosen by ``EXTRANET_INBOUND_URL``: ``smtp://host:port`` or
 ``lmtp://host:port`` runs a receiver in the worker (the mail server in front relays to it),
-``imap://user:pass@host/Mailbox`` or ``imaps://…`` polls a mailbox. Either way a message is
+``imap://user:pass@host/Mailbox`` or ``imaps://…`` polls a mailbox (``?processed=Box``: moves
+what it stored there instead of deleting it). Either way a message is
 stored (``service.store_raw``) before the sender's server is told it was received, or, for IMAP,
 before it is removed from the mailbox; processing comes after, in the worker's loop."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import imaplib
 import logging
-from urllib.parse import unquote, urlsplit
+import ssl
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from flask import Flask
 
 from extranet.inbound.addresses import field_address
-from extranet.inbound.service import store_raw
+from extranet.inbound.service import store_raw, stored_already
 from extranet.plugins import host
 
 log = logging.getLogger(__name__)
@@ -79,27 +82,59 @@ def start_receiver(app: Flask, url: str) -> Controller:
 
 
 def poll_imap(url: str) -> int:
-    """Store every message of the mailbox, then remove it there; returns how many. A message
-    removed only after its row is committed is never lost (a crash in between stores it twice
-    at worst, and the loop checks keep our own answers out)."""
+    """Store each message of the mailbox, then remove it there (or move it to the mailbox named
+    by ``?processed=``); returns how many were stored. A message is removed only once its row is
+    committed, so none is lost; each is stored under its UID (``source_id``), so that fetching
+    it again, by a second poller or after a crash between the two steps, stores nothing."""
     parts = urlsplit(url)
-    client_class = imaplib.IMAP4_SSL if parts.scheme == "imaps" else imaplib.IMAP4
     mailbox = unquote(parts.path.lstrip("/")) or "INBOX"
+    processed = parse_qs(parts.query).get("processed", [""])[0]
+    port = parts.port or DEFAULT_PORTS[parts.scheme]
+    if parts.scheme == "imaps":
+        # imaplib's default context checks no certificate: the password would go to anyone
+        # in the middle. This one checks it against the system's CAs (or SSL_CERT_FILE).
+        client = imaplib.IMAP4_SSL(parts.hostname, port, ssl_context=ssl.create_default_context(), timeout=30)
+    else:
+        client = imaplib.IMAP4(parts.hostname, port, timeout=30)
     stored = 0
-    with client_class(parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme], timeout=30) as client:
+    with client:
         client.login(unquote(parts.username or ""), unquote(parts.password or ""))
-        client.select(mailbox)
-        _, found = client.uid("SEARCH", None, "ALL")
+        _, capabilities = client.capability()
+        capabilities = set((capabilities[0] or b"").decode().upper().split())
+        _ok(client.select(_quoted(mailbox)), "SELECT")
+        _, [validity] = client.response("UIDVALIDITY")
+        where = f"{parts.hostname}:{port}/{unquote(parts.username or '')}/{mailbox}/{(validity or b'').decode()}"
+        _, found = client.uid("SEARCH", None, "UNDELETED")
+        deleted = []
         for uid in (found[0] or b"").split():
-            _, data = client.uid("FETCH", uid, "(RFC822)")
-            raw = next((item[1] for item in data if isinstance(item, tuple)), None)
-            if raw is None:
+            source_id = hashlib.sha256(f"{where}/{uid.decode()}".encode()).hexdigest()
+            if not stored_already(source_id):
+                _, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
+                raw = next((item[1] for item in data if isinstance(item, tuple)), None)
+                if raw is None:  # expunged meanwhile by another poller, which stored it
+                    continue
+                stored += store_raw(raw, None, [], source_id=source_id) is not None
+            if processed and "MOVE" in capabilities:
+                client.uid("MOVE", uid, _quoted(processed))
                 continue
-            store_raw(raw, None, [])
-            client.uid("STORE", uid, "+FLAGS", r"(\Deleted)")
-            stored += 1
-        client.expunge()
+            if processed:
+                _ok(client.uid("COPY", uid, _quoted(processed)), "COPY")
+            client.uid("STORE", uid, "+FLAGS.SILENT", r"(\Deleted)")
+            deleted.append(uid)
+        if deleted and "UIDPLUS" in capabilities:  # only ours: not what someone else marked deleted
+            client.uid("EXPUNGE", b",".join(deleted))
+        elif deleted:
+            client.expunge()
     return stored
+
+
+def _ok(answer: tuple, command: str) -> None:
+    if answer[0] != "OK":
+        raise imaplib.IMAP4.error(f"{command}: {answer[1]!r}")
+
+
+def _quoted(mailbox: str) -> str:
+    return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def receives_by_smtp(url: str | None) -> bool:
