@@ -380,3 +380,28 @@ def test_a_message_that_kills_its_worker_every_time_is_given_up_for_an_admin(inb
     assert process(inbound_app) == {"failed": 1}  # not processed a fourth time
     page = client_for(inbound_app, team.admin).get("/admin/inbound-mail/").get_data(as_text=True)
     assert "Failed: its processing never finished" in page and "Process again" in page
+
+
+def test_an_admin_sets_a_field_address_and_mail_to_it_files_a_request(inbound_app, team, receiver, client_for):
+    admin = client_for(inbound_app, team.admin)
+    page = admin.get("/admin/inbound-mail/").get_data(as_text=True)
+    assert f"sample@{DOMAIN}" in page and "/admin/inbound-mail/fields/sample" in page
+    token = csrf_token(admin, "/admin/inbound-mail/fields/sample")
+    refused = admin.post("/admin/inbound-mail/fields/sample", data={"csrf_token": token, "address": "reply+x",
+                                                                    "type": "review"})
+    assert refused.status_code == 422 and "not starting with" in refused.get_data(as_text=True)
+    assert admin.post("/admin/inbound-mail/fields/sample", data={"address": "rh", "type": "review"}).status_code == 400
+    saved = admin.post("/admin/inbound-mail/fields/sample", data={"csrf_token": token, "address": " RH ",
+                                                                  "type": "review"})
+    assert saved.status_code == 303
+    assert f"rh@{DOMAIN}" in admin.get("/admin/inbound-mail/").get_data(as_text=True)
+
+    send(receiver, team.member_a.email, f"rh@{DOMAIN}", "Payroll question", "Who signs?")
+    send(receiver, team.member_a.email, f"sample@{DOMAIN}", "Old address", "Hello")
+    assert process(inbound_app) == {"done": 1, "dropped": 1}
+    with inbound_app.app_context():
+        [req] = db.session.scalars(db.select(ServiceRequest))
+        assert (req.title, req.type) == ("Payroll question", "review")
+        assert db.session.scalar(db.select(InboundEmail.outcome).where(InboundEmail.subject == "Old address")) \
+            == "no_address"
+    assert client_for(inbound_app, team.member_a).get("/admin/inbound-mail/fields/sample").status_code == 404

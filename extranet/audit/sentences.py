@@ -117,6 +117,8 @@ SENTENCES = {
     "webhooks.disabled": _l("%(actor)s disabled the webhook %(url)s."),
     "webhooks.deleted": _l("%(actor)s deleted the webhook %(url)s."),
     "webhooks.sent_again": _l("%(actor)s sent a webhook delivery again."),
+    "inbound.field_address": _l("%(actor)s set the e-mail address of %(target)s to %(address)s."),
+    "inbound.retried": _l("%(actor)s asked for the e-mail “%(subject)s” to be processed again."),
     "calendars.feed_made": _l("%(actor)s made a new address for a calendar feed."),
     "calendars.feed_revoked": _l("%(actor)s revoked the address of a calendar feed."),
     "documents.uploaded": _l("%(actor)s added the document “%(title)s” for %(organization)s."),
@@ -161,6 +163,7 @@ KINDS = {
     "servicetargets": _l("Service targets and working calendar"),
     "webhooks": _l("Webhooks"),
     "calendars": _l("Calendar feeds"),
+    "inbound": _l("Inbound mail"),
     "replies": _l("Reply templates"),
 }
 MEMBERSHIP_ROLES = {"manager": _l("manager"), "member": _l("member")}

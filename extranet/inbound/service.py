@@ -24,6 +24,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extranet.accounts.models import User
+from extranet.audit.service import record
 from extranet.db_types import utcnow
 from extranet.extensions import db
 from extranet.files import UploadRefused, quota
@@ -40,7 +41,7 @@ from extranet.inbound.models import (
     InboundEmail,
 )
 from extranet.inbound.trimming import trim_reply
-from extranet.modules import module_settings
+from extranet.modules import module_settings, set_module_setting
 from extranet.notifications.mail import queue_email
 from extranet.plugins import host
 from extranet.policy import can, switchable_organizations
@@ -188,7 +189,16 @@ def retry(row: InboundEmail) -> bool:
     if row.status != FAILED:
         return False
     row.status, row.outcome, row.detail, row.attempts = PENDING, None, None, 0
+    record("inbound.retried", subject=row.subject)
     return True
+
+
+def save_field_address(slug: str, address: str, type_slug: str) -> None:
+    """An admin's choice of a field's address ("": ``<slug>@<domain>``) and of the type its
+    mail files ("": the field's first); committed by the caller."""
+    set_module_setting(slug, "inbound_address", address)
+    set_module_setting(slug, "inbound_type", type_slug)
+    record("inbound.field_address", target=f"module:{slug}", address=addresses.field_address(slug) or address)
 
 
 def _text_of(message: EmailMessage) -> str:
@@ -312,7 +322,7 @@ class Run:
                                             "was filed.")])
             return DONE, "not_allowed", address
         organization = orgs[0]  # the organization the extranet opens on for them
-        rtype = _default_type(slug)
+        rtype = default_type(slug)
         if rtype is None:
             return DONE, "not_filed", address
         subject = " ".join(str(message.get("Subject") or "").split()) or str(_l("Request by e-mail"))
@@ -386,7 +396,7 @@ def _addresses_of(value: str) -> list[str]:
     return [a for _, a in getaddresses([value]) if "@" in a]
 
 
-def _default_type(slug: str):
+def default_type(slug: str):
     """The type a field's e-mail files: its module's ``inbound_type`` setting, else its first
     (None: the field has no type)."""
     types = sorted(host().types_of(slug), key=lambda t: (t.order, t.slug))

@@ -1,15 +1,19 @@
-"""Administration → Inbound mail: what was received, what became of it, retrying a failure."""
+"""Administration → Inbound mail: what was received, what became of it, retrying a failure, and the
+address each field receives mail at."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import case, func, select
 
 from extranet.extensions import db
-from extranet.inbound import service
+from extranet.inbound import addresses, service
+from extranet.inbound.forms import FieldAddressForm
 from extranet.inbound.models import FAILED, InboundEmail
+from extranet.modules import module_settings
+from extranet.plugins import host
 from extranet.policy import require
 from extranet.web.htmx import hx_redirect, render
 from extranet.web.lookups import row_or_404
@@ -32,7 +36,26 @@ def index():
         .limit(SHOWN)
     ))
     counts = dict(db.session.execute(select(InboundEmail.status, func.count()).group_by(InboundEmail.status)).all())
-    return render("inbound/index.html", rows=rows, counts=counts, outcomes=service.OUTCOMES)
+    fields = [(f, addresses.field_address(f.slug), service.default_type(f.slug)) for f in host().enabled_fields()]
+    return render("inbound/index.html", rows=rows, counts=counts, outcomes=service.OUTCOMES, fields=fields,
+                  domain=addresses.domain())
+
+
+@bp.route("/fields/<slug>", methods=["GET", "POST"])
+def field_address(slug: str):
+    """Where an enabled field receives mail, and the type of request that mail files."""
+    field = next((f for f in host().enabled_fields() if f.slug == slug), None) or abort(404)
+    settings = module_settings(slug)
+    form = FieldAddressForm(slug, data=None if request.method == "POST" else {
+        "address": settings.get("inbound_address") or "", "type": settings.get("inbound_type") or ""})
+    if form.validate_on_submit():
+        service.save_field_address(slug, form.address.data, form.type.data)
+        db.session.commit()
+        flash(_("%(field)s now receives mail at %(address)s.", field=field.label,
+                address=addresses.field_address(slug) or form.address.data), "success")
+        return hx_redirect(url_for("inbound.index"))
+    return render("inbound/field.html", field=field, form=form, domain=addresses.domain(),
+                  status=422 if form.errors else 200)
 
 
 @bp.post("/<id:mail_id>/retry")
