@@ -331,7 +331,7 @@ def test_a_message_left_processing_by_a_dead_worker_is_taken_again_after_the_tim
     monkeypatch.setattr(service.Run, "process", real_process)
     assert process(inbound_app) == {}  # its worker may still be at it: left alone for a while
 
-    later = utcnow() + timedelta(seconds=inbound_app.config["INBOUND_CLAIM_TIMEOUT"] + 1)
+    later = utcnow() + timedelta(seconds=inbound_app.config.get("INBOUND_CLAIM_TIMEOUT", 900) + 1)
     monkeypatch.setattr(service, "utcnow", lambda: later)
     assert process(inbound_app) == {"done": 1}
     assert process(inbound_app) == {}
@@ -346,7 +346,7 @@ def test_a_worker_whose_message_was_taken_over_records_nothing(inbound_app, team
     request_id = make_request(inbound_app, team, "SAMPLE-2026-0008")
     send(receiver, team.member_a.email, address_for(inbound_app, team.member_a, request_id), "Re: x", "Hello")
     real_process = service.Run.process
-    later = utcnow() + timedelta(seconds=inbound_app.config["INBOUND_CLAIM_TIMEOUT"] + 1)
+    later = utcnow() + timedelta(seconds=inbound_app.config.get("INBOUND_CLAIM_TIMEOUT", 900) + 1)
 
     def slow(run):
         with monkeypatch.context() as m:  # meanwhile, another worker takes the message and posts it
@@ -370,7 +370,7 @@ def test_a_message_that_kills_its_worker_every_time_is_given_up_for_an_admin(inb
 
     send(receiver, team.member_a.email, f"sample@{DOMAIN}", "Poison", "Body")
     monkeypatch.setattr(service.Run, "process", lambda run: (_ for _ in ()).throw(SystemExit("killed")))
-    step = timedelta(seconds=inbound_app.config["INBOUND_CLAIM_TIMEOUT"] + 1)
+    step = timedelta(seconds=inbound_app.config.get("INBOUND_CLAIM_TIMEOUT", 900) + 1)
     start = utcnow()
     for attempt in range(MAX_ATTEMPTS):
         monkeypatch.setattr(service, "utcnow", lambda at=start + step * attempt: at)
