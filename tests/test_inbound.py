@@ -1,7 +1,8 @@
 """Inbound e-mail, through a real SMTP conversation with the worker's receiver on 127.0.0.1:
 replies to notifications become messages, mail to a field's address files a request, the
-sender is answered when something is refused, loops are dropped, each message is processed
-once even by two workers, and a failure waits for an admin's retry."""
+sender is answered when something is refused (attachments checked as uploads, by the real
+clamd), loops are dropped, each message is processed once even by two workers or after its
+worker died, a failure waits for an admin's retry, and an admin sets a field's address."""
 
 from __future__ import annotations
 
@@ -405,3 +406,29 @@ def test_an_admin_sets_a_field_address_and_mail_to_it_files_a_request(inbound_ap
         assert db.session.scalar(db.select(InboundEmail.outcome).where(InboundEmail.subject == "Old address")) \
             == "no_address"
     assert client_for(inbound_app, team.member_a).get("/admin/inbound-mail/fields/sample").status_code == 404
+
+
+def test_attachments_are_scanned_by_the_real_clamd_and_size_checked_as_uploads(register_plugin, people, clamd,
+                                                                              storage_root):
+    from tests.clamd import EICAR
+
+    app = register_plugin(SamplePlugin(), INBOUND_DOMAIN=DOMAIN, CLAMD_SOCKET=clamd.socket_path,
+                          STORAGE_URL=f"file://{storage_root}", MAX_UPLOAD_BYTES=len(PDF) + 10)
+    team = setup_world(app, people)
+    request_id = make_request(app, team, "SAMPLE-2026-0009")
+    port = free_port()
+    controller = start_receiver(app, f"smtp://127.0.0.1:{port}")
+    try:
+        send(port, team.member_a.email, address_for(app, team.member_a, request_id), "Re: x", "Three files",
+             files=[("eicar.txt", EICAR, "text", "plain"), ("big.pdf", PDF + b"%" * 100, "application", "pdf"),
+                    ("notes.pdf", PDF, "application", "pdf")])
+    finally:
+        controller.stop()
+    assert process(app) == {"done": 1}
+    [(_, body, files)] = messages_of(app, request_id)
+    assert (body, files) == ("Three files", ["notes.pdf"])
+    [answer] = answers_to(app, team.member_a.email)
+    assert "eicar.txt" in answer.body_text and "big.pdf" in answer.body_text and "notes.pdf" not in answer.body_text
+    with app.app_context():
+        assert db.session.scalar(db.select(Message).where(Message.request_id == request_id)) \
+            .attachments[0].scan_status == "clean"
