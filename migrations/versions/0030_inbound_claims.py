@@ -1,7 +1,7 @@
 """Inbound e-mail: when a message was claimed, and where an IMAP message came from
 
 Revision ID: 0030
-Revises: 0027
+Revises: 0028
 Create Date: 2026-12-06 01:20:00.000000
 
 Two nullable columns of ``inbound_emails``: ``claimed_at`` (a message left "processing" by a
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = '0030'
-down_revision = '0027'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
