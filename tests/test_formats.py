@@ -63,3 +63,16 @@ def test_form_answers_are_formatted_by_their_question(app):
         with force_locale("en"):
             assert format_answer("2026-11-13", "date") == "Nov 13, 2026"
             assert format_answer(45000, "number") == "45,000"
+
+
+def test_a_due_date_shows_the_day_alone_when_its_time_is_the_end_of_day_default(app):
+    from extranet.requests.service import end_of_day
+
+    with app.app_context():
+        due = end_of_day(date(2027, 1, 15))  # 04:59 UTC the next day
+        chosen = datetime(2027, 1, 15, 19, 0, tzinfo=UTC)  # a service target's deadline: 14:00
+    assert shown(app, "fr_CA", "{{ d|dueformat }}", d=due) == "15 janv. 2027"
+    assert shown(app, "en", "{{ d|dueformat('short') }}", d=due) == "1/15/27"
+    assert shown(app, "fr_CA", "{{ d|dueformat }}", d=due.replace(day=1)) == "1er janv. 2027"
+    assert shown(app, "en", "{{ d|dueformat }}", d=chosen) == "Jan 15, 2027, 2:00\u202fPM"
+    assert shown(app, "fr_CA", "{{ d|dueformat }}", d=None) == ""

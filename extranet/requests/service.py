@@ -7,7 +7,7 @@ commits once, then calls the host's ``after_commit`` so that plugin listeners se
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -31,6 +31,7 @@ from extranet.requests.models import (
 )
 from extranet.requests.standard import workflow_of  # noqa: F401  (its callers import it from here)
 from extranet.servicetargets import tracking
+from extranet.web.formats import END_OF_DAY
 from extranet.webhooks import events as webhooks
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def _json_ready(value):
 
 def end_of_day(day: date) -> datetime:
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.combine(day, time(23, 59), tzinfo=zone)
+    return datetime.combine(day, END_OF_DAY, tzinfo=zone)
 
 
 def create_request(organization, rtype: RequestType, form, user, filed_by=None) -> ServiceRequest:

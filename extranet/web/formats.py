@@ -7,17 +7,21 @@ neither the core's templates nor a plugin's can slip back."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import get_locale, get_timezone
 
 from extranet.files.names import human_size
 
 NAMED = ("short", "medium", "long", "full")
+# A due date given as a day is due at the end of that day where the cooperative works
+# (``requests.service.end_of_day``): that time is a default, not something anyone chose.
+END_OF_DAY = time(23, 59)
 # The day of the month standing alone before the month's name: "1 août 2026", "mardi 1 août".
 _FIRST_DAY = re.compile(r"(?<![\d:])1(?= [^\W\d])")
 
@@ -62,6 +66,17 @@ def format_when(value: datetime | None, format: str = "medium") -> str:
     return pattern.format(format_time(value), format_day(local.date(), format))
 
 
+def format_due(value: datetime | None, format: str = "medium") -> str:
+    """A due moment: the day alone when it is the end-of-day default (« 15 janv. 2027 », not
+    "Jan 15, 2027, 11:59 PM"), read on the cooperative's calendar; otherwise day and time."""
+    if value is None:
+        return ""
+    local = _aware(value).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    if local.time().replace(second=0, microsecond=0) == END_OF_DAY:
+        return format_day(local.date(), format)
+    return format_when(value, format)
+
+
 def format_answer(value, kind: str | None) -> str | None:
     """A form's answer as stored (JSON: ISO dates, plain numbers) in the reader's style, by the
     question's kind (``requests.presenters.answers``): "date", "datetime", "number" (with a
@@ -89,7 +104,7 @@ def file_size(size: int | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        datetimeformat=format_when, dateformat=format_day, timeformat=format_time,
+        datetimeformat=format_when, dateformat=format_day, timeformat=format_time, dueformat=format_due,
         filesize=file_size, filesizeformat=file_size,
     )
     app.jinja_env.globals["format_answer"] = format_answer
