@@ -397,3 +397,56 @@ def test_a_pass_sends_at_most_its_batch_and_the_next_goes_on(app, people, client
     now = _later(app, load(app, references[0]).created_at, 40)
     with app.app_context():
         assert [run_due(now, batch=3), run_due(now, batch=3), run_due(now, batch=3)] == [3, 1, 0]
+
+
+def test_a_request_s_clock_across_a_pause_a_weekend_holidays_and_a_closed_day(app, people, client_for):
+    """One request's clock, as the requests' service keeps it from its history: filed on the
+    Thursday before Easter 2026 at 15:00, answered at 15:30, waiting on the member from 16:00
+    until Saturday 11:00. Good Friday falls in the pause; the weekend, Easter Monday (a holiday)
+    and Tuesday (a day the cooperative is closed) come after it: the clock resumes on Wednesday."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from extranet.servicetargets import calendar, tracking
+
+    mtl = ZoneInfo("America/Montreal")
+
+    def at(day, hour, minute=0):
+        return datetime(2026, 4, day, hour, minute, tzinfo=mtl)
+
+    _set_it_targets(app, people, client_for)  # 2 h to a first answer, 16 h to resolution
+    reference = _file(app, client_for(app, people.member_a))
+    _assign(app, reference, people.expert, people.admin)
+    for slug, person in (("accept", people.expert), ("start", people.expert), ("ask_member", people.expert),
+                         ("member_replied", people.member_a)):
+        _move(app, reference, slug, person)
+
+    def replayed(closed=()):
+        """The clock as the history says, the history set to the days above."""
+        with app.app_context():
+            db.session.execute(ClosedDay.__table__.delete())
+            db.session.add_all(ClosedDay(day=day, label="Fermé") for day in closed)
+            req = db.session.scalar(select(ServiceRequest).filter_by(reference=reference))
+            req.created_at = at(2, 15)
+            moves = [e for e in req.events if e.kind == "transition"]
+            for event, when in zip(moves, (at(2, 15, 30), at(2, 15, 45), at(2, 16), at(4, 11)), strict=True):
+                event.at = when
+            req.state_changed_at = at(4, 11)
+            clock = db.session.get(RequestClock, req.id)
+            clock.first_response_at = at(2, 15, 30)
+            calendar.forget()
+            tracking.refresh(req, clock)
+            response, resolution = tracking.used(req, clock, at(8, 12))
+            db.session.commit()
+            return clock.resolution_due_at, clock.paused, response, resolution
+
+    due, paused, response, resolution = replayed(closed=[date(2026, 4, 7)])
+    assert not paused
+    assert response == 0.5 * H  # Thursday 15:00 → 15:30
+    # 1 h on Thursday before the pause, then Wednesday 8:30 → 12:00.
+    assert resolution == 4.5 * H
+    # 15 h left on Wednesday morning: 8 h on Wednesday, 7 h on Thursday.
+    assert due.astimezone(mtl) == at(9, 15, 30)
+    # Open on Tuesday, the same request is due a working day sooner.
+    due, *_ = replayed()
+    assert due.astimezone(mtl) == at(8, 15, 30)
