@@ -311,7 +311,8 @@ def test_take_assign_and_remove(app, client_for, people):
     assert load(app, reference)["assignees"] == [people.expert.id]
     html = page(expert, reference)
     assert 'id="take-request"' not in html
-    assert re.search(r'Assigned experts</h3>\s*<ul class="plain"><li>Émile Expert', html)
+    assert re.search(r'id="request-assignees">Émile Expert<', html)
+    assert re.search(r'id="assigned-experts"><li>Émile Expert', html)
     assert "Émile Expert" in member.get("/requests/").get_data(as_text=True)
     # Taking twice is not possible.
     assert expert.post(f"/requests/{reference}/take", data={"csrf_token": _token(expert)}).status_code == 404

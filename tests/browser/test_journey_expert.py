@@ -34,7 +34,7 @@ def test_expert_works_an_accounting_file_to_delivery(app, live_server, people, j
     expect(expert.locator("#request-state")).to_have_text("Submitted")
     trip.check(expert, "request as filed")
     expert.click("#take-request")
-    expect(expert.locator(".request-side")).to_contain_text(people.expert.name)
+    expect(expert.locator("#request-assignees")).to_contain_text(people.expert.name)
 
     # A note for colleagues only, then the next steps without reloading in between.
     send_message(expert, "Vérifier le report de perte de l'an dernier avant de produire.", internal=True)

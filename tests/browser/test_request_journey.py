@@ -38,13 +38,13 @@ def test_hr_request_from_submission_to_closing(hr_app, live_server, people, jour
     member.click("main form button[type=submit]")
     expect(member.locator("#request-state")).to_have_text("Submitted")
     reference = re.search(r"/requests/(RH-\d{4}-\d{4})$", member.url).group(1)
-    expect(member.locator(".facts--panel")).to_contain_text("Restricted")  # HR's default
+    expect(member.locator("#request-visibility")).to_contain_text("Restricted")  # HR's default
     trip.check(member, "submitted")
 
     expert = trip.open_as(people.expert, locale="en-CA")
     expert.goto(f"{trip.base_url}/requests/{reference}")
     expert.click("#take-request")
-    expect(expert.locator(".request-side")).to_contain_text(people.expert.name)
+    expect(expert.locator("#request-assignees")).to_contain_text(people.expert.name)
     transition(expert, "accept")
     transition(expert, "start")
     expect(expert.locator("#request-state")).to_have_text("In progress")
