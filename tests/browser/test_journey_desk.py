@@ -1,8 +1,11 @@
-"""The expert's desk in a day: from the queue, take a request, correct its priority with a
-reason, reply with the field's template, merge a duplicate into it, and assign others in bulk."""
+"""The expert's desk in a day, in order (issue 11, "done when"): from the queue, take a request,
+correct its priority with a reason, reply with the field's template while the member, in another
+browser, sees the reply arrive without reloading, log time in the week's timesheet, merge a
+duplicate into the request, and assign others in bulk."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import filed, speaking
@@ -18,6 +21,12 @@ def reply_template(app, field: str, name: str, body_fr: str, body_en: str) -> No
         db.session.commit()
 
 
+@pytest.fixture
+def app(app):
+    app.config["LIVE_POLL_SECONDS"] = 1  # the member's page waits for the poll, not for a clock
+    return app
+
+
 def test_expert_desk_from_queue_to_bulk_assignment(app, live_server, people, journey):
     colleague = second_expert(app, "hr")
     reference = filed(app, people.member_a, people.org_a, "hr", "policy_review", "Politique de télétravail",
@@ -31,6 +40,15 @@ def test_expert_desk_from_queue_to_bulk_assignment(app, live_server, people, jou
     speaking(app, "fr_CA", people.member_a)  # the template is inserted in the requester's language
     trip = journey(live_server(app))
 
+    # The member reads her request and starts writing; her page is never reloaded below.
+    member = trip.open_as(people.member_a)
+    trip.check(member, "member's dashboard")
+    member.goto(f"{trip.base_url}/requests/{reference}")
+    member.fill("#conversation textarea[name=body]", "Je précise : trois jours au bureau.")
+    trip.check(member, "member reads her request")
+    loads = []
+    member.on("load", lambda page: loads.append(page.url))
+
     # The queue: requests of her fields that nobody has taken yet.
     expert = trip.open_as(people.expert)
     trip.check(expert, "dashboard")
@@ -38,7 +56,7 @@ def test_expert_desk_from_queue_to_bulk_assignment(app, live_server, people, jou
     trip.check(expert, "queue")
     expert.get_by_role("link", name=reference).click()
     expert.click("#take-request")
-    expect(expert.locator(".request-side")).to_contain_text(people.expert.name)
+    expect(expert.locator("#request-assignees")).to_contain_text(people.expert.name)
 
     # The member said it is urgent on the phone: priority and due date corrected, with why.
     expert.click("#change-schedule")
@@ -58,6 +76,23 @@ def test_expert_desk_from_queue_to_bulk_assignment(app, live_server, people, jou
     expert.click("#conversation .message-form button[type=submit]")
     expect(expert.locator("#conversation .timeline")).to_contain_text("nous avons bien reçu votre demande")
     trip.check(expert, "reply sent")
+
+    # Meanwhile, in the member's browser: the reply appears in place, what she typed is kept.
+    expect(member.locator("#timeline")).to_contain_text("nous avons bien reçu votre demande")
+    expect(member.locator("#conversation .live-badge")).to_be_visible()
+    expect(member.locator("#conversation textarea[name=body]")).to_have_value("Je précise : trois jours au bureau.")
+    assert loads == []
+    trip.check(member, "the reply appeared")
+
+    # An hour and a half on it, logged in the week's timesheet rather than on the request.
+    expert.goto(f"{trip.base_url}/hours/timesheet")
+    trip.check(expert, "timesheet")
+    expert.select_option("#request_id", label=f"{reference} · Politique de télétravail")
+    expert.fill("#duration", "1:30")
+    expert.locator("#timesheet-log button[type=submit]").click()
+    expect(expert.locator("#week-capacity")).to_contain_text("1:30")
+    expect(expert.locator(".timesheet-entries")).to_contain_text(reference)
+    trip.check(expert, "time logged")
 
     # The manager filed the same thing: merged into the request she works on.
     expert.goto(f"{trip.base_url}/requests/{duplicate}")
