@@ -96,8 +96,24 @@ def test_a_correction_needs_a_reason_and_a_known_priority(app, client_for, peopl
     version = load(app, reference)["version"]
     assert schedule(expert, reference, version, reason="").status_code == 422
     assert schedule(expert, reference, version, priority="apocalyptic").status_code == 422
-    assert schedule(expert, reference, version, due="15/01/2027").status_code == 422
+    refused = schedule(expert, reference, version, due="15/01/2027")
+    assert refused.status_code == 422
     assert load(app, reference)["priority"] == "normal"
+    # The box comes back open in the header's actions, with what was typed; closed otherwise.
+    assert re.search(r'<details class="transition" id="schedule" open>', refused.get_data(as_text=True))
+    assert re.search(r'<details class="transition" id="schedule">', page(expert, reference))
+
+
+def test_the_desk_s_controls_are_boxes_of_the_header_s_actions(app, client_for, people):
+    reference = file_request(client_for(app, people.member_a))
+    html = page(client_for(app, people.expert), reference)
+    start = html.index('class="card request-head"')
+    header = html[start:html.index("</header>", start)]
+    for box in ("assign", "schedule", "request-tags", "merge"):
+        assert f'<details class="transition" id="{box}">' in header, box
+    assert 'id="request-assignees"' in header and "<aside" not in header
+    # Its facts are said once: the filing in the request's card, nowhere else.
+    assert html.count("Filed by") == 1 and 'id="details-title"' not in html
 
 
 def test_a_stale_correction_is_a_conflict_that_gives_back_what_was_typed(app, client_for, people):
@@ -138,7 +154,7 @@ def test_experts_tag_requests_members_never_see_the_tags(app, client_for, people
     assert tag_names(app, reference) == ["conseil d'administration", "Paie"]
     assert load(app, reference)["version"] == version  # an append: pages stay current
     fragment = tag(expert, reference, "PAIE, urgent", htmx=True)
-    assert fragment.status_code == 200 and 'id="request-tags"' in fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and 'id="request-tags" open' in fragment.get_data(as_text=True)
     assert tag_names(app, reference) == ["conseil d'administration", "Paie", "urgent"]
     assert untag(expert, reference, "paie").status_code == 303
     assert tag_names(app, reference) == ["conseil d'administration", "urgent"]
