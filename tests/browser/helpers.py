@@ -159,6 +159,32 @@ def send_message(page, text: str, files=(), internal: bool = False) -> None:
     expect(page.locator("#conversation .timeline")).to_contain_text(text)
 
 
+def log_time_in_timesheet(trip, page, reference: str, title: str, duration: str) -> None:
+    """Open the week's timesheet (checked), log ``duration`` on the request, see it listed."""
+    page.goto(f"{trip.base_url}/hours/timesheet")
+    trip.check(page, "timesheet")
+    page.select_option("#request_id", label=f"{reference} · {title}")
+    page.fill("#duration", duration)
+    page.locator("#timesheet-log button[type=submit]").click()
+    expect(page.locator(".timesheet-entries")).to_contain_text(reference)
+
+
+def never_reloaded(page) -> list:
+    """The pages ``page`` loads from now on: a live page's list stays empty."""
+    loads = []
+    page.on("load", lambda loaded: loads.append(loaded.url))
+    return loads
+
+
+def sees_without_reloading(page, loads: list, text: str, typed: str) -> None:
+    """``text`` arrives in the history of the page ``page`` is reading (a live update), with the
+    badge beside the message box, and what was ``typed`` there is kept: no reload."""
+    expect(page.locator("#timeline")).to_contain_text(text)
+    expect(page.locator("#conversation .live-badge")).to_be_visible()
+    expect(page.locator("#conversation textarea[name=body]")).to_have_value(typed)
+    assert loads == []
+
+
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
 
 

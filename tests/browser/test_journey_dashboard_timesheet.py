@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import filed, hours_last_month, speaking
+from tests.browser.helpers import filed, hours_last_month, log_time_in_timesheet, speaking
 
 
 def test_admin_glance_and_expert_timesheet(app, live_server, people, journey):
@@ -31,14 +31,8 @@ def test_admin_glance_and_expert_timesheet(app, live_server, people, journey):
     trip.check(admin, "rapports graphiques")
 
     expert = trip.open_as(people.expert, locale="en-CA")
-    expert.goto(trip.base_url + "/hours/timesheet")
-    expect(expert.locator("#week-capacity")).to_contain_text("of a capacity of 35:00")
-    trip.check(expert, "timesheet")
-    expert.select_option("#request_id", label=f"{reference} · Politique de télétravail")
-    expert.fill("#duration", "1:30")
-    expert.locator("#timesheet-log button[type=submit]").click()
+    log_time_in_timesheet(trip, expert, reference, "Politique de télétravail", "1:30")
     expect(expert.locator("#week-capacity")).to_contain_text("1:30 of a capacity of 35:00")
-    expect(expert.locator(".timesheet-entries")).to_contain_text(reference)
     trip.check(expert, "timesheet with time logged")
     expert.locator(".timesheet-entries").get_by_role("button", name=re.compile("Delete")).click()
     expect(expert.locator("#timesheet")).to_contain_text("No time logged this week.")

@@ -8,7 +8,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import filed, speaking
+from tests.browser.helpers import (
+    filed,
+    log_time_in_timesheet,
+    never_reloaded,
+    sees_without_reloading,
+    speaking,
+)
 from tests.browser.test_journey_expert import second_expert
 
 
@@ -46,8 +52,7 @@ def test_expert_desk_from_queue_to_bulk_assignment(app, live_server, people, jou
     member.goto(f"{trip.base_url}/requests/{reference}")
     member.fill("#conversation textarea[name=body]", "Je précise : trois jours au bureau.")
     trip.check(member, "member reads her request")
-    loads = []
-    member.on("load", lambda page: loads.append(page.url))
+    loads = never_reloaded(member)
 
     # The queue: requests of her fields that nobody has taken yet.
     expert = trip.open_as(people.expert)
@@ -78,20 +83,12 @@ def test_expert_desk_from_queue_to_bulk_assignment(app, live_server, people, jou
     trip.check(expert, "reply sent")
 
     # Meanwhile, in the member's browser: the reply appears in place, what she typed is kept.
-    expect(member.locator("#timeline")).to_contain_text("nous avons bien reçu votre demande")
-    expect(member.locator("#conversation .live-badge")).to_be_visible()
-    expect(member.locator("#conversation textarea[name=body]")).to_have_value("Je précise : trois jours au bureau.")
-    assert loads == []
+    sees_without_reloading(member, loads, "nous avons bien reçu votre demande", "Je précise : trois jours au bureau.")
     trip.check(member, "the reply appeared")
 
     # An hour and a half on it, logged in the week's timesheet rather than on the request.
-    expert.goto(f"{trip.base_url}/hours/timesheet")
-    trip.check(expert, "timesheet")
-    expert.select_option("#request_id", label=f"{reference} · Politique de télétravail")
-    expert.fill("#duration", "1:30")
-    expert.locator("#timesheet-log button[type=submit]").click()
+    log_time_in_timesheet(trip, expert, reference, "Politique de télétravail", "1:30")
     expect(expert.locator("#week-capacity")).to_contain_text("1:30")
-    expect(expert.locator(".timesheet-entries")).to_contain_text(reference)
     trip.check(expert, "time logged")
 
     # The manager filed the same thing: merged into the request she works on.
