@@ -89,6 +89,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
 def _register_core_blueprints(app: Flask) -> None:
     from extranet.access.views import bp as access
     from extranet.accounts.views import bp as accounts
+    from extranet.admin.period_views import bp as period_end
     from extranet.admin.views import bp as admin
     from extranet.audit.views import bp as audit
     from extranet.auth.views import bp as auth
@@ -118,5 +119,5 @@ def _register_core_blueprints(app: Flask) -> None:
     for blueprint in (auth, accounts, dashboard, organizations, admin, audit, requests, notifications,
                       resources, documents, hours, reports, access, search, privacy, servicetargets,
                       webhooks, calendars, api_tokens, api, fields_admin, stored_field_home, desk, replies,
-                      on_behalf, request_list, inbound):
+                      on_behalf, request_list, inbound, period_end):
         app.register_blueprint(blueprint)

@@ -102,8 +102,15 @@ SENTENCES = {
     "hours.request_rated": _l("%(actor)s rated request %(target)s."),
     "hours.agreement_created": _l("%(actor)s created a service agreement of %(organization)s."),
     "hours.agreement_changed": _l("%(actor)s changed a service agreement of %(organization)s."),
+    "hours.agreement_copied": _l("%(actor)s copied a service agreement of %(organization)s to %(year)s."),
+    "hours.agreements_copied": _l(
+        "%(actor)s copied the service agreements of %(from_year)s to %(year)s (%(created)s copied, %(skipped)s "
+        "skipped because they existed already)."),
     "hours.settings_changed": _l("%(actor)s changed the hour settings of %(target)s."),
     "statement.close": _l("%(actor)s closed the statement of %(month)s of %(organization)s."),
+    "statement.month_closed": _l(
+        "%(actor)s closed the statements of %(month)s of every organization (%(closed)s closed, %(skipped)s "
+        "skipped because they were closed already)."),
     "resource.created": _l("%(actor)s added the resource “%(title)s”."),
     "resource.edited": _l("%(actor)s edited the resource %(target)s."),
     "resource.published": _l("%(actor)s published the resource %(target)s."),
