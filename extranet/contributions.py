@@ -72,6 +72,19 @@ class Widget:
 
 
 @dataclass(frozen=True)
+class Panel:
+    """A panel of a page's slot (see ``extranet.panels.PAGES``), loaded lazily from ``url`` (an
+    HTML fragment whose route checks the policy again). ``action``, when given, is a policy
+    action the viewer must also pass on the page's target for the panel to be shown."""
+
+    slug: str
+    title: Any
+    url: str
+    order: int = 100
+    action: str | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     """A permission rule of the policy: ``check(user, target)`` says whether a signed-in, active
     ``user`` may do ``action`` (on ``target``). A plugin's actions are named ``<slug>.<what>``."""

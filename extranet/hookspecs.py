@@ -6,7 +6,7 @@ enabled modules. Each spec says when it is called. See docs/plugins.md.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         DocumentCategory,
         ExpertiseField,
         NotificationKind,
+        Panel,
         PluginModule,
         RequestType,
         Rule,
@@ -85,6 +86,17 @@ def extranet_register_blueprints(app: Flask) -> list[Blueprint]:
 def extranet_dashboard_widgets(user: User, organization: Organization | None) -> list[Widget]:
     """Called on every dashboard view, for enabled modules only. Return widgets; each is a
     fragment the dashboard loads lazily from the widget's URL."""
+
+
+@hookspec
+def extranet_page_panels(page: str, user: User, target: Any) -> list[Panel]:
+    """Called when the core renders a page with a panel slot, for enabled modules only:
+    ``page`` is ``"request"`` (``target``: the ServiceRequest), ``"organization"`` (the
+    Organization) or ``"documents"`` (the document space, ``(organization, field slug)``).
+    Return panels; the page loads each lazily from its URL. The core asks only once the viewer
+    may see the page's target, never asks a field plugin about another field's request or
+    space, nor about an organization not subscribed to it, and shows a panel only if the viewer
+    passes its ``action`` (when it has one) on ``target``. The panel's route checks again."""
 
 
 @hookspec

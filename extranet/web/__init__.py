@@ -83,6 +83,7 @@ def init_request_cycle(app: Flask, host) -> None:
     from extranet.db_types import utcnow
     from extranet.files.downloads import refusal
     from extranet.notifications.mail import deliver_queued_after_request
+    from extranet.panels import page_panels
     from extranet.requests import presenters
     from extranet.requests.views import open_states
 
@@ -104,6 +105,7 @@ def init_request_cycle(app: Flask, host) -> None:
             "current_organization": policy.current_organization,
             "switchable_organizations": lambda: policy.switchable_organizations(current_user),
             "services_of": services_of,
+            "page_panels": lambda page, target: page_panels(page, current_user, target),
             "current_locale": lambda: str(get_locale()),
         }
 

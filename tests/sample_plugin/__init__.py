@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired
@@ -15,6 +15,7 @@ from extranet.api import (
     DocumentCategory,
     Field,
     NotificationKind,
+    Panel,
     RequestForm,
     RequestType,
     Rule,
@@ -56,6 +57,8 @@ class SamplePlugin:
         self.blueprint = Blueprint(slug, __name__, template_folder="templates")
         self.blueprint.add_url_rule("/", "index", login_required(self.index))
         self.blueprint.add_url_rule("/widget", "widget", login_required(self.widget))
+        self.blueprint.add_url_rule("/panel/<page>", "panel", login_required(self.panel))
+        self.panels_asked = []
 
     def index(self):
         require("field.use", self.SLUG)
@@ -64,6 +67,19 @@ class SamplePlugin:
     def widget(self):
         require("field.use", self.SLUG)
         return render("sample/_widget.html")
+
+    def panel(self, page):
+        require(f"{self.SLUG}.answers") if request.args.get("staff") else require("field.use", self.SLUG)
+        return f"<p>Sample {page} panel{' for staff' if request.args.get('staff') else ''}</p>"
+
+    @hookimpl
+    def extranet_page_panels(self, page, user, target):
+        """One panel per slot for everyone, and one the field's staff alone see (its action)."""
+        self.panels_asked.append((page, getattr(target, "id", target)))
+        url = url_for(f"{self.SLUG}.panel", page=page)
+        return [Panel(slug=f"{self.SLUG}-{page}", title=f"Sample {page} panel", url=url, order=self.order),
+                Panel(slug=f"{self.SLUG}-{page}-staff", title=f"Sample {page} staff panel", url=f"{url}?staff=1",
+                      action=f"{self.SLUG}.answers")]
 
     def see_answers(self, user, target):
         """The plugin's own action: the field's experts and admins, while the module is on."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import abort, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -22,6 +22,7 @@ from extranet.api import (
     ExpertiseField,
     IntegerField,
     NotificationKind,
+    Panel,
     RequestForm,
     RequestType,
     ServiceRequest,
@@ -30,8 +31,10 @@ from extranet.api import (
     field_blueprint,
     field_hooks,
     hookimpl,
+    login_required,
     notify_request,
     plugin_settings,
+    render,
     request_scope,
     visible_requests,
 )
@@ -142,6 +145,31 @@ def calendar(user) -> list:
 
 bp = field_blueprint(SLUG, __name__, template="communications/home.html",
                      context=lambda: {"calendar": calendar(current_user)}, template_folder="templates")
+
+@bp.get("/requests/<reference>/publication")
+@login_required
+def publication_panel(reference: str):
+    """The request page's "Publication" panel: when the request is planned in the calendar.
+    The core's query of visible requests decides, as on the request page itself."""
+    found = db.session.execute(
+        visible_requests(current_user).outerjoin(Publication, Publication.request_id == ServiceRequest.id)
+        .add_columns(Publication.planned_on)
+        .where(ServiceRequest.reference == reference, ServiceRequest.field == SLUG)
+    ).first()
+    if found is None:
+        abort(404)
+    return render("communications/_publication_panel.html", planned_on=found.planned_on)
+
+
+@hookimpl
+def extranet_page_panels(page, user, target):
+    """A panel on the page of each of the field's requests (the core asks this plugin only about
+    its own field's requests, and only for a viewer who may see the request)."""
+    if page != "request":
+        return []
+    return [Panel(slug="communications-publication", title=_l("Publication"), order=10,
+                  url=url_for("communications.publication_panel", reference=target.reference))]
+
 
 # The start-up hooks every field implements alike; pluggy finds them by these names.
 (extranet_register_fields, extranet_register_request_types,

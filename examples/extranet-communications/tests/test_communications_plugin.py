@@ -133,3 +133,19 @@ def test_communications_settings_and_scheduled_notification(app, people, client_
     # The requester is told the date by the plugin's own kind of notification.
     notes = member.get("/notifications/").get_data(as_text=True)
     assert first in notes and "calendrier des publications" in notes
+
+
+def test_communications_request_page_has_a_publication_panel_for_those_who_may_open_it(app, people, client_for):
+    member = client_for(app, people.member_a)
+    release = reference_of(file_request(member, "press_release", _press_release("Lancement", IN_5_DAYS)))
+    secret = reference_of(file_request(member, "press_release", _press_release("Fusion", IN_5_DAYS, restricted="y")))
+    page = member.get(f"/requests/{release}").get_data(as_text=True)
+    panel = f"/communications/requests/{release}/publication"
+    assert 'id="panel-communications-publication"' in page and f'hx-get="{panel}"' in page
+    fragment = member.get(panel).get_data(as_text=True)
+    assert f'<time datetime="{IN_5_DAYS.isoformat()}">' in fragment and "calendrier des publications" in fragment
+    # A colleague who may not open the restricted request gets neither its page nor its panel.
+    colleague = client_for(app, make_member(app, people.org_a, "colleague.a@test.org", "Colleague A"))
+    assert colleague.get(f"/requests/{secret}").status_code == 404
+    assert colleague.get(f"/communications/requests/{secret}/publication").status_code == 404
+    assert client_for(app, people.member_b).get(panel).status_code == 404
