@@ -75,13 +75,16 @@ class Widget:
 class Panel:
     """A panel of a page's slot (see ``extranet.panels.PAGES``), loaded lazily from ``url`` (an
     HTML fragment whose route checks the policy again). ``action``, when given, is a policy
-    action the viewer must also pass on the page's target for the panel to be shown."""
+    action the viewer must also pass on the page's target for the panel to be shown. A panel
+    not ``framed`` gets no card nor heading from the page: its fragment, which brings its own
+    (several cards, or one whose forms swap it), replaces the placeholder."""
 
     slug: str
     title: Any
     url: str
     order: int = 100
     action: str | None = None
+    framed: bool = True  # False: the fragment brings its own cards and replaces the placeholder
 
 
 @dataclass(frozen=True)

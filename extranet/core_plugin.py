@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from extranet.access import rules as access_rules
 from extranet.admin import rules as admin_rules
-from extranet.api import Widget, can, hookimpl
+from extranet.api import Panel, Widget, can, hookimpl
 from extranet.audit import rules as audit_rules
 from extranet.calendars import rules as calendars_rules
 from extranet.dashboard import rules as dashboard_rules
@@ -55,6 +55,15 @@ def extranet_dashboard_widgets(user, organization):
         for slug, title, endpoint, order, action in CORE_WIDGETS
         if can(user, action, organization)
     ]
+
+
+@hookimpl
+def extranet_page_panels(page, user, target):
+    """The core's own panels, in the same slots as the plugins' (ordered before theirs)."""
+    if page != "request":
+        return []
+    return [Panel(slug="hours", title=_l("Time and satisfaction"), order=0, action="time.panel", framed=False,
+                  url=url_for("hours.request_panel", reference=target.reference))]
 
 
 @hookimpl

@@ -79,3 +79,11 @@ def test_organization_pages_show_the_panels_of_its_subscribed_enabled_modules(ap
 def test_a_document_space_shows_its_fields_panels_only(app, people, client_for):
     page = _html(client_for(app, people.member_a), f"/documents/sample/?org={people.org_a}")
     assert 'id="panel-sample-documents"' in page and "panel-other-documents" not in page
+
+
+def test_the_cores_time_panel_is_the_first_of_the_request_slot(app, people, client_for):
+    reference = file_request(client_for(app, people.member_a))
+    page = _html(client_for(app, people.expert), f"/requests/{reference}")
+    hours = page.index(f'<div id="panel-hours" hx-get="/hours/requests/{reference}"')
+    assert hours < page.index('id="panel-sample-request"') < page.index('id="panel-sample-request-staff"')
+    assert page.count('id="panel-hours"') == 1

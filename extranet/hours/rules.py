@@ -77,6 +77,11 @@ def _see_rating(user, req) -> bool:
     return req.state == "closed" and view_request(user, req)
 
 
+def _time_panel(user, req) -> bool:
+    """The request page's time and satisfaction panel: whoever sees either."""
+    return _view_time(user, req) or _see_rating(user, req)
+
+
 def _rate_request(user, req) -> bool:
     """The requester and named contacts rate a closed request, once."""
     if not field_enabled(req.field) or req.state != "closed":
@@ -104,6 +109,7 @@ RULES = (
     Rule("hours.menu", _hours_menu),
     Rule("request.rate", _rate_request),
     Rule("request.see_rating", _see_rating),
+    Rule("time.panel", _time_panel),
     Rule("statements.view", organization_report),
     Rule("statements.close", is_admin),
 )
