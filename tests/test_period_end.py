@@ -61,14 +61,14 @@ def test_copying_agreements_previews_then_copies_once(reports_app, people, clien
     done = admin.post(COPY, data={"year": "2025", "csrf_token": csrf_token(admin, COPY)})
     html = done.get_data(as_text=True)
     assert done.status_code == 200 and html.count("Copied</span>") == 2
-    assert "2 agreements copied to 2026; 1 skipped because they existed already." in html
+    assert "Agreements copied to 2026: 2; skipped because they existed already: 1." in html
     assert _agreements(reports_app, 2026) == sorted([
         (people.org_a, "sample", 600, 9000, "none"), (people.org_a, "other", 60, 6000, "unused"),
         (people.org_b, "sample", 60, 1, "none")])
     assert _count(reports_app, "hours.agreement_copied") == 2
 
     again = admin.post(COPY, data={"year": "2025", "csrf_token": csrf_token(admin, COPY)}).get_data(as_text=True)
-    assert "0 agreements copied to 2026; 3 skipped" in again
+    assert "Agreements copied to 2026: 0; skipped because they existed already: 3." in again
     assert len(_agreements(reports_app, 2026)) == 3 and _count(reports_app, "hours.agreement_copied") == 2
     assert "there is nothing to copy" in admin.get(f"{COPY}?year=2025").get_data(as_text=True)
 
@@ -84,11 +84,11 @@ def test_closing_a_month_for_everyone_skips_what_is_closed(reports_app, people, 
     assert _closed(reports_app) == [people.org_a]
 
     html = admin.post(CLOSE, data={"month": MARCH, "csrf_token": csrf_token(admin, CLOSE)}).get_data(as_text=True)
-    assert "1 statements of March 2025 closed; 1 skipped" in html
+    assert "Statements of March 2025 closed: 1; skipped because they were closed already: 1." in html
     assert _closed(reports_app) == sorted([people.org_a, people.org_b])
     assert _count(reports_app, "statement.close") == 2
     again = admin.post(CLOSE, data={"month": MARCH, "csrf_token": csrf_token(admin, CLOSE)}).get_data(as_text=True)
-    assert "0 statements of March 2025 closed; 2 skipped" in again
+    assert "Statements of March 2025 closed: 0; skipped because they were closed already: 2." in again
     assert _count(reports_app, "statement.close") == 2
 
 

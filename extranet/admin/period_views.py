@@ -52,7 +52,7 @@ def copy_agreements():
     plan = bulk.copy_agreements(year)
     db.session.commit()
     created = sum(item.created for item in plan)
-    flash(_("%(created)d agreements copied to %(year)d; %(skipped)d skipped because they existed already.",
+    flash(_("Agreements copied to %(year)d: %(created)d; skipped because they existed already: %(skipped)d.",
             created=created, skipped=len(plan) - created, year=year + 1), "success")
     return render("admin/agreements_copy.html", step="done", year=year, years=_years(), plan=plan,
                   to_create=0, field_name=label)
@@ -91,6 +91,6 @@ def close_month():
                       to_close=0, **context)
     db.session.commit()
     closed = sum(item.closed for item in plan)
-    flash(_("%(closed)d statements of %(month)s closed; %(skipped)d skipped because they were closed already.",
+    flash(_("Statements of %(month)s closed: %(closed)d; skipped because they were closed already: %(skipped)d.",
             closed=closed, skipped=len(plan) - closed, month=context["month_name"]), "success")
     return render("admin/month_close.html", step="done", plan=plan, to_close=0, **context)
