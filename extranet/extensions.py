@@ -47,6 +47,13 @@ def configure_sqlite(app) -> None:
             cursor.execute("PRAGMA busy_timeout=20000")
             cursor.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _begin_before_a_first_savepoint(connection, _name):
+            # sqlite3 begins a transaction only before a data change: a SAVEPOINT sent first opens
+            # one of its own, which its RELEASE commits, whatever the transaction around it does.
+            if not connection.connection.dbapi_connection.in_transaction:
+                connection.exec_driver_sql("BEGIN")
+
 
 @migrate.configure
 def _plugin_migration_branches(config):
