@@ -16,12 +16,14 @@ from sqlalchemy import (
     Integer,
     bindparam,
     column,
+    exists,
     func,
     literal,
     literal_column,
     select,
     table,
     text,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG
 
@@ -93,6 +95,25 @@ class SqliteEngine:
         if from_key is not None:
             matches = matches.where(key >= from_key)
         return matches.subquery(f"matches_{kind}")
+
+    def prepare(self, connection) -> None:
+        pass
+
+    def within(self, connection, query: Query, rows: dict[int, object]) -> dict[int, dict[int, float]]:
+        """Per kind, the score of each of ``rows`` (a select of ids per kind) that matches, in one
+        reading of the index for every kind: a member's rows are few, and each reading of a
+        common word's matches costs as much as the next (rather than a reading per kind)."""
+        keys = union_all(*(ids.with_only_columns(ids.selected_columns[0] * 8 + kind) for kind, ids in rows.items()))
+        found: dict[int, dict[int, float]] = {kind: {} for kind in rows}
+        for key, score in connection.execute(
+            select(literal_column("search_index.rowid", Integer),
+                   literal_column("-bm25(search_index, 5.0, 1.0)", Float))
+            .select_from(table(TABLE))
+            .where(literal_column("search_index").op("MATCH")(self.expression(query)),
+                   literal_column("+search_index.rowid").in_(keys.scalar_subquery()))
+        ):
+            found[key % 8][key // 8] = score
+        return found
 
     def totals(self, connection, query: Query, kinds: list[int]) -> dict[int, int]:
         """How many entries of each of ``kinds`` match, in one reading of the index and scoring none."""
@@ -168,20 +189,48 @@ class PostgresEngine:
         return combined
 
     def matches(self, query: Query, kind: int, within=None, from_key: int | None = None):
-        index = table(TABLE, column("kind"), column("ref_id"), column("document"))
+        """``within`` is left to the planner: a member's few rows join the index by its
+        primary key (kind, ref_id). ``from_key``: only the entries from that id up."""
+        index = self._index()
         tsquery = self.tsquery(query)
-        return (
+        matches = (
             select(index.c.ref_id.label("ref_id"),
                    func.ts_rank(index.c.document, tsquery).label("score"))
             .where(index.c.kind == kind, index.c.document.op("@@")(tsquery))
-            .subquery(f"matches_{kind}")
         )
+        if from_key is not None:
+            matches = matches.where(index.c.ref_id >= from_key)
+        return matches.subquery(f"matches_{kind}")
 
-    def totals(self, connection, query: Query, kinds: list[int]) -> None:
-        return None  # the GIN index is not ordered by row: nothing to bound the ranking with
+    @staticmethod
+    def _index():
+        return table(TABLE, column("kind"), column("ref_id"), column("document"))
 
-    def newest_keys(self, connection, query: Query, kind: int, count: int) -> None:
-        return None
+    def prepare(self, connection) -> None:
+        """For this transaction only, no JIT compilation: the rules' subqueries make the
+        planner's costs large enough to start it (seconds of compiling for a query of a few
+        milliseconds), though they are bounded by the few entries they join."""
+        connection.execute(text("SET LOCAL jit = off"))
+
+    def totals(self, connection, query: Query, kinds: list[int]) -> dict[int, int | None]:
+        """Which of ``kinds`` any entry matches: 0 for none, None for some (counting them would
+        read every match's row; ``newest_keys`` bounds the ranking without it)."""
+        index = self._index()
+        tsquery = self.tsquery(query)
+        found = connection.execute(select(*(
+            exists().where(index.c.kind == kind, index.c.document.op("@@")(tsquery)) for kind in kinds))).one()
+        return {kind: None if any_ else 0 for kind, any_ in zip(kinds, found, strict=True)}
+
+    def newest_keys(self, connection, query: Query, kind: int, count: int) -> int | None:
+        """The id of the ``count``-th newest entry of ``kind`` that matches, or None when fewer
+        match: the primary key (kind, ref_id) read backwards, each entry checked, when the query
+        is common; the GIN index and a sort when it is rare (the planner's choice, from the
+        words' statistics)."""
+        index = self._index()
+        return connection.scalar(
+            select(index.c.ref_id)
+            .where(index.c.kind == kind, index.c.document.op("@@")(self.tsquery(query)))
+            .order_by(index.c.ref_id.desc()).offset(count - 1).limit(1))
 
 
 ENGINES = {"sqlite": SqliteEngine(), "postgresql": PostgresEngine()}
