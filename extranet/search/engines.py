@@ -16,7 +16,6 @@ from sqlalchemy import (
     Integer,
     bindparam,
     column,
-    exists,
     func,
     literal,
     literal_column,
@@ -193,13 +192,19 @@ class PostgresEngine:
         primary key (kind, ref_id). ``from_key``: only the entries from that id up."""
         index = self._index()
         tsquery = self.tsquery(query)
+        if from_key is not None:
+            # The newest entries by the primary key, each checked: the planner would otherwise
+            # read every match from the GIN index to intersect them with the range.
+            index = (select(index.c.ref_id, index.c.document)
+                     .where(index.c.kind == kind, index.c.ref_id >= from_key)
+                     .cte(f"newest_{kind}").prefix_with("MATERIALIZED"))
         matches = (
             select(index.c.ref_id.label("ref_id"),
                    func.ts_rank(index.c.document, tsquery).label("score"))
-            .where(index.c.kind == kind, index.c.document.op("@@")(tsquery))
+            .where(index.c.document.op("@@")(tsquery))
         )
-        if from_key is not None:
-            matches = matches.where(index.c.ref_id >= from_key)
+        if from_key is None:
+            matches = matches.where(index.c.kind == kind)
         return matches.subquery(f"matches_{kind}")
 
     @staticmethod
@@ -214,23 +219,25 @@ class PostgresEngine:
 
     def totals(self, connection, query: Query, kinds: list[int]) -> dict[int, int | None]:
         """Which of ``kinds`` any entry matches: 0 for none, None for some (counting them would
-        read every match's row; ``newest_keys`` bounds the ranking without it)."""
+        read every match's row; ``newest_keys`` bounds the ranking without it). Each kind's
+        newest match, as ``newest_keys`` finds it: an EXISTS lets the planner scan the whole
+        table for the first match, wherever the kind's rows lie."""
+        newest = [self._newest(query, kind).offset(0).limit(1).scalar_subquery() for kind in kinds]
+        found = connection.execute(select(*newest)).one()
+        return {kind: None if key is not None else 0 for kind, key in zip(kinds, found, strict=True)}
+
+    def _newest(self, query: Query, kind: int):
         index = self._index()
-        tsquery = self.tsquery(query)
-        found = connection.execute(select(*(
-            exists().where(index.c.kind == kind, index.c.document.op("@@")(tsquery)) for kind in kinds))).one()
-        return {kind: None if any_ else 0 for kind, any_ in zip(kinds, found, strict=True)}
+        return (select(index.c.ref_id)
+                .where(index.c.kind == kind, index.c.document.op("@@")(self.tsquery(query)))
+                .order_by(index.c.ref_id.desc()))
 
     def newest_keys(self, connection, query: Query, kind: int, count: int) -> int | None:
         """The id of the ``count``-th newest entry of ``kind`` that matches, or None when fewer
         match: the primary key (kind, ref_id) read backwards, each entry checked, when the query
         is common; the GIN index and a sort when it is rare (the planner's choice, from the
         words' statistics)."""
-        index = self._index()
-        return connection.scalar(
-            select(index.c.ref_id)
-            .where(index.c.kind == kind, index.c.document.op("@@")(self.tsquery(query)))
-            .order_by(index.c.ref_id.desc()).offset(count - 1).limit(1))
+        return connection.scalar(self._newest(query, kind).offset(count - 1).limit(1))
 
 
 ENGINES = {"sqlite": SqliteEngine(), "postgresql": PostgresEngine()}

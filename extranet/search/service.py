@@ -240,13 +240,16 @@ def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> 
     connection = db.session.connection()
     narrow = request_scope(user) is not None or organization is not None
     kinds = _kinds(query, filters, organization)
-    # A member's search reads the index once per kind anyway: totals would add a reading.
-    totals = None if query.reference or narrow or not kinds else engine.totals(connection, query, [KINDS[name] for name in kinds])
+    # A member's search on SQLite reads the index once for all kinds anyway: totals would add
+    # a reading. PostgreSQL's say which kinds to leave out, in a few index lookups.
+    one_reading = narrow and hasattr(engine, "within")
+    totals = (None if query.reference or one_reading or not kinds
+              else engine.totals(connection, query, [KINDS[name] for name in kinds]))
     found: dict[str, list[int]] = {name: [] for name in kinds}
     # A kind nothing matches needs no rules read: none, and counted.
     todo = kinds if totals is None else [name for name in kinds if totals.get(KINDS[name]) != 0]
     exact = set(kinds) - set(todo)
-    if narrow and not query.reference and hasattr(engine, "within"):
+    if one_reading and not query.reference:
         return _ranked_within(user, query, filters, organization), set(kinds)
     if narrow or query.reference or not kinds:
         selects = _selects(user, query, filters, organization)
