@@ -218,12 +218,14 @@ class PostgresEngine:
         connection.execute(text("SET LOCAL jit = off"))
 
     def totals(self, connection, query: Query, kinds: list[int]) -> dict[int, int | None]:
-        """Which of ``kinds`` any entry matches: 0 for none, None for some (counting them would
-        read every match's row; ``newest_keys`` bounds the ranking without it). Each kind's
-        newest match, as ``newest_keys`` finds it: an EXISTS lets the planner scan the whole
-        table for the first match, wherever the kind's rows lie."""
-        newest = [self._newest(query, kind).offset(0).limit(1).scalar_subquery() for kind in kinds]
-        found = connection.execute(select(*newest)).one()
+        """0 for the kinds that have no entry at all, None (some may match) for the others:
+        counting the matches would read each one's row, and even whether one matches is a
+        gamble for the planner (a common word is quicker found by the primary key, a rare one
+        by the GIN index, and its estimates mistake one for the other). A kind with no entries
+        would otherwise be ranked by a plan made for none (a whole-table scan)."""
+        index = self._index()
+        some = [select(index.c.ref_id).where(index.c.kind == kind).limit(1).scalar_subquery() for kind in kinds]
+        found = connection.execute(select(*some)).one()
         return {kind: None if key is not None else 0 for kind, key in zip(kinds, found, strict=True)}
 
     def _newest(self, query: Query, kind: int):

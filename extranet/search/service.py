@@ -234,14 +234,14 @@ def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> 
     in one reading of the index, ``_ranked_within``). Across organizations (staff), when a
     kind's matches are many more than ``CANDIDATES``, only its newest ``CANDIDATES`` are ranked
     at first, more while the reader's rules leave fewer than ``needed`` of them, all when that
-    is all. A reference ranks everything. PostgreSQL's totals say only which kinds match at all
+    is all. A reference ranks everything. PostgreSQL's totals say only which kinds have entries
     (counting reads every match's row): ``newest_keys`` alone bounds its ranking."""
     engine = engine_for(db.session.connection())
     connection = db.session.connection()
     narrow = request_scope(user) is not None or organization is not None
     kinds = _kinds(query, filters, organization)
     # A member's search on SQLite reads the index once for all kinds anyway: totals would add
-    # a reading. PostgreSQL's say which kinds to leave out, in a few index lookups.
+    # a reading. PostgreSQL's say which kinds have no entries to leave out, in a lookup each.
     one_reading = narrow and hasattr(engine, "within")
     totals = (None if query.reference or one_reading or not kinds
               else engine.totals(connection, query, [KINDS[name] for name in kinds]))
