@@ -53,17 +53,23 @@ def default_path(scale: float) -> Path:
     return ROOT / "instance" / ("bench-x10.db" if scale >= 1 else f"bench-x{round(scale * 10):g}.db")
 
 
-def make_app(path: Path):
+def database_uri(target: Path | str) -> str:
+    """A dataset is a SQLite file (a path) or a PostgreSQL database (its URL, ``--url``)."""
+    return target if isinstance(target, str) else f"sqlite:///{target}"
+
+
+def make_app(path: Path | str):
     from extranet import create_app
 
+    mail = Path(path).parent if not isinstance(path, str) else ROOT / "instance"
     return create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+        "SQLALCHEMY_DATABASE_URI": database_uri(path),
         "SECRET_KEY": "bench",
         "TESTING": True,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
-        "MAIL_URL": f"file://{path.parent / 'bench-mail'}",
+        "MAIL_URL": f"file://{mail / 'bench-mail'}",
     })
 
 
@@ -72,8 +78,9 @@ def _insert(conn, table, rows) -> None:
         conn.execute(table.insert(), rows[start:start + BATCH])
 
 
-def build(path: Path, scale: float = 1.0, seed: int = 2026) -> dict:
-    """Create ``path`` from scratch and fill it; returns ids the benchmark uses."""
+def build(path: Path | str, scale: float = 1.0, seed: int = 2026) -> dict:
+    """Create ``path`` (a SQLite file, or an empty PostgreSQL database's URL) from scratch and
+    fill it; returns ids the benchmark uses."""
     from flask_migrate import upgrade
     from sqlalchemy import text
     from werkzeug.security import generate_password_hash
@@ -98,9 +105,11 @@ def build(path: Path, scale: float = 1.0, seed: int = 2026) -> dict:
 
     counts = {k: max(1, int(v * scale)) for k, v in FULL.items()}
     rng = random.Random(seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    postgres = isinstance(path, str)
+    if not postgres:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     app = make_app(path)
     started = time.perf_counter()
     with app.app_context():
@@ -116,7 +125,8 @@ def build(path: Path, scale: float = 1.0, seed: int = 2026) -> dict:
         password = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
         with db.engine.begin() as conn:
-            conn.execute(text("PRAGMA synchronous=OFF"))
+            if not postgres:
+                conn.execute(text("PRAGMA synchronous=OFF"))
             n_fed, n_org = counts["federations"], counts["organizations"]
             orgs = []
             for i in range(1, n_org + 1):
@@ -246,41 +256,44 @@ def build(path: Path, scale: float = 1.0, seed: int = 2026) -> dict:
     return info
 
 
-def add_assignees_and_notifications(path: Path) -> None:
+def add_assignees_and_notifications(path: Path | str) -> None:
     """What the pages of ``bench/pages.py`` read besides the reports' rows (once per dataset):
     an expert of its field assigned to three requests in four (chosen by the request's id), and
     a notification to each request's requester that the assignee wrote (the newest third
     unread). A request's messages are those of the search benchmark, built above."""
-    import sqlite3
+    from sqlalchemy import create_engine, text
 
-    with sqlite3.connect(path) as conn:
-        if conn.execute("SELECT 1 FROM notifications LIMIT 1").fetchone():
+    engine = create_engine(database_uri(path))
+    with engine.begin() as conn:
+        if conn.execute(text("SELECT 1 FROM notifications LIMIT 1")).first():
             return
         experts = {}
-        for user_id, field in conn.execute("SELECT user_id, field FROM expert_fields ORDER BY user_id"):
+        for user_id, field in conn.execute(text("SELECT user_id, field FROM expert_fields ORDER BY user_id")):
             experts.setdefault(field, []).append(user_id)
-        rows = conn.execute("SELECT id, field, requester_id, created_at FROM requests ORDER BY id").fetchall()
-        assigned = [(rid, experts[field][rid % len(experts[field])])
+        rows = conn.execute(text("SELECT id, field, requester_id, created_at FROM requests ORDER BY id")).all()
+        assigned = [{"r": rid, "u": experts[field][rid % len(experts[field])]}
                     for rid, field, _, _ in rows if rid % 4 and experts.get(field)]
-        conn.executemany("INSERT OR IGNORE INTO request_participants (request_id, user_id, role) "
-                         "VALUES (?, ?, 'assignee')", assigned)
-        actor = dict(assigned)
+        conn.execute(text("INSERT INTO request_participants (request_id, user_id, role) VALUES (:r, :u, 'assignee')"),
+                     assigned)
+        actor = {a["r"]: a["u"] for a in assigned}
         unread_from = rows[len(rows) * 2 // 3][0] if rows else 0
-        conn.executemany(
+        conn.execute(text(
             "INSERT INTO notifications (user_id, kind, request_id, actor_id, params, created_at, read_at) "
-            "VALUES (?, 'message_new', ?, ?, '{}', ?, ?)",
-            [(requester, rid, actor.get(rid), created, None if rid >= unread_from else created)
+            "VALUES (:u, 'message_new', :r, :a, '{}', :c, :read)"),
+            [{"u": requester, "r": rid, "a": actor.get(rid), "c": created, "read": None if rid >= unread_from else created}
              for rid, _, requester, created in rows])
-        conn.execute("ANALYZE request_participants")
-        conn.execute("ANALYZE notifications")
+        conn.execute(text("ANALYZE request_participants"))
+        conn.execute(text("ANALYZE notifications"))
+    engine.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1 = the ×10 dataset, 0.1 = ×1")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--url", help="an empty PostgreSQL database instead of a SQLite file")
     args = parser.parse_args()
-    info = build(args.out or default_path(args.scale), args.scale)
+    info = build(args.url or args.out or default_path(args.scale), args.scale)
     print(info)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -27,31 +26,35 @@ import dataset  # noqa: E402
 from reports import _login, print_results, time_page  # noqa: E402
 
 
-def _people(path: Path) -> dict:
+def _people(path: Path | str) -> dict:
     """An expert of human resources with the most fields, a manager of the busiest organization (a member), and a
     reference of that organization."""
-    with sqlite3.connect(path) as conn:
-        expert = conn.execute(
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(dataset.database_uri(path))
+    with engine.connect() as conn:
+        expert = conn.exec_driver_sql(
             "SELECT u.email FROM expert_fields e JOIN users u ON u.id = e.user_id GROUP BY u.email "
-            "HAVING MAX(e.field = 'hr') = 1 ORDER BY COUNT(*) DESC, u.email LIMIT 1").fetchone()[0]
-        org = conn.execute(
+            "HAVING MAX(CASE WHEN e.field = 'hr' THEN 1 ELSE 0 END) = 1 ORDER BY COUNT(*) DESC, u.email LIMIT 1").fetchone()[0]
+        org = conn.exec_driver_sql(
             "SELECT organization_id FROM requests GROUP BY organization_id ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
-        member = conn.execute(
+        member = conn.execute(text(
             "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id "
-            "WHERE m.organization_id = ? AND m.role = 'manager'", (org,)).fetchone()[0]
-        reference = conn.execute("SELECT reference FROM requests WHERE organization_id = ? AND field = 'hr' ORDER BY id DESC LIMIT 1",
-                                 (org,)).fetchone()[0]
-        counts = {table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+            "WHERE m.organization_id = :org AND m.role = 'manager'"), {"org": org}).scalar()
+        reference = conn.execute(text("SELECT reference FROM requests WHERE organization_id = :org AND field = 'hr' "
+                                      "ORDER BY id DESC LIMIT 1"), {"org": org}).scalar()
+        counts = {table: conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()  # noqa: S608
                   for table in ("requests", "messages")}
+    engine.dispose()
     return {"expert": expert, "member": member, "reference": reference, **counts}
 
 
-def measure(path: Path, scale: float, runs: int) -> list[tuple[str, float, float, int]]:
+def measure(path: Path | str, scale: float, runs: int) -> list[tuple[str, float, float, int]]:
     from sqlalchemy import event
 
     from extranet.extensions import db
 
-    if not path.exists():
+    if not isinstance(path, str) and not path.exists():
         print(f"building {path} …", flush=True)
         dataset.build(path, scale)
     info = _people(path)
@@ -86,7 +89,8 @@ def measure(path: Path, scale: float, runs: int) -> list[tuple[str, float, float
         results.append((label, median, p95, count))
     with app.app_context():
         db.engine.dispose()
-    print_results(f"{path.name}: {info['requests']:,} requests, {info['messages']:,} messages, {runs} runs per search",
+    name = path.name if not isinstance(path, str) else f"PostgreSQL ×{round(scale * 10):g}"
+    print_results(f"{name}: {info['requests']:,} requests, {info['messages']:,} messages, {runs} runs per search",
                   "search", results)
     print(f"{'CPU (this process)':32} {'mean ms':>8}")
     for (label, *_rest), ms in zip(results, cpu, strict=True):
@@ -98,11 +102,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Search at ×1 and ×10")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--only", choices=("x1", "x10"))
+    parser.add_argument("--url", help="a PostgreSQL database built by dataset.py --url (with --only)")
     args = parser.parse_args()
+    if args.url and not args.only:
+        parser.error("--url is one dataset: say which with --only")
     for name, scale in (("x1", 0.1), ("x10", 1.0)):
         if args.only and args.only != name:
             continue
-        measure(dataset.default_path(scale), scale, args.runs)
+        measure(args.url or dataset.default_path(scale), scale, args.runs)
 
 
 if __name__ == "__main__":

@@ -390,3 +390,32 @@ def test_staff_searches_rank_a_bounded_first_set_and_widen_it_to_what_the_rules_
     for page, same in zip(bounded[2:], whole[2:], strict=True):
         assert _counts(page) == _counts(same) and "7" in _counts(page)
         assert not any(f"/requests/{r}" in page for r in legal)
+
+
+def test_a_members_search_ranks_counts_and_pages_every_kind_as_a_staff_search_does(app, people, client_for):
+    """A member's search (on SQLite, every kind scored in one reading of the index and ranked in
+    the service) keeps to the member's organization and orders as the staff's: the title's
+    words first, the newest first when asked, the same counts and pages; an internal note is
+    found by the staff only."""
+    member, member_b = client_for(app, people.member_a), client_for(app, people.member_b)
+    in_title = _file(member, "policy_review", "hr", "Budget zqrank du comité", False, policy_name="X", goals="Y")
+    in_answers = _file(member, "policy_review", "hr", "Autre sujet", False, policy_name="X", goals="Le budget zqrank révisé")
+    for i in range(21):
+        _file(member, "policy_review", "hr", f"Budget zqpage {i}", False, policy_name="X", goals="Y")
+    _attach(member, in_title, "Le budget zqrank joint", "budget.txt")
+    expert = client_for(app, people.expert)
+    _attach(expert, in_answers, "Note zqrank interne", "note.txt", internal=True)
+    elsewhere = _file(member_b, "policy_review", "hr", "Budget zqrank de B", False, policy_name="X", goals="Y")
+    best = _search(member, q="budget zqrank", kind="request")
+    assert _hrefs(best) == [f"/requests/{in_title}", f"/requests/{in_answers}"]
+    assert _hrefs(_search(member, q="budget zqrank", kind="request", sort="newest")) == [
+        f"/requests/{in_answers}", f"/requests/{in_title}"]
+    grouped = _search(member, q="zqrank")
+    assert _counts(grouped) == ["2", "1"] and f"/requests/{elsewhere}" not in grouped
+    assert _counts(_search(expert, q="zqrank", org=str(people.org_a))) == ["2", "2"]  # the note too
+    first = _search(member, q="budget zqpage", kind="request", sort="newest")
+    second = _search(member, q="budget zqpage", kind="request", sort="newest", page="2")
+    assert first.count('class="search-hit"') == 20 and second.count('class="search-hit"') == 1
+    assert _hrefs(first) == _hrefs(_search(expert, q="budget zqpage", kind="request", sort="newest",
+                                           org=str(people.org_a)))
+    assert not _found(member, "zqrank", until="2000-01-01") and not _found(member, "zqrank", field="it")

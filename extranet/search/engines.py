@@ -22,6 +22,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG
 
@@ -93,6 +94,25 @@ class SqliteEngine:
         if from_key is not None:
             matches = matches.where(key >= from_key)
         return matches.subquery(f"matches_{kind}")
+
+    def prepare(self, connection) -> None:
+        pass
+
+    def within(self, connection, query: Query, rows: dict[int, object]) -> dict[int, dict[int, float]]:
+        """Per kind, the score of each of ``rows`` (a select of ids per kind) that matches, in one
+        reading of the index for every kind: a member's rows are few, and each reading of a
+        common word's matches costs as much as the next (rather than a reading per kind)."""
+        keys = union_all(*(ids.with_only_columns(ids.selected_columns[0] * 8 + kind) for kind, ids in rows.items()))
+        found: dict[int, dict[int, float]] = {kind: {} for kind in rows}
+        for key, score in connection.execute(
+            select(literal_column("search_index.rowid", Integer),
+                   literal_column("-bm25(search_index, 5.0, 1.0)", Float))
+            .select_from(table(TABLE))
+            .where(literal_column("search_index").op("MATCH")(self.expression(query)),
+                   literal_column("+search_index.rowid").in_(keys.scalar_subquery()))
+        ):
+            found[key % 8][key // 8] = score
+        return found
 
     def totals(self, connection, query: Query, kinds: list[int]) -> dict[int, int]:
         """How many entries of each of ``kinds`` match, in one reading of the index and scoring none."""
@@ -168,20 +188,58 @@ class PostgresEngine:
         return combined
 
     def matches(self, query: Query, kind: int, within=None, from_key: int | None = None):
-        index = table(TABLE, column("kind"), column("ref_id"), column("document"))
+        """``within`` is left to the planner: a member's few rows join the index by its
+        primary key (kind, ref_id). ``from_key``: only the entries from that id up."""
+        index = self._index()
         tsquery = self.tsquery(query)
-        return (
+        if from_key is not None:
+            # The newest entries by the primary key, each checked: the planner would otherwise
+            # read every match from the GIN index to intersect them with the range.
+            index = (select(index.c.ref_id, index.c.document)
+                     .where(index.c.kind == kind, index.c.ref_id >= from_key)
+                     .cte(f"newest_{kind}").prefix_with("MATERIALIZED"))
+        matches = (
             select(index.c.ref_id.label("ref_id"),
                    func.ts_rank(index.c.document, tsquery).label("score"))
-            .where(index.c.kind == kind, index.c.document.op("@@")(tsquery))
-            .subquery(f"matches_{kind}")
+            .where(index.c.document.op("@@")(tsquery))
         )
+        if from_key is None:
+            matches = matches.where(index.c.kind == kind)
+        return matches.subquery(f"matches_{kind}")
 
-    def totals(self, connection, query: Query, kinds: list[int]) -> None:
-        return None  # the GIN index is not ordered by row: nothing to bound the ranking with
+    @staticmethod
+    def _index():
+        return table(TABLE, column("kind"), column("ref_id"), column("document"))
 
-    def newest_keys(self, connection, query: Query, kind: int, count: int) -> None:
-        return None
+    def prepare(self, connection) -> None:
+        """For this transaction only, no JIT compilation: the rules' subqueries make the
+        planner's costs large enough to start it (seconds of compiling for a query of a few
+        milliseconds), though they are bounded by the few entries they join."""
+        connection.execute(text("SET LOCAL jit = off"))
+
+    def totals(self, connection, query: Query, kinds: list[int]) -> dict[int, int | None]:
+        """0 for the kinds that have no entry at all, None (some may match) for the others:
+        counting the matches would read each one's row, and even whether one matches is a
+        gamble for the planner (a common word is quicker found by the primary key, a rare one
+        by the GIN index, and its estimates mistake one for the other). A kind with no entries
+        would otherwise be ranked by a plan made for none (a whole-table scan)."""
+        index = self._index()
+        some = [select(index.c.ref_id).where(index.c.kind == kind).limit(1).scalar_subquery() for kind in kinds]
+        found = connection.execute(select(*some)).one()
+        return {kind: None if key is not None else 0 for kind, key in zip(kinds, found, strict=True)}
+
+    def _newest(self, query: Query, kind: int):
+        index = self._index()
+        return (select(index.c.ref_id)
+                .where(index.c.kind == kind, index.c.document.op("@@")(self.tsquery(query)))
+                .order_by(index.c.ref_id.desc()))
+
+    def newest_keys(self, connection, query: Query, kind: int, count: int) -> int | None:
+        """The id of the ``count``-th newest entry of ``kind`` that matches, or None when fewer
+        match: the primary key (kind, ref_id) read backwards, each entry checked, when the query
+        is common; the GIN index and a sort when it is rare (the planner's choice, from the
+        words' statistics)."""
+        return connection.scalar(self._newest(query, kind).offset(count - 1).limit(1))
 
 
 ENGINES = {"sqlite": SqliteEngine(), "postgresql": PostgresEngine()}

@@ -120,24 +120,15 @@ def _dated(query, column, since, until):
     return query
 
 
-def _selects(user, query: Query, filters: Filters, organization: Organization | None,
-             from_keys: dict[str, int | None] | None = None) -> dict[str, object]:
-    """Per kind, a select of (id, score, at) of what matches and ``user`` may open.
-    ``from_keys``: per kind, where in the index to start reading (``_ranked``)."""
-    engine = engine_for(db.session.connection())
+def _bases(user, query: Query, filters: Filters, organization: Organization | None) -> dict[str, tuple]:
+    """Per kind but a reference's, (select, id column, date column) of what ``user`` may open
+    under ``filters``, before the index is read."""
     scope = request_scope(user)
-    # A member's rows (or one organization's) are few: the index is checked against them
-    # rather than every match against the rules.
-    narrow = scope is not None or organization is not None
     since, until = _bounds(filters)
     R, M, D = ServiceRequest, Message, Document
-    selects = {}
+    bases = {}
     for name in _kinds(query, filters, organization):
         kind = KINDS[name]
-        if kind == REQUEST and query.reference:
-            base = visible_requests(user, scope).where(R.reference == query.reference)
-            selects[name] = base.with_only_columns(R.id.label("id"), literal(1.0).label("score"), R.created_at.label("at"))
-            continue
         if kind in (REQUEST, MESSAGE):
             if kind == REQUEST:
                 base, row, at = visible_requests(user, scope), R.id, R.created_at
@@ -159,12 +150,56 @@ def _selects(user, query: Query, filters: Filters, organization: Organization | 
             base, row, at = findable_resources(user), Resource.id, Resource.published_at
             if filters.field:
                 base = base.where(Resource.field == filters.field)
-        base = _dated(base, at, since, until)
+        bases[name] = (_dated(base, at, since, until), row, at)
+    return bases
+
+
+def _selects(user, query: Query, filters: Filters, organization: Organization | None,
+             from_keys: dict[str, int | None] | None = None) -> dict[str, object]:
+    """Per kind, a select of (id, score, at) of what matches and ``user`` may open.
+    ``from_keys``: per kind, where in the index to start reading (``_ranked``)."""
+    engine = engine_for(db.session.connection())
+    # A member's rows (or one organization's) are few: the index is checked against them
+    # rather than every match against the rules.
+    narrow = request_scope(user) is not None or organization is not None
+    if query.reference:
+        R = ServiceRequest
+        base = visible_requests(user, request_scope(user)).where(R.reference == query.reference)
+        return {name: base.with_only_columns(R.id.label("id"), literal(1.0).label("score"), R.created_at.label("at"))
+                for name in _kinds(query, filters, organization)}
+    selects = {}
+    for name, (base, row, at) in _bases(user, query, filters, organization).items():
+        kind = KINDS[name]
         matches = engine.matches(query, kind, within=base.with_only_columns(row) if narrow else None,
                                  from_key=(from_keys or {}).get(name))
         selects[name] = (base.join(matches, matches.c.ref_id == row)
                          .with_only_columns(row.label("id"), matches.c.score.label("score"), at.label("at")))
     return selects
+
+
+def _ranked_within(user, query: Query, filters: Filters, organization) -> dict[str, list[int]]:
+    """A member's search (or one organization's), on an engine that scores every kind in one
+    reading of the index (``within``): each kind's matches among the reader's rows, ranked here
+    (few: one organization's), up to one past the count's cap."""
+    engine = engine_for(db.session.connection())
+    bases = _bases(user, query, filters, organization)
+    scores = engine.within(db.session.connection(), query,
+                           {KINDS[name]: base.with_only_columns(row) for name, (base, row, _at) in bases.items()})
+    found = {}
+    for name, (_base, row, at) in bases.items():
+        scored = scores.get(KINDS[name], {})
+        dated = []
+        ids = sorted(scored)
+        for start in range(0, len(ids), 5000):  # the rules passed them: their dates by primary key
+            dated += db.session.execute(select(row, at).where(row.in_(ids[start:start + 5000]))).all()
+
+        def order(item, best=filters.sort == "best", scored=scored):
+            i, when = item
+            newest = (when is not None, when if when is not None else 0, i)
+            return (scored[i], *newest) if best else newest
+
+        found[name] = [i for i, _when in sorted(dated, key=order, reverse=True)[:COUNT_CAP + 1]]
+    return found
 
 
 def _kinds(query: Query, filters: Filters, organization: Organization | None) -> list[str]:
@@ -195,21 +230,28 @@ def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> 
     """Per kind, the ids of the first ``needed`` results in order, and the kinds whose count is
     the number of ids returned. Ranking scores every match it reads, and a common word matches a
     large share of the index. A member's matches (one organization's) are few once checked
-    against their rows: all of them are ranked, up to the count's cap. Across organizations
-    (staff), when a kind's matches are many more than ``CANDIDATES``, only its newest
-    ``CANDIDATES`` are ranked at first, more while the reader's rules leave fewer than ``needed``
-    of them, all when that is all. A reference, and an engine without totals, rank everything."""
+    against their rows: all of them are ranked, up to the count's cap (on SQLite, every kind's
+    in one reading of the index, ``_ranked_within``). Across organizations (staff), when a
+    kind's matches are many more than ``CANDIDATES``, only its newest ``CANDIDATES`` are ranked
+    at first, more while the reader's rules leave fewer than ``needed`` of them, all when that
+    is all. A reference ranks everything. PostgreSQL's totals say only which kinds have entries
+    (counting reads every match's row): ``newest_keys`` alone bounds its ranking."""
     engine = engine_for(db.session.connection())
     connection = db.session.connection()
     narrow = request_scope(user) is not None or organization is not None
     kinds = _kinds(query, filters, organization)
-    # A member's search reads the index once per kind anyway: totals would add a reading.
-    totals = None if query.reference or narrow or not kinds else engine.totals(connection, query, [KINDS[name] for name in kinds])
+    # A member's search on SQLite reads the index once for all kinds anyway: totals would add
+    # a reading. PostgreSQL's say which kinds have no entries to leave out, in a lookup each.
+    one_reading = narrow and hasattr(engine, "within")
+    totals = (None if query.reference or one_reading or not kinds
+              else engine.totals(connection, query, [KINDS[name] for name in kinds]))
     found: dict[str, list[int]] = {name: [] for name in kinds}
     # A kind nothing matches needs no rules read: none, and counted.
-    todo = kinds if totals is None else [name for name in kinds if totals.get(KINDS[name])]
+    todo = kinds if totals is None else [name for name in kinds if totals.get(KINDS[name]) != 0]
     exact = set(kinds) - set(todo)
-    if narrow or totals is None:
+    if one_reading and not query.reference:
+        return _ranked_within(user, query, filters, organization), set(kinds)
+    if narrow or query.reference or not kinds:
         selects = _selects(user, query, filters, organization)
         for name in todo:
             found[name] = list(db.session.scalars(_ordered(selects[name], filters.sort).limit(COUNT_CAP + 1)))
@@ -217,7 +259,8 @@ def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> 
     candidates = dict.fromkeys(todo, CANDIDATES)
     while todo:
         from_keys = {name: engine.newest_keys(connection, query, KINDS[name], candidates[name])
-                     if candidates[name] * 8 < totals[KINDS[name]] else None for name in todo}
+                     if totals[KINDS[name]] is None or candidates[name] * 8 < totals[KINDS[name]] else None
+                     for name in todo}
         selects = _selects(user, query, filters, organization, from_keys)
         for name in todo:
             found[name] = list(db.session.scalars(_ordered(selects[name], filters.sort).limit(needed)))
@@ -236,6 +279,7 @@ def search(user, filters: Filters, organization: Organization | None = None) -> 
     found = Found(query, filters)
     if query.empty:
         return found
+    engine_for(db.session.connection()).prepare(db.session.connection())
     start = (filters.page - 1) * PAGE_SIZE if filters.kind else 0
     needed = start + (PAGE_SIZE if filters.kind else GROUP_SIZE)
     ranked, exact = _ranked(user, query, filters, organization, needed)

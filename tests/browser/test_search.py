@@ -1,7 +1,7 @@
 """Find anything in the browser: a member and an expert type in the header's search box and
 the results come as they type, the query in the address bar; Back returns to the page they
 were on. Accents, endings and phrases as people type them; an internal note only for the
-expert."""
+expert; words found only inside an attached PDF and DOCX once the worker has read them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from urllib.parse import quote
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import filed, send_message, speaking
+from tests import file_samples
+from tests.browser.helpers import file, filed, send_message, speaking
 
 
 def _type(page, words: str) -> None:
@@ -68,3 +69,31 @@ def test_results_come_as_one_types(app, live_server, people, journey):
     expect(expert.locator("#search-results .empty-state")).to_be_visible()
     expect(expert).to_have_url(re.compile(r"kind=request"))
     trip.check(expert, "search filtered")
+
+
+def test_words_only_inside_an_attached_pdf_and_docx_are_found(app, live_server, people, journey):
+    lease = filed(app, people.member_a, people.org_a, "hr", "policy_review", "Question sur le local",
+                  policy_name="Autre", goals="Autre")
+    trip = journey(live_server(app))
+    member = trip.open_as(people.member_a, locale="en-CA")
+    trip.check(member, "home")
+    member.goto(f"{trip.base_url}/requests/{lease}")
+    trip.check(member, "the request")
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    send_message(member, "Voici les pièces", files=[
+        file("avis.pdf", file_samples.pdf("Avis de cotisation zqinsidepdf")),
+        file("bail.docx", file_samples.docx("Bail du local", "zqinsidedocx"), docx)])
+    _type(member, "zqinsidepdf")  # not read yet: the upload's request reads nothing
+    expect(member.locator("#search-results .empty-state")).to_be_visible()
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert "text: 2 files read" in result.output, result.output
+    for word in ("zqinsidepdf", "zqinsidedocx"):
+        _type(member, word)
+        expect(member.locator("#search-results .search-hit")).to_have_count(1)
+        expect(member.locator("#search-results .search-hit__excerpt mark")).to_have_text(word)
+    trip.check(member, "found inside a docx")
+    expert = trip.open_as(people.expert, locale="en-CA")
+    trip.check(expert, "expert home")
+    _type(expert, "cotisation zqinsidepdf")
+    expect(expert.locator(f'#search-results a[href^="/requests/{lease}#message-"]')).to_have_count(1)
+    trip.check(expert, "expert finds inside a pdf")
