@@ -103,8 +103,8 @@ def _long_timeline(conn, org: int, expert: str) -> str:
     conn.executemany("INSERT INTO messages (request_id, author_id, body, internal, created_at) VALUES (?, ?, ?, ?, ?)",
                      [(rid, expert_id if n % 2 else requester, f"Message {n} du fil", n % 10 == 9, at[n])
                       for n in range(LONG)])
-    conn.executemany("INSERT INTO request_events (request_id, actor_id, at, kind, details) "
-                     "VALUES (?, ?, ?, 'contacts', '{}')", [(rid, requester, at[n]) for n in range(0, LONG, 4)])
+    conn.executemany("INSERT INTO request_events (request_id, actor_id, at, kind, comment, details) "
+                     "VALUES (?, ?, ?, 'contacts', '', '{}')", [(rid, requester, at[n]) for n in range(0, LONG, 4)])
     return reference
 
 
