@@ -76,7 +76,7 @@ class Keys:
             return None
         values = []
         for (column, _desc), text in zip(self.columns, parts, strict=True):
-            kind = column.type.python_type
+            kind = getattr(column.type, "impl", column.type).python_type  # UTCDateTime's is its impl's
             try:
                 value = datetime.fromisoformat(text) if kind is datetime else kind(text)
             except (TypeError, ValueError):
@@ -128,31 +128,37 @@ class BoundedPage(PageLinks):
                 self.prev_keys = {"before": keys.token(self.items[0])}
 
     def _by_position(self, query, keys: Keys, start, end, cap: int) -> None:
+        """The page after ``start`` or before ``end``, read from the position in the order's
+        index. No count: counting from the position walks that index reading every row at
+        random (≈ 80 ms for 1,000 of an expert's rows at ×10), and counting from the start
+        grows with the page; the page only tells whether there is a next one (one row more),
+        and the pager says "of at least" the page after it."""
         forward = end is None
         found = list(db.session.scalars(
             query.where(keys.beyond(start if forward else end, forward)).order_by(None)
-            .order_by(*keys.order(forward)).limit(self.per_page)).unique())
-        if not forward:
-            found.reverse()
+            .order_by(*keys.order(forward)).limit(self.per_page + 1)).unique())
+        if forward:
+            more = len(found) > self.per_page
+            found = found[:self.per_page]
+        else:
+            found = found[:self.per_page][::-1]
+            more = True  # the page it was asked from comes after it
             if len(found) < self.per_page:  # back at the start: the first page, whole
                 self.page = 1
                 return self._by_offset(query, cap)
         self.items = found
-        offset = (self.page - 1) * self.per_page
-        rest = 0
-        if found:
-            bounded = query.where(keys.beyond(keys.values(found[-1]))).order_by(None).limit(cap + 1)
-            rest = db.session.scalar(select(func.count()).select_from(bounded.subquery()))
-        else:  # counted all the same, so a page sends as many statements at any position
-            db.session.scalar(select(func.count()).select_from(query.order_by(None).limit(0).subquery()))
-        self.capped = rest > cap
-        self.total = offset + len(found) + min(rest, cap)
+        self.capped = more
+        self.total = (self.page - 1) * self.per_page + len(found) + (1 if more else 0)
 
     def _by_offset(self, query, cap: int) -> None:
         page, per_page = self.page, self.per_page
         offset = (page - 1) * per_page
         self.items = list(db.session.scalars(query.limit(per_page).offset(offset)).unique())
-        limit = offset + per_page + cap
+        self._count(query, cap)
+
+    def _count(self, query, cap: int) -> None:
+        """The rows up to ``cap`` past the page."""
+        limit = self.page * self.per_page + cap
         # Counted even when the page is short, so a page sends as many statements at any size.
         # The order and the eager loads change no count: dropped, so the database reads the
         # cheapest index that answers the filters, and stops past the bound.
