@@ -20,7 +20,7 @@ import sqlite3
 import statistics
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -77,10 +77,35 @@ def _people(path: Path) -> dict:
                                  "AND field = 'hr' AND confidentiality = 'standard' ORDER BY id DESC LIMIT 1", (org,)).fetchone()[0]
         counts = {table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
                   for table in ("requests", "messages", "request_participants", "notifications")}
+        long_ref = _long_timeline(conn, org, expert)
     manager = of_org("manager")[0]
     member = (of_org("member") or of_org("manager"))[0]
     return {"member": member, "manager": manager, "expert": expert, "admin": "user1@bench.example.org",
-            "reference": reference, **counts}
+            "reference": reference, "long_reference": long_ref, **counts}
+
+
+LONG = 400  # messages on the request with a long timeline, and a history event for every fourth
+
+
+def _long_timeline(conn, org: int, expert: str) -> str:
+    """The reference of a request with a long history (once per dataset: its organization's
+    second newest standard request in human resources gets ``LONG`` messages between the
+    requester and the expert, one in ten an internal note, and ``LONG // 4`` events), for the
+    request page whatever its timeline's length (issue 15 §2)."""
+    rid, reference, requester, created = conn.execute(
+        "SELECT id, reference, requester_id, created_at FROM requests WHERE organization_id = ? AND field = 'hr' "
+        "AND confidentiality = 'standard' ORDER BY id DESC LIMIT 1 OFFSET 1", (org,)).fetchone()
+    if conn.execute("SELECT COUNT(*) FROM messages WHERE request_id = ?", (rid,)).fetchone()[0] >= LONG:
+        return reference
+    expert_id = conn.execute("SELECT id FROM users WHERE email = ?", (expert,)).fetchone()[0]
+    start = datetime.fromisoformat(created)
+    at = [(start + timedelta(hours=n)).isoformat(sep=" ", timespec="microseconds") for n in range(1, LONG + 1)]
+    conn.executemany("INSERT INTO messages (request_id, author_id, body, internal, created_at) VALUES (?, ?, ?, ?, ?)",
+                     [(rid, expert_id if n % 2 else requester, f"Message {n} du fil", n % 10 == 9, at[n])
+                      for n in range(LONG)])
+    conn.executemany("INSERT INTO request_events (request_id, actor_id, at, kind, comment, details) "
+                     "VALUES (?, ?, ?, 'contacts', '', '{}')", [(rid, requester, at[n]) for n in range(0, LONG, 4)])
+    return reference
 
 
 def _pages(info: dict) -> list[tuple[str, str, str]]:
@@ -92,6 +117,7 @@ def _pages(info: dict) -> list[tuple[str, str, str]]:
         ("member", "request list p1", "/requests/"),
         ("member", "request list p10", "/requests/?page=10"),
         ("member", "request page", f"/requests/{ref}"),
+        ("member", "request page, long", f"/requests/{info['long_reference']}"),
         ("member", "document space", "/documents/"),
         ("member", "resource library", "/resources/"),
         ("member", "notifications", "/notifications/"),
@@ -104,9 +130,11 @@ def _pages(info: dict) -> list[tuple[str, str, str]]:
         ("expert", "request list p1", "/requests/"),
         ("expert", "request list p10", "/requests/?page=10"),
         ("expert", "request list p100", "/requests/?page=100"),
+        ("expert", "request list p100, link", next_link("/requests/?page=99")),
         ("expert", "my open requests", "/requests/?assignee=me&open=1"),
         ("expert", "field+state p100", f"/requests/?{deep}&page=100"),
         ("expert", "request page", f"/requests/{ref}"),
+        ("expert", "request page, long", f"/requests/{info['long_reference']}"),
         ("expert", "notifications", "/notifications/"),
         ("expert", "my queue widget", "/widgets/my-queue"),
         ("expert", "timesheet", "/hours/timesheet"),
@@ -115,15 +143,25 @@ def _pages(info: dict) -> list[tuple[str, str, str]]:
         ("admin", "field+state p1", f"/requests/?{deep}"),
         ("admin", "field+state p10", f"/requests/?{deep}&page=10"),
         ("admin", "field+state p100", f"/requests/?{deep}&page=100"),
+        ("admin", "field+state p100, link", next_link(f"/requests/?{deep}&page=99")),
         ("admin", "state p100", "/requests/?state=closed&page=100"),
         ("admin", "reports (a year)", f"/reports/?year={year}"),
         ("admin", "dashboard", "/"),
     ]
 
 
-def time_page(client, url: str, runs: int, queries: list) -> tuple:
+def next_link(url: str):
+    """The page the "next" link of ``url`` leads to (a keyset page where the list has them)."""
+    def follow(client) -> str:
+        html = client.get(url).get_data(as_text=True)
+        return html.split('rel="next"')[0].rsplit('<a href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    return follow
+
+
+def time_page(client, url, runs: int, queries: list) -> tuple:
     """p50 and p95 in ms after two warm-ups, and the statements and rows of the last run; the
     status instead when the page is not a 200 for that role."""
+    url = url if isinstance(url, str) else url(client)
     for _ in range(2):
         response = client.get(url)
     if response.status_code != 200:

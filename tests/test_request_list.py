@@ -270,3 +270,56 @@ def test_the_count_stops_at_a_bound(app, client_for, people, monkeypatch):
     second = member.get("/requests/?page=2").get_data(as_text=True)
     assert "50 requests" in second and "Page 2 of 2" in second
     assert REF_RE.findall(second) == [f"SAMPLE-2026-{n:04d}" for n in range(26, 51)]
+
+
+NEXT_RE = re.compile(r'<a href="([^"]+)" rel="next"')
+PREV_RE = re.compile(r'<a href="([^"]+)" rel="prev"')
+
+
+def _follow(client, url, link_re):
+    """The pages reached from ``url`` by one kind of link, each as (its URL, its references)."""
+    pages = []
+    while url is not None:
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        pages.append((url, REF_RE.findall(html)))
+        found = link_re.search(html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    return pages
+
+
+@pytest.mark.parametrize("sort", ["", "created", "-updated", "reference", "due"])
+def test_keyset_pages_are_the_offset_pages(app, client_for, people, sort):
+    """The links go by the position of a page's last (or first) row: every page they reach, in
+    either direction, has the rows its number has by offset, ties of the order included."""
+    app.config["PAGE_SIZE"] = 3
+    same = utcnow() - timedelta(days=3)
+    seed(app, people, *[{"reference": f"SAMPLE-2026-{n:04d}", "title": f"Bulk {n}",
+                         "assignee": people.expert if n % 3 else None,
+                         **({"created": same, "updated_at": same} if n % 4 == 0 else {"ago": n})}
+                        for n in range(1, 15)])
+    query = f"?sort={sort}" if sort else ""
+    for person in (people.member_a, people.expert):
+        client = client_for(app, person)
+        forward = _follow(client, f"/requests/{query}", NEXT_RE)
+        assert len(forward) == 5 and sum(len(refs) for _url, refs in forward) == 14
+        for number, (url, shown) in enumerate(forward, start=1):
+            assert shown == refs(client, f"{query}{'&' if query else '?'}page={number}"), (number, url)
+            if sort != "due" and number > 1:
+                assert "after=" in url
+        if sort != "due":  # the rows come from the position, whatever number the link shows
+            assert refs(client, forward[1][0].replace("/requests/", "").replace("page=2", "page=3")) == forward[1][1]
+        backward = _follow(client, forward[-1][0], PREV_RE)
+        assert [shown for _url, shown in backward] == [shown for _url, shown in reversed(forward)]
+
+
+def test_a_position_of_another_order_is_not_misread(app, client_for, people):
+    app.config["PAGE_SIZE"] = 2
+    seed(app, people, *[{"reference": f"SAMPLE-2026-{n:04d}", "title": f"Bulk {n}", "ago": n}
+                        for n in range(1, 8)])
+    client = client_for(app, people.member_a)
+    by_offset = refs(client, "?sort=-updated&page=2")
+    for after in ("c~2026-01-01T00:00:00+00:00~5", "u~nonsense~3", "u~2026-01-01T00:00:00+00:00~99999999999999999999",
+                  "u~1~2~3"):
+        assert refs(client, f"?sort=-updated&page=2&after={after}") == by_offset

@@ -9,13 +9,15 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from extranet.audit import sentences, service
+from extranet.audit.models import AuditEvent
 from extranet.extensions import db
 from extranet.organizations.models import Organization
 from extranet.policy import require
 from extranet.reports.exports import Column, Table, download
 from extranet.web.htmx import render
-from extranet.web.ids import arg_id, page_arg
+from extranet.web.ids import arg_id
 from extranet.web.lookups import signed_in_user
+from extranet.web.pager import Keys, bounded_page
 
 bp = Blueprint("audit", __name__)
 
@@ -42,7 +44,8 @@ def _filters() -> service.Filters:
 
 def _page(query, reader=None):
     size = current_app.config["PAGE_SIZE"]
-    page = db.paginate(query, page=page_arg(size), per_page=size, error_out=False)
+    # The log only grows: a bounded count, and pages by position in the id order.
+    page = bounded_page(query, Keys("a", (AuditEvent.id, True)), per_page=size)
     targets = sentences.Targets(list(page.items))
     rows = [(event, sentences.sentence(event, targets, reader)) for event in page.items]
     return page, rows

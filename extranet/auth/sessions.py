@@ -6,7 +6,9 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, request, session
+from sqlalchemy.orm import joinedload
 
+from extranet.accounts.models import User
 from extranet.auth.models import UserSession, hash_token
 from extranet.db_types import utcnow
 from extranet.extensions import db, login_manager
@@ -46,7 +48,13 @@ def current_session() -> UserSession | None:
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    return db.session.scalar(db.select(UserSession).where(UserSession.token_hash == hash_token(token)))
+    # The person comes with what every permission check reads of them (their memberships and the
+    # fields they serve) in the same statement: three lazy loads fewer on every page.
+    person = joinedload(UserSession.user)
+    return db.session.scalars(
+        db.select(UserSession).where(UserSession.token_hash == hash_token(token))
+        .options(person.joinedload(User.memberships), person.joinedload(User.expert_fields))
+    ).unique().one_or_none()
 
 
 def end_session() -> None:

@@ -38,6 +38,7 @@ from extranet.requests.models import Attachment, Message, ServiceRequest
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 from extranet.web.ids import page_arg, read_id
 from extranet.web.lookups import request_or_404, row_or_404, signed_in_user
+from extranet.web.pager import Keys, bounded_page
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -207,10 +208,8 @@ def _space_context(org: Organization, field: str, folder: Folder | None, **overr
         query = query.where(Document.category == category)
     else:
         category = ""
-    documents = db.paginate(
-        query.order_by(Document.title, Document.id), page=page_arg(current_app.config["PAGE_SIZE"]),
-        per_page=current_app.config["PAGE_SIZE"], error_out=False,
-    )
+    documents = bounded_page(  # a folder may hold thousands (100,000 documents at ×10)
+        query.order_by(Document.title, Document.id), Keys("t", (Document.title, False), (Document.id, False)))
     subfolders = db.session.scalars(
         select(Folder).where(
             Folder.organization_id == org.id, Folder.field == field,

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -50,8 +50,9 @@ from extranet.requests.models import ServiceRequest
 from extranet.requests.rules import visible_requests
 from extranet.requests.views import is_open
 from extranet.web.htmx import render, wants_fragment
-from extranet.web.ids import arg_id, arg_number, page_arg
+from extranet.web.ids import arg_id, arg_number
 from extranet.web.lookups import request_or_404, row_or_404, signed_in_user
+from extranet.web.pager import bounded_page
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
@@ -464,8 +465,8 @@ def agreements():
     if usage:  # the dashboard's "hour banks above 80 %"
         query = query.where(Agreement.id.in_(agreements_used_at_least(usage, year or None)))
     query = query.join(Organization).order_by(Agreement.year.desc(), Organization.name, Agreement.field)
-    page = db.paginate(query, page=page_arg(current_app.config["PAGE_SIZE"]),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    # An agreement per organization, field and year (24,000 at ×10): a bounded count.
+    page = bounded_page(query)
     settings = {}
     for slug in host().fields:
         form = HourSettingsForm(formdata=None, prefix=slug)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select, update
@@ -15,8 +15,8 @@ from extranet.notifications.service import describe, destination, kind_labels
 from extranet.requests.models import ServiceRequest
 from extranet.requests.rules import visible_requests
 from extranet.web.htmx import render, wants_fragment
-from extranet.web.ids import page_arg
 from extranet.web.lookups import signed_in_user
+from extranet.web.pager import Keys, bounded_page
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -49,8 +49,8 @@ def _list_context(user) -> dict:
         )
         .order_by(Notification.id.desc())
     )
-    page = db.paginate(query, page=page_arg(current_app.config["PAGE_SIZE"]),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    # Bounded: a person's notifications pile up (≈ 300 each at ×10), all kept.
+    page = bounded_page(query, Keys("n", (Notification.id, True)))
     items = [(n, describe(n)) for n in page.items]
     return {"page": page, "items": items, "unread": unread_count(user)}
 

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from extranet.access import service as access
 from extranet.accounts.models import ExpertField, User
@@ -31,12 +31,11 @@ from extranet.requests.rules import (
     transition_refusal,
     visible_requests,
 )
-from extranet.servicetargets.models import RequestClock
 from extranet.servicetargets.presenters import badge, badges_of, overdue
 from extranet.web.htmx import hx_redirect, render, wants_fragment
 from extranet.web.ids import arg_id, page_arg, read_id
 from extranet.web.lookups import request_or_404, signed_in_user
-from extranet.web.pager import BoundedPage
+from extranet.web.pager import BoundedPage, Keys
 
 LOW_RATING = 2  # a rating at or below it is "low" (the dashboard's low ratings)
 
@@ -48,6 +47,15 @@ SORTS = {
     "-updated": ServiceRequest.updated_at.desc(),
     "due": ServiceRequest.due_at.asc().nulls_last(),  # as on PostgreSQL, also on SQLite
     "reference": ServiceRequest.reference.asc(),
+}
+# The same orders as keyset positions (web/pager.py), each ending with the id the list's query
+# adds; "due" is read by offset (a date that may be empty is no position).
+_R = ServiceRequest
+SORT_KEYS = {
+    "-created": Keys("c", (_R.created_at, True), (_R.id, True)),
+    "created": Keys("o", (_R.created_at, False), (_R.id, True)),
+    "-updated": Keys("u", (_R.updated_at, True), (_R.id, True)),
+    "reference": Keys("r", (_R.reference, False), (_R.id, True)),
 }
 
 
@@ -156,6 +164,9 @@ def index():
         ),
         page=page_arg(size),
         per_page=size,
+        keys=SORT_KEYS.get(request.args.get("sort") if request.args.get("sort") in SORTS else "-created"),
+        after=request.args.get("after"),
+        before=request.args.get("before"),
     )
     return render(
         "requests/index.html",
@@ -269,7 +280,7 @@ def finished(req: ServiceRequest) -> bool:
 
 def clock_badge(req: ServiceRequest, user):
     """The service-target clock beside the request's state, for those who may see it."""
-    return badge(db.session.get(RequestClock, req.id)) if can(user, "servicetargets.see", req) else None
+    return badge(req.clock) if can(user, "servicetargets.see", req) else None
 
 
 def _detail_context(req: ServiceRequest, user, **overrides):
@@ -287,7 +298,7 @@ def _detail_context(req: ServiceRequest, user, **overrides):
         ).all()
     assign_form = AssignForm(formdata=None)
     assign_form.expert.choices = [(e.id, e.name) for e in experts]
-    items = history.history(req, user)
+    items, older, cursor = history.recent(req, user)
     context = {
         "req": req,
         "rtype": host().request_types.get((req.field, req.type)),
@@ -300,7 +311,8 @@ def _detail_context(req: ServiceRequest, user, **overrides):
         "assign_form": assign_form,
         "colleagues": colleagues_to_name(req) if can(user, "request.contacts", req) else [],
         "timeline": items,
-        "live_cursor": history.cursor_of(items),
+        "timeline_older": older,
+        "live_cursor": cursor,
         "finished": finished(req),
         "module_enabled": host().is_enabled(req.field),
         "clock_badge": clock_badge(req, user),
@@ -309,16 +321,45 @@ def _detail_context(req: ServiceRequest, user, **overrides):
     return context
 
 
+def _with_its_page(reference: str) -> ServiceRequest | None:
+    """The request by its reference, read once with what its page and the permission checks
+    read of it (its organization and subscriptions, people, tags, requester, service-target
+    clock): one statement where lazy loads sent six."""
+    organization = joinedload(ServiceRequest.organization)
+    return db.session.scalars(
+        select(ServiceRequest).where(ServiceRequest.reference == reference)
+        .options(organization.joinedload(Organization.subscriptions),
+                 joinedload(ServiceRequest.participants).joinedload(RequestParticipant.user),
+                 joinedload(ServiceRequest.tags), joinedload(ServiceRequest.requester),
+                 joinedload(ServiceRequest.clock))
+    ).unique().one_or_none()
+
+
 @bp.get("/<reference>")
 @login_required
 def detail(reference: str):
-    paused = db.session.scalar(select(ServiceRequest).where(ServiceRequest.reference == reference))
-    if paused is not None and can(signed_in_user(), "request.know_paused", paused):
+    found = _with_its_page(reference)
+    if found is not None and can(signed_in_user(), "request.know_paused", found):
         # An old e-mail's link while the admin has the module off: the request is kept, say so.
-        return render("requests/paused.html", status=403, reference=paused.reference,
-                      field_name=host().field_label(paused.field))
-    req = request_or_404(reference)
+        return render("requests/paused.html", status=403, reference=found.reference,
+                      field_name=host().field_label(found.field))
+    req = request_or_404(reference, found=found)
     return render("requests/detail.html", **_detail_context(req, signed_in_user()))
+
+
+@bp.get("/<reference>/history")
+@login_required
+def older_history(reference: str):
+    """The history entries before ``?before=`` (a "show older" link's): with HTMX, the entries
+    and the next link, put in place of the link; without, a page of them."""
+    user = signed_in_user()
+    req = request_or_404(reference)
+    before = history.position(req, request.args.get("before"))
+    if before is None:
+        return redirect(url_for("requests.detail", reference=req.reference, _anchor="conversation"))
+    items, older, _cursor = history.recent(req, user, before)
+    return render("requests/history.html", "requests/_timeline_page.html",
+                  req=req, timeline=items, timeline_older=older)
 
 
 @bp.get("/<reference>/live")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import Date, ForeignKey, Index, String, Time, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from extranet.db_types import UTCDateTime, utcnow
 from extranet.extensions import db
@@ -68,6 +68,10 @@ class RequestClock(db.Model):
     first_response_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused: Mapped[bool] = mapped_column(default=False)
+    # ``req.clock``, read only (this module's service keeps the rows): the request page loads it
+    # with the request, which ``db.session.get`` cannot do for a request that has none.
+    request = relationship("ServiceRequest", viewonly=True,
+                           backref=backref("clock", uselist=False, viewonly=True))
 
 
 class SentReminder(db.Model):

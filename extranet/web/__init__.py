@@ -126,9 +126,10 @@ def init_request_cycle(app: Flask, host) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
 
 
-def url_with(**changes) -> str:
-    """The current URL with some query arguments changed (pagination, sorting, filters)."""
-    args = request.args.to_dict()
+def url_with(drop=(), **changes) -> str:
+    """The current URL with some query arguments changed (pagination, sorting, filters), and
+    those named in ``drop`` removed (a list's cursor that the new link does not use)."""
+    args = {k: v for k, v in request.args.to_dict().items() if k not in drop}
     args.update({k: v for k, v in changes.items() if v is not None})
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 

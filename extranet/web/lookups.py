@@ -20,10 +20,11 @@ def signed_in_user():
     return current_user._get_current_object()
 
 
-def request_or_404(reference: str, action: str | None = None) -> ServiceRequest:
+def request_or_404(reference: str, action: str | None = None, found: ServiceRequest | None = None) -> ServiceRequest:
     """The request with this reference if the reader may see it; with ``action``, only if the
-    reader may also do it on the request."""
-    req = db.session.scalar(select(ServiceRequest).where(ServiceRequest.reference == reference))
+    reader may also do it on the request. ``found``: the request already read by that reference
+    (with what its page needs loaded), so that it is not read twice."""
+    req = found or db.session.scalar(select(ServiceRequest).where(ServiceRequest.reference == reference))
     if req is None:
         abort(404)
     require("request.view", req)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from extranet.extensions import db
 from extranet.policy import require
 from extranet.web.htmx import hx_redirect, render
-from extranet.web.ids import page_arg
 from extranet.web.lookups import row_or_404, signed_in_user
+from extranet.web.pager import Keys, bounded_page
 from extranet.webhooks import service
 from extranet.webhooks.events import known_events
 from extranet.webhooks.forms import HostForm, SubscriptionForm
@@ -96,9 +96,9 @@ def remove_host(host_id: int):
 def subscription(subscription_id: int):
     row = row_or_404(WebhookSubscription, subscription_id, "webhooks.manage")
     per_page = current_app.config["PAGE_SIZE"]
-    page = db.paginate(
+    page = bounded_page(  # a delivery per event sent, kept: bounded
         select(WebhookDelivery).where(WebhookDelivery.subscription_id == row.id).order_by(WebhookDelivery.id.desc()),
-        page=page_arg(per_page), per_page=per_page, error_out=False,
+        Keys("d", (WebhookDelivery.id, True)), per_page=per_page,
     )
     return render("webhooks/subscription.html", subscription=row, page=page, events=known_events())
 
