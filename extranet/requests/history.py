@@ -158,3 +158,14 @@ def position(req: ServiceRequest, token: str | None) -> Position | None:
     model, at = (RequestEvent, RequestEvent.at) if kind == "event" else (Message, Message.created_at)
     found = db.session.scalar(select(at).where(model.id == int(number), model.request_id == req.id))
     return None if found is None else Position(found, KINDS.index(kind), int(number))
+
+
+def merged_into(req: ServiceRequest) -> str | None:
+    """The reference a duplicate was merged into: one event read by its kind, since the page
+    no longer loads the whole history to find it."""
+    details = db.session.scalar(
+        select(RequestEvent.details)
+        .where(RequestEvent.request_id == req.id, RequestEvent.kind == "merged_into")
+        .order_by(RequestEvent.id.desc()).limit(1)
+    )
+    return details.get("into") if details else None

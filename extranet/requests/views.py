@@ -314,6 +314,8 @@ def _detail_context(req: ServiceRequest, user, **overrides):
         "timeline_older": older,
         "live_cursor": cursor,
         "finished": finished(req),
+        # A merge closes the duplicate: only a finished request can have been merged away.
+        "merged_into": history.merged_into(req) if finished(req) else None,
         "module_enabled": host().is_enabled(req.field),
         "clock_badge": clock_badge(req, user),
     }
