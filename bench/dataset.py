@@ -3,8 +3,10 @@ report benchmarks (bench/reports.py).
 
     .venv/bin/python bench/dataset.py                 # ×10: instance/bench-x10.db
     .venv/bin/python bench/dataset.py --scale 0.1     # ×1:  instance/bench-x1.db
+    .venv/bin/python bench/dataset.py --fields 20     # the consortium's 20: instance/bench-x10-f20.db
 
-×10 is 600 organizations (60 federations), 3,000 users (500 experts), the 4 built-in fields,
+×10 is 600 organizations (60 federations), 3,000 users (500 experts), the 4 built-in fields
+(or ``--fields 20``: those and the demo's 16 stored fields, created as the demo creates them),
 200,000 requests and 750,000 time entries over 10 years, with agreements for every
 organization, field and year and satisfaction ratings on half of the closed requests.
 Three requests in four have an expert of their field assigned, and each requester a
@@ -49,8 +51,9 @@ PASSWORD = "bench password"
 KINDS = ("cooperative", "mutual", "association", "nonprofit")
 
 
-def default_path(scale: float) -> Path:
-    return ROOT / "instance" / ("bench-x10.db" if scale >= 1 else f"bench-x{round(scale * 10):g}.db")
+def default_path(scale: float, fields: int = 4) -> Path:
+    name = "bench-x10" if scale >= 1 else f"bench-x{round(scale * 10):g}"
+    return ROOT / "instance" / f"{name}{'' if fields == 4 else f'-f{fields}'}.db"
 
 
 def database_uri(target: Path | str) -> str:
@@ -78,13 +81,16 @@ def _insert(conn, table, rows) -> None:
         conn.execute(table.insert(), rows[start:start + BATCH])
 
 
-def build(path: Path | str, scale: float = 1.0, seed: int = 2026) -> dict:
+def build(path: Path | str, scale: float = 1.0, seed: int = 2026, n_fields: int = 4) -> dict:
     """Create ``path`` (a SQLite file, or an empty PostgreSQL database's URL) from scratch and
-    fill it; returns ids the benchmark uses."""
+    fill it; returns ids the benchmark uses. With ``n_fields`` 20, the demo's 16 stored fields
+    join the 4 plugins' and the same requests, time and agreements spread over the 20 (each
+    expert still serves two fields)."""
     from flask_migrate import upgrade
     from sqlalchemy import text
     from werkzeug.security import generate_password_hash
 
+    from extranet.demo.fields import load_demo_fields
     from extranet.demo.titles import CATALOG
     from extranet.extensions import db
     from extranet.hours.rollup import rebuild_hours_monthly
@@ -114,7 +120,13 @@ def build(path: Path | str, scale: float = 1.0, seed: int = 2026) -> dict:
     started = time.perf_counter()
     with app.app_context():
         upgrade(revision="heads")
-        fields = sorted(host().fields.values(), key=lambda f: f.order)[:4]
+        if n_fields > 4:
+            load_demo_fields(set(host().fields))
+            db.session.commit()
+            host().refresh_stored()
+        fields = sorted(host().fields.values(), key=lambda f: f.order)[:n_fields]
+        assert len(fields) == n_fields, f"{len(fields)} fields, not {n_fields}"
+        n = len(fields)
         types = {f.slug: [t.slug for t in host().types_of(f.slug)] for f in fields}
         slugs = [f.slug for f in fields]
         today = date.today()
@@ -153,7 +165,7 @@ def build(path: Path | str, scale: float = 1.0, seed: int = 2026) -> dict:
                     "active": True, "created_at": now,
                 })
                 if is_expert:
-                    expert_fields += [{"user_id": i, "field": s} for s in {slugs[i % 4], slugs[(i * 7) % 4]}]
+                    expert_fields += [{"user_id": i, "field": s} for s in {slugs[i % n], slugs[(i * 7) % n]}]
                 elif i > 1:
                     org = member_orgs[(i - n_experts - 2) % len(member_orgs)]
                     first = i - n_experts - 2 < len(member_orgs)
@@ -184,13 +196,13 @@ def build(path: Path | str, scale: float = 1.0, seed: int = 2026) -> dict:
                               if field == slug for title, _data in titles] or [("Demande", "")] for slug in slugs}
             for i in range(1, counts["requests"] + 1):
                 org = rng.choice(member_orgs) if rng.random() < 0.97 else rng.randrange(1, n_fed + 1)
-                s = slugs[i % 4]
+                s = slugs[i % n]
                 day = first_day + timedelta(days=rng.randrange(span + 1))
                 created = datetime(day.year, day.month, day.day, rng.randrange(8, 18), tzinfo=UTC)
                 age = (today - day).days
                 state = "closed" if age > 90 or rng.random() < 0.3 else rng.choice(("submitted", "in_progress", "delivered"))
                 changed = min(created + timedelta(days=rng.randrange(1, 90)), now)
-                prefix = fields[i % 4].reference_prefix
+                prefix = fields[i % n].reference_prefix
                 sequence[(prefix, day.year)] = sequence.get((prefix, day.year), 0) + 1
                 requests.append({
                     "id": i, "reference": f"{prefix}-{day.year}-{sequence[(prefix, day.year)]:05d}",
@@ -290,10 +302,12 @@ def add_assignees_and_notifications(path: Path | str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1 = the ×10 dataset, 0.1 = ×1")
+    parser.add_argument("--fields", type=int, choices=(4, 20), default=4,
+                        help="the 4 plugins' fields, or those and the demo's 16 stored fields")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--url", help="an empty PostgreSQL database instead of a SQLite file")
     args = parser.parse_args()
-    info = build(args.url or args.out or default_path(args.scale), args.scale)
+    info = build(args.url or args.out or default_path(args.scale, args.fields), args.scale, n_fields=args.fields)
     print(info)
 
 

@@ -1,7 +1,7 @@
 """Every page a role opens, at ×1 and ×10 (issue 15 §1): p50/p95 server time, SQL statements and
 rows fetched per page, as a member, a manager, an expert and an admin.
 
-    .venv/bin/python bench/pages.py [--runs 20] [--only x1|x10] [--markdown]
+    .venv/bin/python bench/pages.py [--runs 20] [--only x1|x10] [--fields 4 20] [--markdown]
 
 Uses the datasets of ``dataset.py`` (built if missing; one built before the latest migrations
 is upgraded, and given its assignees and notifications once). Each page is requested through
@@ -9,6 +9,10 @@ the test client after two warm-ups, with the start-up objects frozen as in produ
 ``reports.py`` does. Statements are counted with ``before_cursor_execute``; rows fetched are
 the rows SQLAlchemy read from the database cursors (``CursorResult``'s fetch methods), so a
 count or a sort over many rows that returns few is in the time, not in the rows.
+
+``--fields 4 20`` measures the same pages over the dataset with the 4 plugins' fields and over
+the one with the consortium's 20 (the demo's 16 stored fields too, the same requests spread over
+them; ``dataset.py --fields 20``), then prints each page side by side (issue 10, performance).
 """
 
 from __future__ import annotations
@@ -177,14 +181,14 @@ def time_page(client, url, runs: int, queries: list) -> tuple:
     return statistics.median(timings), cuts[18], len(queries), ROWS[0], 200
 
 
-def measure(path: Path, scale: float, runs: int, match: str = "") -> tuple[dict, list]:
+def measure(path: Path, scale: float, runs: int, match: str = "", n_fields: int = 4) -> tuple[dict, list]:
     from sqlalchemy import event
 
     from extranet.extensions import db
 
     if not path.exists():
         print(f"building {path} …", flush=True)
-        dataset.build(path, scale)
+        dataset.build(path, scale, n_fields=n_fields)
     app = dataset.make_app(path)
     with app.app_context():  # a dataset built before the latest migrations
         from flask_migrate import upgrade
@@ -226,20 +230,45 @@ def print_table(name: str, info: dict, results: list, markdown: bool) -> None:
         print(line)
 
 
+def print_comparison(name: str, by_fields: dict, markdown: bool) -> None:
+    """Each page with 4 fields and with 20: p50, p95 and statements side by side."""
+    four, twenty = by_fields[4], by_fields[20]
+    print(f"\n{name}: 4 fields against 20 (p50 ms, p95 ms, statements)")
+    if markdown:
+        print("\n| role | page | p50 4 | p50 20 | p95 4 | p95 20 | statements 4 | statements 20 |\n"
+              "|---|---|---|---|---|---|---|---|")
+    for (role, label, _u, p50, p95, st, _r, status), other in zip(four, twenty, strict=True):
+        _, _, _, p50b, p95b, stb, _rb, statusb = other
+        if status != 200 or statusb != 200:
+            print(f"{role:8} {label:22} status {status} / {statusb}")
+        elif markdown:
+            print(f"| {role} | {label} | {p50:.1f} | {p50b:.1f} | {p95:.1f} | {p95b:.1f} | {st} | {stb} |")
+        else:
+            print(f"{role:8} {label:22} {p50:8.1f} {p50b:8.1f} {p95:8.1f} {p95b:8.1f} {st:5d} {stb:5d}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Every page a role opens, at ×1 and ×10")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--only", choices=("x1", "x10"))
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--match", default="", help="only the pages whose label contains this")
+    parser.add_argument("--fields", type=int, nargs="+", choices=(4, 20), default=[4],
+                        help="the dataset's fields: the 4 plugins', the consortium's 20, or both side by side")
     args = parser.parse_args()
     _count_rows()
     print(f"{platform.node()}: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.runs} runs per page")
     for name, scale in (("x1", 0.1), ("x10", 1.0)):
-        if not args.only or args.only == name:
-            info, results = measure(dataset.default_path(scale), scale, args.runs, args.match)
-            print_table(dataset.default_path(scale).name, info, results, args.markdown)
+        if args.only and args.only != name:
+            continue
+        by_fields = {}
+        for n_fields in args.fields:
+            path = dataset.default_path(scale, n_fields)
+            info, by_fields[n_fields] = measure(path, scale, args.runs, args.match, n_fields)
+            print_table(f"{path.name} ({n_fields} fields)", info, by_fields[n_fields], args.markdown)
+        if len(by_fields) == 2:
+            print_comparison(name, by_fields, args.markdown)
 
 
 if __name__ == "__main__":

@@ -78,6 +78,6 @@ def extranet_register_webhook_events(app):
 
 @hookimpl
 def extranet_register_workflows(app):
-    from extranet.requests.standard import STANDARD
+    from extranet.requests.core_workflows import CORE_WORKFLOWS
 
-    return [STANDARD]
+    return list(CORE_WORKFLOWS)

@@ -240,6 +240,9 @@ def test_the_demo_creates_the_consortiums_sixteen_other_fields(app):
         assert len(stored) == len(FIELDS) == 16 and len(host().fields) == 20
         assert all(host().types_of(f.slug) for f in stored)
         assert host().fields["grants"].reference_prefix == "SUB"
+        # Two of them show the core's other workflows.
+        assert host().request_types[("financing", "financing_plan")].workflow == "second_review"
+        assert host().request_types[("realestate", "building")].workflow == "acceptance_check"
         load_demo_fields(set(host().fields))  # again: nothing doubled
         db.session.commit()
         assert db.session.scalar(db.select(db.func.count()).select_from(db.text("stored_fields"))) == 16

@@ -23,6 +23,11 @@ EMPLOYEES = _q("employees", "number", "Nombre d'employés", "Number of employees
 # The cooperative's commitments: hours from filing to an answer, per priority.
 RESPONSE_HOURS = {"urgent": 8, "high": 48, "normal": 120, "low": 240}
 
+# Types that use one of the core's other workflows (the rest use the standard one): a financing
+# plan is reviewed by a second expert before delivery, a building project checked before it is
+# accepted.
+WORKFLOWS = {("financing", "financing_plan"): "second_review", ("realestate", "building"): "acceptance_check"}
+
 # (slug, French, English, prefix, description FR, description EN, order, confidentiality,
 #  [(type slug, French, English, priority, questions)])
 FIELDS = [
@@ -159,7 +164,7 @@ def load_demo_fields(existing: set[str]) -> None:
                                      confidentiality=confidentiality)
         for index, (type_slug, type_fr, type_en, priority, questions) in enumerate(types):
             rtype = service.save_type(field, None, type_slug, name_fr=type_fr, name_en=type_en, description_fr="",
-                                      description_en="", workflow="standard", priority=priority, order=10 * (index + 1),
+                                      description_en="", workflow=WORKFLOWS.get((slug, type_slug), "standard"), priority=priority, order=10 * (index + 1),
                                       response_hours=RESPONSE_HOURS)
             service.save_questions(rtype, questions)
             rtype.form_versions = rtype.form_versions[-1:]  # born with its form: one version

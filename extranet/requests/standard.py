@@ -75,7 +75,9 @@ def workflow_of(req) -> Workflow:
 
 
 def read_only_workflow(state: str) -> Workflow:
-    known = STANDARD.state(state)
+    plugins = host()
+    known = next((w.state(state) for w in (plugins.workflows[s] for s in plugins.core_workflows) if w.state(state)),
+                 STANDARD.state(state))
     # A state of the plugin's own workflow is named by its slug, as the request's field is.
     held = known or State(state, state, terminal=True, waiting_on="nobody")
     return Workflow("read_only", _l("Read-only"), state, (held,), ())

@@ -50,7 +50,12 @@ class FieldForm(NamedForm):
 
 
 class TypeForm(NamedForm):
-    workflow = SelectField(_l("Workflow"))  # the core's workflows, set by the view
+    workflow = SelectField(  # the core's workflows, set by the view
+        _l("Workflow"),
+        description=_l("Standard: submitted, accepted, in progress, delivered, closed. With a second expert's "
+                       "review: another expert than those assigned approves the work before it is delivered. With "
+                       "a check before acceptance: an expert records what was checked before the request is "
+                       "accepted."))
     priority = SelectField(_l("Default priority"), choices=list(PRIORITIES.items()), default="normal")
     order = IntegerField(_l("Order"), min=0, max=10000, default=100, validators=[InputRequired()])
     target_low = IntegerField(_l("Response target, low priority (hours)"), min=1, max=MAX_RESPONSE_HOURS,

@@ -50,11 +50,14 @@ def browser():
 @pytest.fixture
 def journey(browser, request):
     """``journey(base_url)``: a :class:`Journey` named after the test, whose people each get
-    their own browser context (``open_as``) and whose pages are all checked (``check``)."""
+    their own browser context (``open_as``) and whose pages are all checked (``check``). A
+    second instance's journey in the same test is told apart by ``part`` (its screenshots'
+    folder)."""
     journeys = []
 
-    def start(base_url: str) -> Journey:
-        journeys.append(Journey(browser, base_url, request.node.name.removeprefix("test_")))
+    def start(base_url: str, part: str = "") -> Journey:
+        name = request.node.name.removeprefix("test_") + (f"-{part}" if part else "")
+        journeys.append(Journey(browser, base_url, name))
         return journeys[-1]
 
     yield start
