@@ -48,7 +48,7 @@ ADMIN = {
     "servicetargets.remove_closed_day", "servicetargets.save_targets", "servicetargets.report",
     "webhooks.index", "webhooks.subscribe", "webhooks.add_host", "webhooks.remove_host", "webhooks.subscription",
     "webhooks.set_active", "webhooks.new_secret", "webhooks.delete", "webhooks.send_again", "inbound.index", "inbound.retry",
-    "inbound.field_address",
+    "inbound.field_address", "period_end.copy_agreements", "period_end.close_month",
     "fields_admin.new_field", "fields_admin.edit_field", "fields_admin.export_field", "fields_admin.import_field",
     "fields_admin.new_type", "fields_admin.edit_type", "fields_admin.new_question", "fields_admin.edit_question",
     "fields_admin.move_question", "fields_admin.remove_question",
@@ -65,7 +65,8 @@ ARGUMENTS = {"organizations.answer_invitation": {"membership_id": "invitation_id
              "inbound.field_address": {"slug": "module"},
              "privacy.set_retention": {"slug": "module"},
              "privacy.carry_out_erasure": {"request_id": "erasure_id"},
-             "stored_field.home": {"field_slug": "stored_field"}}
+             "stored_field.home": {"field_slug": "stored_field"},
+             "sample.panel": {"page": "field"}}
 # The builder's routes name the world's stored field, its type and a question of it.
 ARGUMENTS.update({endpoint: {"field_slug": "stored_field", "type_slug": "stored_type", "name": "stored_question"}
                   for endpoint in ("fields_admin.edit_field", "fields_admin.export_field", "fields_admin.new_type",
@@ -118,6 +119,10 @@ MATRIX = {
     ("admin.index", "GET"): "login 404   404   404   404   404   404   ok",
     ("admin.modules", "GET"): "login 404   404   404   404   404   404   ok",
     ("admin.toggle_module", "POST"): "login 404   404   404   404   404   404   ok",
+    ("period_end.copy_agreements", "GET"): "login 404   404   404   404   404   404   ok",
+    ("period_end.copy_agreements", "POST"): "login 404   404   404   404   404   404   ok",
+    ("period_end.close_month", "GET"): "login 404   404   404   404   404   404   ok",
+    ("period_end.close_month", "POST"): "login 404   404   404   404   404   404   ok",
     ("admin.module", "GET"): "login 404   404   404   404   404   404   ok",
     ("admin.save_module_settings", "POST"): "login 404   404   404   404   404   404   422",
     ("admin.subscribe_organizations", "GET"): "login 404   404   404   404   404   404   ok",
@@ -171,6 +176,7 @@ MATRIX = {
     ("requests.new", "POST"): "login 422   422   422   422   404   422   404",
     ("requests.detail", "GET"): "login ok    404   404   404   404   404   ok",
     ("requests.live", "GET"): "login ok    404   404   404   404   404   ok",
+    ("requests.older_history", "GET"): "login ok    404   404   404   404   404   ok",
     ("requests.transition", "POST"): "login 404   404   404   404   404   404   404",
     ("requests.take", "POST"): "login 404   404   404   404   404   404   404",
     ("requests.assign", "POST"): "login 404   404   404   404   404   404   400",
@@ -301,6 +307,7 @@ MATRIX = {
     ("stored_field.home", "GET"): "login ok    ok    ok    ok    404   404   ok",
     ("sample.index", "GET"): "login ok    ok    ok    ok    404   404   ok",
     ("sample.widget", "GET"): "login ok    ok    ok    ok    404   404   ok",
+    ("sample.panel", "GET"): "login ok    ok    ok    ok    404   404   ok",
     ("hr.index", "GET"): "login ok    ok    ok    ok    ok    404   ok",
     ("accounting.index", "GET"): "login ok    ok    ok    ok    404   404   ok",
     ("it.index", "GET"): "login ok    ok    ok    ok    404   404   ok",
