@@ -1,9 +1,10 @@
-"""Build the "×10" dataset of DESIGN §13 (or a fraction of it) into a SQLite file, for the
-report benchmarks (bench/reports.py).
+"""Build the "×10" dataset of DESIGN §13 (or a fraction of it) into a SQLite file or a
+PostgreSQL database, for the benchmarks (bench/reports.py, bench/pages.py, bench/load.py).
 
     .venv/bin/python bench/dataset.py                 # ×10: instance/bench-x10.db
     .venv/bin/python bench/dataset.py --scale 0.1     # ×1:  instance/bench-x1.db
     .venv/bin/python bench/dataset.py --fields 20     # the consortium's 20: instance/bench-x10-f20.db
+    .venv/bin/python bench/dataset.py --scale 0.1 --url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
 ×10 is 600 organizations (60 federations), 3,000 users (500 experts), the 4 built-in fields
 (or ``--fields 20``: those and the demo's 16 stored fields, created as the demo creates them),
@@ -13,16 +14,25 @@ Three requests in four have an expert of their field assigned, and each requeste
 notification per request (``add_assignees_and_notifications``, for bench/pages.py).
 Requests take their titles and descriptions from the demo's catalogue (numbered, so that each
 is distinct) and get three messages each (600,000 at ×10), for the search benchmark
-(bench/search.py); the search index is rebuilt at the end. Documents are left out.
+(bench/search.py); each request has its history (created, then the transitions that brought
+it to its state: about 900,000 events at ×10) and its requester is a member of its
+organization. 100,000 documents at ×10 (half in folders of their organization's space, half
+on a request) and 400 published resources each have one small real text file, written once
+into the dataset's local storage (``<dataset>-files/``, beside the SQLite file or under
+instance/ for PostgreSQL), with the text the worker would have read from it, so that search
+finds the words of the files. The search index is rebuilt at the end.
 
-The schema comes from the migrations; rows go in with Core bulk inserts (executemany), in
-batches, in one transaction per table.
+The schema comes from the migrations (a PostgreSQL database is emptied first); rows go in with
+Core bulk inserts (executemany), in batches, in one transaction; on PostgreSQL the id
+sequences are then moved past the inserted ids, so that the app can add rows.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
+import shutil
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -32,7 +42,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 FULL = {"organizations": 600, "federations": 60, "users": 3000, "experts": 500,
-        "requests": 200_000, "entries": 750_000}
+        "requests": 200_000, "entries": 750_000, "documents": 100_000, "resources": 400}
+FOLDERS = ("Contrats", "Procès-verbaux", "Ressources humaines")
+# The standard workflow's way to each state the dataset uses, after "created".
+PATHS = {"submitted": (), "in_progress": (("accept", "submitted", "accepted"), ("start", "accepted", "in_progress")),
+         "delivered": (("accept", "submitted", "accepted"), ("start", "accepted", "in_progress"),
+                       ("deliver", "in_progress", "delivered"))}
+PATHS["closed"] = (*PATHS["delivered"], ("close", "delivered", "closed"))
 MESSAGES_PER_REQUEST = 3
 # What members and experts write to each other, for the messages' bodies.
 PHRASES = (
@@ -49,6 +65,11 @@ YEARS = 10
 BATCH = 50_000
 PASSWORD = "bench password"
 KINDS = ("cooperative", "mutual", "association", "nonprofit")
+# In every file and nowhere else: search finds a document by its file's words.
+FILE_LINE = "Quittance et pièces justificatives."
+DOCUMENT_TITLES = ("Contrat de travail", "Procès-verbal du conseil", "Politique de télétravail", "Avis de cotisation",
+                   "Bail du local", "Facture du fournisseur", "Budget annuel", "Rapport annuel",
+                   "Payroll report", "Insurance certificate")
 
 
 def default_path(scale: float, fields: int = 4) -> Path:
@@ -57,22 +78,29 @@ def default_path(scale: float, fields: int = 4) -> Path:
 
 
 def database_uri(target: Path | str) -> str:
-    """A dataset is a SQLite file (a path) or a PostgreSQL database (its URL, ``--url``)."""
-    return target if isinstance(target, str) else f"sqlite:///{target}"
+    """A dataset is a SQLite file (a path) or a database URL."""
+    return target if isinstance(target, str) and "://" in target else f"sqlite:///{target}"
 
 
-def make_app(path: Path | str):
+def storage_dir(target: Path | str) -> Path:
+    """Where the dataset's files are: beside a SQLite file, under instance/ for a database URL."""
+    if isinstance(target, str) and "://" in target:
+        return ROOT / "instance" / f"bench-{target.rsplit('/', 1)[-1].split('?')[0]}-files"
+    return Path(target).with_name(Path(target).stem + "-files")
+
+
+def make_app(path: Path | str, files: Path | None = None):
     from extranet import create_app
 
-    mail = Path(path).parent if not isinstance(path, str) else ROOT / "instance"
     return create_app({
         "SQLALCHEMY_DATABASE_URI": database_uri(path),
+        "STORAGE_URL": f"file://{files or storage_dir(path)}",
         "SECRET_KEY": "bench",
         "TESTING": True,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
-        "MAIL_URL": f"file://{mail / 'bench-mail'}",
+        "MAIL_URL": f"file://{ROOT / 'instance' / 'bench-mail'}",
     })
 
 
@@ -81,11 +109,38 @@ def _insert(conn, table, rows) -> None:
         conn.execute(table.insert(), rows[start:start + BATCH])
 
 
-def build(path: Path | str, scale: float = 1.0, seed: int = 2026, n_fields: int = 4) -> dict:
-    """Create ``path`` (a SQLite file, or an empty PostgreSQL database's URL) from scratch and
-    fill it; returns ids the benchmark uses. With ``n_fields`` 20, the demo's 16 stored fields
-    join the 4 plugins' and the same requests, time and agreements spread over the 20 (each
-    expert still serves two fields)."""
+def _text_file(root: Path, rng: random.Random, title: str, made: set) -> tuple[str, bytes]:
+    """A small real text file under a fresh key in the local storage's layout (``ab/cd/key``)."""
+    lines = [title, "", FILE_LINE, *(rng.choice(PHRASES) for _ in range(rng.randrange(3, 12)))]
+    content = ("\n".join(lines) + "\n").encode()
+    key = f"{rng.getrandbits(128):032x}"
+    directory = root / key[:2] / key[2:4]
+    if directory not in made:
+        directory.mkdir(parents=True, exist_ok=True)
+        made.add(directory)
+    (directory / key).write_bytes(content)
+    return key, content
+
+
+def _move_sequences(conn) -> None:
+    """PostgreSQL: the rows went in with their ids, so each id sequence must start after them."""
+    from sqlalchemy import Integer, text
+
+    from extranet.extensions import db
+
+    for table in db.metadata.sorted_tables:
+        key = list(table.primary_key.columns)
+        if len(key) == 1 and key[0].name == "id" and isinstance(key[0].type, Integer):
+            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+                              f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
+
+
+def build(target: Path | str, scale: float = 1.0, seed: int = 2026, files: Path | None = None,
+          n_fields: int = 4) -> dict:
+    """Create ``target`` (a SQLite file, or a database URL) from scratch and fill it, its files
+    in ``files`` (default: ``storage_dir(target)``); returns ids the benchmark uses. With
+    ``n_fields`` 20, the demo's 16 stored fields join the 4 plugins' and the same requests, time
+    and agreements spread over the 20 (each expert still serves two fields)."""
     from flask_migrate import upgrade
     from sqlalchemy import text
     from werkzeug.security import generate_password_hash
@@ -93,13 +148,20 @@ def build(path: Path | str, scale: float = 1.0, seed: int = 2026, n_fields: int 
     from extranet.demo.fields import load_demo_fields
     from extranet.demo.titles import CATALOG
     from extranet.extensions import db
+    from extranet.files.models import FileText
     from extranet.hours.rollup import rebuild_hours_monthly
     from extranet.models import (
         Agreement,
+        Document,
         ExpertField,
+        FileVersion,
+        Folder,
         Membership,
         Message,
         Organization,
+        ReferenceCounter,
+        RequestEvent,
+        Resource,
         Satisfaction,
         ServiceRequest,
         Subscription,
@@ -111,14 +173,23 @@ def build(path: Path | str, scale: float = 1.0, seed: int = 2026, n_fields: int 
 
     counts = {k: max(1, int(v * scale)) for k, v in FULL.items()}
     rng = random.Random(seed)
-    postgres = isinstance(path, str)
-    if not postgres:
+    sqlite = database_uri(target).startswith("sqlite")
+    if sqlite:
+        path = Path(target)
         path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    app = make_app(path)
+    files = files or storage_dir(target)
+    shutil.rmtree(files, ignore_errors=True)
+    files.mkdir(parents=True)
+    app = make_app(target, files)
     started = time.perf_counter()
     with app.app_context():
+        if not sqlite:
+            with db.engine.begin() as conn:  # the URL's schema (public, or its search_path's)
+                schema = conn.execute(text("SELECT current_schema()")).scalar()
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         upgrade(revision="heads")
         if n_fields > 4:
             load_demo_fields(set(host().fields))
@@ -137,7 +208,7 @@ def build(path: Path | str, scale: float = 1.0, seed: int = 2026, n_fields: int 
         password = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
         with db.engine.begin() as conn:
-            if not postgres:
+            if sqlite:
                 conn.execute(text("PRAGMA synchronous=OFF"))
             n_fed, n_org = counts["federations"], counts["organizations"]
             orgs = []
@@ -175,6 +246,9 @@ def build(path: Path | str, scale: float = 1.0, seed: int = 2026, n_fields: int 
             _insert(conn, Membership.__table__, memberships)
             _insert(conn, ExpertField.__table__, expert_fields)
             experts_of = {s: [e["user_id"] for e in expert_fields if e["field"] == s] for s in slugs}
+            members_of = {}
+            for m in memberships:
+                members_of.setdefault(m["organization_id"], []).append(m["user_id"])
             print(f"  organizations, users: {time.perf_counter() - started:.1f}s", flush=True)
 
             agreements = []
@@ -205,15 +279,18 @@ def build(path: Path | str, scale: float = 1.0, seed: int = 2026, n_fields: int 
                 prefix = fields[i % n].reference_prefix
                 sequence[(prefix, day.year)] = sequence.get((prefix, day.year), 0) + 1
                 requests.append({
-                    "id": i, "reference": f"{prefix}-{day.year}-{sequence[(prefix, day.year)]:05d}",
+                    "id": i, "reference": f"{prefix}-{day.year}-{sequence[(prefix, day.year)]:04d}",
                     "organization_id": org, "field": s, "type": types[s][i % len(types[s])],
                     "title": f"{wording[s][i % len(wording[s])][0]} ({i})",
                     "description": wording[s][i % len(wording[s])][1], "data": {}, "state": state,
-                    "confidentiality": "standard", "priority": "normal", "requester_id": 1,
+                    "confidentiality": "standard", "priority": "normal",
+                    "requester_id": rng.choice(members_of.get(org) or [1]),
                     "created_at": created, "updated_at": changed, "state_changed_at": changed, "version": 1,
                 })
                 created_days.append(day)
             _insert(conn, ServiceRequest.__table__, requests)
+            _insert(conn, ReferenceCounter.__table__, [{"prefix": prefix, "year": year, "value": value}
+                                                       for (prefix, year), value in sequence.items()])
             print(f"  requests: {time.perf_counter() - started:.1f}s", flush=True)
             messages = []
             for request in requests:
@@ -226,10 +303,71 @@ def build(path: Path | str, scale: float = 1.0, seed: int = 2026, n_fields: int 
                     messages = []
             _insert(conn, Message.__table__, messages)
             print(f"  messages: {time.perf_counter() - started:.1f}s", flush=True)
+            events = []
+            for request in requests:
+                at = request["created_at"]
+                events.append({"request_id": request["id"], "actor_id": request["requester_id"], "at": at,
+                               "kind": "created", "to_state": "submitted", "comment": "", "details": {}})
+                for n, (transition, before, after) in enumerate(PATHS[request["state"]], 1):
+                    events.append({"request_id": request["id"], "actor_id": 1, "kind": "transition",
+                                   "at": min(at + timedelta(days=n), request["state_changed_at"]),
+                                   "transition": transition, "from_state": before, "to_state": after,
+                                   "comment": "", "details": {}})
+                if len(events) >= BATCH:
+                    _insert(conn, RequestEvent.__table__, events)
+                    events = []
+            _insert(conn, RequestEvent.__table__, events)
+            print(f"  history events: {time.perf_counter() - started:.1f}s", flush=True)
 
             ratings = [{"request_id": r["id"], "rating": rng.choice((3, 4, 4, 5, 5)), "comment": "", "created_at": now}
                        for r in requests if r["state"] == "closed" and r["id"] % 2 == 0]
             _insert(conn, Satisfaction.__table__, ratings)
+
+            # Documents: the even ones on a request (of its organization and field), the odd
+            # ones in their organization's space, two in three of those in a folder.
+            folders, docs, versions, texts, made = {}, [], [], [], set()
+            n_docs = counts["documents"]
+            for i in range(1, n_docs + counts["resources"] + 1):
+                title = f"{DOCUMENT_TITLES[i % len(DOCUMENT_TITLES)]} {i}"
+                folder_id = request_id = None
+                if i > n_docs:  # a resource's document: no organization
+                    org, s, author = None, slugs[i % n], rng.choice(experts_of[slugs[i % n]])
+                elif i % 2 == 0:
+                    request = requests[rng.randrange(len(requests))]
+                    org, s, request_id, author = (request["organization_id"], request["field"], request["id"],
+                                                  request["requester_id"])
+                else:
+                    org, s = rng.choice(member_orgs), slugs[i % n]
+                    author = rng.choice(members_of.get(org) or [1])
+                    if i % 3:
+                        name = FOLDERS[i % len(FOLDERS)]
+                        folder_id = folders.setdefault((org, s, name), len(folders) + 1)
+                key, content = _text_file(files, rng, title, made)
+                day = first_day + timedelta(days=rng.randrange(span + 1))
+                created = datetime(day.year, day.month, day.day, rng.randrange(8, 18), tzinfo=UTC)
+                docs.append({"id": i, "organization_id": org, "field": s, "folder_id": folder_id,
+                             "request_id": request_id, "title": title, "visibility": "internal" if i % 10 == 1 else "org",
+                             "category": None, "created_at": created, "created_by_id": author, "updated_at": created})
+                versions.append({"id": i, "kind": "document", "document_id": i, "number": 1, "storage_key": key,
+                                 "filename": f"document-{i:06d}.txt", "size": len(content),
+                                 "sha256": hashlib.sha256(content).hexdigest(), "mime": "text/plain",
+                                 "scan_status": "not_scanned", "scan_attempts": 0, "scan_detail": "",
+                                 "uploader_id": author, "created_at": created})
+                texts.append({"file_version_id": i, "status": "read", "text": content.decode(), "claimed_at": now})
+            _insert(conn, Folder.__table__, [
+                {"id": fid, "organization_id": org, "field": s, "parent_id": None, "name": name, "created_at": now}
+                for (org, s, name), fid in folders.items()])
+            _insert(conn, Document.__table__, docs)
+            _insert(conn, FileVersion.__table__, versions)
+            _insert(conn, FileText.__table__, texts)
+            _insert(conn, Resource.__table__, [
+                {"id": doc["id"] - n_docs, "field": doc["field"], "title": doc["title"],
+                 "summary": rng.choice(PHRASES), "language": "fr", "category": "guide", "audience": "members",
+                 "published": doc["id"] % 10 != 0, "published_at": doc["created_at"] if doc["id"] % 10 else None,
+                 "document_id": doc["id"], "created_by_id": doc["created_by_id"]}
+                for doc in docs[n_docs:]])
+            del docs, versions, texts
+            print(f"  documents, resources and their files: {time.perf_counter() - started:.1f}s", flush=True)
 
             entries = []
             n_requests = len(requests)
@@ -251,6 +389,8 @@ def build(path: Path | str, scale: float = 1.0, seed: int = 2026, n_fields: int 
             print(f"  monthly roll-up: {time.perf_counter() - started:.1f}s", flush=True)
             reindex(conn)  # the search index too
             print(f"  search index: {time.perf_counter() - started:.1f}s", flush=True)
+            if not sqlite:
+                _move_sequences(conn)
         with db.engine.begin() as conn:
             conn.execute(text("ANALYZE"))
         busiest = db.session.execute(text(
@@ -261,39 +401,43 @@ def build(path: Path | str, scale: float = 1.0, seed: int = 2026, n_fields: int 
             "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id "
             "WHERE m.organization_id = :org AND m.role = 'manager'"), {"org": busiest}).scalar()
         db.engine.dispose()
-    add_assignees_and_notifications(path)
-    info = {"path": str(path), "scale": scale, "seconds": round(time.perf_counter() - started, 1),
+    add_assignees_and_notifications(target)
+    info = {"path": str(target), "scale": scale, "seconds": round(time.perf_counter() - started, 1),
             "organization_id": busiest, "manager_email": manager, "admin_email": "user1@bench.example.org",
             **counts}
     return info
 
 
-def add_assignees_and_notifications(path: Path | str) -> None:
+def add_assignees_and_notifications(target: Path | str) -> None:
     """What the pages of ``bench/pages.py`` read besides the reports' rows (once per dataset):
     an expert of its field assigned to three requests in four (chosen by the request's id), and
     a notification to each request's requester that the assignee wrote (the newest third
     unread). A request's messages are those of the search benchmark, built above."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, select, text
 
-    engine = create_engine(database_uri(path))
+    from extranet.models import Notification, RequestParticipant, ServiceRequest
+
+    engine = create_engine(database_uri(target))
     with engine.begin() as conn:
         if conn.execute(text("SELECT 1 FROM notifications LIMIT 1")).first():
+            engine.dispose()
             return
         experts = {}
         for user_id, field in conn.execute(text("SELECT user_id, field FROM expert_fields ORDER BY user_id")):
             experts.setdefault(field, []).append(user_id)
-        rows = conn.execute(text("SELECT id, field, requester_id, created_at FROM requests ORDER BY id")).all()
-        assigned = [{"r": rid, "u": experts[field][rid % len(experts[field])]}
+        requests = ServiceRequest.__table__.c  # through the table, for created_at's column type
+        rows = conn.execute(select(requests.id, requests.field, requests.requester_id, requests.created_at)
+                            .order_by(requests.id)).all()
+        assigned = [(rid, experts[field][rid % len(experts[field])])
                     for rid, field, _, _ in rows if rid % 4 and experts.get(field)]
-        conn.execute(text("INSERT INTO request_participants (request_id, user_id, role) VALUES (:r, :u, 'assignee')"),
-                     assigned)
-        actor = {a["r"]: a["u"] for a in assigned}
+        _insert(conn, RequestParticipant.__table__,
+                [{"request_id": rid, "user_id": uid, "role": "assignee"} for rid, uid in assigned])
+        actor = dict(assigned)
         unread_from = rows[len(rows) * 2 // 3][0] if rows else 0
-        conn.execute(text(
-            "INSERT INTO notifications (user_id, kind, request_id, actor_id, params, created_at, read_at) "
-            "VALUES (:u, 'message_new', :r, :a, '{}', :c, :read)"),
-            [{"u": requester, "r": rid, "a": actor.get(rid), "c": created, "read": None if rid >= unread_from else created}
-             for rid, _, requester, created in rows])
+        _insert(conn, Notification.__table__, [
+            {"user_id": requester, "kind": "message_new", "request_id": rid, "actor_id": actor.get(rid),
+             "params": {}, "created_at": created, "read_at": None if rid >= unread_from else created}
+            for rid, _, requester, created in rows])
         conn.execute(text("ANALYZE request_participants"))
         conn.execute(text("ANALYZE notifications"))
     engine.dispose()
@@ -305,7 +449,7 @@ def main() -> None:
     parser.add_argument("--fields", type=int, choices=(4, 20), default=4,
                         help="the 4 plugins' fields, or those and the demo's 16 stored fields")
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--url", help="an empty PostgreSQL database instead of a SQLite file")
+    parser.add_argument("--url", help="a PostgreSQL database to fill instead of a SQLite file (emptied first)")
     args = parser.parse_args()
     info = build(args.url or args.out or default_path(args.scale, args.fields), args.scale, n_fields=args.fields)
     print(info)

@@ -2,6 +2,10 @@
 rows fetched per page, as a member, a manager, an expert and an admin.
 
     .venv/bin/python bench/pages.py [--runs 20] [--only x1|x10] [--fields 4 20] [--markdown]
+    .venv/bin/python bench/pages.py --url postgresql+psycopg://postgres@127.0.0.1:5432/bench --only x1
+
+With ``--url`` the dataset is a PostgreSQL database built by ``dataset.py --url`` (built when
+empty, at the scale of ``--only``).
 
 Uses the datasets of ``dataset.py`` (built if missing; one built before the latest migrations
 is upgraded, and given its assignees and notifications once). Each page is requested through
@@ -20,7 +24,6 @@ from __future__ import annotations
 import argparse
 import gc
 import platform
-import sqlite3
 import statistics
 import sys
 import time
@@ -61,29 +64,33 @@ def _count_rows() -> None:
         counted(name)
 
 
-def _people(path: Path) -> dict:
+def _people(target: Path | str) -> dict:
     """Who opens the pages: a member and the manager of the organization with the most
     requests, the human-resources expert with the most fields, the first admin; a reference of
     that organization's in human resources (both the member and the expert may open it), and a field and state with many requests."""
-    with sqlite3.connect(path) as conn:
-        org = conn.execute("SELECT organization_id FROM requests GROUP BY organization_id "
-                           "ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(dataset.database_uri(target))
+    with engine.begin() as conn:
+        org = conn.execute(text("SELECT organization_id FROM requests GROUP BY organization_id "
+                                "ORDER BY COUNT(*) DESC, organization_id LIMIT 1")).scalar()
 
         def of_org(role):
-            return conn.execute("SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id "
-                                "WHERE m.organization_id = ? AND m.role = ? ORDER BY u.id LIMIT 1",
-                                (org, role)).fetchone()
+            return conn.execute(text("SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id "
+                                     "WHERE m.organization_id = :org AND m.role = :role ORDER BY u.id LIMIT 1"),
+                                {"org": org, "role": role}).first()
 
-        expert = conn.execute(
+        expert = conn.execute(text(
             "SELECT u.email FROM expert_fields e JOIN users u ON u.id = e.user_id GROUP BY u.email "
-            "HAVING MAX(e.field = 'hr') = 1 ORDER BY COUNT(*) DESC, u.email LIMIT 1").fetchone()[0]
-        reference = conn.execute("SELECT reference FROM requests WHERE organization_id = ? "
-                                 "AND field = 'hr' AND confidentiality = 'standard' ORDER BY id DESC LIMIT 1", (org,)).fetchone()[0]
-        counts = {table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
-                  for table in ("requests", "messages", "request_participants", "notifications")}
+            "HAVING MAX(CASE WHEN e.field = 'hr' THEN 1 ELSE 0 END) = 1 ORDER BY COUNT(*) DESC, u.email LIMIT 1")).scalar()
+        reference = conn.execute(text("SELECT reference FROM requests WHERE organization_id = :org AND field = 'hr' "
+                                      "AND confidentiality = 'standard' ORDER BY id DESC LIMIT 1"), {"org": org}).scalar()
+        counts = {table: conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()  # noqa: S608
+                  for table in ("requests", "messages", "request_participants", "notifications", "documents")}
         long_ref = _long_timeline(conn, org, expert)
-    manager = of_org("manager")[0]
-    member = (of_org("member") or of_org("manager"))[0]
+        manager = of_org("manager")[0]
+        member = (of_org("member") or of_org("manager"))[0]
+    engine.dispose()
     return {"member": member, "manager": manager, "expert": expert, "admin": "user1@bench.example.org",
             "reference": reference, "long_reference": long_ref, **counts}
 
@@ -96,19 +103,25 @@ def _long_timeline(conn, org: int, expert: str) -> str:
     second newest standard request in human resources gets ``LONG`` messages between the
     requester and the expert, one in ten an internal note, and ``LONG // 4`` events), for the
     request page whatever its timeline's length (issue 15 §2)."""
-    rid, reference, requester, created = conn.execute(
-        "SELECT id, reference, requester_id, created_at FROM requests WHERE organization_id = ? AND field = 'hr' "
-        "AND confidentiality = 'standard' ORDER BY id DESC LIMIT 1 OFFSET 1", (org,)).fetchone()
-    if conn.execute("SELECT COUNT(*) FROM messages WHERE request_id = ?", (rid,)).fetchone()[0] >= LONG:
+    from sqlalchemy import func, select
+
+    from extranet.models import Message, RequestEvent, ServiceRequest, User
+
+    requests = ServiceRequest.__table__.c  # through the tables, for the columns' types
+    rid, reference, requester, start = conn.execute(
+        select(requests.id, requests.reference, requests.requester_id, requests.created_at)
+        .where(requests.organization_id == org, requests.field == "hr", requests.confidentiality == "standard")
+        .order_by(requests.id.desc()).limit(1).offset(1)).one()
+    if conn.execute(select(func.count()).where(Message.__table__.c.request_id == rid)).scalar() >= LONG:
         return reference
-    expert_id = conn.execute("SELECT id FROM users WHERE email = ?", (expert,)).fetchone()[0]
-    start = datetime.fromisoformat(created)
-    at = [(start + timedelta(hours=n)).isoformat(sep=" ", timespec="microseconds") for n in range(1, LONG + 1)]
-    conn.executemany("INSERT INTO messages (request_id, author_id, body, internal, created_at) VALUES (?, ?, ?, ?, ?)",
-                     [(rid, expert_id if n % 2 else requester, f"Message {n} du fil", n % 10 == 9, at[n])
-                      for n in range(LONG)])
-    conn.executemany("INSERT INTO request_events (request_id, actor_id, at, kind, comment, details) "
-                     "VALUES (?, ?, ?, 'contacts', '', '{}')", [(rid, requester, at[n]) for n in range(0, LONG, 4)])
+    expert_id = conn.execute(select(User.__table__.c.id).where(User.__table__.c.email == expert)).scalar()
+    at = [start + timedelta(hours=n) for n in range(1, LONG + 1)]
+    conn.execute(Message.__table__.insert(), [
+        {"request_id": rid, "author_id": expert_id if n % 2 else requester, "body": f"Message {n} du fil",
+         "internal": n % 10 == 9, "created_at": at[n]} for n in range(LONG)])
+    conn.execute(RequestEvent.__table__.insert(), [
+        {"request_id": rid, "actor_id": requester, "at": at[n], "kind": "contacts", "comment": "", "details": {}}
+        for n in range(0, LONG, 4)])
     return reference
 
 
@@ -181,12 +194,24 @@ def time_page(client, url, runs: int, queries: list) -> tuple:
     return statistics.median(timings), cuts[18], len(queries), ROWS[0], 200
 
 
-def measure(path: Path, scale: float, runs: int, match: str = "", n_fields: int = 4) -> tuple[dict, list]:
+def _missing(target: Path | str) -> bool:
+    if "://" not in str(target):
+        return not Path(target).exists()
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(target)
+    try:
+        return not inspect(engine).has_table("requests")
+    finally:
+        engine.dispose()
+
+
+def measure(path: Path | str, scale: float, runs: int, match: str = "", n_fields: int = 4) -> tuple[dict, list]:
     from sqlalchemy import event
 
     from extranet.extensions import db
 
-    if not path.exists():
+    if _missing(path):
         print(f"building {path} …", flush=True)
         dataset.build(path, scale, n_fields=n_fields)
     app = dataset.make_app(path)
@@ -255,7 +280,10 @@ def main() -> None:
     parser.add_argument("--match", default="", help="only the pages whose label contains this")
     parser.add_argument("--fields", type=int, nargs="+", choices=(4, 20), default=[4],
                         help="the dataset's fields: the 4 plugins', the consortium's 20, or both side by side")
+    parser.add_argument("--url", help="a PostgreSQL dataset (dataset.py --url) instead of the SQLite files")
     args = parser.parse_args()
+    if args.url and not args.only:
+        parser.error("--url holds one dataset: say which with --only")
     _count_rows()
     print(f"{platform.node()}: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.runs} runs per page")
@@ -264,9 +292,10 @@ def main() -> None:
             continue
         by_fields = {}
         for n_fields in args.fields:
-            path = dataset.default_path(scale, n_fields)
+            path = args.url or dataset.default_path(scale, n_fields)
             info, by_fields[n_fields] = measure(path, scale, args.runs, args.match, n_fields)
-            print_table(f"{path.name} ({n_fields} fields)", info, by_fields[n_fields], args.markdown)
+            title = f"PostgreSQL {args.url.rsplit('/', 1)[-1]} ({name})" if args.url else path.name
+            print_table(f"{title} ({n_fields} fields)", info, by_fields[n_fields], args.markdown)
         if len(by_fields) == 2:
             print_comparison(name, by_fields, args.markdown)
 
