@@ -275,7 +275,7 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def start_server(url: str, storage: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_server(url: str, storage: Path, port: int, workers: int, log: Path, preload: bool = False) -> subprocess.Popen:
     env = {
         **os.environ,
         "EXTRANET_DATABASE_URL": url,
@@ -287,8 +287,9 @@ def start_server(url: str, storage: Path, port: int, workers: int, log: Path) ->
         "EXTRANET_LOGIN_LIMIT_PER_ACCOUNT": "1000 per minute",
     }
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--access-logfile", "-", "--access-logformat", ACCESS_FORMAT, "extranet.wsgi:app"],
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120",
+         "--access-logfile", "-", "--access-logformat", ACCESS_FORMAT, *(["--preload"] if preload else []),
+         "extranet.wsgi:app"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     for _ in range(120):
         try:
@@ -351,6 +352,8 @@ def main() -> None:
     parser.add_argument("--time", default="4m")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--preload", action="store_true",
+                        help="gunicorn --preload: the app loaded once, its pages shared by the forked workers")
     args = parser.parse_args()
     if not args.storage:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -361,7 +364,7 @@ def main() -> None:
     people = out / "people.json"
     people.write_text(json.dumps(read_people(args.url)))
     server_log = out / "gunicorn.log"
-    server = start_server(args.url, args.storage, args.port, args.workers, server_log)
+    server = start_server(args.url, args.storage, args.port, args.workers, server_log, args.preload)
     try:
         print(f"gunicorn -w {args.workers} (pid {server.pid}) on 127.0.0.1:{args.port}; {args.users} users "
               f"for {args.time}; output in {out}", flush=True)
