@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import re
 import shutil
 import sys
 import time
@@ -82,10 +83,19 @@ def database_uri(target: Path | str) -> str:
     return target if isinstance(target, str) and "://" in target else f"sqlite:///{target}"
 
 
+def schema_of(url: str) -> str:
+    """The PostgreSQL schema a URL's ``search_path`` option names (``public`` without one)."""
+    found = re.search(r"search_path(?:%3D|=)(\w+)", url)
+    return found.group(1) if found else "public"
+
+
 def storage_dir(target: Path | str) -> Path:
-    """Where the dataset's files are: beside a SQLite file, under instance/ for a database URL."""
+    """Where the dataset's files are: beside a SQLite file, under instance/ for a database URL
+    (one folder per database and schema)."""
     if isinstance(target, str) and "://" in target:
-        return ROOT / "instance" / f"bench-{target.rsplit('/', 1)[-1].split('?')[0]}-files"
+        name = target.rsplit("/", 1)[-1].split("?")[0]
+        schema = schema_of(target)
+        return ROOT / "instance" / f"bench-{name}{'' if schema == 'public' else '-' + schema}-files"
     return Path(target).with_name(Path(target).stem + "-files")
 
 
@@ -187,8 +197,8 @@ def build(target: Path | str, scale: float = 1.0, seed: int = 2026, files: Path 
     with app.app_context():
         if not sqlite:
             with db.engine.begin() as conn:  # the URL's schema (public, or its search_path's)
-                schema = conn.execute(text("SELECT current_schema()")).scalar()
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                schema = schema_of(str(target))
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         upgrade(revision="heads")
         if n_fields > 4:
