@@ -450,3 +450,23 @@ def test_a_request_s_clock_across_a_pause_a_weekend_holidays_and_a_closed_day(ap
     # Open on Tuesday, the same request is due a working day sooner.
     due, *_ = replayed()
     assert due.astimezone(mtl) == at(8, 15, 30)
+
+
+def test_a_corrected_priority_takes_that_priority_s_targets(app, people, client_for):
+    """An expert who corrects a request's priority changes its targets: the clock takes the new
+    priority's minutes, and the due time follows when it was the clock's."""
+    from extranet.requests.corrections import change_schedule, local_day
+
+    admin = _set_it_targets(app, people, client_for)
+    assert _targets(admin, support_ticket__normal__first="2", support_ticket__normal__resolution="16",
+                    support_ticket__urgent__first="1", support_ticket__urgent__resolution="8").status_code == 303
+    reference = _file(app, client_for(app, people.member_a))
+    assert _clock(app, reference).first_response_minutes == 120
+    with app.app_context():
+        req = db.session.scalar(select(ServiceRequest).filter_by(reference=reference))
+        assert change_schedule(req, "urgent", local_day(req.due_at), "Paie bloquée", db.session.get(User, people.expert.id))
+        db.session.commit()
+    clock, req = _clock(app, reference), load(app, reference)
+    assert (clock.first_response_minutes, clock.resolution_minutes) == (60, 480)
+    assert clock.first_response_due_at == _later(app, req.created_at, 1) == req.due_at
+    assert clock.resolution_due_at == _later(app, req.created_at, 8)

@@ -16,6 +16,7 @@ from extranet.audit.service import record
 from extranet.extensions import db
 from extranet.requests.models import PRIORITIES, RequestEvent, ServiceRequest
 from extranet.requests.service import claim, end_of_day
+from extranet.servicetargets import tracking
 
 
 def local_day(moment: datetime | None) -> date | None:
@@ -38,12 +39,13 @@ def change_schedule(req: ServiceRequest, priority: str, due: date | None, reason
         return False
     claim(req)
     details = {}
-    if req.priority != priority:
-        details["priority"] = [req.priority, priority]
-        req.priority = priority
     if old_due != new_due:
         details["due"] = [old_due, new_due]
         req.due_at = due_at
+    if req.priority != priority:
+        details["priority"] = [req.priority, priority]
+        req.priority = priority
+        tracking.retarget_one(req, due_by_hand=old_due != new_due)
     db.session.add(RequestEvent(request=req, actor=actor, kind="rescheduled", comment=reason.strip(), details=details))
     record("requests.rescheduled", target=req, organization=req.organization, priority=req.priority,
            due=new_due or "—")

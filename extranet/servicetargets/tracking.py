@@ -107,24 +107,38 @@ def retarget(field: str, targets: dict[tuple[str, str], tuple[int | None, int | 
         clocks = {c.request_id: c for c in db.session.scalars(
             select(RequestClock).where(RequestClock.request_id.in_(batch)))}
         for req in requests:
-            first, resolution = targets[(req.type, req.priority)]
-            clock = clocks.get(req.id)
-            if _workflow(req) is None:  # a type no longer installed: its clock cannot run
-                continue
-            if clock is None:
-                if first is None and resolution is None:
-                    continue
-                clock = RequestClock(request_id=req.id)
-                db.session.add(clock)
-                shown = req.due_at is None
-            else:
-                shown = req.due_at == clock.first_response_due_at
-            clock.first_response_minutes, clock.resolution_minutes = first, resolution
-            refresh(req, clock)
-            if shown:
-                req.due_at = clock.first_response_due_at
-            recomputed += 1
+            recomputed += _take_targets(req, clocks.get(req.id), *targets[(req.type, req.priority)])
     return recomputed
+
+
+def retarget_one(req, due_by_hand: bool = False) -> None:
+    """After an expert corrected ``req``'s priority: the targets of its new priority, its
+    deadlines recomputed; the due time follows unless it was set by hand (``due_by_hand``: in
+    the same correction)."""
+    due_at = req.due_at
+    _take_targets(req, db.session.get(RequestClock, req.id), *targets_for(req.field, req.type, req.priority))
+    if due_by_hand:
+        req.due_at = due_at
+
+
+def _take_targets(req, clock: RequestClock | None, first: int | None, resolution: int | None) -> bool:
+    """Give ``req``'s clock these targets (a clock made if it had none); False when there is
+    nothing to time."""
+    if _workflow(req) is None:  # a type no longer installed: its clock cannot run
+        return False
+    if clock is None:
+        if first is None and resolution is None:
+            return False
+        clock = RequestClock(request_id=req.id)
+        db.session.add(clock)
+        shown = req.due_at is None
+    else:
+        shown = req.due_at == clock.first_response_due_at
+    clock.first_response_minutes, clock.resolution_minutes = first, resolution
+    refresh(req, clock)
+    if shown:
+        req.due_at = clock.first_response_due_at
+    return True
 
 
 def _staff(user) -> bool:
