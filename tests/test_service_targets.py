@@ -470,3 +470,32 @@ def test_a_corrected_priority_takes_that_priority_s_targets(app, people, client_
     assert (clock.first_response_minutes, clock.resolution_minutes) == (60, 480)
     assert clock.first_response_due_at == _later(app, req.created_at, 1) == req.due_at
     assert clock.resolution_due_at == _later(app, req.created_at, 8)
+
+
+def test_open_requests_deadlines_follow_a_closed_day_and_the_calendar(app, people, client_for):
+    """Deadlines are working time: a day the cooperative closes, or a calendar changed, moves
+    the deadlines of the requests still open (and the due date that was the clock's)."""
+    from zoneinfo import ZoneInfo
+
+    admin = _set_it_targets(app, people, client_for)
+    reference = _file(app, client_for(app, people.member_a))
+    before = _clock(app, reference)
+    token = csrf_token(admin, "/admin/service-targets")
+    day = before.resolution_due_at.astimezone(ZoneInfo("America/Montreal")).date()
+    assert admin.post("/admin/service-targets/closed-days",
+                      data={"csrf_token": token, "day": day.isoformat(), "label": "Fermé"}).status_code == 303
+    clock, req = _clock(app, reference), load(app, reference)
+    assert clock.resolution_due_at > before.resolution_due_at
+    assert clock.resolution_due_at == _later(app, req.created_at, 16)
+    assert req.due_at == clock.first_response_due_at == _later(app, req.created_at, 2)
+
+    assert admin.post("/admin/service-targets/closed-days/remove",
+                      data={"csrf_token": token, "day": day.isoformat()}).status_code == 303
+    assert _clock(app, reference).resolution_due_at == before.resolution_due_at
+
+    assert admin.post("/admin/service-targets/calendar", data={
+        "csrf_token": token, "weekdays": ["0", "1", "2", "3", "4"], "opens": "08:30", "closes": "12:30",
+        "timezone": "America/Montreal"}).status_code == 303
+    clock, req = _clock(app, reference), load(app, reference)
+    assert clock.resolution_due_at > before.resolution_due_at
+    assert clock.resolution_due_at == _later(app, req.created_at, 16)

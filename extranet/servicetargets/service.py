@@ -9,9 +9,9 @@ from sqlalchemy import delete, select
 
 from extranet.audit.service import record
 from extranet.extensions import db
-from extranet.servicetargets.calendar import targets_for
+from extranet.servicetargets.calendar import forget, targets_for
 from extranet.servicetargets.models import CalendarSettings, ClosedDay, ServiceTarget
-from extranet.servicetargets.tracking import retarget
+from extranet.servicetargets.tracking import recompute_open, retarget
 
 
 def save_calendar(weekdays: list[str], opens: time, closes: time, timezone: str) -> None:
@@ -21,6 +21,7 @@ def save_calendar(weekdays: list[str], opens: time, closes: time, timezone: str)
     db.session.add(row)
     record("servicetargets.calendar_changed", weekdays=row.weekdays, opens=opens.isoformat(),
            closes=closes.isoformat(), timezone=row.timezone)
+    _deadlines_follow()
 
 
 def add_closed_day(day: date, label: str) -> None:
@@ -29,13 +30,23 @@ def add_closed_day(day: date, label: str) -> None:
     row.label = label.strip()
     db.session.add(row)
     record("servicetargets.closed_day_added", day=day.isoformat())
+    _deadlines_follow()
 
 
 def remove_closed_day(day: date) -> bool:
     removed = db.session.execute(delete(ClosedDay).where(ClosedDay.day == day)).rowcount
     if removed:
         record("servicetargets.closed_day_removed", day=day.isoformat())
+        _deadlines_follow()
     return bool(removed)
+
+
+def _deadlines_follow() -> None:
+    """Open requests' deadlines are working time from their history: computed again on the
+    calendar just changed (read afresh, not the one this request read before)."""
+    db.session.flush()
+    forget()
+    recompute_open()
 
 
 def _minutes(hours: Decimal | None) -> int | None:

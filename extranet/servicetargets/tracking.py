@@ -96,19 +96,37 @@ def retarget(field: str, targets: dict[tuple[str, str], tuple[int | None, int | 
     if not targets:
         return 0
     R = ServiceRequest
-    finished = {s.slug for w in host().workflows.values() for s in w.states if s.terminal}
     cells = [and_(R.type == type_, R.priority == priority) for type_, priority in targets]
-    ids = list(db.session.scalars(select(R.id).where(R.field == field, or_(*cells), R.state.not_in(finished))
-                                  .order_by(R.id)))
-    recomputed = 0
+    ids = db.session.scalars(select(R.id).where(R.field == field, or_(*cells), R.state.not_in(_finished()))
+                             .order_by(R.id))
+    return sum(_take_targets(req, clock, *targets[(req.type, req.priority)]) for req, clock in _with_clocks(list(ids)))
+
+
+def recompute_open() -> int:
+    """After the working calendar or the closed days changed: the deadlines of every request
+    still open computed again on the calendar now in force (its targets unchanged). Returns how
+    many requests were recomputed."""
+    R = ServiceRequest
+    ids = db.session.scalars(select(RequestClock.request_id).join(R, R.id == RequestClock.request_id)
+                             .where(R.state.not_in(_finished())).order_by(RequestClock.request_id))
+    return sum(_take_targets(req, clock, clock.first_response_minutes, clock.resolution_minutes)
+               for req, clock in _with_clocks(list(ids)))
+
+
+def _finished() -> set[str]:
+    return {s.slug for w in host().workflows.values() for s in w.states if s.terminal}
+
+
+def _with_clocks(ids: list[int]):
+    """(request, its clock or None) of ``ids``, loaded by batches with their history."""
+    R = ServiceRequest
     for start in range(0, len(ids), RETARGET_BATCH):
         batch = ids[start:start + RETARGET_BATCH]
         requests = db.session.scalars(select(R).where(R.id.in_(batch)).options(selectinload(R.events))).all()
         clocks = {c.request_id: c for c in db.session.scalars(
             select(RequestClock).where(RequestClock.request_id.in_(batch)))}
         for req in requests:
-            recomputed += _take_targets(req, clocks.get(req.id), *targets[(req.type, req.priority)])
-    return recomputed
+            yield req, clocks.get(req.id)
 
 
 def retarget_one(req, due_by_hand: bool = False) -> None:
