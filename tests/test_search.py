@@ -419,3 +419,38 @@ def test_a_members_search_ranks_counts_and_pages_every_kind_as_a_staff_search_do
     assert _hrefs(first) == _hrefs(_search(expert, q="budget zqpage", kind="request", sort="newest",
                                            org=str(people.org_a)))
     assert not _found(member, "zqrank", until="2000-01-01") and not _found(member, "zqrank", field="it")
+
+
+def test_an_experts_search_narrows_to_their_fields_in_the_index_and_keeps_what_lies_outside(app, people, client_for):
+    """An expert's search finds their fields' matches through the index's field tokens and,
+    outside their fields, the requests they are assigned to and those of their own
+    organization, as the rules say; a request moved to another field moves its messages' entries."""
+    from extranet.extensions import db
+    from extranet.requests.models import RequestParticipant, ServiceRequest
+    from tests.test_confidential_surfaces import _person
+
+    member, member_b = client_for(app, people.member_a), client_for(app, people.member_b)
+    it_member = _person(app, "it_member", org=people.org_b, fields=("it",))
+    expert = client_for(app, it_member)
+    assigned = _file(member, "policy_review", "hr", "Dossier zqassigned", False, policy_name="X", goals="Y")
+    _attach(member, assigned, "Message zqassignedmsg", "a.txt")
+    _file(member, "policy_review", "hr", "Dossier zqelsewhere", False, policy_name="X", goals="Y")
+    _file(member_b, "policy_review", "hr", "Dossier zqownorg", False, policy_name="X", goals="Y")
+    _file(member_b, "policy_review", "hr", "Dossier zqownrestricted", True, policy_name="X", goals="Y")
+    moved = _file(member, "policy_review", "hr", "Dossier zqmoved", False, policy_name="X", goals="Y")
+    _attach(member, moved, "Message zqmovedmsg", "m.txt")
+
+    def request(reference):
+        return db.session.scalar(db.select(ServiceRequest).where(ServiceRequest.reference == reference))
+
+    with app.app_context():
+        db.session.add(RequestParticipant(request_id=request(assigned).id, user_id=it_member.id, role="assignee"))
+        db.session.commit()
+    finds = {"zqassigned": True, "zqassignedmsg": True, "zqelsewhere": False, "zqownorg": True,
+             "zqownrestricted": False, "zqmoved": False, "zqmovedmsg": False}
+    assert {word: _found(expert, word) for word in finds} == finds
+    with app.app_context():
+        request(moved).field = "it"
+        db.session.commit()
+    assert _found(expert, "zqmoved") and _found(expert, "zqmovedmsg")
+    assert _found(expert, "zqmovedmsg", kind="message") and not _found(expert, "zqelsewhere", kind="request")

@@ -227,7 +227,8 @@ def request_people(user):
 
 def visible_requests(user, org: Organization | None = None):
     """A select of the requests ``user`` may see (within ``org`` when given): the same rule as
-    ``can(user, "request.view", request)``, as a query for lists, search and exports."""
+    ``can(user, "request.view", request)``, as a query for lists, search and exports. A case
+    added here outside one's fields and assignments is added to ``reach_outside_fields`` too."""
     R = ServiceRequest
     query = select(R)
     org_ids = []
@@ -250,6 +251,14 @@ def visible_requests(user, org: Organization | None = None):
     allowed.append(and_(standard, R.organization_id.in_(member_of or [-1])))
     allowed.append(and_(standard, R.organization_id.in_(shared)) if shared else false())
     return query.where(or_(*allowed))
+
+
+def reach_outside_fields(user) -> list[int]:
+    """The organizations beyond whose requests ``visible_requests`` lets ``user`` see nothing
+    outside one's fields but those one is assigned to: the ones one belongs to. A search
+    narrows an expert's matches to their fields, these organizations and their assignments
+    inside the index, then reads the rules."""
+    return _belongs_to(user)
 
 
 def visible_messages(user, org: Organization | None = None):

@@ -27,10 +27,15 @@ RULES = (
 )
 
 
+def readable_fields(user) -> list[str]:
+    """The fields whose libraries ``user`` may read."""
+    return [f.slug for f in host().enabled_fields() if use_field(user, f.slug)]
+
+
 def findable_resources(user):
     """A select of the resources ``user`` may read: ``resource.view`` as a query, for search
     (the fields one may use are a handful, decided here one by one)."""
-    fields = [f.slug for f in host().enabled_fields() if use_field(user, f.slug)]
+    fields = readable_fields(user)
     staff = [slug for slug in fields if _publish_resources(user, slug)]
     return select(Resource).where(
         Resource.field.in_(fields or [""]), or_(Resource.published.is_(True), Resource.field.in_(staff or [""]))

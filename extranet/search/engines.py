@@ -40,21 +40,60 @@ def is_index_table(name: str | None) -> bool:
     return name in INDEX_TABLES
 
 
+def field_token(field: str) -> str:
+    """A field as one token of the SQLite index's ``scope`` column: its slug in hexadecimal, so
+    that a slug's hyphens or underscores (separators to the tokenizer) keep it one token."""
+    return "f" + field.encode().hex()
+
+
+def scope_tokens(field: str | None, organization_id: int | None, assignees=()) -> str:
+    """What the SQLite index's ``scope`` column holds for an entry: its field, organization
+    and assigned experts (a message's are its request's), for a search to narrow its matches
+    before the rules read them. Only ever a narrowing: the rules still decide what a reader
+    may open."""
+    tokens = [field_token(field)] if field else []
+    if organization_id is not None:
+        tokens.append(organization_token(organization_id))
+    tokens += [assignee_token(user_id) for user_id in sorted(assignees)]
+    return " ".join(tokens)
+
+
+def resource_token(field: str) -> str:
+    """A resource's field, apart from the other kinds' (an expert's resources are narrowed by
+    other fields than their requests)."""
+    return "r" + field_token(field)
+
+
+def organization_token(organization_id: int) -> str:
+    return f"o{int(organization_id)}"
+
+
+def assignee_token(user_id: int) -> str:
+    return f"a{int(user_id)}"
+
+
 class SqliteEngine:
-    """An FTS5 table (title, body) with ``unicode61 remove_diacritics 2``, holding stems
+    """An FTS5 table (title, body, scope) with ``unicode61 remove_diacritics 2``, holding stems
     (``query.stemmed``): the rowid packs the kind and the row's id (``id * 8 + kind``) so that
-    writing an entry is a lookup by rowid, not a scan."""
+    writing an entry is a lookup by rowid, not a scan. ``scope`` holds the entry's field and
+    organization and assigned experts as tokens (``scope_tokens``), never matched by what a
+    person types: an expert's search intersects its words with the tokens of what the rules may
+    let them see inside FTS5 (``scoped``) rather than checking every match of a common word
+    against the rules."""
 
     name = "sqlite"
+    scoped = True
+    # bm25's weights per column: the title counts five times the body; the scope nothing.
+    BM25 = "bm25(search_index, 5.0, 1.0, 0.0)"
 
-    def write(self, connection, kind: int, entries: list[tuple[int, str, str]]) -> None:
+    def write(self, connection, kind: int, entries: list[tuple[int, str, str, str]]) -> None:
         if not entries:
             return
-        self.delete(connection, kind, [ref_id for ref_id, _t, _b in entries])
+        self.delete(connection, kind, [ref_id for ref_id, *_rest in entries])
         connection.execute(
-            text("INSERT INTO search_index (rowid, title, body) VALUES (:key, :title, :body)"),
-            [{"key": ref_id * 8 + kind, "title": stemmed(title), "body": stemmed(body[:MAX_BODY])}
-             for ref_id, title, body in entries],
+            text("INSERT INTO search_index (rowid, title, body, scope) VALUES (:key, :title, :body, :scope)"),
+            [{"key": ref_id * 8 + kind, "title": stemmed(title), "body": stemmed(body[:MAX_BODY]), "scope": scope}
+             for ref_id, title, body, scope in entries],
         )
 
     def delete(self, connection, kind: int, ref_ids: list[int]) -> None:
@@ -66,27 +105,33 @@ class SqliteEngine:
         connection.execute(text("DELETE FROM search_index"))
 
     @staticmethod
-    def expression(query: Query) -> str:
-        """The FTS5 query: every term quoted (only word characters reach it), all required."""
+    def expression(query: Query, scope: list[str] | None = None) -> str:
+        """The FTS5 query: every term quoted (only word characters reach it), all required, in
+        the title or the body; with ``scope`` (tokens), only the entries holding one of them."""
         terms = [f'"{stem(w)}"' for w in query.words]
         terms += ['"' + " ".join(stem(w) for w in phrase) + '"' for phrase in query.phrases]
         if query.prefix:
             terms.append(f'("{stem(query.prefix)}" OR "{query.prefix}"*)')
-        return " AND ".join(terms)
+        expression = "{title body} : (" + " AND ".join(terms) + ")"
+        if scope is not None:
+            expression += " AND scope : (" + " OR ".join(f'"{token}"' for token in sorted(scope)) + ")"
+        return expression
 
-    def matches(self, query: Query, kind: int, within=None, from_key: int | None = None):
+    def matches(self, query: Query, kind: int, within=None, from_key: int | None = None,
+                scope: list[str] | None = None):
         """``within``: a select of the ids the reader may open, when they are few (a member's
         organization): the index is read once and each match checked against that set (the
         unary ``+`` keeps it out of FTS5, which would otherwise run the whole query again for
         each id and recompute bm25's statistics each time), so that only the reader's matches
-        are scored. ``from_key``: read only the entries from that key up (``newest_keys``)."""
-        # bm25 is lower for better matches; the title counts five times the body.
+        are scored. ``from_key``: read only the entries from that key up (``newest_keys``).
+        ``scope``: only the entries holding one of those tokens (``scope_tokens``)."""
+        # bm25 is lower for better matches.
         key = literal_column("search_index.rowid")
         matches = (
             select(literal_column("search_index.rowid / 8", Integer).label("ref_id"),
-                   literal_column("-bm25(search_index, 5.0, 1.0)", Float).label("score"))
+                   literal_column(f"-{self.BM25}", Float).label("score"))
             .select_from(table(TABLE))
-            .where(literal_column("search_index").op("MATCH")(self.expression(query)), key % 8 == kind)
+            .where(literal_column("search_index").op("MATCH")(self.expression(query, scope)), key % 8 == kind)
         )
         if within is not None:
             keys = within.with_only_columns(within.selected_columns[0] * 8 + kind)
@@ -106,7 +151,7 @@ class SqliteEngine:
         found: dict[int, dict[int, float]] = {kind: {} for kind in rows}
         for key, score in connection.execute(
             select(literal_column("search_index.rowid", Integer),
-                   literal_column("-bm25(search_index, 5.0, 1.0)", Float))
+                   literal_column(f"-{self.BM25}", Float))
             .select_from(table(TABLE))
             .where(literal_column("search_index").op("MATCH")(self.expression(query)),
                    literal_column("+search_index.rowid").in_(keys.scalar_subquery()))
@@ -114,22 +159,24 @@ class SqliteEngine:
             found[key % 8][key // 8] = score
         return found
 
-    def totals(self, connection, query: Query, kinds: list[int]) -> dict[int, int]:
-        """How many entries of each of ``kinds`` match, in one reading of the index and scoring none."""
+    def totals(self, connection, query: Query, kinds: list[int], scope: list[str] | None = None) -> dict[int, int]:
+        """How many entries of each of ``kinds`` match (within ``scope``, when given), in one
+        reading of the index and scoring none."""
         # Sums rather than GROUP BY: one pass, no sort of the matches.
         sums = ", ".join(f"SUM(rowid % 8 = {int(kind)})" for kind in kinds)
         row = connection.execute(text(f"SELECT {sums} FROM search_index WHERE search_index MATCH :match")  # noqa: S608
-                                 .bindparams(match=self.expression(query))).one()
+                                 .bindparams(match=self.expression(query, scope))).one()
         return {kind: total or 0 for kind, total in zip(kinds, row, strict=True)}
 
-    def newest_keys(self, connection, query: Query, kind: int, count: int) -> int | None:
-        """The lowest key of the ``count`` newest entries of ``kind`` that match (rows are
-        numbered in the order they are written), or None when fewer match: ranking reads
-        entries in key order cheaply but scores each one it reads."""
+    def newest_keys(self, connection, query: Query, kind: int, count: int,
+                    scope: list[str] | None = None) -> int | None:
+        """The lowest key of the ``count`` newest entries of ``kind`` that match (within
+        ``scope``, when given; rows are numbered in the order they are written), or None when fewer
+        match: ranking reads entries in key order cheaply but scores each one it reads."""
         return connection.scalar(
             text("SELECT rowid FROM search_index WHERE search_index MATCH :match AND rowid % 8 = :kind "
                  "ORDER BY rowid DESC LIMIT 1 OFFSET :offset")
-            .bindparams(match=self.expression(query), kind=kind, offset=count - 1))
+            .bindparams(match=self.expression(query, scope), kind=kind, offset=count - 1))
 
 
 class PostgresEngine:
@@ -146,13 +193,13 @@ class PostgresEngine:
         "ON CONFLICT (kind, ref_id) DO UPDATE SET document = excluded.document"
     )
 
-    def write(self, connection, kind: int, entries: list[tuple[int, str, str]]) -> None:
+    def write(self, connection, kind: int, entries: list[tuple[int, str, str, str]]) -> None:
         if not entries:
             return
         connection.execute(
             text(self.UPSERT),
             [{"kind": kind, "ref_id": ref_id, "title": title, "body": body[:MAX_BODY]}
-             for ref_id, title, body in entries],
+             for ref_id, title, body, _scope in entries],
         )
 
     def delete(self, connection, kind: int, ref_ids: list[int]) -> None:

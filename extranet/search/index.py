@@ -20,7 +20,7 @@ from sqlalchemy import event, inspect, select
 from extranet.documents.models import Document, DocumentVersion
 from extranet.extensions import db
 from extranet.files.models import FileText, FileVersion
-from extranet.requests.models import Attachment, Message, ServiceRequest
+from extranet.requests.models import Attachment, Message, RequestParticipant, ServiceRequest
 from extranet.resources.models import Resource
 from extranet.search import sources
 from extranet.search.engines import DOCUMENT, KINDS, MESSAGE, REQUEST, RESOURCE, TABLE, engine_for
@@ -29,11 +29,13 @@ OWN_KIND = {ServiceRequest: REQUEST, Message: MESSAGE, Document: DOCUMENT, Resou
 BATCH = 1000
 
 
-def _changes(session) -> tuple[dict[int, set[int]], dict[int, set[int]], set[int]]:
-    """(entries to rewrite, entries to delete, documents whose resource to rewrite) by kind."""
+def _changes(session) -> tuple[dict[int, set[int]], dict[int, set[int]], set[int], set[int]]:
+    """(entries to rewrite, entries to delete, documents whose resource to rewrite, requests
+    whose messages to rewrite) by kind."""
     refresh: dict[int, set[int]] = defaultdict(set)
     gone: dict[int, set[int]] = defaultdict(set)
     documents: set[int] = set()
+    moved: set[int] = set()
     for obj in [*session.new, *session.dirty, *session.deleted]:
         deleted = obj in session.deleted
         kind = OWN_KIND.get(type(obj))
@@ -46,17 +48,28 @@ def _changes(session) -> tuple[dict[int, set[int]], dict[int, set[int]], set[int
             (gone if deleted else refresh)[kind].add(obj.id)
             if kind == DOCUMENT and not deleted:
                 documents.add(obj.id)
+            if kind == REQUEST and obj in session.dirty and _changed(obj, sources.MESSAGE_SCOPE):
+                # Its messages' entries hold its field and organization (their scope).
+                moved.add(obj.id)
+        elif isinstance(obj, RequestParticipant) and obj.role == "assignee" and obj.request_id is not None:
+            # Its request's entry and its messages' hold the request's assignees (their scope).
+            refresh[REQUEST].add(obj.request_id)
+            moved.add(obj.request_id)
         elif isinstance(obj, Attachment) and obj.message_id is not None:
             refresh[MESSAGE].add(obj.message_id)
         elif isinstance(obj, DocumentVersion) and obj.document_id is not None:
             refresh[DOCUMENT].add(obj.document_id)
             documents.add(obj.document_id)
-    return refresh, gone, documents
+    return refresh, gone, documents, moved
 
 
 def _text_changed(obj) -> bool:
+    return _changed(obj, sources.COLUMNS[type(obj)])
+
+
+def _changed(obj, names) -> bool:
     state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in sources.COLUMNS[type(obj)])
+    return any(state.attrs[name].history.has_changes() for name in names)
 
 
 def _owners_of_texts(session, connection, refresh, documents) -> None:
@@ -89,14 +102,16 @@ def _has_index(connection) -> bool:
 
 
 def _index_after_flush(session, _flush_context) -> None:
-    if not any(isinstance(o, (*OWN_KIND, Attachment, DocumentVersion, FileText))
+    if not any(isinstance(o, (*OWN_KIND, Attachment, DocumentVersion, FileText, RequestParticipant))
                for o in [*session.new, *session.dirty, *session.deleted]):
         return
     connection = session.connection()
     if not _has_index(connection):
         return
-    refresh, gone, documents = _changes(session)
+    refresh, gone, documents, moved = _changes(session)
     _owners_of_texts(session, connection, refresh, documents)
+    if moved:
+        refresh[MESSAGE].update(connection.scalars(select(Message.id).where(Message.request_id.in_(moved))))
     if documents:  # a resource's file is a document: its name is in the resource's entry
         refresh[RESOURCE].update(connection.scalars(select(Resource.id).where(Resource.document_id.in_(documents))))
     engine = engine_for(connection)

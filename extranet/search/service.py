@@ -20,10 +20,26 @@ from extranet.documents.rules import findable_documents
 from extranet.extensions import db
 from extranet.organizations.models import Organization
 from extranet.requests.models import Message, ServiceRequest
-from extranet.requests.rules import request_scope, visible_messages, visible_requests
+from extranet.requests.rules import (
+    reach_outside_fields,
+    request_scope,
+    visible_messages,
+    visible_requests,
+)
 from extranet.resources.models import Resource
-from extranet.resources.rules import findable_resources
-from extranet.search.engines import DOCUMENT, KINDS, MESSAGE, REQUEST, engine_for
+from extranet.resources.rules import findable_resources, readable_fields
+from extranet.search.engines import (
+    DOCUMENT,
+    KINDS,
+    MESSAGE,
+    REQUEST,
+    RESOURCE,
+    assignee_token,
+    engine_for,
+    field_token,
+    organization_token,
+    resource_token,
+)
 from extranet.search.query import Query, parse
 from extranet.web.pager import PageLinks
 
@@ -154,11 +170,34 @@ def _bases(user, query: Query, filters: Filters, organization: Organization | No
     return bases
 
 
+def _expert_scopes(user, query: Query, filters: Filters, organization: Organization | None) -> dict[int, list[str]]:
+    """Per kind, the index's tokens an expert's search across organizations narrows its matches
+    to (an engine whose index holds them, ``scoped``), all that the rules may let them see: of
+    requests, messages and documents, their fields, the organizations they belong to and the
+    requests they are assigned to (``reach_outside_fields``; ``findable_documents`` keeps an
+    expert to their fields and organizations); of resources, the fields whose libraries they
+    read. Empty for any other search. Without it every match of a common word, in every
+    field, is read against the rules."""
+    if (query.reference or user.is_admin or not user.field_slugs or request_scope(user) is not None
+            or organization is not None or not getattr(engine_for(db.session.connection()), "scoped", False)):
+        return {}
+    fields = sorted(user.field_slugs)
+    if filters.field:  # the other fields' rows are the organizations' and assignments'
+        fields = [filters.field] if filters.field in user.field_slugs else []
+    rows = ([field_token(f) for f in fields] + [organization_token(o) for o in reach_outside_fields(user)]
+            + [assignee_token(user.id)])
+    # A token no entry holds when no library is readable: an FTS5 "OR" of nothing is an error.
+    resources = [resource_token(f) for f in readable_fields(user)] or ["none"]
+    return {REQUEST: rows, MESSAGE: rows, DOCUMENT: rows, RESOURCE: resources}
+
+
 def _selects(user, query: Query, filters: Filters, organization: Organization | None,
              from_keys: dict[str, int | None] | None = None) -> dict[str, object]:
     """Per kind, a select of (id, score, at) of what matches and ``user`` may open.
-    ``from_keys``: per kind, where in the index to start reading (``_ranked``)."""
+    ``from_keys``: per kind, where in the index to start reading (``_ranked``); for an expert
+    (``_expert_scopes``), in the entries of their scope."""
     engine = engine_for(db.session.connection())
+    scopes = _expert_scopes(user, query, filters, organization)
     # A member's rows (or one organization's) are few: the index is checked against them
     # rather than every match against the rules.
     narrow = request_scope(user) is not None or organization is not None
@@ -170,8 +209,12 @@ def _selects(user, query: Query, filters: Filters, organization: Organization | 
     selects = {}
     for name, (base, row, at) in _bases(user, query, filters, organization).items():
         kind = KINDS[name]
-        matches = engine.matches(query, kind, within=base.with_only_columns(row) if narrow else None,
-                                 from_key=(from_keys or {}).get(name))
+        from_key = (from_keys or {}).get(name)
+        if kind in scopes:
+            matches = engine.matches(query, kind, from_key=from_key, scope=scopes[kind])
+        else:
+            matches = engine.matches(query, kind, within=base.with_only_columns(row) if narrow else None,
+                                     from_key=from_key)
         selects[name] = (base.join(matches, matches.c.ref_id == row)
                          .with_only_columns(row.label("id"), matches.c.score.label("score"), at.label("at")))
     return selects
@@ -243,8 +286,14 @@ def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> 
     # A member's search on SQLite reads the index once for all kinds anyway: totals would add
     # a reading. PostgreSQL's say which kinds have no entries to leave out, in a lookup each.
     one_reading = narrow and hasattr(engine, "within")
-    totals = (None if query.reference or one_reading or not kinds
-              else engine.totals(connection, query, [KINDS[name] for name in kinds]))
+    # An expert's matches: those within their scope counted, bounded and ranked (``_expert_scopes``).
+    scopes = _expert_scopes(user, query, filters, organization)
+    totals = None
+    if not (query.reference or one_reading or not kinds):
+        totals = {}
+        for scope in {tuple(scopes.get(KINDS[name], ())) for name in kinds}:
+            alike = [KINDS[name] for name in kinds if tuple(scopes.get(KINDS[name], ())) == scope]
+            totals.update(engine.totals(connection, query, alike, **({"scope": list(scope)} if scope else {})))
     found: dict[str, list[int]] = {name: [] for name in kinds}
     # A kind nothing matches needs no rules read: none, and counted.
     todo = kinds if totals is None else [name for name in kinds if totals.get(KINDS[name]) != 0]
@@ -258,7 +307,8 @@ def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> 
         return found, set(kinds)
     candidates = dict.fromkeys(todo, CANDIDATES)
     while todo:
-        from_keys = {name: engine.newest_keys(connection, query, KINDS[name], candidates[name])
+        from_keys = {name: engine.newest_keys(connection, query, KINDS[name], candidates[name],
+                                              **({"scope": scopes[KINDS[name]]} if scopes else {}))
                      if totals[KINDS[name]] is None or candidates[name] * 8 < totals[KINDS[name]] else None
                      for name in todo}
         selects = _selects(user, query, filters, organization, from_keys)

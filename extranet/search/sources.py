@@ -23,12 +23,12 @@ from sqlalchemy import func, select
 
 from extranet.documents.models import Document
 from extranet.files.models import ATTACHMENT, DOCUMENT, FileText, FileVersion
-from extranet.requests.models import Message, ServiceRequest
+from extranet.requests.models import Message, RequestParticipant, ServiceRequest
 from extranet.resources.models import Resource
 from extranet.search.engines import DOCUMENT as DOCUMENT_KIND
-from extranet.search.engines import MESSAGE, REQUEST, RESOURCE
+from extranet.search.engines import MESSAGE, REQUEST, RESOURCE, resource_token, scope_tokens
 
-Entry = tuple[int, str, str]  # (id, title, body)
+Entry = tuple[int, str, str, str]  # (id, title, body, scope): ``engines.scope_tokens``
 
 
 def answers(data) -> str:
@@ -42,10 +42,23 @@ def answers(data) -> str:
     return "\n".join(found)
 
 
+def _assignees(connection, request_ids) -> dict[int, list[int]]:
+    P = RequestParticipant
+    found = defaultdict(list)
+    for request_id, user_id in connection.execute(
+        select(P.request_id, P.user_id).where(P.request_id.in_(set(request_ids)), P.role == "assignee")
+    ):
+        found[request_id].append(user_id)
+    return found
+
+
 def _requests(connection, ids) -> list[Entry]:
     R = ServiceRequest
-    rows = connection.execute(select(R.id, R.reference, R.title, R.description, R.data).where(R.id.in_(ids)))
-    return [(i, f"{ref} {title}", f"{description or ''}\n{answers(data)}") for i, ref, title, description, data in rows]
+    rows = connection.execute(select(R.id, R.reference, R.title, R.description, R.data, R.field, R.organization_id)
+                              .where(R.id.in_(ids))).all()
+    assignees = _assignees(connection, ids)
+    return [(i, f"{ref} {title}", f"{description or ''}\n{answers(data)}", scope_tokens(field, org, assignees[i]))
+            for i, ref, title, description, data, field, org in rows]
 
 
 def _messages(connection, ids) -> list[Entry]:
@@ -56,8 +69,12 @@ def _messages(connection, ids) -> list[Entry]:
         .where(FileVersion.kind == ATTACHMENT, FileVersion.message_id.in_(ids)).order_by(FileVersion.id)
     ):
         names[message_id] += [filename, text or ""]
-    rows = connection.execute(select(Message.id, Message.body).where(Message.id.in_(ids)))
-    return [(i, "", "\n".join([body or "", *names[i]])) for i, body in rows]
+    R = ServiceRequest
+    rows = connection.execute(select(Message.id, Message.body, R.id, R.field, R.organization_id)
+                              .join(R, R.id == Message.request_id).where(Message.id.in_(ids))).all()
+    assignees = _assignees(connection, [r for _i, _b, r, _f, _o in rows])
+    return [(i, "", "\n".join([body or "", *names[i]]), scope_tokens(field, org, assignees[r]))
+            for i, body, r, field, org in rows]
 
 
 def _current_files(connection, document_ids) -> dict[int, tuple[str, str]]:
@@ -75,30 +92,35 @@ def _current_files(connection, document_ids) -> dict[int, tuple[str, str]]:
 
 def _documents(connection, ids) -> list[Entry]:
     D = Document
-    rows = connection.execute(select(D.id, D.title).where(D.id.in_(ids), D.organization_id.is_not(None))).all()
-    files = _current_files(connection, [i for i, _t in rows])
+    rows = connection.execute(select(D.id, D.title, D.field, D.organization_id)
+                              .where(D.id.in_(ids), D.organization_id.is_not(None))).all()
+    files = _current_files(connection, [i for i, *_r in rows])
     entries = []
-    for i, title in rows:
+    for i, title, field, org in rows:
         name, text = files.get(i, ("", ""))
-        entries.append((i, f"{title} {name}".strip(), text))
+        entries.append((i, f"{title} {name}".strip(), text, scope_tokens(field, org)))
     return entries
 
 
 def _resources(connection, ids) -> list[Entry]:
     rows = connection.execute(
-        select(Resource.id, Resource.title, Resource.summary, Resource.document_id).where(Resource.id.in_(ids))
+        select(Resource.id, Resource.title, Resource.summary, Resource.document_id, Resource.field)
+        .where(Resource.id.in_(ids))
     ).all()
-    files = _current_files(connection, [d for *_r, d in rows])
-    return [(i, title, "\n".join([summary or "", *files.get(d, ("", ""))])) for i, title, summary, d in rows]
+    files = _current_files(connection, [d for _i, _t, _s, d, _f in rows])
+    return [(i, title, "\n".join([summary or "", *files.get(d, ("", ""))]), resource_token(field))
+            for i, title, summary, d, field in rows]
 
 
 # The columns each kind's entry is made of: a row changed in none of them keeps its entry.
 COLUMNS = {
-    ServiceRequest: ("reference", "title", "description", "data"),
+    ServiceRequest: ("reference", "title", "description", "data", "field", "organization_id"),
     Message: ("body",),
-    Document: ("title", "organization_id"),
-    Resource: ("title", "summary", "document_id"),
+    Document: ("title", "organization_id", "field"),
+    Resource: ("title", "summary", "document_id", "field"),
 }
+# A request's columns its messages' entries hold too (their scope; its assignees too).
+MESSAGE_SCOPE = ("field", "organization_id")
 READERS = {REQUEST: _requests, MESSAGE: _messages, DOCUMENT_KIND: _documents, RESOURCE: _resources}
 TABLES = {REQUEST: ServiceRequest, MESSAGE: Message, DOCUMENT_KIND: Document, RESOURCE: Resource}
 
