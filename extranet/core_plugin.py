@@ -62,7 +62,11 @@ def extranet_page_panels(page, user, target):
     """The core's own panels, in the same slots as the plugins' (ordered before theirs)."""
     if page != "request":
         return []
-    return [Panel(slug="hours", title=_l("Time and satisfaction"), order=0, action="time.panel", framed=False,
+    # The documents card brings its own status area for the upload bars (framed=False); the
+    # request page loads upload.js, since HTMX runs no script of a swapped fragment.
+    return [Panel(slug="documents", title=_l("Documents"), order=0, framed=False,
+                  url=url_for("documents.request_documents", field=target.field, reference=target.reference)),
+            Panel(slug="hours", title=_l("Time and satisfaction"), order=1, action="time.panel", framed=False,
                   url=url_for("hours.request_panel", reference=target.reference))]
 
 

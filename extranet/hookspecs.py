@@ -91,12 +91,14 @@ def extranet_dashboard_widgets(user: User, organization: Organization | None) ->
 @hookspec
 def extranet_page_panels(page: str, user: User, target: Any) -> list[Panel]:
     """Called when the core renders a page with a panel slot, for enabled modules only:
-    ``page`` is ``"request"`` (``target``: the ServiceRequest), ``"organization"`` (the
-    Organization) or ``"documents"`` (the document space, ``(organization, field slug)``).
+    ``page`` is ``"request"`` (``target``: the ServiceRequest), ``"dashboard"`` (the viewer's
+    current Organization, or None for staff without one), ``"organization"`` (the Organization)
+    or ``"documents"`` (the document space, ``(organization, field slug)``).
     Return panels; the page loads each lazily from its URL. The core asks only once the viewer
     may see the page's target, never asks a field plugin about another field's request or
-    space, nor about an organization not subscribed to it, and shows a panel only if the viewer
-    passes its ``action`` (when it has one) on ``target``. The panel's route checks again."""
+    space, nor about an organization not subscribed to it (on the dashboard: about a field the
+    viewer does not use there), and shows a panel only if the viewer passes its ``action``
+    (when it has one) on ``target``. The panel's route checks again."""
 
 
 @hookspec

@@ -190,7 +190,7 @@ def test_a_file_in_the_conversation_tells_its_size_in_the_reader_s_language(app,
     reference = file_request(member)
     send(member, reference, files=[(PDF, "devis.pdf"), (b"Poste;Montant\n" * 108, "postes.csv")])
     page = member.get(f"/requests/{reference}").get_data(as_text=True)
-    conversation = page[page.index('id="conversation"'):page.index('id="request-documents"')]
+    conversation = page[page.index('id="conversation"'):page.index('id="panel-documents"')]
     # What the reader reads, not the markup: a form's random CSRF token may well hold "kB".
     conversation = re.sub(r"<[^>]*>", " ", conversation)
     assert f"({len(PDF)}\u00a0octets)" in conversation or f"({len(PDF)} octets)" in conversation

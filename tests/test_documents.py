@@ -318,12 +318,12 @@ def test_documents_on_a_request(app, client_for, people, db_people_extra):
     reference = file_request(member)
     detail = member.get(f"/requests/{reference}").get_data(as_text=True)
     fragment_url = f"/documents/sample/requests/{reference}"
-    assert f'hx-get="{fragment_url}"' in detail and 'id="request-documents"' in detail
+    assert f'<div id="panel-documents" hx-get="{fragment_url}"' in detail
 
     response = member.post(f"{fragment_url}/upload", data={
         "csrf_token": token(member), "visibility": "org", "category": "",
         "files": [(io.BytesIO(PDF), "pour-tous.pdf")]}, content_type="multipart/form-data")
-    assert response.status_code == 303 and response.location.endswith(f"/requests/{reference}#request-documents")
+    assert response.status_code == 303 and response.location.endswith(f"/requests/{reference}#panel-documents")
     response = member.post(f"{fragment_url}/upload", data={
         "csrf_token": token(member), "visibility": "restricted", "category": "",
         "files": [(io.BytesIO(PNG), "confidentiel.png")]}, headers={"HX-Request": "true"},

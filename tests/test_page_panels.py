@@ -87,3 +87,46 @@ def test_the_cores_time_panel_is_the_first_of_the_request_slot(app, people, clie
     hours = page.index(f'<div id="panel-hours" hx-get="/hours/requests/{reference}"')
     assert hours < page.index('id="panel-sample-request"') < page.index('id="panel-sample-request-staff"')
     assert page.count('id="panel-hours"') == 1
+
+
+def test_the_dashboard_shows_the_panels_of_the_fields_one_uses_there(app, plugins, people, client_for):
+    from extranet.extensions import db
+    from extranet.organizations.models import Subscription
+
+    member = client_for(app, people.member_a)
+    page = _html(member, "/")
+    widgets = page.index('class="widgets"')
+    assert widgets < page.index('id="panel-sample-dashboard"') and "panel-other-dashboard" in page
+    assert 'class="card page-panel widget" id="panel-sample-dashboard"' in page
+    assert "panel-sample-dashboard-staff" not in page  # its action is the field's staff's
+    assert ("dashboard", people.org_a) in plugins[0].panels_asked
+    with app.app_context():
+        db.session.execute(db.update(Subscription).where(
+            Subscription.organization_id == people.org_a, Subscription.field == "other").values(active=False))
+        db.session.commit()
+    plugins[1].panels_asked.clear()
+    assert "panel-other-dashboard" not in _html(member, "/")
+    assert plugins[1].panels_asked == []  # a field the organization left is not asked about it
+    # Staff without an organization: the target is None, and their own fields' panels show.
+    expert = _html(client_for(app, people.expert), "/")
+    assert "panel-sample-dashboard-staff" in expert and "panel-other-dashboard" in expert
+    assert ("dashboard", None) in plugins[0].panels_asked
+    _set_module(app, "sample", False)
+    assert "panel-sample-dashboard" not in _html(client_for(app, people.expert), "/")
+
+
+def test_the_cores_documents_panel_opens_the_request_slot(app, people, client_for):
+    member = client_for(app, people.member_a)
+    reference = file_request(member)
+    page = _html(client_for(app, people.expert), f"/requests/{reference}")
+    documents = page.index(f'<div id="panel-documents" hx-get="/documents/sample/requests/{reference}"')
+    assert documents < page.index('id="panel-hours"') and page.count('id="panel-documents"') == 1
+    page = _html(member, f"/requests/{reference}")
+    assert 'id="panel-documents"' in page
+    assert "upload.js" in page  # the panel's upload form gets its progress bars from the page
+    # With HTMX its route answers the card that replaces the placeholder; without, a page.
+    card = member.get(f"/documents/sample/requests/{reference}", headers={"HX-Request": "true"})
+    html = card.get_data(as_text=True)
+    assert html.lstrip().startswith("<section") and 'id="request-documents"' in html
+    assert 'id="request-upload-status"' in html and 'id="request-documents-body"' in html
+    assert "<html" in _html(member, f"/documents/sample/requests/{reference}")

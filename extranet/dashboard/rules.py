@@ -11,11 +11,18 @@ def _member(user, org) -> bool:
     return membership(user, org) is not None
 
 
+def _view(user, org=None) -> bool:
+    """The dashboard itself (its panels' slot): everyone's home, about an organization one
+    belongs to, or about none (staff without one)."""
+    return org is None or user.is_admin or membership(user, org) is not None
+
+
 def _expert(user, target=None) -> bool:
     return user.is_expert and bool(user.field_slugs)
 
 
 RULES = (
+    Rule("dashboard.view", _view),
     Rule("dashboard.member", _member),
     Rule("dashboard.expert", _expert),
     Rule("dashboard.admin", is_admin),

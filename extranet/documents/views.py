@@ -628,8 +628,9 @@ def _request_context(req: ServiceRequest, **overrides):
 @bp.get("/<field>/requests/<reference>")
 @login_required
 def request_documents(field: str, reference: str):
+    """The request page's documents panel (its card, with HTMX), or their own page."""
     req = _request(field, reference)
-    return render("documents/request.html", "documents/_request_documents_body.html", **_request_context(req))
+    return render("documents/request.html", "documents/_request_panel.html", **_request_context(req))
 
 
 @bp.post("/<field>/requests/<reference>/upload")
@@ -654,7 +655,8 @@ def request_upload(field: str, reference: str):
                     "documents/request.html", "documents/_request_documents_body.html", status=status,
                     **_request_context(req, upload_form=form, **answer),
                 ),
-                url_for("requests.detail", reference=req.reference) + "#request-documents",
+                # without JavaScript, the panel's placeholder (its link) is what the page holds
+                url_for("requests.detail", reference=req.reference) + "#panel-documents",
             )
     return render("documents/request.html", "documents/_request_documents_body.html", status=422,
                   **_request_context(req, upload_form=form, upload_errors=errors))

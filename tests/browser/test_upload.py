@@ -162,3 +162,30 @@ def test_files_attached_when_filing_show_in_the_documents_card(page, live_server
         link.click()
     assert download.value.suggested_filename == "bilan 2025.pdf"
     assert Path(download.value.path()).read_bytes() == PDF
+
+
+def test_the_request_pages_documents_panel_uploads_with_a_bar_per_file(page, live_server, app, people):
+    """The documents card is a panel loaded into the request page: its form still sends each
+    file with a bar (upload.js comes with the page) and names the file it refuses."""
+    base_url = live_server(app)
+    log_in(page, base_url, people.member_a)
+    page.goto(base_url + "/requests/new/sample/question")
+    page.fill("input[name=title]", "Pièces du bilan")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"/requests/[A-Z]+-\d{4}-\d{4}$"))
+    card = page.locator("#request-documents")
+    expect(card).to_contain_text("No document yet.")
+    card.locator("summary").click()
+    card.locator("form[data-upload] input[type=file]").set_input_files([
+        {"name": "bilan.pdf", "mimeType": "application/pdf", "buffer": PDF},
+        {"name": "setup.exe", "mimeType": "application/octet-stream", "buffer": EXE},
+    ])
+    page.evaluate("window.notReloaded = true")
+    card.locator("form[data-upload] button[type=submit]").click()
+
+    status = page.locator("#request-upload-status")
+    expect(status.locator(".upload-progress--done")).to_have_count(1)
+    expect(status.locator(".upload-progress--failed")).to_have_count(1)
+    expect(card.locator("[data-outcome=refused]")).to_contain_text("setup.exe is a program or a script")
+    expect(page.locator("#request-file-list")).to_contain_text("bilan.pdf")
+    assert page.evaluate("window.notReloaded") is True
