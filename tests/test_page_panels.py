@@ -36,7 +36,7 @@ def _set_module(app, slug, enabled):
         db.session.commit()
 
 
-def test_the_request_page_shows_its_own_fields_panels_by_the_policy(app, plugins, people, client_for):
+def test_extranet_page_panels__the_request_page_shows_its_own_fields_panels_by_the_policy(app, plugins, people, client_for):
     member = client_for(app, people.member_a)
     reference = file_request(member)
     page = _html(member, f"/requests/{reference}")
