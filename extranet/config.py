@@ -68,6 +68,9 @@ def build_config(instance_path: Path) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Said each time: Flask-Limiter's one extension object otherwise keeps what the last
+        # application of the process set (a benchmark's, or a test's, turning limits off).
+        "RATELIMIT_ENABLED": True,
         # How many proxies (a TLS terminator, a load balancer) stand before the application and
         # set X-Forwarded-For and X-Forwarded-Proto: the client's address and scheme are read
         # from there, so that per-address limits and records name the person, not the proxy.

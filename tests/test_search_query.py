@@ -50,7 +50,8 @@ def test_a_reference_is_looked_up_directly():
 def test_nothing_but_words_reaches_the_engine():
     query = parse('bail" OR * NEAR( -x ^ :col contr')
     expression = SqliteEngine.expression(query)
-    assert expression == '"bail" AND "or" AND "near" AND "x" AND "col" AND ("contr" OR "contr"*)'
+    # Typed words search the title and the body only, never the scope tokens beside them.
+    assert expression == '{title body} : ("bail" AND "or" AND "near" AND "x" AND "col" AND ("contr" OR "contr"*))'
     assert parse("  \" ' * ( ) ").empty
 
 

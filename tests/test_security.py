@@ -413,6 +413,17 @@ def test_login_limit_per_ip(make_app, people):
     assert response.status_code == 303
 
 
+def test_an_application_made_without_limits_leaves_the_next_one_its_limits(make_app, people):
+    """Flask-Limiter's extension object is one for the process, and its ``init_app`` falls back
+    to what the last application set: the benchmark's dataset builder, which turns limits off,
+    left every application made after it in the same process without any."""
+    make_app(RATELIMIT_ENABLED=False)
+    app = make_app(LOGIN_LIMIT_PER_IP="1 per minute")
+    client = app.test_client()
+    assert login(client, people.member_a.email, "wrong password").status_code == 200
+    assert login(client, people.member_a.email, "wrong password").status_code == 429
+
+
 def test_password_reset_requests_are_limited_per_ip(make_app, people):
     app = make_app(LOGIN_LIMIT_PER_IP="2 per minute")
     client = app.test_client()
