@@ -10,12 +10,13 @@ pending) can be shown with a small file.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.daemons import free_port, stop, system_binary
 
 # The EICAR anti-virus test file, assembled so that this file itself is not flagged.
 EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!" + b"$H+H*"
@@ -25,7 +26,7 @@ START_TIMEOUT = 60.0  # seconds: loading one signature takes well under one
 
 
 def clamd_binary() -> str | None:
-    return shutil.which("clamd") or next((p for p in ("/usr/sbin/clamd",) if Path(p).exists()), None)
+    return system_binary("clamd", "/usr/sbin/clamd")
 
 
 @dataclass
@@ -37,18 +38,7 @@ class Clamd:
     started_in: float  # seconds from launch to the first PONG
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        stop(self.process)
 
 
 def _pong(path: str) -> bool:
@@ -67,7 +57,7 @@ def start_clamd(binary: str, directory: Path) -> Clamd:
     database.mkdir(parents=True)
     (database / "eicar.hdb").write_text(f"{hashlib.md5(EICAR).hexdigest()}:{len(EICAR)}:{SIGNATURE}\n")  # noqa: S324
     socket_path = str(directory / "clamd.sock")
-    port = _free_port()
+    port = free_port()
     log = directory / "clamd.log"
     config = directory / "clamd.conf"
     config.write_text("\n".join([

@@ -18,12 +18,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.daemons import free_port, stop, system_binary
+
 USER, PASSWORD = "inbox@in.test.org", "imap secret"
 START_TIMEOUT = 30.0
 
 
 def dovecot_binary() -> str | None:
-    return shutil.which("dovecot") or next((p for p in ("/usr/sbin/dovecot",) if Path(p).exists()), None)
+    return system_binary("dovecot", "/usr/sbin/dovecot")
 
 
 @dataclass
@@ -41,19 +43,8 @@ class Dovecot:
         return f"{scheme}://{quote(USER, safe='')}:{quote(PASSWORD, safe='')}@127.0.0.1:{port}/{mailbox}{query}"
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
         shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _answers(port: int) -> bool:
@@ -86,7 +77,7 @@ def start_dovecot(binary: str) -> Dovecot:
         check=True, capture_output=True,
     )
     (directory / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
-    port, ssl_port = _free_port(), _free_port()
+    port, ssl_port = free_port(), free_port()
     config = directory / "dovecot.conf"
     config.write_text("\n".join([
         f"base_dir = {directory}/run",

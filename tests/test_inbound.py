@@ -27,9 +27,9 @@ from extranet.notifications.models import OutboxEmail
 from extranet.requests.models import Message, ServiceRequest
 from extranet.storage import get_storage
 from extranet.testing import csrf_token
+from tests.daemons import free_port
 from tests.sample_plugin import SamplePlugin
 from tests.test_hours import make_request, setup_world
-from tests.test_mail import free_port
 
 DOMAIN = "in.test.org"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

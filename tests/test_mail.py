@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from contextlib import contextmanager
 from datetime import timedelta
 from email import message_from_bytes
@@ -28,6 +27,7 @@ from extranet.notifications.mail import (
 )
 from extranet.notifications.models import OutboxEmail
 from extranet.testing import csrf_token
+from tests.daemons import free_port
 
 # -- helpers ---------------------------------------------------------------------------------
 
@@ -44,12 +44,6 @@ class Collector:
 
     def messages(self):
         return [message_from_bytes(e.content, policy=email_policy.default) for e in self.envelopes]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

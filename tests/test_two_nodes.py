@@ -14,7 +14,6 @@ import hashlib
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from extranet.testing import CSRF_RE
+from tests.daemons import free_port
 from tests.test_storage_s3 import FAKE_AWS, s3_bucket, s3_endpoint  # noqa: F401 - fixtures
 
 POSTGRES_URL = os.environ.get("EXTRANET_TEST_POSTGRES_URL")
@@ -39,12 +39,6 @@ BIN = Path(sys.executable).parent
 FIELD = "it"  # a field of an installed plugin: the nodes load plugins as production does
 LOGIN_LIMIT = 3
 MAILS = 130  # more than one batch of deliver_due (50): each worker claims some
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Sink:

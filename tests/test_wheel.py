@@ -4,23 +4,18 @@ travel inside the package (setup.py), so an empty database upgrades and a page i
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from tests.daemons import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 # What the wheel is built from: the core's own files, not the checkout's other projects.
 LEFT_OUT = shutil.ignore_patterns(".*", "instance", "test-results", "build", "dist", "*.egg-info",
                                   "__pycache__", "plugins", "examples", "tests", "bench", "docs")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(*command, **kwargs) -> str:
