@@ -299,6 +299,7 @@ def _detail_context(req: ServiceRequest, user, **overrides):
     assign_form = AssignForm(formdata=None)
     assign_form.expert.choices = [(e.id, e.name) for e in experts]
     items, older, cursor = history.recent(req, user)
+    done = finished(req)
     context = {
         "req": req,
         "rtype": host().request_types.get((req.field, req.type)),
@@ -313,9 +314,9 @@ def _detail_context(req: ServiceRequest, user, **overrides):
         "timeline": items,
         "timeline_older": older,
         "live_cursor": cursor,
-        "finished": finished(req),
+        "finished": done,
         # A merge closes the duplicate: only a finished request can have been merged away.
-        "merged_into": history.merged_into(req) if finished(req) else None,
+        "merged_into": history.merged_into(req) if done else None,
         "module_enabled": host().is_enabled(req.field),
         "clock_badge": clock_badge(req, user),
     }
