@@ -125,10 +125,12 @@ def _long_timeline(conn, org: int, expert: str) -> str:
     return reference
 
 
-def _pages(info: dict) -> list[tuple[str, str, str]]:
+def _pages(info: dict, deep: int = 100) -> list[tuple[str, str, str]]:
+    """Each page as (role, label, URL); ``deep`` is the number of the deep pages (a smaller
+    dataset has fewer)."""
     year = date.today().year - 1
     ref = info["reference"]
-    deep = "field=hr&state=closed"
+    filters = "field=hr&state=closed"
     return [
         ("member", "dashboard", "/"),
         ("member", "request list p1", "/requests/"),
@@ -146,10 +148,10 @@ def _pages(info: dict) -> list[tuple[str, str, str]]:
         ("expert", "dashboard", "/"),
         ("expert", "request list p1", "/requests/"),
         ("expert", "request list p10", "/requests/?page=10"),
-        ("expert", "request list p100", "/requests/?page=100"),
-        ("expert", "request list p100, link", next_link("/requests/?page=99")),
+        ("expert", f"request list p{deep}", f"/requests/?page={deep}"),
+        ("expert", f"request list p{deep}, link", next_link(f"/requests/?page={deep - 1}")),
         ("expert", "my open requests", "/requests/?assignee=me&open=1"),
-        ("expert", "field+state p100", f"/requests/?{deep}&page=100"),
+        ("expert", f"field+state p{deep}", f"/requests/?{filters}&page={deep}"),
         ("expert", "request page", f"/requests/{ref}"),
         ("expert", "request page, long", f"/requests/{info['long_reference']}"),
         ("expert", "notifications", "/notifications/"),
@@ -157,11 +159,11 @@ def _pages(info: dict) -> list[tuple[str, str, str]]:
         ("expert", "timesheet", "/hours/timesheet"),
         ("expert", "search", "/search/?q=contrat+sign%C3%A9"),
         ("admin", "request list p1", "/requests/"),
-        ("admin", "field+state p1", f"/requests/?{deep}"),
-        ("admin", "field+state p10", f"/requests/?{deep}&page=10"),
-        ("admin", "field+state p100", f"/requests/?{deep}&page=100"),
-        ("admin", "field+state p100, link", next_link(f"/requests/?{deep}&page=99")),
-        ("admin", "state p100", "/requests/?state=closed&page=100"),
+        ("admin", "field+state p1", f"/requests/?{filters}"),
+        ("admin", "field+state p10", f"/requests/?{filters}&page=10"),
+        ("admin", f"field+state p{deep}", f"/requests/?{filters}&page={deep}"),
+        ("admin", f"field+state p{deep}, link", next_link(f"/requests/?{filters}&page={deep - 1}")),
+        ("admin", f"state p{deep}", f"/requests/?state=closed&page={deep}"),
         ("admin", "reports (a year)", f"/reports/?year={year}"),
         ("admin", "dashboard", "/"),
     ]
@@ -206,15 +208,16 @@ def _missing(target: Path | str) -> bool:
         engine.dispose()
 
 
-def measure(path: Path | str, scale: float, runs: int, match: str = "", n_fields: int = 4) -> tuple[dict, list]:
+def measure(path: Path | str, scale: float, runs: int, match: str = "", n_fields: int = 4,
+            deep: int = 100, files: Path | None = None) -> tuple[dict, list]:
     from sqlalchemy import event
 
     from extranet.extensions import db
 
     if _missing(path):
         print(f"building {path} …", flush=True)
-        dataset.build(path, scale, n_fields=n_fields)
-    app = dataset.make_app(path)
+        dataset.build(path, scale, n_fields=n_fields, files=files)
+    app = dataset.make_app(path, files)
     with app.app_context():  # a dataset built before the latest migrations
         from flask_migrate import upgrade
 
@@ -230,7 +233,7 @@ def measure(path: Path | str, scale: float, runs: int, match: str = "", n_fields
         _login(clients[role], info[role])
     gc.freeze()  # as the production entry point does (extranet/wsgi.py)
     results = []
-    for role, label, url in _pages(info):
+    for role, label, url in _pages(info, deep):
         if match not in label:
             continue
         results.append((role, label, url, *time_page(clients[role], url, runs, queries)))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from extranet.extensions import db
@@ -46,18 +46,20 @@ def entries_select(organization_id: int | None = None, field: str | None = None,
     return query
 
 
-def used_minutes_by_field(organization_id: int, year: int, until: date | None = None) -> dict[str, int]:
-    """Billable minutes used per field by the organization in ``year`` (up to ``until``, included,
-    when given): one grouped query."""
-    start, end = year_bounds(year)
-    if until is not None:
-        end = min(end, until)
-    query = (
-        entries_select(organization_id, start=start, end=end, billable=True)
-        .with_only_columns(R.field, func.coalesce(func.sum(TimeEntry.minutes), 0))
-        .group_by(R.field)
-    )
-    return {field: int(total) for field, total in db.session.execute(query)}
+def used_minutes_by_field(organization_id: int, years: dict[int, date | None]) -> dict[tuple[str, int], int]:
+    """Billable minutes used per field by the organization in each of ``years`` (up to its day,
+    included, when one is given), keyed by (field, year): one statement for any number of years."""
+    parts = []
+    for year, until in sorted(years.items()):
+        start, end = year_bounds(year)
+        if until is not None:
+            end = min(end, until)
+        parts.append(entries_select(organization_id, start=start, end=end, billable=True)
+                     .with_only_columns(R.field, literal(year).label("year"),
+                                        func.coalesce(func.sum(TimeEntry.minutes), 0))
+                     .group_by(R.field))
+    query = parts[0] if len(parts) == 1 else union_all(*parts)
+    return {(field, int(year)): int(total) for field, year, total in db.session.execute(query)}
 
 
 def request_totals(request_id: int) -> dict[str, int]:
@@ -124,7 +126,7 @@ class Balance:
 def balances(organization_id: int, year: int, fields: list[str] | None = None,
              until: date | None = None) -> dict[str, Balance]:
     """The hour bank of every field (those with an agreement or with use, or ``fields``) of an
-    organization for a year, in at most three queries whatever the number of fields.
+    organization for a year, in two queries whatever the number of fields.
     ``until`` (a day of ``year``) counts only the time used up to that day."""
     agreements = {
         (a.field, a.year): a
@@ -132,16 +134,18 @@ def balances(organization_id: int, year: int, fields: list[str] | None = None,
             select(Agreement).where(Agreement.organization_id == organization_id, Agreement.year.in_((year, year - 1)))
         )
     }
-    used = used_minutes_by_field(organization_id, year, until)
-    previous_used = None
-    wanted = list(fields) if fields is not None else sorted({f for f, y in agreements if y == year} | set(used))
+    wanted = list(fields) if fields is not None else None
+    # Last year's use is read only when something may carry over, in the same statement.
+    carries = any(carried_minutes(agreements.get((f, year)), agreements.get((f, year - 1)), 0)
+                  for f in (wanted if wanted is not None else {f for f, _y in agreements}))
+    used = used_minutes_by_field(organization_id, {year: until, **({year - 1: None} if carries else {})})
+    if wanted is None:
+        wanted = sorted({f for f, y in agreements if y == year} | {f for f, y in used if y == year})
     result = {}
     for field in wanted:
         agreement = agreements.get((field, year))
         previous = agreements.get((field, year - 1))
-        if previous_used is None and carried_minutes(agreement, previous, 0):  # something may carry over
-            previous_used = used_minutes_by_field(organization_id, year - 1)
-        carried = carried_minutes(agreement, previous, (previous_used or {}).get(field, 0))
+        carried = carried_minutes(agreement, previous, used.get((field, year - 1), 0))
         result[field] = Balance(
             organization_id=organization_id,
             field=field,
@@ -149,7 +153,7 @@ def balances(organization_id: int, year: int, fields: list[str] | None = None,
             agreement=agreement,
             base=agreement.minutes_allotted if agreement else 0,
             carried=carried,
-            used=used.get(field, 0),
+            used=used.get((field, year), 0),
         )
     return result
 
