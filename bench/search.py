@@ -3,6 +3,7 @@ two-word query and of a reference, as an expert and as a member, on SQLite.
 
     .venv/bin/python bench/search.py             # builds the datasets if missing, 20 runs each
     .venv/bin/python bench/search.py --only x1 --runs 50
+    .venv/bin/python bench/search.py --only x10 --file copy.db --files x10-files   # an existing file
 
 The datasets are bench/dataset.py's (requests worded from the demo's catalogue, three messages
 each, the search index rebuilt); a dataset built before messages were added has none: delete it
@@ -49,7 +50,7 @@ def _people(path: Path | str) -> dict:
     return {"expert": expert, "member": member, "reference": reference, **counts}
 
 
-def measure(path: Path | str, scale: float, runs: int) -> list[tuple[str, float, float, int]]:
+def measure(path: Path | str, scale: float, runs: int, files: Path | None = None) -> list[tuple[str, float, float, int]]:
     from sqlalchemy import event
 
     from extranet.extensions import db
@@ -58,7 +59,7 @@ def measure(path: Path | str, scale: float, runs: int) -> list[tuple[str, float,
         print(f"building {path} …", flush=True)
         dataset.build(path, scale)
     info = _people(path)
-    app = dataset.make_app(path)
+    app = dataset.make_app(path, files)
     with app.app_context():
         engine = db.engine
     queries = []
@@ -103,13 +104,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--only", choices=("x1", "x10"))
     parser.add_argument("--url", help="a PostgreSQL database built by dataset.py --url (with --only)")
+    parser.add_argument("--file", type=Path, help="a SQLite file of that scale (with --only), e.g. a copy of a shared one")
+    parser.add_argument("--files", type=Path, help="its documents' files (default: beside it, <name>-files)")
     args = parser.parse_args()
-    if args.url and not args.only:
-        parser.error("--url is one dataset: say which with --only")
+    if (args.url or args.file) and not args.only:
+        parser.error("--url and --file are one dataset: say which with --only")
     for name, scale in (("x1", 0.1), ("x10", 1.0)):
         if args.only and args.only != name:
             continue
-        measure(args.url or dataset.default_path(scale), scale, args.runs)
+        measure(args.url or args.file or dataset.default_path(scale), scale, args.runs, args.files)
 
 
 if __name__ == "__main__":

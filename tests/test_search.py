@@ -454,3 +454,40 @@ def test_an_experts_search_narrows_to_their_fields_in_the_index_and_keeps_what_l
         db.session.commit()
     assert _found(expert, "zqmoved") and _found(expert, "zqmovedmsg")
     assert _found(expert, "zqmovedmsg", kind="message") and not _found(expert, "zqelsewhere", kind="request")
+
+
+def test_an_experts_search_scored_at_once_ranks_pages_and_counts_as_the_sql_ranking(app, people, client_for, monkeypatch):
+    """An expert's search by best match on SQLite scores every kind in one statement and reads
+    the rules for the best-scored candidates only (``_ranked_scored``): the same results,
+    pages and counts as ranking and counting in SQL, with every candidate, with one at first
+    (widened), and with counts past their cap (read until one past it, or counted in SQL)."""
+    from extranet.extensions import db
+    from extranet.search import service
+
+    member, member_b = client_for(app, people.member_a), client_for(app, people.member_b)
+    hr = [_file(member, "policy_review", "hr", "Dossier zqscore " + "zqscore " * (i % 3) + str(i), i == 2,
+                policy_name="X", goals="Y") for i in range(9)]
+    _file(member_b, "policy_review", "hr", "Dossier zqscore de B", False, policy_name="X", goals="Y")
+    legal = _file(member, "contract_review", "legal", "Dossier zqscore L", False, counterparty="F",
+                  contract_type="services")
+    _attach(member, hr[0], "Message zqscore", "m.txt")
+    _attach(member, hr[1], "Autre zqscore zqscore", "n.txt")
+    hr_expert = client_for(app, _cast(app, people)["hr_expert"])
+    searches = [{"q": "zqscore"}, {"q": "dossier zqscore", "kind": "request"},
+                {"q": "dossier zqscore", "kind": "request", "page": "2"}, {"q": "dossier zqsco"}]
+    scored = []
+    ranked_scored = service._ranked_scored
+    monkeypatch.setattr(service, "_ranked_scored", lambda *args: scored.append(1) or ranked_scored(*args))
+    monkeypatch.setattr(service, "PAGE_SIZE", 1)  # a kind's page needs one: a window of one suffices
+    for settings in ({}, {"CANDIDATES": 1}, {"COUNT_CAP": 2}, {"CANDIDATES": 1, "COUNT_CAP": 4}):
+        with monkeypatch.context() as patch:
+            for name, value in settings.items():
+                patch.setattr(service, name, value)
+            pages = [_search(hr_expert, **args) for args in searches]
+            patch.setattr(service, "_scored", lambda *args: False)
+            in_sql = [_search(hr_expert, **args) for args in searches]
+        for page, same in zip(pages, in_sql, strict=True):
+            assert _hrefs(page) == _hrefs(same) and _counts(page) == _counts(same), settings
+            assert f"/requests/{legal}" not in page
+    with app.app_context():
+        assert bool(scored) == (db.engine.dialect.name == "sqlite")

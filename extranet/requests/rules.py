@@ -225,18 +225,23 @@ def request_people(user):
     return or_(*allowed)
 
 
+def request_organizations(user, org: Organization) -> list[int]:
+    """The organizations whose requests a list within ``org`` shows: ``org``'s, and its members'
+    that share with it when ``user`` manages that federation."""
+    org_ids = [org.id]
+    if org.is_federation and manages_members(user, org):
+        org_ids += [c.id for c in org.children if c.active and c.share_with_federation]
+    return org_ids
+
+
 def visible_requests(user, org: Organization | None = None):
     """A select of the requests ``user`` may see (within ``org`` when given): the same rule as
     ``can(user, "request.view", request)``, as a query for lists, search and exports. A case
     added here outside one's fields and assignments is added to ``reach_outside_fields`` too."""
     R = ServiceRequest
     query = select(R)
-    org_ids = []
     if org is not None:
-        org_ids = [org.id]
-        if org.is_federation and manages_members(user, org):
-            org_ids += [c.id for c in org.children if c.active and c.share_with_federation]
-        query = query.where(R.organization_id.in_(org_ids))
+        query = query.where(R.organization_id.in_(request_organizations(user, org)))
     if user.is_admin:
         return query
     # A field no longer installed stays readable; one whose module is off does not.
