@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -387,7 +388,7 @@ def _best(base, row, at, scored: dict[int, float], needed: int) -> tuple[list[in
     the count's cap. The rules are read for the best-scored first, with every candidate tied
     with the last one read: any other scores less, so these are the first results once
     ``needed`` of them pass."""
-    ranked = sorted(scored, key=lambda i: (scored[i], i), reverse=True)
+    ranked = [i for i, _score in sorted(scored.items(), key=itemgetter(1), reverse=True)]
     dated: list = []
     read = 0
     size = 4 * needed

@@ -27,7 +27,7 @@ from extranet.resources.models import Resource
 from extranet.search import service
 from extranet.search.excerpts import excerpt, highlight
 from extranet.search.sources import answers
-from extranet.web.htmx import render
+from extranet.web.htmx import render, wants_fragment
 from extranet.web.lookups import signed_in_user
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -134,9 +134,9 @@ def _choices(user) -> dict:
         for state in workflow.states:
             states.setdefault(state.slug, state.label)
     organizations = []
-    if request_scope(user) is None:
-        organizations = db.session.scalars(select(Organization).where(Organization.active.is_(True))
-                                           .order_by(Organization.name)).all()
+    if request_scope(user) is None:  # (id, name) rows: objects cost 10 ms for 600 organizations
+        organizations = db.session.execute(select(Organization.id, Organization.name)
+                                           .where(Organization.active.is_(True)).order_by(Organization.name)).all()
     return {"fields": fields, "states": states, "organizations": organizations, "kinds": KIND_LABELS}
 
 
@@ -151,9 +151,11 @@ def index():
     for kind, ids in found.hits.items():
         loaded = LOADERS[kind](ids, found.query)
         groups[kind] = [loaded[i] for i in ids if i in loaded]
-    # The header's box replaces the page's content; the page's own form, its results.
-    fragment = "search/_results.html" if request.headers.get("HX-Target") == "search-results" else "search/_main.html"
-    response = render("search/index.html", fragment, found=found, groups=groups,
-                      filters=filters, args=request.args, choices=_choices(user), kind_labels=KIND_LABELS)
+    # The header's box replaces the page's content; the page's own form, its results (which
+    # need no choices: the form stays as it is while one types).
+    results_only = request.headers.get("HX-Target") == "search-results" and wants_fragment()
+    fragment = "search/_results.html" if results_only else "search/_main.html"
+    response = render("search/index.html", fragment, found=found, groups=groups, filters=filters,
+                      args=request.args, choices=None if results_only else _choices(user), kind_labels=KIND_LABELS)
     response.vary.add("HX-Target")
     return response
