@@ -350,7 +350,7 @@ def _ranked_scored(user, query: Query, filters: Filters, organization,
     eight times that, scored in one statement for all kinds (bm25's statistics are a reading of
     each word's whole list, per statement); then the rules read for the best-scored only, as
     many as give ``needed`` results, and for as many as the count needs (up to one past its
-    cap) rather than for every candidate in SQL (≈ 6 µs each, ×4,000 per kind)."""
+    cap) rather than for every candidate in SQL (3.5–7.5 µs each, thousands per kind)."""
     connection = db.session.connection()
     engine = engine_for(connection)
     scopes = _expert_scopes(user, query, filters, organization)
