@@ -39,7 +39,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from extranet import cli, core_plugin, models, policy, web  # noqa: F401  (models: every table is known)
+    from extranet import cli, core_plugin, migrating, models, policy, web  # noqa: F401  (models: every table is known)
     from extranet.extensions import (
         configure_sqlite,
         csrf,
@@ -47,7 +47,6 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
         htmx,
         limiter,
         login_manager,
-        migrate,
     )
     from extranet.hours import rollup as hours_rollup
     from extranet.plugins import PluginHost
@@ -59,7 +58,7 @@ def create_app(config: dict | None = None, plugins: tuple = ()) -> Flask:
     configure_sqlite(app)
     hours_rollup.init_app(app)
     search_index.init_app(app)
-    migrate.init_app(app, db, directory=str(project_folder("migrations")), render_as_batch=True)
+    migrating.init_app(app, db, directory=str(project_folder("migrations")))
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -4,7 +4,6 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
@@ -20,7 +19,6 @@ naming_convention = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
@@ -54,18 +52,3 @@ def configure_sqlite(app) -> None:
             if not connection.connection.dbapi_connection.in_transaction:
                 connection.exec_driver_sql("BEGIN")
 
-
-@migrate.configure
-def _plugin_migration_branches(config):
-    """Core revisions plus each plugin's own branch (``<plugin>/migrations``)."""
-    import os
-
-    from flask import current_app
-
-    locations = [
-        os.path.join(config.get_main_option("script_location"), "versions"),
-        *current_app.extensions.get("extranet.migration_dirs", []),
-    ]
-    config.set_main_option("path_separator", "os")
-    config.set_main_option("version_locations", os.pathsep.join(locations))
-    return config
