@@ -87,7 +87,7 @@ def node(settings: dict, instance: Path):
     machine's disk), until the block ends."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 - our own command
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+        [str(BIN / "gunicorn"), "-c", "python:extranet.gunicorn_conf", "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--graceful-timeout", "5", "extranet.wsgi:app"],
         env={**settings, "EXTRANET_INSTANCE_PATH": str(instance)},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
