@@ -19,13 +19,18 @@ timeout = 120  # a large upload on its way to the bucket
 graceful_timeout = 60
 max_requests = 2000  # a worker is recycled now and then, forked again from the warm master
 max_requests_jitter = 200
+# gunicorn 27's control socket is a thread of asyncio in the master: workers forked again later
+# (max_requests) would be forked beside a running thread, and every gunicorn of the machine
+# shares its default path. Nothing here uses it.
+control_socket_disable = True
 
 
-def when_ready(server) -> None:
-    """The application is loaded (``preload_app``): warm it up, make sure no database
-    connection is open, then freeze every object made so far out of the collector's reach, so
-    that no worker's collection ever writes to (and so copies) the pages they share
-    (extranet.wsgi froze what loading made; this adds what the warm-up made)."""
+def on_starting(server) -> None:
+    """The application is loaded (``preload_app``) and the port not yet bound, so no request
+    waits on this: warm the application up, make sure no database connection is open, then
+    freeze every object made so far out of the collector's reach, so that no worker's
+    collection writes to (and so copies) the pages they share (extranet.wsgi froze what loading
+    made; this adds what the warm-up made)."""
     from extranet.extensions import db
     from extranet.warmup import warm_up
 
