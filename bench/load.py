@@ -259,13 +259,31 @@ def read_people(url: str, per_kind: int = 400) -> dict:
     }
 
 
-def pss_kib(pid: int) -> int:
-    """Proportional set size: each page shared with other processes counted by its share."""
+def memory_kib(pid: int) -> dict:
+    """``/proc/<pid>/smaps_rollup`` in KiB: Pss (proportional set size: each page shared with
+    other processes counted by its share), Rss, and the private (USS) and shared parts."""
+    fields = {}
     with open(f"/proc/{pid}/smaps_rollup") as fh:
         for line in fh:
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    return 0
+            name, value, *_unit = line.split()
+            if value.isdigit():
+                fields[name.rstrip(":")] = int(value)
+    return {"pss": fields["Pss"], "rss": fields["Rss"],
+            "private": fields["Private_Clean"] + fields["Private_Dirty"],
+            "shared": fields["Shared_Clean"] + fields["Shared_Dirty"]}
+
+
+def print_memory(master: int) -> None:
+    """Each gunicorn process's memory after the run, and the node's (PSS summed: what the node
+    costs the machine)."""
+    print("\nmemory after the run (MiB)\n\n| process | PSS | private (USS) | shared | RSS |\n|---|---|---|---|---|")
+    total = 0
+    for name, pid in [("master", master), *(("worker", pid) for pid in children(master))]:
+        mem = memory_kib(pid)
+        total += mem["pss"]
+        print(f"| {name} {pid} | {mem['pss'] / 1024:.0f} | {mem['private'] / 1024:.0f} | {mem['shared'] / 1024:.0f} | "
+              f"{mem['rss'] / 1024:.0f} |")
+    print(f"\nnode: {total / 1024:.0f} MiB PSS (master + workers)")
 
 
 def children(pid: int) -> list[int]:
@@ -275,7 +293,9 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def start_server(url: str, storage: Path, port: int, workers: int, log: Path, preload: bool = False) -> subprocess.Popen:
+def start_server(url: str, storage: Path, port: int, workers: int, log: Path, mode: str = "config") -> subprocess.Popen:
+    """``mode``: "config", the documented command (extranet/gunicorn_conf.py: preloaded and
+    warmed up); "plain", ``gunicorn -w N`` alone; "preload", that with ``--preload``."""
     env = {
         **os.environ,
         "EXTRANET_DATABASE_URL": url,
@@ -288,7 +308,8 @@ def start_server(url: str, storage: Path, port: int, workers: int, log: Path, pr
     }
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120",
-         "--access-logfile", "-", "--access-logformat", ACCESS_FORMAT, *(["--preload"] if preload else []),
+         "--access-logfile", "-", "--access-logformat", ACCESS_FORMAT,
+         *{"config": ["-c", "python:extranet.gunicorn_conf"], "preload": ["--preload"], "plain": []}[mode],
          "extranet.wsgi:app"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     for _ in range(120):
@@ -352,8 +373,9 @@ def main() -> None:
     parser.add_argument("--time", default="4m")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--preload", action="store_true",
-                        help="gunicorn --preload: the app loaded once, its pages shared by the forked workers")
+    parser.add_argument("--server", choices=("config", "plain", "preload"), default="config",
+                        help="config: gunicorn -c python:extranet.gunicorn_conf as docs/deploy.md says (default); "
+                             "plain: gunicorn -w N alone; preload: with --preload")
     args = parser.parse_args()
     if not args.storage:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -364,9 +386,9 @@ def main() -> None:
     people = out / "people.json"
     people.write_text(json.dumps(read_people(args.url)))
     server_log = out / "gunicorn.log"
-    server = start_server(args.url, args.storage, args.port, args.workers, server_log, args.preload)
+    server = start_server(args.url, args.storage, args.port, args.workers, server_log, args.server)
     try:
-        print(f"gunicorn -w {args.workers} (pid {server.pid}) on 127.0.0.1:{args.port}; {args.users} users "
+        print(f"gunicorn -w {args.workers} ({args.server}, pid {server.pid}) on 127.0.0.1:{args.port}; {args.users} users "
               f"for {args.time}; output in {out}", flush=True)
         subprocess.run(
             [str(ROOT / ".venv" / "bin" / "locust"), "-f", __file__, "--headless", "--host", f"http://127.0.0.1:{args.port}",
@@ -374,9 +396,7 @@ def main() -> None:
              "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"],
             env={**os.environ, "BENCH_LOAD_PEOPLE": str(people)}, check=False)
         report(str(out / "load"), server_log)
-        print(f"\nmemory after the run (PSS): master {pss_kib(server.pid) / 1024:.0f} MiB")
-        for pid in children(server.pid):
-            print(f"  worker {pid}: {pss_kib(pid) / 1024:.0f} MiB PSS")
+        print_memory(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
