@@ -5,9 +5,9 @@
 The application is loaded once, in the master (``preload_app``), warmed up there
 (extranet/warmup.py) and frozen out of the garbage collector's reach, then forked: the workers
 share those pages copy-on-write instead of each loading the application again (bench/RESULTS.md,
-"Under load": a node of 4 workers from ≈ 496 to ≈ … MiB PSS). The price: ``HUP`` starts workers
-from the master's loaded code, so new code needs a restart of the node (docs/deploy.md says how,
-without downtime). Options given on the command line win over these."""
+"Memory of a serving node": 4 workers at ×10 from ≈ 500 to ≈ 340 MiB PSS). The price: ``HUP``
+forks workers from the master's loaded code, so new code needs a restart of the node
+(docs/deploy.md says how, without downtime). Options on the command line win over these."""
 
 from __future__ import annotations
 
