@@ -8,27 +8,22 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from extranet.testing import CSRF_RE
-from tests.daemons import free_port
+from tests.daemons import gunicorn_node
 
 requests = pytest.importorskip("requests")
 pytest.importorskip("gunicorn")
 
-BIN = Path(sys.executable).parent
 WORKERS = 2
 
 
 @contextlib.contextmanager
 def node(database_url: str, tmp_path: Path):
-    port = free_port()
     log = tmp_path / "access.log"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("EXTRANET_")},
@@ -39,33 +34,11 @@ def node(database_url: str, tmp_path: Path):
         "EXTRANET_MAIL_URL": f"file://{tmp_path / 'mail'}",
         "EXTRANET_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
-    process = subprocess.Popen(  # noqa: S603 - our own command, as docs/deploy.md gives it
-        [str(BIN / "gunicorn"), "-c", "python:extranet.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(WORKERS), "--graceful-timeout", "5",
-         # which worker (%(p)s) served each request
-         "--access-logfile", str(log), "--access-logformat", "%(p)s %(s)s %(m)s %(U)s",
-         "extranet.wsgi:app"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _attempt in range(600):  # bounded: 60 s at most to import, warm up and fork
-            if process.poll() is not None:
-                pytest.fail(f"the node stopped: {process.stderr.read()[-3000:]}")
-            with contextlib.suppress(requests.ConnectionError):
-                if requests.get(f"{base}/login", timeout=60).status_code == 200:  # a loaded machine
-                    break
-            time.sleep(0.1)
-        else:
-            pytest.fail("the node did not answer within 60 s")
+    options = ["-c", "python:extranet.gunicorn_conf", "--workers", str(WORKERS), "--graceful-timeout", "5",
+               # which worker (%(p)s) served each request
+               "--access-logfile", str(log), "--access-logformat", "%(p)s %(s)s %(m)s %(U)s"]
+    with gunicorn_node(options, env) as (process, base):
         yield process.pid, base, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def workers_of(master: int) -> list[int]:

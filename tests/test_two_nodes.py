@@ -16,13 +16,12 @@ import re
 import secrets
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from extranet.testing import CSRF_RE
-from tests.daemons import free_port
+from tests.daemons import free_port, gunicorn_node
 from tests.test_storage_s3 import FAKE_AWS, s3_bucket, s3_endpoint  # noqa: F401 - fixtures
 
 POSTGRES_URL = os.environ.get("EXTRANET_TEST_POSTGRES_URL")
@@ -83,34 +82,11 @@ def settings(app, s3_endpoint, s3_bucket, smtp, tmp_path):  # noqa: F811 - fixtu
 
 @contextlib.contextmanager
 def node(settings: dict, instance: Path):
-    """A gunicorn node on a port of its own, with an instance folder of its own (another
-    machine's disk), until the block ends."""
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        [str(BIN / "gunicorn"), "-c", "python:extranet.gunicorn_conf", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--graceful-timeout", "5", "extranet.wsgi:app"],
-        env={**settings, "EXTRANET_INSTANCE_PATH": str(instance)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _attempt in range(600):  # bounded: 60 s at most to import and bind
-            if process.poll() is not None:
-                pytest.fail(f"the node stopped: {process.stderr.read()[-3000:]}")
-            with contextlib.suppress(requests.ConnectionError):
-                if requests.get(f"{base}/login", timeout=10).status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            pytest.fail("the node did not answer within 60 s")
+    """A gunicorn node started as docs/deploy.md says (two workers here) on a port of its own,
+    with an instance folder of its own (another machine's disk), until the block ends."""
+    options = ["-c", "python:extranet.gunicorn_conf", "--workers", "2", "--graceful-timeout", "5"]
+    with gunicorn_node(options, {**settings, "EXTRANET_INSTANCE_PATH": str(instance)}) as (_process, base):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
