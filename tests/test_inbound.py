@@ -274,6 +274,7 @@ def test_a_failed_message_waits_for_an_admin_and_is_processed_again(inbound_app,
     admin = client_for(inbound_app, team.admin)
     page = admin.get("/admin/inbound-mail/").get_data(as_text=True)
     assert "Process again" in page and "Failed" in page and f"inbound-{mail_id}" in page
+    assert key not in page and "FileNotFoundError" not in page  # the log has it, not the page
     with inbound_app.app_context():
         storage = get_storage()
         stored = storage.save(io.BytesIO(raw))
@@ -286,6 +287,43 @@ def test_a_failed_message_waits_for_an_admin_and_is_processed_again(inbound_app,
     assert [body for _, body, _ in messages_of(inbound_app, request_id)] == ["Hello"]
     member = client_for(inbound_app, team.member_a)
     assert member.get("/admin/inbound-mail/").status_code == 404
+
+
+def test_a_failure_shows_its_category_and_error_id_never_the_exception_text(inbound_app, team, receiver, client_for,
+                                                                           monkeypatch, caplog):
+    """The exception's text may name a server path or internals: it goes to the log, under the
+    error id the page shows; the page says what kind of failure it was."""
+    from extranet.inbound import service
+
+    secret = "/srv/extranet/instance/files/ab/cd/secret-key.eml"
+    send(receiver, team.member_a.email, f"sample@{DOMAIN}", "Broken", "Body")
+    monkeypatch.setattr(service.Run, "process", lambda run: (_ for _ in ()).throw(RuntimeError(f"cannot open {secret}")))
+    with caplog.at_level("ERROR", logger="extranet.inbound.service"):
+        assert process(inbound_app) == {"failed": 1}
+    with inbound_app.app_context():
+        row = db.session.scalar(db.select(InboundEmail))
+        outcome, error_id = row.outcome, row.detail
+    assert outcome == "error" and secret not in (error_id or "")
+    logged = [r for r in caplog.records if error_id in r.getMessage()]
+    assert logged and secret in logged[0].exc_text  # the operator finds the detail by the id
+
+    admin = client_for(inbound_app, team.admin)
+    page = admin.get("/admin/inbound-mail/").get_data(as_text=True)
+    assert secret not in page and "RuntimeError" not in page and "/srv/" not in page
+    assert "Failed: an unexpected error" in page and f"Error id for the operator: {error_id}" in page
+
+    monkeypatch.setattr(service.Run, "process", lambda run: (_ for _ in ()).throw(FileNotFoundError(2, "No such file", secret)))
+    with inbound_app.app_context():  # a storage failure says so
+        service.retry(db.session.scalar(db.select(InboundEmail)))
+        db.session.commit()
+    assert process(inbound_app) == {"failed": 1}
+    page = admin.get("/admin/inbound-mail/").get_data(as_text=True)
+    assert secret not in page and "could not be read from the file storage" in page
+    with inbound_app.app_context():  # a row failed before error ids, its text in ``detail``, shows none of it
+        db.session.scalar(db.select(InboundEmail)).detail = f"FileNotFoundError: {secret}"
+        db.session.commit()
+    page = admin.get("/admin/inbound-mail/").get_data(as_text=True)
+    assert secret not in page and "Error id for the operator" not in page
 
 
 def test_trimming_removes_quotes_and_signatures_in_french_and_outlook():

@@ -30,7 +30,8 @@ class InboundEmail(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(12), default=PENDING, index=True)
     outcome: Mapped[str | None] = mapped_column(String(20))  # a code of ``service.OUTCOMES``
-    detail: Mapped[str | None] = mapped_column(Text)  # the address concerned, or the error
+    # The address concerned; for a failure, the error id of its log line (failures.new_error_id).
+    detail: Mapped[str | None] = mapped_column(Text)
     sender: Mapped[str | None] = mapped_column(String(254))  # the From address, once read
     attempts: Mapped[int] = mapped_column(default=0)  # claims since it arrived (or since an admin's retry)
     # When a worker took it: a claim older than INBOUND_CLAIM_TIMEOUT was left by a worker that

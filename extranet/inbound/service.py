@@ -29,7 +29,7 @@ from extranet.db_types import utcnow
 from extranet.extensions import db
 from extranet.files import UploadRefused, quota
 from extranet.files.uploads import SavedFile, discard, scanned, store_one
-from extranet.inbound import addresses
+from extranet.inbound import addresses, failures
 from extranet.inbound.loops import loop_reason
 from extranet.inbound.models import (
     DONE,
@@ -67,8 +67,8 @@ OUTCOMES = {
     "not_allowed": _l("Refused: not allowed"),
     "not_filed": _l("Refused: the request type needs the form"),
     "empty": _l("Ignored: nothing written"),
-    "error": _l("Failed"),
     "stalled": _l("Failed: its processing never finished"),
+    **failures.LABELS,  # the categories of a failure ("error": one that fits none)
 }
 # Answers the sender is given once per (sender, address), not at every retry of their server.
 ANSWERED_ONCE = {"refused_sender", "unknown_sender", "bad_address", "expired_address"}
@@ -169,14 +169,15 @@ def _process_claimed(row_id: int, attempt: int) -> str | None:
         discard(run.saved)
         log.warning("inbound: message %s was taken over by another worker", row_id)
         return None
-    except Exception as exc:  # kept, shown to admins with the reason, retried by them
-        log.exception("inbound: message %s failed", row_id)
+    except Exception as exc:  # kept, shown to admins with its category and error id, retried by them
+        error_id = failures.new_error_id()
+        log.exception("inbound: message %s failed (error id %s)", row_id, error_id)
         db.session.rollback()
         if run.settled:  # what it was for is done and saved; only an answer to the sender was lost
             return DONE
         discard(run.saved)
         try:
-            run.settle(FAILED, "error", f"{type(exc).__name__}: {exc}"[:2000])
+            run.settle(FAILED, failures.category(exc), error_id)
         except ClaimLost:
             db.session.rollback()
             return None

@@ -9,7 +9,7 @@ from flask_login import login_required
 from sqlalchemy import case, func, select
 
 from extranet.extensions import db
-from extranet.inbound import addresses, service
+from extranet.inbound import addresses, failures, service
 from extranet.inbound.forms import FieldAddressForm
 from extranet.inbound.models import FAILED, InboundEmail
 from extranet.modules import module_settings
@@ -38,7 +38,7 @@ def index():
     counts = dict(db.session.execute(select(InboundEmail.status, func.count()).group_by(InboundEmail.status)).all())
     fields = [(f, addresses.field_address(f.slug), service.default_type(f.slug)) for f in host().enabled_fields()]
     return render("inbound/index.html", rows=rows, counts=counts, outcomes=service.OUTCOMES, fields=fields,
-                  domain=addresses.domain())
+                  domain=addresses.domain(), is_error_id=failures.is_error_id)
 
 
 @bp.route("/fields/<slug>", methods=["GET", "POST"])
