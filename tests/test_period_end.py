@@ -5,6 +5,9 @@ anything twice (real threads, SQLite and PostgreSQL); a failure midway leaves no
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import date
 
 import pytest
@@ -59,16 +62,18 @@ def test_copying_agreements_previews_then_copies_once(reports_app, people, clien
     assert _agreements(reports_app, 2026) == [(people.org_b, "sample", 60, 1, "none")]  # a GET changes nothing
 
     done = admin.post(COPY, data={"year": "2025", "csrf_token": csrf_token(admin, COPY)})
-    html = done.get_data(as_text=True)
-    assert done.status_code == 200 and html.count("Copied</span>") == 2
+    assert done.status_code == 303 and done.location.startswith(f"{COPY}?year=2025&run=")  # Post/Redirect/Get
+    html = admin.get(done.location).get_data(as_text=True)
+    assert html.count("Copied</span>") == 2
     assert "Agreements copied to 2026: 2; skipped because they existed already: 1." in html
     assert _agreements(reports_app, 2026) == sorted([
         (people.org_a, "sample", 600, 9000, "none"), (people.org_a, "other", 60, 6000, "unused"),
         (people.org_b, "sample", 60, 1, "none")])
     assert _count(reports_app, "hours.agreement_copied") == 2
 
-    again = admin.post(COPY, data={"year": "2025", "csrf_token": csrf_token(admin, COPY)}).get_data(as_text=True)
+    again = _follow(admin, admin.post(COPY, data={"year": "2025", "csrf_token": csrf_token(admin, COPY)}))
     assert "Agreements copied to 2026: 0; skipped because they existed already: 3." in again
+    assert again.count("Exists already: skipped") == 3 and "Copied</span>" not in again
     assert len(_agreements(reports_app, 2026)) == 3 and _count(reports_app, "hours.agreement_copied") == 2
     assert "there is nothing to copy" in admin.get(f"{COPY}?year=2025").get_data(as_text=True)
 
@@ -83,13 +88,28 @@ def test_closing_a_month_for_everyone_skips_what_is_closed(reports_app, people, 
     assert "Close 1 statement of March 2025?" in preview
     assert _closed(reports_app) == [people.org_a]
 
-    html = admin.post(CLOSE, data={"month": MARCH, "csrf_token": csrf_token(admin, CLOSE)}).get_data(as_text=True)
+    html = _follow(admin, admin.post(CLOSE, data={"month": MARCH, "csrf_token": csrf_token(admin, CLOSE)}))
     assert "Statements of March 2025 closed: 1; skipped because they were closed already: 1." in html
+    assert html.count("Closed now</span>") == 1 and html.count("Closed already: skipped") == 1
     assert _closed(reports_app) == sorted([people.org_a, people.org_b])
     assert _count(reports_app, "statement.close") == 2
-    again = admin.post(CLOSE, data={"month": MARCH, "csrf_token": csrf_token(admin, CLOSE)}).get_data(as_text=True)
+    again = _follow(admin, admin.post(CLOSE, data={"month": MARCH, "csrf_token": csrf_token(admin, CLOSE)}))
     assert "Statements of March 2025 closed: 0; skipped because they were closed already: 2." in again
+    assert again.count("Closed already: skipped") == 2 and "Closed now</span>" not in again
     assert _count(reports_app, "statement.close") == 2
+    # The outcome's page is a plain GET: reloading it shows the outcome again and does nothing.
+    first = admin.post(CLOSE, data={"month": MARCH, "csrf_token": csrf_token(admin, CLOSE)}).location
+    assert "Closed already: skipped" in admin.get(first).get_data(as_text=True)
+    assert _count(reports_app, "statement.close") == 2
+    # A run id of another action, or of another month, is not an outcome: the preview is shown.
+    other = admin.get(first.replace(MARCH, "2025-02")).get_data(as_text=True)
+    assert "Closed already: skipped" not in other and "Show</button>" in other
+
+
+def _follow(client, response) -> str:
+    """The page a POST sends its browser to (Post/Redirect/Get), with the outcome it flashed."""
+    assert response.status_code == 303, response.status_code
+    return client.get(response.location).get_data(as_text=True)
 
 
 def test_a_month_not_over_is_refused_and_the_pages_are_for_admins(reports_app, people, client_for):  # noqa: F811
@@ -132,9 +152,9 @@ def test_two_admins_at_once_never_copy_or_close_twice(reports_app, people, live_
 
     def work(i):
         if i % 2:
-            answers[i] = browsers[i].post(CLOSE, {"month": MARCH})
+            answers[i] = _post_and_follow(browsers[i], CLOSE, {"month": MARCH})
         else:
-            answers[i] = browsers[i].post(COPY, {"year": "2025"})
+            answers[i] = _post_and_follow(browsers[i], COPY, {"year": "2025"})
 
     run_at_once(work, 4)
     assert [status for status, _html in answers] == [200] * 4, answers
@@ -144,3 +164,18 @@ def test_two_admins_at_once_never_copy_or_close_twice(reports_app, people, live_
     # Between them, each statement was closed once and each agreement copied once.
     assert sum(html.count("Closed now</span>") for _s, html in answers[1::2]) == 2
     assert sum(html.count("Copied</span>") for _s, html in answers[0::2]) == 3
+
+
+def _post_and_follow(browser: Person, path: str, data: dict) -> tuple[int, str]:
+    """A POST that must answer 303, then the GET of where it sends the browser."""
+    body = urllib.parse.urlencode({**data, "csrf_token": browser.token}).encode()
+    request = urllib.request.Request(browser.base_url + path, data=body, method="POST",  # noqa: S310 - 127.0.0.1
+                                     headers={"Accept-Language": "en"})
+    try:
+        with browser.opener.open(request, timeout=60) as response:
+            return response.status, "not redirected"
+    except urllib.error.HTTPError as answer:  # 3xx, not followed
+        if answer.code != 303:
+            return answer.code, answer.read().decode()
+        location = urllib.parse.urlsplit(answer.headers["Location"])
+    return browser.send("GET", f"{location.path}?{location.query}")

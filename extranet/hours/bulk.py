@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from extranet.audit.models import AuditEvent
 from extranet.audit.service import record
 from extranet.extensions import db
 from extranet.hours import statements as st
@@ -58,9 +59,10 @@ def _begin(action: str, **details):
     return event
 
 
-def copy_agreements(year: int) -> list[AgreementCopy]:
+def copy_agreements(year: int) -> tuple[list[AgreementCopy], int]:
     """Give each organization next year the agreements it has this year (same allotment, rates
-    and carry-over), except where it already has one. The caller commits."""
+    and carry-over), except where it already has one; returns the plan and the id of the run's
+    audit event, which ``agreement_copy_outcome`` reads back. The caller commits."""
     event = _begin("hours.agreements_copied", from_year=year, year=year + 1)
     plan = plan_agreement_copy(year)
     for item in plan:
@@ -83,7 +85,31 @@ def copy_agreements(year: int) -> list[AgreementCopy]:
                hourly_rate_cents=copy.hourly_rate_cents, overage_rate_cents=copy.overage_rate_cents,
                carry_over=copy.carry_over)
     created = sum(item.created for item in plan)
-    event.details = {**event.details, "created": created, "skipped": len(plan) - created}
+    event.details = {**event.details, "created": created, "skipped": len(plan) - created,
+                     "copied": [item.source.id for item in plan if item.created]}
+    return plan, event.id
+
+
+def _done_by(run_id: int, action: str, key: str, **details) -> set[int] | None:
+    """The ids the run ``run_id`` of ``action`` (with these details) recorded under ``key`` in
+    its audit event: what it did; None when there is no such run."""
+    event = db.session.get(AuditEvent, run_id)
+    if event is None or event.action != action or any((event.details or {}).get(k) != v for k, v in details.items()):
+        return None
+    return set(event.details.get(key, ()))
+
+
+def agreement_copy_outcome(run_id: int, year: int) -> list[AgreementCopy] | None:
+    """What the run ``run_id`` of the copy of ``year`` did, agreement by agreement, for the page
+    the admin is sent to after it (None: no such run): the agreements it copied, the others
+    skipped because they existed (meanwhile, they all exist)."""
+    copied = _done_by(run_id, "hours.agreements_copied", "copied", from_year=year)
+    if copied is None:
+        return None
+    plan = plan_agreement_copy(year)
+    for item in plan:
+        item.created = item.source.id in copied
+        item.existed = not item.created
     return plan
 
 
@@ -112,8 +138,9 @@ def plan_month_close(month: date) -> list[MonthClose]:
     return [MonthClose(org, org.id in closed) for org in organizations]
 
 
-def close_month(month: date, user, today: date | None = None) -> list[MonthClose]:
-    """Close the month's statement of every organization of the plan that is still open.
+def close_month(month: date, user, today: date | None = None) -> tuple[list[MonthClose], int]:
+    """Close the month's statement of every organization of the plan that is still open; returns
+    the plan and the id of the run's audit event, which ``month_close_outcome`` reads back.
     Raises ``MonthNotOver`` (nothing done); the caller commits, or rolls back on any error."""
     if st.month_bounds(month)[1] >= (today or date.today()):
         raise st.MonthNotOver(month)
@@ -129,5 +156,19 @@ def close_month(month: date, user, today: date | None = None) -> list[MonthClose
             continue
         item.closed = True
     closed = sum(item.closed for item in plan)
-    event.details = {**event.details, "closed": closed, "skipped": len(plan) - closed}
+    event.details = {**event.details, "closed": closed, "skipped": len(plan) - closed,
+                     "organizations": [item.organization.id for item in plan if item.closed]}
+    return plan, event.id
+
+
+def month_close_outcome(run_id: int, month: date) -> list[MonthClose] | None:
+    """What the run ``run_id`` of the close of ``month`` did, organization by organization (None:
+    no such run): the statements it closed, the others skipped as closed already."""
+    closed = _done_by(run_id, "statement.month_closed", "organizations", month=st.month_key(month))
+    if closed is None:
+        return None
+    plan = plan_month_close(month)
+    for item in plan:
+        item.closed = item.organization.id in closed
+        item.was_closed = not item.closed
     return plan
