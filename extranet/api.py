@@ -29,6 +29,7 @@ from extranet.hookspecs import hookimpl
 from extranet.modules import plugin_settings
 from extranet.notifications.service import notify_request
 from extranet.policy import can, current_organization, require
+from extranet.requests.core_workflows import SECOND_REVIEW
 from extranet.requests.forms import CommentForm, ReasonForm, RequestForm
 from extranet.requests.models import ServiceRequest
 from extranet.requests.rules import request_scope, visible_requests
@@ -43,6 +44,7 @@ Field = ExpertiseField
 
 __all__ = [
     "ROLES",
+    "SECOND_REVIEW",
     "STANDARD",
     "BaseForm",
     "CommentForm",

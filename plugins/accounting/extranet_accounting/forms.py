@@ -81,6 +81,3 @@ class DocumentsForm(ReasonForm):
         validators=[DataRequired(), Length(max=5000)],
     )
 
-
-class ChangesForm(ReasonForm):
-    comment = TextAreaField(_l("Changes to make"), validators=[DataRequired(), Length(max=5000)])
