@@ -77,7 +77,9 @@ class Panel:
     HTML fragment whose route checks the policy again). ``action``, when given, is a policy
     action the viewer must also pass on the page's target for the panel to be shown. A panel
     not ``framed`` gets no card nor heading from the page: its fragment, which brings its own
-    (several cards, or one whose forms swap it), replaces the placeholder."""
+    (several cards, or one whose forms swap it), replaces the placeholder. ``content``, when
+    given, renders that fragment with the page instead (what ``url`` answers): the panel is
+    read without JavaScript, and its forms still update it in place through ``url``'s routes."""
 
     slug: str
     title: Any
@@ -85,6 +87,7 @@ class Panel:
     order: int = 100
     action: str | None = None
     framed: bool = True  # False: the fragment brings its own cards and replaces the placeholder
+    content: Callable[[], Any] | None = None  # the fragment's HTML, rendered with the page
 
 
 @dataclass(frozen=True)

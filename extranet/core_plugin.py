@@ -62,10 +62,14 @@ def extranet_page_panels(page, user, target):
     """The core's own panels, in the same slots as the plugins' (ordered before theirs)."""
     if page != "request":
         return []
+    from extranet.documents.views import request_panel
+
     # The documents card brings its own status area for the upload bars (framed=False); the
-    # request page loads upload.js, since HTMX runs no script of a swapped fragment.
+    # request page loads upload.js, since HTMX runs no script of a swapped fragment. It is
+    # rendered with the page: a person without JavaScript reads the request's files there.
     return [Panel(slug="documents", title=_l("Documents"), order=0, framed=False,
-                  url=url_for("documents.request_documents", field=target.field, reference=target.reference)),
+                  url=url_for("documents.request_documents", field=target.field, reference=target.reference),
+                  content=lambda: request_panel(target)),
             Panel(slug="hours", title=_l("Time and satisfaction"), order=1, action="time.panel", framed=False,
                   url=url_for("hours.request_panel", reference=target.reference))]
 

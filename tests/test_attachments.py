@@ -125,8 +125,10 @@ def test_several_files_with_a_message_and_their_download(app, client_for, englis
     assert all(re.fullmatch(r"[0-9a-f]{32}", p.name) for p in on_disk)
 
     page = member.get(f"/requests/{reference}").get_data(as_text=True)
-    urls = links(page)
+    # The message's four files, and the same four in the documents card the page holds.
+    urls = links(page[:page.index('id="panel-documents"')])
     assert len(urls) == 4 and "Résumé été 2026.pdf" in page
+    assert links(page[page.index('id="panel-documents"'):]) == urls
     assert 'name="files"' in page and "multiple" in page and 'hx-encoding="multipart/form-data"' in page
 
     download = member.get(urls[0])

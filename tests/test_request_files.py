@@ -156,6 +156,27 @@ def test_message_files_are_listed_with_the_documents(app, client_for, people):
     assert "analyse-interne.png" in staff and "Internal note" in staff and len(ATTACHMENT_RE.findall(staff)) == 2
 
 
+def test_the_request_page_holds_its_files_without_javascript(app, client_for, people):
+    """The documents card is rendered with the page, not only loaded by HTMX: a person without
+    JavaScript reads the request's files there, each by the policy as in the lazy card."""
+    member, expert = client_for(app, people.member_a), client_for(app, people.expert)
+    reference = file_request(member)
+    assert send(member, reference, body="Voici le bilan", files=[(PDF, "bilan.pdf")]).status_code == 303
+    assert send(expert, reference, body="Pour nous", files=[(PNG, "analyse-interne.png")], internal=True).status_code == 303
+    response = member.post(f"/documents/sample/requests/{reference}/upload", data={
+        "csrf_token": csrf_token(member, "/documents/"), "visibility": "org", "category": "",
+        "files": [(io.BytesIO(CSV), "budget.csv")]}, content_type="multipart/form-data")
+    assert response.status_code == 303 and response.location.endswith(f"/requests/{reference}#panel-documents")
+
+    page = member.get(f"/requests/{reference}").get_data(as_text=True)
+    panel = page.split('id="panel-documents"', 1)[1].split("</section>", 1)[0]
+    assert "budget.csv" in panel and "bilan.pdf" in panel and "analyse-interne.png" not in panel
+    assert ATTACHMENT_RE.findall(panel) == ATTACHMENT_RE.findall(card(member, reference))
+    assert 'id="request-documents-body"' in panel  # where the in-place uploads answer
+    staff = expert.get(f"/requests/{reference}").get_data(as_text=True)
+    assert "analyse-interne.png" in staff.split('id="panel-documents"', 1)[1].split("</section>", 1)[0]
+
+
 # -- each file its own outcome ------------------------------------------------------------------
 
 

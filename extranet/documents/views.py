@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import login_required
+from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from extranet.access import service as access
 from extranet.documents import service
@@ -598,13 +599,15 @@ def request_files(req: ServiceRequest, user) -> list[tuple[str, object]]:
     """Every file of a request in one list, oldest first: its documents ("document") and the
     files of its messages ("attachment"), each only where the user may see it (an internal
     note's files for those who see internal notes)."""
+    # Joined, not "select in": two statements whether the request has files or not, as the
+    # request page that renders this list must (tests/test_bench_pages.py).
     docs = db.session.scalars(
         select(Document).where(Document.request_id == req.id, Document.deleted_at.is_(None))
-        .options(selectinload(Document.versions), selectinload(Document.created_by))
-    ).all()
+        .options(joinedload(Document.versions), joinedload(Document.created_by))
+    ).unique().all()
     attached = db.session.scalars(
         select(Attachment).join(Message, Attachment.message_id == Message.id).where(Message.request_id == req.id)
-        .options(contains_eager(Attachment.message).selectinload(Message.author))
+        .options(contains_eager(Attachment.message).joinedload(Message.author))
     ).all()
     files = [(d.created_at, "document", d) for d in docs if can(user, "document.view", d)]
     files += [(a.created_at, "attachment", a) for a in attached if can(user, "message.view", a.message)]
@@ -623,6 +626,15 @@ def _request_context(req: ServiceRequest, **overrides):
     }
     context.update(overrides)
     return context
+
+
+def request_panel(req: ServiceRequest) -> Markup:
+    """The documents card as the request page holds it, rendered with the page (the core's panel:
+    readable without JavaScript); its uploads update it in place as the lazy card's do. The page
+    lists it only for a viewer of the request, and each file by the policy."""
+    # On another blueprint's page: this blueprint's template helpers are passed by hand.
+    html = render_template("documents/_request_panel.html", **_helpers(), **_request_context(req))
+    return Markup(html)  # noqa: S704 - a template of ours, autoescaped
 
 
 @bp.get("/<field>/requests/<reference>")

@@ -8,6 +8,7 @@ import shutil
 import struct
 import unicodedata
 import zlib
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,6 +39,16 @@ WIDEST = """(width) => {
     }
     return culprits.slice(-5);
 }"""
+
+
+@contextmanager
+def without_javascript(browser, locale: str = "fr-CA"):
+    """A page of a browser context of its own with JavaScript off (closed after)."""
+    context = browser.new_context(locale=locale, java_script_enabled=False)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def log_in(page, base_url, person):

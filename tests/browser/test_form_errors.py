@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import filed, log_in, speaking
+from tests.browser.helpers import filed, log_in, speaking, without_javascript
 
 FOCUSED_SUMMARY = "() => document.activeElement && document.activeElement.hasAttribute('data-error-summary')"
 
@@ -73,9 +73,7 @@ def test_an_in_place_form_sums_up_its_errors_too(app, live_server, people, page,
 def test_without_javascript_the_summary_still_links_to_each_field(app, live_server, people, browser):
     speaking(app, "fr_CA", people.member_a)
     base_url = live_server(app)
-    context = browser.new_context(locale="fr-CA", java_script_enabled=False)
-    try:
-        page = context.new_page()
+    with without_javascript(browser) as page:
         log_in(page, base_url, people.member_a)
         page.goto(base_url + "/requests/new/legal/general_meeting")
         page.get_by_role("button", name="Déposer la demande").click()
@@ -83,5 +81,3 @@ def test_without_javascript_the_summary_still_links_to_each_field(app, live_serv
         links = page.locator("[data-error-summary] a")
         expect(links).to_have_count(2)
         assert [link.get_attribute("href") for link in links.all()] == ["#title", "#meeting_date"]
-    finally:
-        context.close()

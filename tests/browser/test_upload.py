@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PDF, log_in
+from tests.browser.helpers import PDF, log_in, without_javascript
 from tests.sample_plugin import SamplePlugin
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 44 + b"PE\x00\x00"
@@ -189,3 +189,27 @@ def test_the_request_pages_documents_panel_uploads_with_a_bar_per_file(page, liv
     expect(card.locator("[data-outcome=refused]")).to_contain_text("setup.exe is a program or a script")
     expect(page.locator("#request-file-list")).to_contain_text("bilan.pdf")
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_without_javascript_the_request_page_lists_its_documents(live_server, app, people, browser):
+    """The documents card comes with the request page, not only through HTMX: without
+    JavaScript, its files are listed there, and an upload leads back to them."""
+    base_url = live_server(app)
+    with without_javascript(browser, "en-CA") as page:
+        log_in(page, base_url, people.member_a)
+        page.goto(base_url + "/requests/new/sample/question")
+        page.fill("input[name=title]", "Bilan sans script")
+        page.set_input_files("#request-files", [{"name": "bilan 2025.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+        page.click("main form button[type=submit]")
+        page.wait_for_url(re.compile(r"/requests/[A-Z]+-\d{4}-\d{4}$"))
+        files = page.locator("#panel-documents #request-file-list")
+        expect(files.locator("a", has_text="bilan 2025.pdf")).to_have_count(1)
+
+        card = page.locator("#request-documents")
+        card.locator("summary").click()  # a <details>: opens without a script
+        card.locator("form[data-upload] input[type=file]").set_input_files(
+            [{"name": "annexe.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+        card.locator("form[data-upload] button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/requests/[A-Z]+-\d{4}-\d{4}#panel-documents$"))
+        expect(files).to_contain_text("annexe.pdf")
+        expect(files).to_contain_text("bilan 2025.pdf")
