@@ -87,7 +87,7 @@ def test_the_profile_leads_to_both_pages_and_they_read_in_french(app, client_for
         db.session.commit()
     french = member.get("/access/").get_data(as_text=True)
     assert "Qui a consulté mes renseignements" in french
-    assert "Personne d'autre n'a encore consulté vos renseignements." in french
+    assert "Personne d’autre n’a encore consulté vos renseignements." in french
 
 
 def test_reads_by_the_owner_are_not_recorded(app, client_for, people):

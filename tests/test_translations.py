@@ -84,6 +84,28 @@ def test_quebec_typography(catalog):
     assert problems == []
 
 
+# A CLDR date pattern (``EEEE H 'h' mm``): its straight quotes quote literal text.
+DATE_PATTERN = re.compile(r"(?:[GyMdEhHmsaz]+|[ ,:./-]|'[^']*')+")
+# Every French catalog of the repository: the core's, the built-in fields' and the example plugin's.
+CATALOGS = sorted([PO_PATH, *ROOT.glob("plugins/*/extranet_*/translations/fr_CA/LC_MESSAGES/messages.po"),
+                   *ROOT.glob("examples/*/extranet_*/translations/fr_CA/LC_MESSAGES/messages.po")])
+
+
+def test_french_apostrophes_are_typographic():
+    """French text takes the typographic apostrophe (l’organisation), never the straight one,
+    in every French catalog; only a date pattern keeps its straight quotes."""
+    assert len(CATALOGS) >= 6
+    straight = []
+    for path in CATALOGS:
+        with path.open("rb") as fh:
+            for message in messages(read_po(fh)):
+                msgid = forms(message.id)[0]
+                if DATE_PATTERN.fullmatch(msgid):
+                    continue
+                straight += [(path.parent.parent.parent.parent.name, text) for text in forms(message.string) if "'" in text]
+    assert straight == []
+
+
 def test_common_terms():
     with PO_PATH.open("rb") as fh:
         catalog = read_po(fh)
