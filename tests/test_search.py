@@ -491,3 +491,77 @@ def test_an_experts_search_scored_at_once_ranks_pages_and_counts_as_the_sql_rank
             assert f"/requests/{legal}" not in page
     with app.app_context():
         assert bool(scored) == (db.engine.dialect.name == "sqlite")
+
+
+def _in_scope(word: str, *tokens: str) -> dict[str, int]:
+    """How many entries of requests and messages match ``word`` within ``tokens`` (the engine's
+    own narrowing, before any rule), on the test database's engine."""
+    from sqlalchemy import select
+
+    from extranet.extensions import db
+    from extranet.search.engines import MESSAGE, REQUEST, engine_for
+    from extranet.search.query import parse
+
+    engine = engine_for(db.session.connection())
+    found = {}
+    for name, kind in (("request", REQUEST), ("message", MESSAGE)):
+        matches = engine.matches(parse(f"{word} "), kind, scope=list(tokens))
+        found[name] = len(db.session.scalars(select(matches.c.ref_id)).all())
+    return found
+
+
+def test_an_entrys_scope_follows_its_requests_field_organization_and_assignees(app, people, client_for):
+    """Either engine's index holds a request's field, organization and assigned experts with its
+    entry and its messages', and rewrites them in the transaction that changes them: an
+    expert's search narrows its matches to them (on PostgreSQL too, since migration 0035)."""
+    from extranet.extensions import db
+    from extranet.requests.models import RequestParticipant, ServiceRequest
+    from extranet.search.engines import assignee_token, field_token, organization_token
+
+    member = client_for(app, people.member_a)
+    reference = _file(member, "policy_review", "hr", "Dossier zqscoped", False, policy_name="X", goals="Y")
+    _attach(member, reference, "Message zqscoped", "s.txt")
+    both, none = {"request": 1, "message": 1}, {"request": 0, "message": 0}
+    hr, it = field_token("hr"), field_token("it")
+    org_a, org_b = organization_token(people.org_a), organization_token(people.org_b)
+    assigned = assignee_token(people.expert.id)
+    with app.app_context():
+        assert _in_scope("zqscoped", hr) == _in_scope("zqscoped", org_a) == both
+        assert _in_scope("zqscoped", it, org_b, assigned) == none
+        req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
+        db.session.add(RequestParticipant(request_id=req.id, user_id=people.expert.id, role="assignee"))
+        db.session.flush()
+        assert _in_scope("zqscoped", assigned) == both  # in the same transaction
+        db.session.commit()
+        req.field, req.organization_id = "it", people.org_b
+        db.session.commit()
+        assert _in_scope("zqscoped", it) == _in_scope("zqscoped", org_b) == both
+        assert _in_scope("zqscoped", hr, org_a) == none
+        db.session.delete(db.session.scalar(db.select(RequestParticipant).filter_by(request_id=req.id)))
+        db.session.commit()
+        assert _in_scope("zqscoped", assigned) == none and _in_scope("zqscoped", it) == both
+
+
+def test_a_scope_token_typed_as_a_word_finds_nothing(app, people, client_for):
+    """What a person types never reaches the index's scope: a field's, an organization's or an
+    assigned expert's token, as a word or as the beginning of one, finds nothing though every
+    entry of that request holds it."""
+    from extranet.search.engines import (
+        REQUEST,
+        PostgresEngine,
+        assignee_token,
+        field_token,
+        organization_token,
+    )
+
+    member, expert, admin = (client_for(app, p) for p in (people.member_a, people.expert, people.admin))
+    reference = _file(member, "policy_review", "hr", "Dossier zqtokens", False, policy_name="X", goals="Y")
+    _ok(expert.post(f"/requests/{reference}/take", data={"csrf_token": _token(expert)}))
+    _attach(member, reference, "Message zqtokens", "t.txt")
+    assert _found(expert, "zqtokens") and _found(member, "zqtokens")
+    tokens = [field_token("hr"), organization_token(people.org_a), assignee_token(people.expert.id)]
+    tokens += PostgresEngine.scope(REQUEST, tokens)  # "1:f6872" is read as the words "1" and "f6872"
+    for token in tokens:
+        for client in (member, expert, admin):
+            for typed in (token, f"{token} ", token[:4], f"zqtokens {token}"):
+                assert not _found(client, typed), (token, typed)
