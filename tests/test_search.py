@@ -351,6 +351,11 @@ def test_the_migration_indexes_existing_rows(app, people, client_for, migration_
         app.extensions["extranet.migration_dirs"] = own
     assert _entries(app) == before
     assert _found(member, "ecole contrat") and _found(member, "zqmigrated") and _found(member, "zqmigrateddoc")
+    from extranet.search.engines import field_token
+
+    with app.app_context():  # each entry's scope filled (0034 on SQLite, 0035 on PostgreSQL)
+        assert _in_scope("zqmigrated", field_token("hr")) == {"request": 0, "message": 1}
+    assert _found(client_for(app, people.expert), "zqmigrated")  # an expert's search reads the scope
 
 
 def test_csrf_token_helper_still_reads_pages(app, people, client_for):
@@ -540,6 +545,11 @@ def test_an_entrys_scope_follows_its_requests_field_organization_and_assignees(a
         db.session.delete(db.session.scalar(db.select(RequestParticipant).filter_by(request_id=req.id)))
         db.session.commit()
         assert _in_scope("zqscoped", assigned) == none and _in_scope("zqscoped", it) == both
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():  # the rebuild writes the scope too
+        assert _in_scope("zqscoped", it) == _in_scope("zqscoped", org_b) == both
+        assert _in_scope("zqscoped", hr, org_a, assigned) == none
 
 
 def test_a_scope_token_typed_as_a_word_finds_nothing(app, people, client_for):
