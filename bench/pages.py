@@ -3,9 +3,11 @@ rows fetched per page, as a member, a manager, an expert and an admin.
 
     .venv/bin/python bench/pages.py [--runs 20] [--only x1|x10] [--fields 4 20] [--markdown]
     .venv/bin/python bench/pages.py --url postgresql+psycopg://postgres@127.0.0.1:5432/bench --only x1
+    .venv/bin/python bench/pages.py --only x10 --skip search      # every page but the search pages
 
 With ``--url`` the dataset is a PostgreSQL database built by ``dataset.py --url`` (built when
-empty, at the scale of ``--only``).
+empty, at the scale of ``--only``); ``--storage`` names its files' folder when it is not the one
+``dataset.py`` wrote (a copy of another database: ``createdb -T``).
 
 Uses the datasets of ``dataset.py`` (built if missing; one built before the latest migrations
 is upgraded, and given its assignees and notifications once). Each page is requested through
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import platform
 import statistics
 import sys
@@ -37,6 +40,22 @@ import dataset  # noqa: E402
 from reports import _login  # noqa: E402
 
 ROWS = [0]
+SLOWEST = 3  # statements printed per page with --statements
+
+
+def _time_statements(engine, queries: list) -> None:
+    """Each statement's time in the driver (sent, run, answered), in ``queries`` as
+    ``[ms, text]``: their sum against the page's time tells the database's share from Python's."""
+    from sqlalchemy import event
+
+    def before(_conn, _cursor, statement, *_args):
+        queries.append([time.perf_counter(), statement])
+
+    def after(*_args):
+        queries[-1][0] = (time.perf_counter() - queries[-1][0]) * 1000
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
 
 
 def _count_rows() -> None:
@@ -178,22 +197,27 @@ def next_link(url: str):
 
 
 def time_page(client, url, runs: int, queries: list) -> tuple:
-    """p50 and p95 in ms after two warm-ups, and the statements and rows of the last run; the
-    status instead when the page is not a 200 for that role."""
+    """p50 and p95 in ms after two warm-ups, the statements and rows of the last run, the status,
+    the p50 of this process's CPU time in ms (the app's: the database server's is not in it),
+    the p50 of the statements' time in ms, and the last run's statements (``[ms, text]``); the
+    status alone when the page is not a 200 for that role."""
     url = url if isinstance(url, str) else url(client)
     for _ in range(2):
         response = client.get(url)
     if response.status_code != 200:
-        return None, None, None, None, response.status_code
-    timings = []
+        return None, None, None, None, response.status_code, None, None, []
+    timings, cpu, sql = [], [], []
     for _ in range(runs):
         queries.clear()
         ROWS[0] = 0
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         client.get(url)
         timings.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        sql.append(sum(ms for ms, _text in queries))
     cuts = statistics.quantiles(timings, n=20, method="inclusive")
-    return statistics.median(timings), cuts[18], len(queries), ROWS[0], 200
+    return (statistics.median(timings), cuts[18], len(queries), ROWS[0], 200, statistics.median(cpu),
+            statistics.median(sql), list(queries))
 
 
 def _missing(target: Path | str) -> bool:
@@ -209,9 +233,7 @@ def _missing(target: Path | str) -> bool:
 
 
 def measure(path: Path | str, scale: float, runs: int, match: str = "", n_fields: int = 4,
-            deep: int = 100, files: Path | None = None) -> tuple[dict, list]:
-    from sqlalchemy import event
-
+            deep: int = 100, skip: tuple[str, ...] = (), files: Path | None = None) -> tuple[dict, list]:
     from extranet.extensions import db
 
     if _missing(path):
@@ -225,8 +247,9 @@ def measure(path: Path | str, scale: float, runs: int, match: str = "", n_fields
         engine = db.engine
     dataset.add_assignees_and_notifications(path)
     info = _people(path)
+    dataset.vacuum(path)  # after the long timeline's rows (PostgreSQL only)
     queries = []
-    event.listen(engine, "before_cursor_execute", lambda *a: queries.append(1))
+    _time_statements(engine, queries)
     clients = {}
     for role in ("member", "manager", "expert", "admin"):
         clients[role] = app.test_client()
@@ -234,7 +257,7 @@ def measure(path: Path | str, scale: float, runs: int, match: str = "", n_fields
     gc.freeze()  # as the production entry point does (extranet/wsgi.py)
     results = []
     for role, label, url in _pages(info, deep):
-        if match not in label:
+        if match not in label or any(word in label for word in skip):
             continue
         results.append((role, label, url, *time_page(clients[role], url, runs, queries)))
     with app.app_context():
@@ -242,20 +265,26 @@ def measure(path: Path | str, scale: float, runs: int, match: str = "", n_fields
     return info, results
 
 
-def print_table(name: str, info: dict, results: list, markdown: bool) -> None:
+def print_table(name: str, info: dict, results: list, markdown: bool, show_statements: bool = False) -> None:
     print(f"\n{name}: {info['requests']:,} requests, {info['messages']:,} messages, "
           f"{info['request_participants']:,} participants, {info['notifications']:,} notifications")
     if markdown:
-        print("\n| role | page | p50 ms | p95 ms | statements | rows |\n|---|---|---|---|---|---|")
-    for role, label, _url, p50, p95, statements, rows, status in results:
+        print("\n| role | page | p50 ms | p95 ms | CPU p50 ms | SQL p50 ms | statements | rows |\n"
+              "|---|---|---|---|---|---|---|---|")
+    else:
+        print(f"{'':8} {'':22} {'p50':>8} {'p95':>8} {'CPU':>8} {'SQL':>8} {'stmts':>5} {'rows':>7}")
+    for role, label, _url, p50, p95, statements, rows, status, cpu, sql, texts in results:
         if status != 200:
-            line = (f"| {role} | {label} | status {status} | | | |" if markdown
+            line = (f"| {role} | {label} | status {status} | | | | | |" if markdown
                     else f"{role:8} {label:22} status {status}")
         elif markdown:
-            line = f"| {role} | {label} | {p50:.1f} | {p95:.1f} | {statements} | {rows} |"
+            line = f"| {role} | {label} | {p50:.1f} | {p95:.1f} | {cpu:.1f} | {sql:.1f} | {statements} | {rows} |"
         else:
-            line = f"{role:8} {label:22} {p50:8.1f} {p95:8.1f} {statements:5d} {rows:7d}"
+            line = f"{role:8} {label:22} {p50:8.1f} {p95:8.1f} {cpu:8.1f} {sql:8.1f} {statements:5d} {rows:7d}"
         print(line)
+        if show_statements and status == 200:
+            for ms, text in sorted(texts, key=lambda q: -q[0])[:SLOWEST]:
+                print(f"    {ms:7.1f} ms  {' '.join(text.split())[:300]}")
 
 
 def print_comparison(name: str, by_fields: dict, markdown: bool) -> None:
@@ -265,8 +294,8 @@ def print_comparison(name: str, by_fields: dict, markdown: bool) -> None:
     if markdown:
         print("\n| role | page | p50 4 | p50 20 | p95 4 | p95 20 | statements 4 | statements 20 |\n"
               "|---|---|---|---|---|---|---|---|")
-    for (role, label, _u, p50, p95, st, _r, status), other in zip(four, twenty, strict=True):
-        _, _, _, p50b, p95b, stb, _rb, statusb = other
+    for (role, label, _u, p50, p95, st, _r, status, *_more), other in zip(four, twenty, strict=True):
+        _, _, _, p50b, p95b, stb, _rb, statusb, *_other = other
         if status != 200 or statusb != 200:
             print(f"{role:8} {label:22} status {status} / {statusb}")
         elif markdown:
@@ -281,6 +310,11 @@ def main() -> None:
     parser.add_argument("--only", choices=("x1", "x10"))
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--match", default="", help="only the pages whose label contains this")
+    parser.add_argument("--skip", action="append", default=[],
+                        help="leave out the pages whose label contains this (repeatable)")
+    parser.add_argument("--statements", action="store_true",
+                        help="print each page's slowest statements of its last run")
+    parser.add_argument("--storage", type=Path, help="the dataset's files' folder (default: dataset.py's)")
     parser.add_argument("--fields", type=int, nargs="+", choices=(4, 20), default=[4],
                         help="the dataset's fields: the 4 plugins', the consortium's 20, or both side by side")
     parser.add_argument("--url", help="a PostgreSQL dataset (dataset.py --url) instead of the SQLite files")
@@ -289,16 +323,20 @@ def main() -> None:
         parser.error("--url holds one dataset: say which with --only")
     _count_rows()
     print(f"{platform.node()}: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.runs} runs per page")
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.runs} runs per page, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for name, scale in (("x1", 0.1), ("x10", 1.0)):
         if args.only and args.only != name:
             continue
         by_fields = {}
         for n_fields in args.fields:
             path = args.url or dataset.default_path(scale, n_fields)
-            info, by_fields[n_fields] = measure(path, scale, args.runs, args.match, n_fields)
+            info, by_fields[n_fields] = measure(path, scale, args.runs, args.match, n_fields,
+                                                 skip=tuple(args.skip), files=args.storage)
             title = f"PostgreSQL {args.url.rsplit('/', 1)[-1]} ({name})" if args.url else path.name
-            print_table(f"{title} ({n_fields} fields)", info, by_fields[n_fields], args.markdown)
+            print_table(f"{title} ({n_fields} fields)", info, by_fields[n_fields], args.markdown, args.statements)
+            print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+                  f"{datetime.now(UTC):%H:%M} UTC")
         if len(by_fields) == 2:
             print_comparison(name, by_fields, args.markdown)
 

@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/reports.py            # builds the datasets if missing, 20 runs each
     .venv/bin/python bench/reports.py --runs 50 --year 2025
+    .venv/bin/python bench/reports.py --url postgresql+psycopg://postgres@127.0.0.1:5432/bench --only x10
+    .venv/bin/python bench/reports.py --path instance/copy-of-x10.db --only x10
 
 Each page is requested through the Flask test client (the whole server side: routing, policy,
 queries, templates; no network), after two warm-up requests, with the objects of start-up
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import sys
 import time
@@ -59,41 +62,49 @@ def _login(client, email: str) -> None:
     assert response.status_code == 303, response.status_code
 
 
-def _info(path: Path, scale: float) -> dict:
-    """The ids the pages need, read back from an existing dataset."""
-    import sqlite3
+def _info(path: Path | str, scale: float) -> dict:
+    """The ids the pages need, read back from an existing dataset (a SQLite file or a URL)."""
+    from sqlalchemy import create_engine, text
 
-    with sqlite3.connect(path) as conn:
-        org = conn.execute(
+    engine = create_engine(dataset.database_uri(path))
+    with engine.connect() as conn:
+        org = conn.execute(text(
             "SELECT r.organization_id FROM time_entries t JOIN requests r ON r.id = t.request_id "
-            "GROUP BY r.organization_id ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
-        manager = conn.execute(
+            "GROUP BY r.organization_id ORDER BY COUNT(*) DESC LIMIT 1")).scalar()
+        manager = conn.execute(text(
             "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id "
-            "WHERE m.organization_id = ? AND m.role = 'manager'", (org,)).fetchone()[0]
-        entries = conn.execute("SELECT COUNT(*) FROM time_entries").fetchone()[0]
+            "WHERE m.organization_id = :org AND m.role = 'manager' ORDER BY u.id"), {"org": org}).scalar()
+        entries = conn.execute(text("SELECT COUNT(*) FROM time_entries")).scalar()
         # The busiest expert of the last week with time logged, for the timesheet.
-        last = date.fromisoformat(conn.execute(
-            "SELECT MAX(date) FROM time_entries WHERE date <= ?", (date.today().isoformat(),)).fetchone()[0])
+        last = conn.execute(text("SELECT MAX(date) FROM time_entries WHERE date <= :today"),
+                            {"today": date.today()}).scalar()
+        last = last if isinstance(last, date) else date.fromisoformat(last)
         monday = last - timedelta(days=last.weekday())
-        expert = conn.execute(
-            "SELECT u.email FROM time_entries t JOIN users u ON u.id = t.expert_id WHERE t.date BETWEEN ? AND ? "
-            "GROUP BY u.email ORDER BY COUNT(*) DESC LIMIT 1",
-            (monday.isoformat(), (monday + timedelta(days=6)).isoformat())).fetchone()[0]
+        expert = conn.execute(text(
+            "SELECT u.email FROM time_entries t JOIN users u ON u.id = t.expert_id "
+            "WHERE t.date BETWEEN :monday AND :sunday GROUP BY u.email ORDER BY COUNT(*) DESC, u.email LIMIT 1"),
+            {"monday": monday, "sunday": monday + timedelta(days=6)}).scalar()
+    engine.dispose()
     return {"organization_id": org, "manager_email": manager, "admin_email": "user1@bench.example.org",
             "entries": entries, "expert_email": expert, "week": f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"}
 
 
-def measure(path: Path, scale: float, runs: int, year: int) -> list[tuple[str, float, float, int]]:
+def measure(path: Path | str, scale: float, runs: int, year: int,
+            files: Path | None = None) -> list[tuple[str, float, float, int]]:
     from sqlalchemy import event
 
     from extranet.extensions import db
 
-    if not path.exists():
+    if "://" not in str(path) and not Path(path).exists():
         print(f"building {path} …", flush=True)
         dataset.build(path, scale)
     info = _info(path, scale)
-    app = dataset.make_app(path)
-    with app.app_context():
+    dataset.vacuum(path)  # PostgreSQL only
+    app = dataset.make_app(path, files)
+    with app.app_context():  # a dataset built before the latest migrations
+        from flask_migrate import upgrade
+
+        upgrade()
         engine = db.engine
     queries = []
     event.listen(engine, "before_cursor_execute", lambda *a: queries.append(1))
@@ -122,11 +133,18 @@ def measure(path: Path, scale: float, runs: int, year: int) -> list[tuple[str, f
         ("timesheet (expert, busiest)", expert, f"/hours/timesheet?week={info['week']}"),
         ("agreements (admin)", admin, f"/hours/agreements?year={year}"),
     ]
-    results = [(label, *time_page(client, url, runs, queries)[:3]) for label, client, url in pages]
+    results, cpu = [], []
+    for label, client, url in pages:
+        start = time.process_time()
+        results.append((label, *time_page(client, url, runs, queries)[:3]))
+        cpu.append((time.process_time() - start) * 1000 / (runs + 2))
     with app.app_context():
         db.engine.dispose()
-    print_results(f"{path.name}: {info['entries']:,} time entries, organization {org}, {runs} runs per page",
-                  "page", results)
+    name = path.rsplit("/", 1)[-1] if isinstance(path, str) else path.name
+    print_results(f"{name}: {info['entries']:,} time entries, organization {org}, {runs} runs per page, "
+                  f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", "page", results)
+    print("CPU ms a request (mean, this process): " + ", ".join(
+        f"{label} {ms:.1f}" for (label, *_r), ms in zip(results, cpu, strict=True)))
     return results
 
 
@@ -147,11 +165,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--year", type=int, default=date.today().year - 1)
     parser.add_argument("--only", choices=("x1", "x10"))
+    parser.add_argument("--url", help="a PostgreSQL dataset (dataset.py --url) instead of the SQLite files")
+    parser.add_argument("--path", type=Path, help="another SQLite file than dataset.py's (a copy)")
+    parser.add_argument("--storage", type=Path, help="the dataset's files' folder (default: dataset.py's)")
     args = parser.parse_args()
+    if (args.url or args.path) and not args.only:
+        parser.error("--url and --path hold one dataset: say which with --only")
     for name, scale in (("x1", 0.1), ("x10", 1.0)):
         if args.only and args.only != name:
             continue
-        measure(dataset.default_path(scale), scale, args.runs, args.year)
+        measure(args.url or args.path or dataset.default_path(scale), scale, args.runs, args.year, args.storage)
 
 
 if __name__ == "__main__":
