@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, case, func, literal, select, union_all
@@ -48,18 +48,31 @@ def entries_select(organization_id: int | None = None, field: str | None = None,
 
 def used_minutes_by_field(organization_id: int, years: dict[int, date | None]) -> dict[tuple[str, int], int]:
     """Billable minutes used per field by the organization in each of ``years`` (up to its day,
-    included, when one is given), keyed by (field, year): one statement for any number of years."""
+    included, when one is given), keyed by (field, year): one statement for any number of years.
+    Whole months are summed from the monthly roll-up (a dozen rows a field, read by the
+    organization's key); only the days of a month begun are summed from the entries. Summing a
+    year of entries found the organization's among every organization's (≈ 70,000 a year at
+    ×10: 40 ms on PostgreSQL for each year)."""
+    m = HoursMonthly
     parts = []
     for year, until in sorted(years.items()):
         start, end = year_bounds(year)
         if until is not None:
             end = min(end, until)
-        parts.append(entries_select(organization_id, start=start, end=end, billable=True)
-                     .with_only_columns(R.field, literal(year).label("year"),
-                                        func.coalesce(func.sum(TimeEntry.minutes), 0))
-                     .group_by(R.field))
-    query = parts[0] if len(parts) == 1 else union_all(*parts)
-    return {(field, int(year)): int(total) for field, year, total in db.session.execute(query)}
+        if end < start:
+            continue
+        whole_months = end.month if (end + timedelta(days=1)).month != end.month else end.month - 1
+        parts.append(select(m.field.label("field"), literal(year).label("year"), m.billable_minutes.label("minutes"))
+                     .where(m.organization_id == organization_id, m.year == year, m.month <= whole_months))
+        if whole_months < end.month:  # the days of the month begun
+            parts.append(entries_select(organization_id, start=end.replace(day=1), end=end, billable=True)
+                         .with_only_columns(R.field, literal(year), TimeEntry.minutes))
+    if not parts:
+        return {}
+    used = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    query = (select(used.c.field, used.c.year, func.coalesce(func.sum(used.c.minutes), 0))
+             .group_by(used.c.field, used.c.year))
+    return {(field, int(year)): int(total) for field, year, total in db.session.execute(query) if total}
 
 
 def request_totals(request_id: int) -> dict[str, int]:
