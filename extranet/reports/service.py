@@ -124,8 +124,10 @@ def growth(current: int, previous: int) -> Decimal | None:
 def data_since() -> date | None:
     """The first month with time logged anywhere (the extranet's first records): a year begun
     before it is no base to compare with. One query on the roll-up."""
-    first = db.session.scalar(select(func.min(M.year * 12 + M.month - 1)))
-    return None if first is None else date(int(first) // 12, int(first) % 12 + 1, 1)
+    # The first row in the (year, month) index, not min(year * 12 + month): a minimum of an
+    # expression reads every row (≈ 200,000 at ×10, 40–90 ms on PostgreSQL).
+    first = db.session.execute(select(M.year, M.month).order_by(M.year, M.month).limit(1)).first()
+    return None if first is None else date(int(first.year), int(first.month), 1)
 
 
 class Comparison:
@@ -197,10 +199,11 @@ def _begun_months(filters: Filters, period: Period) -> list[tuple[int, str, int,
     ending today, and the same days a year before), read from the entries: one query, which also
     reads what the months before left of the allotment (the roll-up's ``allotment_left``) and
     the rates, to price those days as the roll-up prices a whole month."""
-    ranges = []
+    ranges, months = [], []
     for start, end in ((period.start, period.end), (period.previous_start, period.previous_end)):
         _months, first = _whole_months(start, end)
         if first is not None:
+            months.append(first)
             ranges.append(_scope(
                 select(
                     R.organization_id.label("organization_id"), R.field.label("field"),
@@ -216,12 +219,17 @@ def _begun_months(filters: Filters, period: Period) -> list[tuple[int, str, int,
     if not ranges:
         return []
     days = (ranges[0] if len(ranges) == 1 else union_all(*ranges)).subquery("days")
+    # The months and years joined are also named as constants: PostgreSQL cannot carry them
+    # through the union, and without them hashed the whole roll-up and every agreement
+    # (≈ 200,000 and 24,000 rows at ×10, ≈ 280 ms) to look up ≈ 2,400 of each.
     query = (
         select(days, M.allotment_left, Agreement.hourly_rate_cents, Agreement.overage_rate_cents)
         .outerjoin(M, and_(M.organization_id == days.c.organization_id, M.field == days.c.field,
-                           M.year == days.c.year, M.month == days.c.month))
+                           M.year == days.c.year, M.month == days.c.month,
+                           or_(*(and_(M.year == m.year, M.month == m.month) for m in months))))
         .outerjoin(Agreement, and_(Agreement.organization_id == days.c.organization_id,
-                                   Agreement.field == days.c.field, Agreement.year == days.c.year))
+                                   Agreement.field == days.c.field, Agreement.year == days.c.year,
+                                   Agreement.year.in_([m.year for m in months])))
     )
     rows = []
     for org, slug, y, m, minutes, billable, left, rate, over_rate in db.session.execute(query):
@@ -247,8 +255,9 @@ def priced_totals(filters: Filters, period: Period):
         query = union_all(
             _scope(select(literal(0).label("kind"), M.organization_id, no_str, M.year, no_int, *_sums())
                    .where(whole).group_by(M.organization_id, M.year), filters, on=M),
+            # Grouped in the order of the (year, month, field) index: no sort (migration 0037).
             _scope(select(literal(1), no_int, M.field, M.year, M.month, *_sums())
-                   .where(whole).group_by(M.field, M.year, M.month), filters, on=M),
+                   .where(whole).group_by(M.year, M.month, M.field), filters, on=M),
         )
         for kind, org, slug, year, month, minutes, billable, cents, over in db.session.execute(query):
             values = (int(minutes or 0), int(billable or 0), int(cents or 0), int(over or 0))
@@ -320,19 +329,23 @@ class Report(Comparison):
 
 
 def expert_utilisation(filters: Filters, period: Period, capacity_hours: int):
-    """``[(expert id, name, billable minutes, capacity minutes, percent)]``, busiest first."""
-    query = (
-        select(TimeEntry.expert_id, User.name, func.sum(TimeEntry.minutes))
-        .join(User, User.id == TimeEntry.expert_id)
+    """``[(expert id, name, billable minutes, capacity minutes, percent)]``, busiest first. The
+    entries are summed per expert before the experts' names are joined: a year's ≈ 70,000 rows
+    at ×10 grouped by one integer, rather than each joined to its expert first."""
+    per_expert = (
+        select(TimeEntry.expert_id, func.sum(TimeEntry.minutes).label("minutes"))
         .where(TimeEntry.billable.is_(True), TimeEntry.date >= period.start, TimeEntry.date <= period.end)
-        .group_by(TimeEntry.expert_id, User.name)
+        .group_by(TimeEntry.expert_id)
     )
     if filters.field or filters.organization_id or filters.federation_id:
-        query = query.join(R, R.id == TimeEntry.request_id)
+        per_expert = _scope(per_expert.join(R, R.id == TimeEntry.request_id), filters)
+    per_expert = per_expert.subquery()
+    query = select(per_expert.c.expert_id, User.name, per_expert.c.minutes).join(
+        User, User.id == per_expert.c.expert_id)
     capacity = period.months * int(capacity_hours) * 60
     rows = [
         (expert_id, name, int(minutes or 0), capacity, percent(int(minutes or 0), capacity))
-        for expert_id, name, minutes in db.session.execute(_scope(query, filters))
+        for expert_id, name, minutes in db.session.execute(query)
     ]
     return sorted(rows, key=lambda r: (-r[2], r[1])), capacity
 

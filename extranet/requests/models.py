@@ -34,7 +34,7 @@ class ServiceRequest(db.Model):
         # Cover the annual report's counts: requests opened, and closed, per organization and
         # field in a period, without reading the rows.
         Index("ix_requests_opened", "created_at", "organization_id", "field"),
-        Index("ix_requests_closed", "state_changed_at", "state", "organization_id", "field"),
+        Index("ix_requests_closed", "state_changed_at", "state", "organization_id", "field", "id"),
         # Time entries joined to their request for its field or organization (expert utilisation
         # in a field) read this index instead of the rows.
         Index("ix_requests_scope", "id", "field", "organization_id"),
