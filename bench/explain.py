@@ -26,7 +26,8 @@ from reports import _login  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("address", help="the page, e.g. /requests/?page=10")
-    parser.add_argument("--role", choices=("member", "manager", "expert", "admin"), default="expert")
+    parser.add_argument("--role", default="expert",
+                        help="member, manager, expert or admin (pages.py's people), or an e-mail address")
     parser.add_argument("--url", help="a PostgreSQL dataset")
     parser.add_argument("--path", type=Path, help="a SQLite dataset")
     parser.add_argument("--storage", type=Path, help="the dataset's files' folder")
@@ -42,7 +43,7 @@ def main() -> None:
     with app.app_context():
         engine = db.engine
     client = app.test_client()
-    _login(client, info[args.role])
+    _login(client, args.role if "@" in args.role else info[args.role])
     client.get(args.address)  # warm-up
     sent = []
 
