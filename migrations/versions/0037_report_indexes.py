@@ -3,7 +3,7 @@ expert, the monthly roll-up's month index the field and every sum, the closed re
 the request's id
 
 Revision ID: 0037
-Revises: 0034
+Revises: 0035
 Create Date: 2026-12-06 04:50:00.000000
 
 - ``ix_time_entries_date_usage`` (date, request, billable, minutes) covered the days of a month
@@ -25,7 +25,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0037'
-down_revision = '0034'
+down_revision = '0035'
 branch_labels = None
 depends_on = None
 
