@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+import alembic.config  # noqa: F401 (see below)
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
@@ -20,6 +21,11 @@ from sqlalchemy import event, text
 from extranet import create_app
 from extranet.extensions import db as _db
 from extranet.search.engines import engine_for
+
+# Alembic is imported here, as pytest loads this plugin and before it captures any output,
+# rather than by a test's first migration: its commands write to the ``sys.stdout`` of the
+# moment it is imported (a default argument), which under a test's capture would send every
+# later test's ``flask db`` output to that first test's capture instead of the process's own.
 
 PASSWORD = "correct horse battery"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -41,10 +42,16 @@ def node(database_url: str, tmp_path: Path):
         yield process.pid, base, log
 
 
-def workers_of(master: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{master}/task").iterdir():
-        found += [int(pid) for pid in (task / "children").read_text().split()]
+def workers_of(master: int, expected: int = WORKERS) -> list[int]:
+    """The master's children, once it has forked ``expected`` of them: the first worker may
+    answer while the master is still forking the next (bounded: 30 s)."""
+    for _attempt in range(300):
+        found = []
+        for task in Path(f"/proc/{master}/task").iterdir():
+            found += [int(pid) for pid in (task / "children").read_text().split()]
+        if len(found) >= expected:
+            return found
+        time.sleep(0.1)
     return found
 
 
