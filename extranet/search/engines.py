@@ -274,11 +274,14 @@ class PostgresEngine:
             combined = combined.op("&&")(term)
         return combined
 
-    def _where(self, query: Query, kind: int, scope: list[str] | None) -> list:
+    def _where(self, query: Query, kind: int, scope: list[str] | None, by_kind: bool = True) -> list:
         """The conditions an entry of ``kind`` matches ``query`` by (within ``scope``, when given):
-        in one scan of the GIN index."""
+        in one scan of the GIN index. ``by_kind=False`` leaves the kind to the scope's elements,
+        which name it."""
         index = self._index()
-        conditions = [index.c.kind == kind, index.c.document.op("@@")(self.tsquery(query))]
+        conditions = [index.c.document.op("@@")(self.tsquery(query))]
+        if by_kind:
+            conditions.insert(0, index.c.kind == kind)
         if scope is not None:
             conditions.append(index.c.scope.op("&&")(literal(self.scope(kind, scope), ARRAY(Text))))
         return conditions
@@ -290,21 +293,22 @@ class PostgresEngine:
         ``scope``: only the entries holding one of those tokens (``scope_tokens``)."""
         index = self._index()
         tsquery = self.tsquery(query)
-        where = self._where(query, kind, scope)
-        if from_key is not None and scope is None:
+        if scope is not None:
+            # The scope's elements name the kind: the kind's own condition, multiplied in, made
+            # the planner expect a few rows (a nested loop over every subscription, 5 s at x10).
+            # A scope's matches are few and far between: read from the index, the range after.
+            where = self._where(query, kind, scope, by_kind=False)
+            if from_key is not None:
+                where.append(index.c.ref_id >= from_key)
+        elif from_key is not None:
             # The newest entries by the primary key, each checked: the planner would otherwise
-            # read every match from the GIN index to intersect them with the range. A scope's
-            # matches are few and far between: read from the index, the range checked after.
+            # read every match from the GIN index to intersect them with the range.
             index = (select(index.c.ref_id, index.c.document)
                      .where(index.c.kind == kind, index.c.ref_id >= from_key)
                      .cte(f"newest_{kind}").prefix_with("MATERIALIZED"))
             where = [index.c.document.op("@@")(tsquery)]
-        elif from_key is not None:
-            where.append(index.c.ref_id >= from_key)
-        if scope is not None:
-            # The scope's elements name the kind: the kind's own condition, multiplied in, made
-            # the planner expect a few rows (a nested loop over every subscription, 5 s at x10).
-            where = where[1:]
+        else:
+            where = self._where(query, kind, None)
         matches = (select(index.c.ref_id.label("ref_id"), func.ts_rank(index.c.document, tsquery).label("score"))
                    .where(*where))
         return matches.subquery(f"matches_{kind}")
