@@ -11,6 +11,8 @@ them and ``INDEX_TABLES`` tells Alembic's comparison and the tests which tables 
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import (
     Float,
     Integer,
@@ -200,6 +202,12 @@ class SqliteEngine:
             text("SELECT rowid FROM search_index WHERE search_index MATCH :match AND rowid % 8 = :kind "
                  "ORDER BY rowid DESC LIMIT 1 OFFSET :offset")
             .bindparams(match=self.expression(query, scope), kind=kind, offset=count - 1))
+
+    @staticmethod
+    def among(column, ids: list[int]):
+        """``column IN ids`` as one parameter (``json_each``): a list of a thousand parameters
+        made a statement of its own to compile, 7 ms, for a 3 ms reading."""
+        return column.in_(select(literal_column("value")).select_from(func.json_each(json.dumps(ids))))
 
 
 # One object: two ``table()`` of the same name in a statement are two FROMs to SQLAlchemy.
