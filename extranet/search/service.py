@@ -359,12 +359,14 @@ def _ranked_scored(user, query: Query, filters: Filters, organization,
     totals = engine.totals(connection, query, [KINDS[name] for name in kinds], scope=scope) if kinds else {}
     bases = _bases(user, query, filters, organization)
     found: dict[str, list[int]] = {name: [] for name in kinds}
-    counts = {name: 0 for name in kinds if not totals[KINDS[name]]}
-    todo = [name for name in kinds if totals[KINDS[name]]]
+    # A total of None is an engine's "some may match" (``PostgresEngine.totals``): windowed.
+    counts = {name: 0 for name in kinds if totals[KINDS[name]] == 0}
+    todo = [name for name in kinds if totals[KINDS[name]] != 0]
     candidates = dict.fromkeys(todo, CANDIDATES)
     while todo:
         from_keys = {name: engine.newest_keys(connection, query, KINDS[name], candidates[name], scope=scope)
-                     if candidates[name] * 8 < totals[KINDS[name]] else None for name in todo}
+                     if totals[KINDS[name]] is None or candidates[name] * 8 < totals[KINDS[name]] else None
+                     for name in todo}
         scores = engine.scores(connection, query, {KINDS[name]: from_keys[name] for name in todo}, scope)
         for name in todo:
             base, row, at = bases[name]
