@@ -351,6 +351,7 @@ def test_the_migration_indexes_existing_rows(app, people, client_for, migration_
         app.extensions["extranet.migration_dirs"] = own
     assert _entries(app) == before
     assert _found(member, "ecole contrat") and _found(member, "zqmigrated") and _found(member, "zqmigrateddoc")
+    assert _found(member, "zqmigratedd")  # a prefix of no stem: completed from the index's words (0040 on SQLite)
     from extranet.search.engines import field_token
 
     with app.app_context():  # each entry's scope filled (0034 on SQLite, 0035 on PostgreSQL)
@@ -550,6 +551,27 @@ def test_an_entrys_scope_follows_its_requests_field_organization_and_assignees(a
     with app.app_context():  # the rebuild writes the scope too
         assert _in_scope("zqscoped", it) == _in_scope("zqscoped", org_b) == both
         assert _in_scope("zqscoped", hr, org_a, assigned) == none
+
+
+def test_a_prefix_is_completed_from_the_indexs_words_as_the_index_would_read_it(app, people, client_for, monkeypatch):
+    """A prefix being typed stands for the words the index holds that begin with it (on SQLite,
+    listed from ``search_terms``, kept with each entry written): the same results as FTS5's own
+    prefix reading, which serves when a prefix stands for too many words."""
+    from extranet.search import engines
+
+    member, expert = client_for(app, people.member_a), client_for(app, people.expert)
+    alpha = _file(member, "policy_review", "hr", "Dossier zqprefixalpha", False, policy_name="X", goals="Y")
+    beta = _file(member, "policy_review", "hr", "Dossier zqprefixbeta", False, policy_name="X", goals="Y")
+    _attach(member, alpha, "Note zqprefixbeta", "n.txt")
+    searches = [{"q": "zqprefix"}, {"q": "zqprefixa"}, {"q": "dossier zqprefixb"}, {"q": "zqprefixbet"}]
+    message = f"/requests/{alpha}#message-1"
+    finds = [{f"/requests/{alpha}", f"/requests/{beta}", message}, {f"/requests/{alpha}"},
+             {f"/requests/{beta}"}, {f"/requests/{beta}", message}]
+    for client in (member, expert):
+        assert [set(_hrefs(_search(client, **args))) for args in searches] == finds
+    monkeypatch.setattr(engines, "MAX_COMPLETIONS", 0)  # each prefix stands for more: FTS5 reads it
+    for client in (member, expert):
+        assert [set(_hrefs(_search(client, **args))) for args in searches] == finds
 
 
 def test_a_scope_token_typed_as_a_word_finds_nothing(app, people, client_for):

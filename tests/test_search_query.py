@@ -3,6 +3,8 @@ excerpts' highlighting (extranet/search/excerpts.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from extranet.search.engines import SqliteEngine
 from extranet.search.excerpts import excerpt, highlight
 from extranet.search.query import Query, fold, parse, stem, stemmed
@@ -50,8 +52,10 @@ def test_a_reference_is_looked_up_directly():
 def test_nothing_but_words_reaches_the_engine():
     query = parse('bail" OR * NEAR( -x ^ :col contr')
     expression = SqliteEngine.expression(query)
-    # Typed words search the title and the body only, never the scope tokens beside them.
-    assert expression == '{title body} : ("bail" AND "or" AND "near" AND "x" AND "col" AND ("contr" OR "contr"*))'
+    # Typed words are quoted word characters: never a scope token (marked), never FTS5's syntax.
+    assert expression == '("bail" AND "or" AND "near" AND "x" AND "col" AND ("contr" OR "contr"*))'
+    completed = SqliteEngine.expression(replace(query, completions=("contrat", "contre")), ["f6872"])
+    assert completed.endswith(' AND ("contr" OR "contrat" OR "contre")) AND ("\ue000f6872")'), completed
     assert parse("  \" ' * ( ) ").empty
 
 

@@ -12,6 +12,7 @@ them and ``INDEX_TABLES`` tells Alembic's comparison and the tests which tables 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from sqlalchemy import (
     Float,
@@ -35,7 +36,9 @@ from extranet.search.query import Query, stem, stemmed
 REQUEST, MESSAGE, DOCUMENT, RESOURCE = 1, 2, 3, 4
 KINDS = {"request": REQUEST, "message": MESSAGE, "document": DOCUMENT, "resource": RESOURCE}
 TABLE = "search_index"
-INDEX_TABLES = {TABLE, *(f"{TABLE}_{s}" for s in ("data", "idx", "content", "docsize", "config"))}
+TERMS = "search_terms"  # SQLite: every word the index holds, to complete a prefix (``SqliteEngine.prepare``)
+INDEX_TABLES = {TABLE, TERMS, *(f"{TABLE}_{s}" for s in ("data", "idx", "content", "docsize", "config"))}
+MAX_COMPLETIONS = 64  # words a prefix stands for, listed; more are left to FTS5's own prefix reading
 MAX_BODY = 200_000  # characters of a body indexed: a longer file's text is cut (PostgreSQL caps a tsvector at 1 MB)
 
 
@@ -77,47 +80,82 @@ def assignee_token(user_id: int) -> str:
 
 class SqliteEngine:
     """An FTS5 table (title, body, scope) with ``unicode61 remove_diacritics 2``, holding stems
-    (``query.stemmed``): the rowid packs the kind and the row's id (``id * 8 + kind``) so that
-    writing an entry is a lookup by rowid, not a scan. ``scope`` holds the entry's field and
+    (``query.stemmed``): the rowid packs the kind and the row's id (``key``) so that writing an
+    entry is a lookup by rowid, not a scan, and the kind in its high bits so that each kind's
+    entries are one range of rowids, which FTS5 seeks to: a kind's newest matches are read
+    without reading the other kinds' (``newest``). ``scope`` holds the entry's field and
     organization and assigned experts as tokens (``scope_tokens``), never matched by what a
     person types: an expert's search intersects its words with the tokens of what the rules may
     let them see inside FTS5 (``scoped``) rather than checking every match of a common word
-    against the rules."""
+    against the rules. Each scope token begins with ``MARK``, a character of Unicode's private
+    use area, which the tokenizer keeps in a token (its categories L*, N* and Co) and no typed
+    word holds (``query.WORD_RE``): titles and bodies are stems of typed-like words, so neither
+    a word nor a scope token can match the other column, and the query needs no column
+    filter (which made FTS5 read every match's positions: half of a common word's reading)."""
 
     name = "sqlite"
     scoped = True
+    kinds_apart = True  # each kind's entries are one range of keys
     # bm25's weights per column: the title counts five times the body; the scope nothing.
     BM25 = "bm25(search_index, 5.0, 1.0, 0.0)"
+    MARK = "\ue000"
+    ID_BITS = 40
+
+    @classmethod
+    def key(cls, kind: int, ref_id: int) -> int:
+        return (kind << cls.ID_BITS) + ref_id
+
+    @classmethod
+    def keys(cls, kind: int) -> tuple[int, int]:
+        """The lowest and the highest key of ``kind``'s entries."""
+        return cls.key(kind, 0), cls.key(kind + 1, 0) - 1
+
+    @classmethod
+    def split(cls, key: int) -> tuple[int, int]:
+        """(kind, ref_id) of a key."""
+        return key >> cls.ID_BITS, key & ((1 << cls.ID_BITS) - 1)
+
+    @classmethod
+    def _in_kind(cls, kind: int, from_key: int | None = None) -> str:
+        low, high = cls.keys(kind)
+        return f"rowid BETWEEN {max(low, int(from_key or 0))} AND {high}"
 
     def write(self, connection, kind: int, entries: list[tuple[int, str, str, str]]) -> None:
         if not entries:
             return
         self.delete(connection, kind, [ref_id for ref_id, *_rest in entries])
+        rows = [{"key": self.key(kind, ref_id), "title": stemmed(title), "body": stemmed(body[:MAX_BODY]),
+                 "scope": " ".join(self.MARK + token for token in scope.split())}
+                for ref_id, title, body, scope in entries]
         connection.execute(
-            text("INSERT INTO search_index (rowid, title, body, scope) VALUES (:key, :title, :body, :scope)"),
-            [{"key": ref_id * 8 + kind, "title": stemmed(title), "body": stemmed(body[:MAX_BODY]), "scope": scope}
-             for ref_id, title, body, scope in entries],
-        )
+            text("INSERT INTO search_index (rowid, title, body, scope) VALUES (:key, :title, :body, :scope)"), rows)
+        terms = {term for row in rows for column in ("title", "body") for term in row[column].split()}
+        connection.execute(text("INSERT OR IGNORE INTO search_terms (term) VALUES (:term)"),
+                           [{"term": term} for term in sorted(terms)])
 
     def delete(self, connection, kind: int, ref_ids: list[int]) -> None:
         if ref_ids:
             connection.execute(text("DELETE FROM search_index WHERE rowid = :key"),
-                               [{"key": ref_id * 8 + kind} for ref_id in ref_ids])
+                               [{"key": self.key(kind, ref_id)} for ref_id in ref_ids])
 
     def clear(self, connection) -> None:
         connection.execute(text("DELETE FROM search_index"))
+        connection.execute(text("DELETE FROM search_terms"))
 
     @staticmethod
     def expression(query: Query, scope: list[str] | None = None) -> str:
-        """The FTS5 query: every term quoted (only word characters reach it), all required, in
-        the title or the body; with ``scope`` (tokens), only the entries holding one of them."""
+        """The FTS5 query: every term quoted (only word characters reach it), all required (in
+        the title or the body: only they hold words); with ``scope`` (tokens), only the entries
+        holding one of them."""
         terms = [f'"{stem(w)}"' for w in query.words]
         terms += ['"' + " ".join(stem(w) for w in phrase) + '"' for phrase in query.phrases]
-        if query.prefix:
+        if query.prefix and query.completions is not None:
+            terms.append("(" + " OR ".join(f'"{w}"' for w in sorted({stem(query.prefix), *query.completions})) + ")")
+        elif query.prefix:
             terms.append(f'("{stem(query.prefix)}" OR "{query.prefix}"*)')
-        expression = "{title body} : (" + " AND ".join(terms) + ")"
+        expression = "(" + " AND ".join(terms) + ")"
         if scope is not None:
-            expression += " AND scope : (" + " OR ".join(f'"{token}"' for token in sorted(scope)) + ")"
+            expression += " AND (" + " OR ".join(f'"{SqliteEngine.MARK}{token}"' for token in sorted(scope)) + ")"
         return expression
 
     def matches(self, query: Query, kind: int, within=None, from_key: int | None = None,
@@ -131,20 +169,30 @@ class SqliteEngine:
         # bm25 is lower for better matches.
         key = literal_column("search_index.rowid")
         matches = (
-            select(literal_column("search_index.rowid / 8", Integer).label("ref_id"),
+            select((key - self.key(kind, 0)).label("ref_id"),
                    literal_column(f"-{self.BM25}", Float).label("score"))
             .select_from(table(TABLE))
-            .where(literal_column("search_index").op("MATCH")(self.expression(query, scope)), key % 8 == kind)
+            .where(literal_column("search_index").op("MATCH")(self.expression(query, scope)),
+                   key.between(max(self.keys(kind)[0], from_key or 0), self.keys(kind)[1]))
         )
         if within is not None:
-            keys = within.with_only_columns(within.selected_columns[0] * 8 + kind)
+            keys = within.with_only_columns(within.selected_columns[0] + self.key(kind, 0))
             matches = matches.where(literal_column("+search_index.rowid").in_(keys.scalar_subquery()))
-        if from_key is not None:
-            matches = matches.where(key >= from_key)
         return matches.subquery(f"matches_{kind}")
 
-    def prepare(self, connection) -> None:
-        pass
+    def prepare(self, connection, query: Query) -> Query:
+        """``query`` with the indexed words its prefix stands for (``completions``), from the
+        list of words (``search_terms``, a B-tree: a range read): FTS5 reads a prefix's words
+        by merging their whole lists in memory, for every statement that reads the index (a
+        common word's, ≈ 15 ms at ×10, four or five times a search), where the same words
+        named are read like any other word, from where a statement starts."""
+        if not query.prefix:
+            return query
+        high = query.prefix[:-1] + chr(ord(query.prefix[-1]) + 1)
+        words = connection.scalars(text("SELECT term FROM search_terms WHERE term >= :low AND term < :high "
+                                        "ORDER BY term LIMIT :limit"),
+                                   {"low": query.prefix, "high": high, "limit": MAX_COMPLETIONS + 1}).all()
+        return query if len(words) > MAX_COMPLETIONS else replace(query, completions=tuple(words))
 
     def within(self, connection, query: Query, rows: dict[int, object],
                scope: list[str] | None = None) -> dict[int, dict[int, float]]:
@@ -153,7 +201,7 @@ class SqliteEngine:
         common word's matches costs as much as the next (rather than a reading per kind).
         ``scope``: only the entries holding one of those tokens (the reader's organizations),
         so that FTS5 skips through a common word's list rather than reading all of it."""
-        keys = union_all(*(ids.with_only_columns(ids.selected_columns[0] * 8 + kind) for kind, ids in rows.items()))
+        keys = union_all(*(ids.with_only_columns(ids.selected_columns[0] + self.key(kind, 0)) for kind, ids in rows.items()))
         found: dict[int, dict[int, float]] = {kind: {} for kind in rows}
         for key, score in connection.execute(
             select(literal_column("search_index.rowid", Integer),
@@ -162,7 +210,8 @@ class SqliteEngine:
             .where(literal_column("search_index").op("MATCH")(self.expression(query, scope)),
                    literal_column("+search_index.rowid").in_(keys.scalar_subquery()))
         ):
-            found[key % 8][key // 8] = score
+            kind, ref_id = self.split(key)
+            found[kind][ref_id] = score
         return found
 
     def scores(self, connection, query: Query, windows: dict[int, int | None],
@@ -171,24 +220,24 @@ class SqliteEngine:
         the kind's key up when one is given (``newest_keys``), in one statement for every kind:
         bm25 reads each term's whole list once per statement for its statistics (≈ 20 ms for a
         common word at ×10), and every statement reads the lists again."""
-        kinds = [f"(rowid % 8 = {int(kind)}" + ("" if key is None else f" AND rowid >= {int(key)}") + ")"
-                 for kind, key in windows.items()]
-        seek = ""
-        if None not in windows.values():  # FTS5 starts its reading at the lowest key rather than at the first
-            seek = f" AND rowid >= {min(int(key) for key in windows.values())}"
+        kinds = [f"({self._in_kind(kind, key)})" for kind, key in windows.items()]
+        # FTS5 seeks to one range of rowids, not to several: the one that holds every window.
+        seek = (f" AND rowid BETWEEN {min(max(self.keys(k)[0], key or 0) for k, key in windows.items())}"
+                f" AND {max(self.keys(kind)[1] for kind in windows)}") if windows else ""
         found: dict[int, dict[int, float]] = {kind: {} for kind in windows}
         for key, score in connection.execute(
             text(f"SELECT rowid, -{self.BM25} FROM search_index WHERE search_index MATCH :match{seek} "  # noqa: S608
                  f"AND ({' OR '.join(kinds)})").bindparams(match=self.expression(query, scope))
         ).all():  # at once: row by row, thousands of rows cost SQLAlchemy as much again
-            found[key % 8][key // 8] = score
+            kind, ref_id = self.split(key)
+            found[kind][ref_id] = score
         return found
 
     def totals(self, connection, query: Query, kinds: list[int], scope: list[str] | None = None) -> dict[int, int]:
         """How many entries of each of ``kinds`` match (within ``scope``, when given), in one
         reading of the index and scoring none."""
         # Sums rather than GROUP BY: one pass, no sort of the matches.
-        sums = ", ".join(f"SUM(rowid % 8 = {int(kind)})" for kind in kinds)
+        sums = ", ".join(f"SUM({self._in_kind(kind)})" for kind in kinds)
         row = connection.execute(text(f"SELECT {sums} FROM search_index WHERE search_index MATCH :match")  # noqa: S608
                                  .bindparams(match=self.expression(query, scope))).one()
         return {kind: total or 0 for kind, total in zip(kinds, row, strict=True)}
@@ -199,9 +248,18 @@ class SqliteEngine:
         ``scope``, when given; rows are numbered in the order they are written), or None when fewer
         match: ranking reads entries in key order cheaply but scores each one it reads."""
         return connection.scalar(
-            text("SELECT rowid FROM search_index WHERE search_index MATCH :match AND rowid % 8 = :kind "
+            text(f"SELECT rowid FROM search_index WHERE search_index MATCH :match AND {self._in_kind(kind)} "  # noqa: S608
                  "ORDER BY rowid DESC LIMIT 1 OFFSET :offset")
-            .bindparams(match=self.expression(query, scope), kind=kind, offset=count - 1))
+            .bindparams(match=self.expression(query, scope), offset=count - 1))
+
+    def newest(self, connection, query: Query, kind: int, count: int, scope: list[str]) -> tuple[int, int | None]:
+        """How many of the ``count`` newest entries of ``kind`` match within ``scope``, and the
+        lowest key among them: FTS5 seeks to the kind's range of keys and stops there, scoring
+        none."""
+        return tuple(connection.execute(
+            text(f"SELECT count(*), min(rowid) FROM (SELECT rowid FROM search_index WHERE search_index "  # noqa: S608
+                 f"MATCH :match AND {self._in_kind(kind)} ORDER BY rowid DESC LIMIT :count)")
+            .bindparams(match=self.expression(query, scope), count=count)).one())
 
     @staticmethod
     def among(column, ids: list[int]):
@@ -325,11 +383,12 @@ class PostgresEngine:
     def _index():
         return _PG_INDEX
 
-    def prepare(self, connection) -> None:
+    def prepare(self, connection, query: Query) -> Query:
         """For this transaction only, no JIT compilation: the rules' subqueries make the
         planner's costs large enough to start it (seconds of compiling for a query of a few
         milliseconds), though they are bounded by the few entries they join."""
         connection.execute(text("SET LOCAL jit = off"))
+        return query
 
     def totals(self, connection, query: Query, kinds: list[int], scope: list[str] | None = None) -> dict[int, int | None]:
         """0 for the kinds that have no entry at all, None (some may match) for the others:

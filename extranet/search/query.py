@@ -64,6 +64,8 @@ class Query:
     phrases: tuple[tuple[str, ...], ...] = ()
     prefix: str | None = None
     reference: str | None = None
+    # The indexed words that begin with ``prefix``, when an engine listed them (``prepare``).
+    completions: tuple[str, ...] | None = None
 
     @property
     def empty(self) -> bool:

@@ -47,9 +47,13 @@ from extranet.web.pager import PageLinks
 
 GROUP_SIZE = 5  # results of each kind shown together when no kind is chosen
 PAGE_SIZE = 20
-COUNT_CAP = 1000  # counted exactly up to here ("1000+" beyond): a count reads every match
+# Counted exactly up to here ("500+" beyond, 25 pages): a count reads the rules for every
+# match it counts; past a few hundred results, one refines the words rather than pages on.
+COUNT_CAP = 500
 MAX_PAGE = COUNT_CAP // PAGE_SIZE
-CANDIDATES = 4000  # matches of a kind ranked at first, across organizations (``_ranked``)
+# Matches of a kind ranked at first, across organizations (``_ranked``): the newest, twice
+# the count's cap, so that the rules leave enough of them to count without reading more.
+CANDIDATES = 2 * COUNT_CAP
 SORTS = ("best", "newest")
 MAX_ID = 2**31 - 1
 
@@ -104,6 +108,8 @@ class Found(PageLinks):
     filters: Filters
     hits: dict[str, list[int]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+
+    cap = COUNT_CAP
 
     @property
     def total(self) -> int:
@@ -288,7 +294,7 @@ def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> 
     large share of the index. A member's matches (one organization's) are few once checked
     against their rows: all of them are ranked, up to the count's cap (on SQLite, every kind's
     in one reading of the index, ``_ranked_within``). Across organizations (staff), when a
-    kind's matches are many more than ``CANDIDATES``, only its newest ``CANDIDATES`` are ranked
+    kind's matches are more than ``CANDIDATES``, only its newest ``CANDIDATES`` are ranked
     at first, more while the reader's rules leave fewer than ``needed`` of them, all when that
     is all. A reference ranks everything. PostgreSQL's totals say only which kinds have entries
     (counting reads every match's row): ``newest_keys`` alone bounds its ranking."""
@@ -322,7 +328,7 @@ def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> 
     while todo:
         from_keys = {name: engine.newest_keys(connection, query, KINDS[name], candidates[name],
                                               **({"scope": scopes[KINDS[name]]} if scopes else {}))
-                     if totals[KINDS[name]] is None or candidates[name] * 8 < totals[KINDS[name]] else None
+                     if totals[KINDS[name]] is None or candidates[name] < totals[KINDS[name]] else None
                      for name in todo}
         selects = _selects(user, query, filters, organization, from_keys)
         for name in todo:
@@ -345,28 +351,40 @@ def _scored(user, query: Query, filters: Filters, organization) -> bool:
 def _ranked_scored(user, query: Query, filters: Filters, organization,
                    needed: int) -> tuple[dict[str, list[int]], dict[str, int]]:
     """``_ranked`` and the counts for an expert's search on SQLite, with the same results: each
-    kind's matches within the expert's scope, its newest ``CANDIDATES`` when they are more than
-    eight times that, scored in one statement for all kinds (bm25's statistics are a reading of
-    each word's whole list, per statement); then the rules read for the best-scored only, as
-    many as give ``needed`` results, and for as many as the count needs (up to one past its
-    cap) rather than for every candidate in SQL (3.5–7.5 µs each, thousands per kind)."""
+    kind's matches within the expert's scope, its newest ``CANDIDATES`` when they are more,
+    scored in one statement for all kinds (bm25's statistics are a reading of each word's whole
+    list, per statement); then the rules read for the best-scored only, as many as give
+    ``needed`` results, and for as many as the count needs (up to one past its cap) rather than
+    for every candidate in SQL (3.5–7.5 µs each, thousands per kind)."""
     connection = db.session.connection()
     engine = engine_for(connection)
     scopes = _expert_scopes(user, query, filters, organization)
     kinds = _kinds(query, filters, organization)
     # Each kind's tokens are its own (a resource holds only ``rf…``), so one reading serves all.
     scope = sorted({token for name in kinds for token in scopes[KINDS[name]]})
-    totals = engine.totals(connection, query, [KINDS[name] for name in kinds], scope=scope) if kinds else {}
+    # Where each kind's entries are a range of keys (``SqliteEngine.key``), a kind's newest
+    # matches are listed without reading the others': less than counting every kind's matches.
+    # A total of None is "some may match" (``PostgresEngine.totals``): the kind is windowed.
+    apart = getattr(engine, "kinds_apart", False)
+    totals = ({} if apart or not kinds
+              else engine.totals(connection, query, [KINDS[name] for name in kinds], scope=scope))
     bases = _bases(user, query, filters, organization)
     found: dict[str, list[int]] = {name: [] for name in kinds}
-    # A total of None is an engine's "some may match" (``PostgresEngine.totals``): windowed.
-    counts = {name: 0 for name in kinds if totals[KINDS[name]] == 0}
-    todo = [name for name in kinds if totals[KINDS[name]] != 0]
+    counts = {name: 0 for name in kinds if totals.get(KINDS[name]) == 0}
+    todo = [name for name in kinds if name not in counts]
     candidates = dict.fromkeys(todo, CANDIDATES)
     while todo:
-        from_keys = {name: engine.newest_keys(connection, query, KINDS[name], candidates[name], scope=scope)
-                     if totals[KINDS[name]] is None or candidates[name] * 8 < totals[KINDS[name]] else None
-                     for name in todo}
+        if apart:
+            newest = {name: engine.newest(connection, query, KINDS[name], candidates[name], scope) for name in todo}
+            counts.update({name: 0 for name in todo if not newest[name][0]})
+            todo = [name for name in todo if newest[name][0]]
+            from_keys = {name: newest[name][1] if newest[name][0] == candidates[name] else None for name in todo}
+        else:
+            from_keys = {name: engine.newest_keys(connection, query, KINDS[name], candidates[name], scope=scope)
+                         if totals[KINDS[name]] is None or candidates[name] < totals[KINDS[name]] else None
+                         for name in todo}
+        if not todo:
+            break
         scores = engine.scores(connection, query, {KINDS[name]: from_keys[name] for name in todo}, scope)
         for name in todo:
             base, row, at = bases[name]
@@ -421,7 +439,7 @@ def search(user, filters: Filters, organization: Organization | None = None) -> 
     found = Found(query, filters)
     if query.empty:
         return found
-    engine_for(db.session.connection()).prepare(db.session.connection())
+    query = engine_for(db.session.connection()).prepare(db.session.connection(), query)
     start = (filters.page - 1) * PAGE_SIZE if filters.kind else 0
     needed = start + (PAGE_SIZE if filters.kind else GROUP_SIZE)
     if _scored(user, query, filters, organization):
