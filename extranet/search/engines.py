@@ -130,8 +130,9 @@ class SqliteEngine:
         connection.execute(
             text("INSERT INTO search_index (rowid, title, body, scope) VALUES (:key, :title, :body, :scope)"), rows)
         terms = {term for row in rows for column in ("title", "body") for term in row[column].split()}
-        connection.execute(text("INSERT OR IGNORE INTO search_terms (term) VALUES (:term)"),
-                           [{"term": term} for term in sorted(terms)])
+        # One parameter: a row of parameters per word cost 5 µs each (16,000 words in a long file).
+        connection.execute(text("INSERT OR IGNORE INTO search_terms (term) SELECT value FROM json_each(:terms)"),
+                           {"terms": json.dumps(sorted(terms))})
 
     def delete(self, connection, kind: int, ref_ids: list[int]) -> None:
         if ref_ids:
