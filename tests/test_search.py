@@ -463,11 +463,10 @@ def test_an_experts_search_narrows_to_their_fields_in_the_index_and_keeps_what_l
 
 
 def test_an_experts_search_scored_at_once_ranks_pages_and_counts_as_the_sql_ranking(app, people, client_for, monkeypatch):
-    """An expert's search by best match on SQLite scores every kind in one statement and reads
+    """An expert's search by best match, on either engine, scores every kind in one statement and reads
     the rules for the best-scored candidates only (``_ranked_scored``): the same results,
     pages and counts as ranking and counting in SQL, with every candidate, with one at first
     (widened), and with counts past their cap (read until one past it, or counted in SQL)."""
-    from extranet.extensions import db
     from extranet.search import service
 
     member, member_b = client_for(app, people.member_a), client_for(app, people.member_b)
@@ -495,8 +494,39 @@ def test_an_experts_search_scored_at_once_ranks_pages_and_counts_as_the_sql_rank
         for page, same in zip(pages, in_sql, strict=True):
             assert _hrefs(page) == _hrefs(same) and _counts(page) == _counts(same), settings
             assert f"/requests/{legal}" not in page
+    assert scored  # both engines score at once (``scores``, or PostgreSQL's ``newest_scores``)
+
+
+def test_newest_scores_are_the_newest_keys_windows_scored(app, people, client_for):
+    """PostgreSQL's ``newest_scores`` (each kind's window and its scores in one statement) gives
+    what ``newest_keys`` and then ``scores`` give: the same lowest key of each window (None when
+    fewer match), the same entries and the same scores, windowed or not."""
+    from extranet.extensions import db
+    from extranet.search.engines import MESSAGE, REQUEST, engine_for, field_token
+    from extranet.search.query import parse
+
+    member = client_for(app, people.member_a)
+    for i in range(5):
+        reference = _file(member, "policy_review", "hr", f"Dossier zqwindow {i}", False, policy_name="X", goals="Y")
+        if i % 2:
+            _attach(member, reference, f"Message zqwindow {'zqwindow ' * i}", "m.txt")
     with app.app_context():
-        assert bool(scored) == (db.engine.dialect.name == "sqlite")
+        connection = db.session.connection()
+        engine = engine_for(connection)
+        if not hasattr(engine, "newest_scores"):
+            pytest.skip("an engine without newest_scores (SQLite) windows and scores apart")
+        engine.prepare(connection)
+        scope = [field_token("hr"), field_token("legal")]
+        for text_ in ("zqwindow ", "dossier zqwin", "zqnothing "):
+            query = parse(text_)
+            for counts in ({REQUEST: 3, MESSAGE: 1}, {REQUEST: 10, MESSAGE: None}, {REQUEST: None, MESSAGE: 2}):
+                keys, scores = engine.newest_scores(connection, query, counts, scope)
+                expected = {kind: None if count is None else engine.newest_keys(connection, query, kind, count, scope)
+                            for kind, count in counts.items()}
+                assert keys == expected, (text_, counts)
+                assert scores == engine.scores(connection, query, expected, scope), (text_, counts)
+                for kind, count in counts.items():
+                    assert count is None or len(scores[kind]) <= count
 
 
 def _in_scope(word: str, *tokens: str) -> dict[str, int]:

@@ -18,11 +18,14 @@ from sqlalchemy import (
     Float,
     Integer,
     Text,
+    and_,
+    any_,
     bindparam,
     column,
     func,
     literal,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -402,6 +405,57 @@ class PostgresEngine:
         some = [select(index.c.ref_id).where(index.c.kind == kind).limit(1).scalar_subquery() for kind in kinds]
         found = connection.execute(select(*some)).one()
         return {kind: None if key is not None else 0 for kind, key in zip(kinds, found, strict=True)}
+
+    def scores(self, connection, query: Query, windows: dict[int, int | None],
+               scope: list[str]) -> dict[int, dict[int, float]]:
+        """Per kind of ``windows``, the ``ts_rank`` of each entry within ``scope`` that matches,
+        from the kind's id up when one is given (``newest_keys``), in one statement for every
+        kind: one scan of the GIN index for the words and the scope together, where a statement
+        per kind joined to the rules read each candidate's rows in SQL (``_ranked``)."""
+        index = self._index()
+        tsquery = self.tsquery(query)
+        kinds = [index.c.kind == kind if key is None else and_(index.c.kind == kind, index.c.ref_id >= key)
+                 for kind, key in windows.items()]
+        elements = [element for kind in windows for element in self.scope(kind, scope)]
+        found: dict[int, dict[int, float]] = {kind: {} for kind in windows}
+        for kind, ref_id, score in connection.execute(
+            select(index.c.kind, index.c.ref_id, func.ts_rank(index.c.document, tsquery))
+            .where(index.c.document.op("@@")(tsquery),
+                   index.c.scope.op("&&")(literal(elements, ARRAY(Text))), or_(*kinds))
+        ).all():
+            found[kind][ref_id] = score
+        return found
+
+    def newest_scores(self, connection, query: Query, windows: dict[int, int | None],
+                      scope: list[str]) -> tuple[dict[int, int | None], dict[int, dict[int, float]]]:
+        """``newest_keys`` and ``scores`` for every kind of ``windows`` in one statement: per kind,
+        its ``count`` newest entries within ``scope`` that match (all of them when the count is
+        None), scored; and the id of the lowest of them when there are ``count`` (None when
+        fewer: they are all). The same results as the two, in one reading of each kind's
+        matches rather than one to find the window and another to score it; and ranking only
+        the window's entries, not every match the index gathered."""
+        index = self._index()
+        tsquery = self.tsquery(query)
+        branches = []
+        for kind, count in windows.items():
+            newest = select(index.c.ref_id, index.c.document).where(*self._where(query, kind, scope))
+            if count is not None:
+                newest = newest.order_by(index.c.ref_id.desc()).limit(count)
+            newest = newest.subquery(f"newest_{kind}")
+            branches.append(select(literal(kind).label("kind"), newest.c.ref_id,
+                                   func.ts_rank(newest.c.document, tsquery).label("score")))
+        found: dict[int, dict[int, float]] = {kind: {} for kind in windows}
+        for kind, ref_id, score in connection.execute(union_all(*branches)).all():
+            found[kind][ref_id] = score
+        keys = {kind: min(found[kind]) if count is not None and len(found[kind]) >= count else None
+                for kind, count in windows.items()}
+        return keys, found
+
+    @staticmethod
+    def among(column, ids: list[int]):
+        """``column = ANY(ids)`` as one array parameter: a list of a thousand parameters is a
+        statement of its own to compile and to plan."""
+        return column == any_(literal(list(ids), ARRAY(Integer)))
 
     def newest_keys(self, connection, query: Query, kind: int, count: int,
                     scope: list[str] | None = None) -> int | None:

@@ -374,18 +374,25 @@ def _ranked_scored(user, query: Query, filters: Filters, organization,
     todo = [name for name in kinds if name not in counts]
     candidates = dict.fromkeys(todo, CANDIDATES)
     while todo:
+        scored = None  # an engine may score each window as it finds it (``newest_scores``)
         if apart:
             newest = {name: engine.newest(connection, query, KINDS[name], candidates[name], scope) for name in todo}
             counts.update({name: 0 for name in todo if not newest[name][0]})
             todo = [name for name in todo if newest[name][0]]
             from_keys = {name: newest[name][1] if newest[name][0] == candidates[name] else None for name in todo}
+        elif hasattr(engine, "newest_scores"):  # the windows and their scores in one reading of the index
+            keys, scored = engine.newest_scores(connection, query, {
+                KINDS[name]: candidates[name] if totals[KINDS[name]] is None or candidates[name] < totals[KINDS[name]]
+                else None for name in todo}, scope)
+            from_keys = {name: keys[KINDS[name]] for name in todo}
         else:
             from_keys = {name: engine.newest_keys(connection, query, KINDS[name], candidates[name], scope=scope)
                          if totals[KINDS[name]] is None or candidates[name] < totals[KINDS[name]] else None
                          for name in todo}
         if not todo:
             break
-        scores = engine.scores(connection, query, {KINDS[name]: from_keys[name] for name in todo}, scope)
+        scores = scored if scored is not None else engine.scores(
+            connection, query, {KINDS[name]: from_keys[name] for name in todo}, scope)
         for name in todo:
             base, row, at = bases[name]
             found[name], passed = _best(engine, base, row, at, scores[KINDS[name]], needed)
