@@ -11,6 +11,7 @@ those who may open it, and nothing else, not even a count.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 
 import pytest
@@ -497,12 +498,13 @@ def test_an_experts_search_scored_at_once_ranks_pages_and_counts_as_the_sql_rank
     assert scored  # both engines score at once (``scores``, or PostgreSQL's ``newest_scores``)
 
 
-def test_newest_scores_are_the_newest_keys_windows_scored(app, people, client_for):
+def test_newest_scores_are_the_newest_keys_windows_scored(app, people, client_for, monkeypatch):
     """PostgreSQL's ``newest_scores`` (each kind's window and its scores in one statement) gives
     what ``newest_keys`` and then ``scores`` give: the same lowest key of each window (None when
-    fewer match), the same entries and the same scores, windowed or not."""
+    fewer match), the same entries and the same scores, windowed or not, whether a window is
+    read from the GIN index or backwards by the primary key (``DENSE``)."""
     from extranet.extensions import db
-    from extranet.search.engines import MESSAGE, REQUEST, engine_for, field_token
+    from extranet.search.engines import MESSAGE, REQUEST, PostgresEngine, engine_for, field_token
     from extranet.search.query import parse
 
     member = client_for(app, people.member_a)
@@ -515,18 +517,21 @@ def test_newest_scores_are_the_newest_keys_windows_scored(app, people, client_fo
         engine = engine_for(connection)
         if not hasattr(engine, "newest_scores"):
             pytest.skip("an engine without newest_scores (SQLite) windows and scores apart")
-        engine.prepare(connection)
         scope = [field_token("hr"), field_token("legal")]
-        for text_ in ("zqwindow ", "dossier zqwin", "zqnothing "):
-            query = parse(text_)
-            for counts in ({REQUEST: 3, MESSAGE: 1}, {REQUEST: 10, MESSAGE: None}, {REQUEST: None, MESSAGE: 2}):
+        readings = [{}, {"PROBE": 3, "DENSE": {REQUEST: 0.0, MESSAGE: 0.0}}, {"PROBE": 1, "DENSE": {REQUEST: 1.0}}]
+        for settings, text_, counts in itertools.product(
+                readings, ("zqwindow ", "dossier zqwin", "zqnothing "),
+                ({REQUEST: 3, MESSAGE: 1}, {REQUEST: 10, MESSAGE: None}, {REQUEST: None, MESSAGE: 2})):
+            query = engine.prepare(connection, parse(text_))
+            with monkeypatch.context() as patch:
+                for name, value in settings.items():
+                    patch.setattr(PostgresEngine, name, value)
                 keys, scores = engine.newest_scores(connection, query, counts, scope)
-                expected = {kind: None if count is None else engine.newest_keys(connection, query, kind, count, scope)
-                            for kind, count in counts.items()}
-                assert keys == expected, (text_, counts)
-                assert scores == engine.scores(connection, query, expected, scope), (text_, counts)
-                for kind, count in counts.items():
-                    assert count is None or len(scores[kind]) <= count
+            expected = {kind: None if count is None else engine.newest_keys(connection, query, kind, count, scope)
+                        for kind, count in counts.items()}
+            assert keys == expected, (settings, text_, counts)
+            assert scores == engine.scores(connection, query, expected, scope), (settings, text_, counts)
+            assert scores[REQUEST] or text_ == "zqnothing "
 
 
 def _in_scope(word: str, *tokens: str) -> dict[str, int]:
