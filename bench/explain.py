@@ -62,6 +62,9 @@ def main() -> None:
           f"{sum(s[0] for s in sent):.1f} ms in them")
     postgres = engine.dialect.name == "postgresql"
     with engine.connect() as conn:
+        if postgres and args.address.startswith("/search"):  # as PostgresEngine.prepare sets them
+            conn.exec_driver_sql("SET jit = off")
+            conn.exec_driver_sql("SET max_parallel_workers_per_gather = 0")
         raw = conn.connection.dbapi_connection
         for ms, statement, parameters in sent:
             if ms < args.over:
