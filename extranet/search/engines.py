@@ -407,7 +407,7 @@ class PostgresEngine:
         gamble for the planner (a common word is quicker found by the primary key, a rare one
         by the GIN index, and its estimates mistake one for the other). A kind with no entries
         would otherwise be ranked by a plan made for none (a whole-table scan). ``scope``
-        changes nothing: ``newest_keys`` reads within it."""
+        changes nothing: ``newest_scores`` (or ``newest_keys``) reads within it."""
         index = self._index()
         some = [select(index.c.ref_id).where(index.c.kind == kind).limit(1).scalar_subquery() for kind in kinds]
         found = connection.execute(select(*some)).one()

@@ -350,12 +350,13 @@ def _scored(user, query: Query, filters: Filters, organization) -> bool:
 
 def _ranked_scored(user, query: Query, filters: Filters, organization,
                    needed: int) -> tuple[dict[str, list[int]], dict[str, int]]:
-    """``_ranked`` and the counts for an expert's search on SQLite, with the same results: each
-    kind's matches within the expert's scope, its newest ``CANDIDATES`` when they are more,
-    scored in one statement for all kinds (bm25's statistics are a reading of each word's whole
-    list, per statement); then the rules read for the best-scored only, as many as give
-    ``needed`` results, and for as many as the count needs (up to one past its cap) rather than
-    for every candidate in SQL (3.5–7.5 µs each, thousands per kind)."""
+    """``_ranked`` and the counts for an expert's search, with the same results: each kind's
+    matches within the expert's scope, its newest ``CANDIDATES`` when they are more (always,
+    when the engine's total is None), scored in one statement for all kinds (bm25's statistics
+    are a reading of each word's whole list, per statement; PostgreSQL's ``newest_scores``
+    finds the windows in that statement too); then the rules read for the best-scored only, as
+    many as give ``needed`` results, and for as many as the count needs (up to one past its
+    cap) rather than for every candidate in SQL (3.5–7.5 µs each, thousands per kind)."""
     connection = db.session.connection()
     engine = engine_for(connection)
     scopes = _expert_scopes(user, query, filters, organization)
