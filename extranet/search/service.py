@@ -411,33 +411,26 @@ def _ranked_scored(user, query: Query, filters: Filters, organization,
 
 def _best(engine, base, row, at, scored: dict[int, float], needed: int) -> tuple[list[int], int]:
     """The ``needed`` best of ``scored`` (id: score) that the rules (``base``) let through, by
-    score, date and id as ``_ordered``; and how many pass among all of them, read until one past
-    the count's cap. The rules are read for the best-scored first, with every candidate tied
-    with the last one read: any other scores less, so these are the first results once
-    ``needed`` of them pass."""
+    score, date and id as ``_ordered``; and how many pass among all of them, up to one past the
+    count's cap. The rules are read for the best-scored first, as many as the count needs, with
+    every candidate tied with the last one read: any other scores less, so the best of those
+    that pass are the first results. One statement for both, in most searches."""
     ranked = [i for i, _score in sorted(scored.items(), key=itemgetter(1), reverse=True)]
     dated: list = []
     read = 0
-    size = 4 * needed
-    while read < len(ranked) and len(dated) < needed:
-        end = min(read + size, len(ranked))
+    wanted = max(needed, COUNT_CAP + 1)
+    while read < len(ranked) and len(dated) < wanted:
+        end = min(read + wanted - len(dated), len(ranked))
         while end < len(ranked) and scored[ranked[end]] == scored[ranked[end - 1]]:
             end += 1
         dated += db.session.execute(base.with_only_columns(row, at).where(engine.among(row, ranked[read:end]))).all()
-        read, size = end, size * 4
+        read = end
 
     def order(item):
         i, when = item
         return (scored[i], when is not None, when if when is not None else 0, i)
 
-    best = [i for i, _when in sorted(dated, key=order, reverse=True)[:needed]]
-    passed = len(dated)
-    # The count: the rest read without their dates, until one past its cap.
-    while read < len(ranked) and passed <= COUNT_CAP:
-        batch = ranked[read:read + COUNT_CAP + 1 - passed]
-        passed += len(db.session.scalars(base.with_only_columns(row).where(engine.among(row, batch))).all())
-        read += len(batch)
-    return best, min(passed, COUNT_CAP + 1)
+    return [i for i, _when in sorted(dated, key=order, reverse=True)[:needed]], min(len(dated), COUNT_CAP + 1)
 
 
 def search(user, filters: Filters, organization: Organization | None = None) -> Found:
