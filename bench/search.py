@@ -99,6 +99,29 @@ def measure(path: Path | str, scale: float, runs: int, files: Path | None = None
     return results
 
 
+def excerpts(runs: int) -> None:
+    """An excerpt of a long file's text (30,000 words, ≈ 240,000 characters), as a result shows
+    it: with its match deep in the text, and without one (a file found by its name)."""
+    import random
+    import statistics
+
+    from extranet.search.excerpts import excerpt
+    from extranet.search.query import parse
+
+    words = ["conseil", "d’administration", "école", "rapport", "annuel", "membres", "coopérative", "budget"]
+    chooser = random.Random(2026)
+    text = " ".join(chooser.choice(words) for _ in range(30000))
+    deep = text + " contrats signés"
+    print(f"{'excerpt of a long text':32} {'p50 ms':>8} {'max ms':>8}")
+    for label, body in (("match at the end", deep), ("no match", text)):
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            excerpt(body, parse("contrat signe"))
+            timings.append((time.perf_counter() - started) * 1000)
+        print(f"{label:32} {statistics.median(timings):8.1f} {max(timings):8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Search at ×1 and ×10")
     parser.add_argument("--runs", type=int, default=20)
@@ -113,6 +136,7 @@ def main() -> None:
         if args.only and args.only != name:
             continue
         measure(args.url or args.file or dataset.default_path(scale), scale, args.runs, args.files)
+    excerpts(args.runs)
 
 
 if __name__ == "__main__":

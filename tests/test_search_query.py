@@ -77,3 +77,15 @@ def test_excerpt_is_cut_around_the_first_match():
     cut = str(excerpt(text, parse("ecole ")))
     assert "<mark>école</mark>" in cut and cut.startswith("… ") and cut.endswith(" …")
     assert "mot0 " not in cut and "fin99" not in cut
+
+
+def test_excerpt_finds_a_match_deep_in_a_long_text_by_its_word_not_inside_another():
+    """A file's text may hold tens of thousands of words: the excerpt is cut around the first
+    word that matches, whatever its case and accents, not around a word that only holds the
+    stem, and from the beginning when nothing matches (a file found by its name)."""
+    filler = " ".join(f"mot{i}" for i in range(20000))
+    text = f"Début {filler} recontrat {filler} CONTRATS signés {filler}"
+    cut = str(excerpt(text, parse("contrat ")))
+    assert "<mark>CONTRATS</mark>" in cut and "recontrat" not in cut and cut.startswith("… ")
+    assert str(excerpt(text, parse("signe"))).count("<mark>signés</mark>") == 1
+    assert str(excerpt(text, parse("ecole "))).startswith("Début mot0")

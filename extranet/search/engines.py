@@ -540,9 +540,11 @@ class PostgresEngine:
 
     @staticmethod
     def among(column, ids: list[int]):
-        """``column = ANY(ids)`` as one array parameter: a list of a thousand parameters is a
-        statement of its own to compile and to plan."""
-        return column == any_(literal(list(ids), ARRAY(Integer)))
+        """``column IN (unnest(ids))``, one array parameter: a list of a thousand parameters is
+        a statement of its own to compile and to plan. As a set to join rather than ``= ANY``,
+        whose estimate made the planner AND the ids' bitmap with a whole index of the rules
+        (every document's organization and field, 8 ms at x10) before reading the few rows."""
+        return column.in_(select(func.unnest(literal(list(ids), ARRAY(Integer)))).scalar_subquery())
 
     def newest_keys(self, connection, query: Query, kind: int, count: int,
                     scope: list[str] | None = None) -> int | None:

@@ -5,6 +5,7 @@ escaped words, so that nothing typed in a request or a file becomes markup."""
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from markupsafe import Markup, escape
 
@@ -38,18 +39,45 @@ def highlight(text: str, query: Query) -> Markup:
     return Markup("").join(out)
 
 
+def _first_match(text: str, query: Query, matches) -> int | None:
+    """Where the first word of ``text`` that ``matches`` begins. The words are not read one by
+    one (a long file's text is 30,000 of them, 140 ms through ``matches``): a pattern finds
+    the places where a word begins like one of the query's stems, their accents ignored, and
+    only those words are checked."""
+    beginnings = {term[:4] for term in query.stems() | ({query.prefix} if query.prefix else set())}
+    if not beginnings:
+        return None
+    pattern = "|".join("".join(_ACCENTED.get(c, re.escape(c)) for c in term) for term in sorted(beginnings))
+    # In lower case, read as is: five times quicker than ignoring case, when it keeps positions.
+    lower = text.lower()
+    haystack, flags = (lower, 0) if len(lower) == len(text) else (text, re.IGNORECASE)
+    for found in re.finditer(pattern, haystack, flags):  # a word boundary in the pattern costs twice
+        at = found.start()
+        if (at == 0 or not TOKEN_RE.match(text, at - 1)) and matches(TOKEN_RE.match(text, at).group(1)):
+            return at
+    return None
+
+
+# A folded letter and the letters that fold to it (``query.fold``), as a pattern.
+_ACCENTED = {base: f"[{base}{others}]" for base, others in {
+    "a": "àâäáãå", "c": "ç", "e": "éèêë", "i": "îïíì", "o": "ôöóòõ", "u": "ùûüú", "y": "ÿý", "n": "ñ"}.items()}
+
+
 def excerpt(text: str, query: Query, words: int = EXCERPT_WORDS) -> Markup:
     """About ``words`` words of ``text`` around its first match (its beginning when nothing
-    matches, a name's match for instance), highlighted, with an ellipsis where it was cut."""
-    text = " ".join((text or "").split())
-    if not text:
+    matches, a name's match for instance), highlighted, with an ellipsis where it was cut.
+    Only the words around the match are read: a file's text may be long."""
+    if not text or text.isspace():
         return Markup("")
-    matches = _matcher(query)
-    tokens = list(TOKEN_RE.finditer(text))
-    first = next((i for i, t in enumerate(tokens) if matches(t.group(1))), 0)
-    start_token = max(0, first - words // 3)
-    end_token = min(len(tokens), start_token + words)
-    start = tokens[start_token].start() if tokens and start_token else 0
-    end = tokens[end_token - 1].end() if tokens and end_token < len(tokens) else len(text)
-    cut = highlight(text[start:end], query)
-    return Markup("").join([Markup("… ") if start else Markup(""), cut, Markup(" …") if end < len(text) else Markup("")])
+    at = _first_match(text, query, _matcher(query))
+    start = 0
+    if at is not None:
+        before = list(TOKEN_RE.finditer(text, max(0, at - 60 * words), at))[-(words // 3):] if words // 3 else []
+        start = before[0].start() if before else at
+    shown = list(islice(TOKEN_RE.finditer(text, start), words + 1))
+    end = shown[words - 1].end() if len(shown) > words else len(text)
+    if text[:start].isspace() or not text[:start]:
+        start = 0
+    cut = highlight(" ".join(text[start:end].split()), query)
+    more = text[end:] and not text[end:].isspace()
+    return Markup("").join([Markup("… ") if start else Markup(""), cut, Markup(" …") if more else Markup("")])
