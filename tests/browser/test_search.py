@@ -1,7 +1,8 @@
 """Find anything in the browser: a member and an expert type in the header's search box and
 the results come as they type, the query in the address bar; Back returns to the page they
-were on. Accents, endings and phrases as people type them; an internal note only for the
-expert; words found only inside an attached PDF and DOCX once the worker has read them."""
+were on. Accents, endings, a word still being typed and phrases as people type them; an
+internal note only for the expert; words found only inside an attached PDF and DOCX once the
+worker has read them."""
 
 from __future__ import annotations
 
@@ -50,6 +51,9 @@ def test_results_come_as_one_types(app, live_server, people, journey):
     trip.check(member, "recherche ecole")
     _type(member, "contrat")  # the form's answers, plural in the text
     expect(member.locator("#search-results .search-hit__excerpt mark")).to_have_text("Contrats")
+    _type(member, "printe")  # a word still being typed: « printemps » before it is whole
+    expect(member.locator("#search-results .search-hit")).to_have_count(1)
+    expect(member.locator("#search-results mark").first).to_have_text("printemps")
     _type(member, '"bail commercial"')
     expect(member.locator("#search-results .search-hit")).to_have_count(1)
     _type(member, "loyer")  # the expert's internal note: not for members
