@@ -42,9 +42,9 @@ from extranet.search.query import Query, stem, stemmed
 REQUEST, MESSAGE, DOCUMENT, RESOURCE = 1, 2, 3, 4
 KINDS = {"request": REQUEST, "message": MESSAGE, "document": DOCUMENT, "resource": RESOURCE}
 TABLE = "search_index"
-TERMS = "search_terms"  # SQLite: every word the index holds, to complete a prefix (``SqliteEngine.prepare``)
+TERMS = "search_terms"  # every word the index holds, to complete a prefix (``completed``)
 INDEX_TABLES = {TABLE, TERMS, *(f"{TABLE}_{s}" for s in ("data", "idx", "content", "docsize", "config"))}
-MAX_COMPLETIONS = 64  # words a prefix stands for, listed; more are left to FTS5's own prefix reading
+MAX_COMPLETIONS = 64  # words a prefix stands for, named; more are left to the engine's own prefix reading
 MAX_BODY = 200_000  # characters of a body indexed: a longer file's text is cut (PostgreSQL caps a tsvector at 1 MB)
 
 
