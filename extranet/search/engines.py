@@ -349,11 +349,9 @@ class PostgresEngine:
         """Every term under both configurations (either may match), all terms required."""
 
         def both(function, value):
-            french, english = (getattr(func, function)(literal(config, REGCONFIG), func.search_unaccent(value))
-                               for config in ("french", "english"))
-            # One operand when both stem alike ('contrat' | 'contrat' read the index's entries of
-            # the word twice, and the word was checked twice in each row read backwards).
-            return case((french == english, french), else_=french.op("||")(english))
+            parts = [getattr(func, function)(literal(config, REGCONFIG), func.search_unaccent(value))
+                     for config in ("french", "english")]
+            return parts[0].op("||")(parts[1])
 
         terms = [both("plainto_tsquery", bindparam(None, w)) for w in query.words]
         terms += [both("phraseto_tsquery", bindparam(None, " ".join(p))) for p in query.phrases]
