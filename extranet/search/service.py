@@ -288,6 +288,12 @@ def _count(select_) -> int:
     return db.session.scalar(select(func.count()).select_from(capped))
 
 
+def _windowed(total: int | None, candidates: int) -> bool:
+    """Whether a kind's matches are ranked from its newest ``candidates`` rather than all: when
+    they are more, or may be (an engine's total of None, ``PostgresEngine.totals``)."""
+    return total is None or candidates < total
+
+
 def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> tuple[dict[str, list[int]], set[str]]:
     """Per kind, the ids of the first ``needed`` results in order, and the kinds whose count is
     the number of ids returned. Ranking scores every match it reads, and a common word matches a
@@ -328,8 +334,7 @@ def _ranked(user, query: Query, filters: Filters, organization, needed: int) -> 
     while todo:
         from_keys = {name: engine.newest_keys(connection, query, KINDS[name], candidates[name],
                                               **({"scope": scopes[KINDS[name]]} if scopes else {}))
-                     if totals[KINDS[name]] is None or candidates[name] < totals[KINDS[name]] else None
-                     for name in todo}
+                     if _windowed(totals[KINDS[name]], candidates[name]) else None for name in todo}
         selects = _selects(user, query, filters, organization, from_keys)
         for name in todo:
             found[name] = list(db.session.scalars(_ordered(selects[name], filters.sort).limit(needed)))
@@ -383,13 +388,12 @@ def _ranked_scored(user, query: Query, filters: Filters, organization,
             from_keys = {name: newest[name][1] if newest[name][0] == candidates[name] else None for name in todo}
         elif hasattr(engine, "newest_scores"):  # the windows and their scores in one reading of the index
             keys, scored = engine.newest_scores(connection, query, {
-                KINDS[name]: candidates[name] if totals[KINDS[name]] is None or candidates[name] < totals[KINDS[name]]
-                else None for name in todo}, scope)
+                KINDS[name]: candidates[name] if _windowed(totals[KINDS[name]], candidates[name]) else None
+                for name in todo}, scope)
             from_keys = {name: keys[KINDS[name]] for name in todo}
         else:
             from_keys = {name: engine.newest_keys(connection, query, KINDS[name], candidates[name], scope=scope)
-                         if totals[KINDS[name]] is None or candidates[name] < totals[KINDS[name]] else None
-                         for name in todo}
+                         if _windowed(totals[KINDS[name]], candidates[name]) else None for name in todo}
         if not todo:
             break
         scores = scored if scored is not None else engine.scores(
