@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 import alembic.config  # noqa: F401 (see below)
 import pytest
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 from sqlalchemy import event, text
+from werkzeug.routing.rules import Rule
 
 from extranet import create_app
 from extranet.extensions import db as _db
-from extranet.search.engines import engine_for
+from extranet.search.engines import TABLE, TERMS
 
 # Alembic is imported here, as pytest loads this plugin and before it captures any output,
 # rather than by a test's first migration: its commands write to the ``sys.stdout`` of the
@@ -28,6 +30,50 @@ from extranet.search.engines import engine_for
 # later test's ``flask db`` output to that first test's capture instead of the process's own.
 
 PASSWORD = "correct horse battery"
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once per test session rather than by each test's application (a
+    fifth of a test's time went to compiling the same templates again); keyed by name and
+    source, as Jinja's own file cache."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _CompiledTemplates()
+
+
+def _build_url_builders_once() -> None:
+    """Each test's application compiles a URL builder for each of its routes, the same Python
+    code for the same rule (two thirds of ``create_app``, 50 ms a test): compiled once per
+    session here. The code reads its converters from the rule it is called on; a rule with
+    defaults has them compiled in, and is left alone. Werkzeug's private method: if it goes,
+    only the saving does."""
+    original = getattr(Rule, "_compile_builder", None)
+    if original is None:
+        return
+    compiled = {}
+
+    def compile_builder(rule, append_unknown: bool = True):
+        if rule.defaults:
+            return original(rule, append_unknown)
+        key = (rule.rule, tuple(rule._trace), append_unknown)
+        if key not in compiled:
+            compiled[key] = original(rule, append_unknown)
+        return compiled[key]
+
+    Rule._compile_builder = compile_builder
+
+
+_build_url_builders_once()
 
 
 def _test_config(database_url: str, tmp_path) -> dict:
@@ -104,6 +150,7 @@ def make_app(migrated_database, migration_branches, tmp_path):
         if not set(application.extensions["extranet.migration_dirs"]) <= migration_branches:
             _upgrade(application, migration_branches)
         application.test_client_class = EnglishClient
+        application.jinja_env.bytecode_cache = _TEMPLATES
         apps.append(application)
         return application
 
@@ -118,16 +165,18 @@ def make_app(migrated_database, migration_branches, tmp_path):
 
 
 def _empty_tables() -> None:
+    """Every table emptied, dependents first, and on PostgreSQL every id sequence restarted.
+    DELETE rather than TRUNCATE: a test leaves a few rows, and PostgreSQL's TRUNCATE of the
+    schema's tables gives each a new file, committed to disk (≈ 220 ms a test, 5 of them)."""
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-    if _db.engine.dialect.name == "postgresql":
-        with _db.engine.begin() as conn:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    else:
-        with _db.engine.begin() as conn:
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
-    with _db.engine.begin() as conn:  # the search index is no model (engines.py): emptied apart
-        engine_for(conn).clear(conn)
+    with _db.engine.begin() as conn:
+        for table in tables:
+            conn.execute(text(f'DELETE FROM "{table}"'))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT setval(oid, 1, false) FROM pg_class "
+                              "WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace"))
+        for table in (TABLE, TERMS):  # the search index is no model (engines.py): emptied apart
+            conn.execute(text(f'DELETE FROM "{table}"'))
 
 
 class EnglishClient(FlaskClient):
