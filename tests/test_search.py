@@ -635,6 +635,26 @@ def test_two_writers_adding_the_same_new_word_do_not_wait_for_each_other(app):
             connection.commit()
 
 
+def test_postgresql_writes_the_query_once_naming_a_word_once_when_both_languages_stem_it_alike(app):
+    """``prepare`` writes the whole query once, as the index reads it: each term under the french
+    and the english configurations, once when both give the same ("contrat" twice read its
+    entries twice), both otherwise; phrases and a prefix's completions as written before."""
+    from extranet.extensions import db
+    from extranet.search.engines import engine_for
+    from extranet.search.query import parse
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the SQLite engine's query is its own language's (SqliteEngine.expression)")
+        engine = engine_for(db.engine)
+        with db.engine.connect() as connection:
+            assert engine.prepare(connection, parse("contrat ")).compiled == "'contrat'"
+            assert engine.prepare(connection, parse("payroll ")).compiled == "'payroll' | 'payrol'"
+            assert (engine.prepare(connection, parse('"contrat payroll" ')).compiled
+                    == "'contrat' <-> 'payroll' | 'contrat' <-> 'payrol'")
+            assert engine.prepare(connection, parse("RH-2026-0042")).compiled is None  # by its column
+
+
 def test_a_scope_token_typed_as_a_word_finds_nothing(app, people, client_for):
     """What a person types never reaches the index's scope: a field's, an organization's or an
     assigned expert's token, as a word or as the beginning of one, finds nothing though every

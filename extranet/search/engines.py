@@ -344,14 +344,25 @@ class PostgresEngine:
         """``word`` as a tsquery's operand, as it stands (no parser nor dictionary)."""
         return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
+    @classmethod
+    def tsquery(cls, query: Query):
+        """The query as the index reads it: its text once ``prepare`` has written it, else
+        written here."""
+        if query.compiled is not None:
+            return cast(bindparam(None, query.compiled), TSQUERY)
+        return cls.written(query)
+
     @staticmethod
-    def tsquery(query: Query):
-        """Every term under both configurations (either may match), all terms required."""
+    def written(query: Query):
+        """Every term under both configurations (either may match), all terms required; a term
+        both stem alike once ("contrat | contrat" read the word's entries twice). Written by
+        ``prepare`` once per search, whose statements then name the result: a ``CASE`` in
+        each of them would leave the query unknown to the planner until it ran."""
 
         def both(function, value):
             parts = [getattr(func, function)(literal(config, REGCONFIG), func.search_unaccent(value))
                      for config in ("french", "english")]
-            return parts[0].op("||")(parts[1])
+            return case((cast(parts[0], Text) == cast(parts[1], Text), parts[0]), else_=parts[0].op("||")(parts[1]))
 
         terms = [both("plainto_tsquery", bindparam(None, w)) for w in query.words]
         terms += [both("phraseto_tsquery", bindparam(None, " ".join(p))) for p in query.phrases]
@@ -422,14 +433,18 @@ class PostgresEngine:
         """For this transaction only, no JIT compilation: the rules' subqueries make the
         planner's costs large enough to start it (seconds of compiling for a query of a few
         milliseconds), though they are bounded by the few entries they join."""
-        # Nor parallel workers: starting them cost more (≈ 50 ms on a busy machine) than the
-        # statements of a search they would share. Both in one statement, as SET LOCAL.
-        connection.execute(text("SELECT set_config('jit', 'off', true), "
-                                "set_config('max_parallel_workers_per_gather', '0', true)"))
         # A prefix's words named (``completed``): the GIN index reads a prefix (":*") by
         # gathering every entry of each word it begins into a bitmap before intersecting
         # anything ("loc" in "bail loc": 30-45 ms at x10), named words from where they meet.
-        return completed(connection, query)
+        query = completed(connection, query)
+        # Nor parallel workers: starting them cost more (≈ 50 ms on a busy machine) than the
+        # statements of a search they would share. Both as SET LOCAL, in the statement that
+        # writes the query (``written``).
+        written = cast(self.written(query), Text) if query.words or query.phrases or query.prefix else None
+        compiled = connection.execute(select(
+            func.set_config("jit", "off", true()), func.set_config("max_parallel_workers_per_gather", "0", true()),
+            written)).one()[2]
+        return replace(query, compiled=compiled)
 
     def totals(self, connection, query: Query, kinds: list[int], scope: list[str] | None = None) -> dict[int, int | None]:
         """0 for the kinds that have no entry at all, None (some may match) for the others:

@@ -66,6 +66,8 @@ class Query:
     reference: str | None = None
     # The indexed words that begin with ``prefix``, when an engine listed them (``prepare``).
     completions: tuple[str, ...] | None = None
+    # The whole query in the engine's own language, when the engine wrote it once (``prepare``).
+    compiled: str | None = None
 
     @property
     def empty(self) -> bool:
