@@ -3,6 +3,7 @@ horizontal scrolling on a phone, screenshots at desktop and phone widths)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import struct
@@ -16,7 +17,10 @@ from urllib.parse import urlsplit
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+# Each page's screenshots, under test-results/ unless EXTRANET_SCREENSHOTS names another folder
+# (.ci/run runs the SQLite and PostgreSQL passes at once, each into its own).
+SCREENSHOTS = Path(os.environ.get("EXTRANET_SCREENSHOTS")
+                   or Path(__file__).resolve().parents[2] / "test-results" / "screenshots")
 DESKTOP, PHONE = 1280, 375
 HEIGHT = 800
 
