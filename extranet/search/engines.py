@@ -355,7 +355,7 @@ class PostgresEngine:
     @staticmethod
     def written(query: Query):
         """Every term under both configurations (either may match), all terms required; a term
-        both stem alike once ("contrat | contrat" read the word's entries twice). Written by
+        both stem alike once, so that each entry is checked against no word twice. Written by
         ``prepare`` once per search, whose statements then name the result: a ``CASE`` in
         each of them would leave the query unknown to the planner until it ran."""
 
