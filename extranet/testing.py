@@ -167,7 +167,7 @@ def make_app(migrated_database, migration_branches, tmp_path):
 def _empty_tables() -> None:
     """Every table emptied, dependents first, and on PostgreSQL every id sequence restarted.
     DELETE rather than TRUNCATE: a test leaves a few rows, and PostgreSQL's TRUNCATE of the
-    schema's tables gives each a new file, committed to disk (≈ 220 ms a test, 5 of them)."""
+    schema's tables gives each a new file, committed to disk (≈ 220 ms a test; the deletes, 5)."""
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     with _db.engine.begin() as conn:
         for table in tables:

@@ -637,8 +637,8 @@ def test_two_writers_adding_the_same_new_word_do_not_wait_for_each_other(app):
 
 def test_postgresql_writes_the_query_once_naming_a_word_once_when_both_languages_stem_it_alike(app):
     """``prepare`` writes the whole query once, as the index reads it: each term under the french
-    and the english configurations, once when both give the same ("contrat" twice read its
-    entries twice), both otherwise; phrases and a prefix's completions as written before."""
+    and the english configurations, once when both give the same, both otherwise; phrases and a
+    prefix's completions as written before; nothing for a reference, found by its column."""
     from extranet.extensions import db
     from extranet.search.engines import engine_for
     from extranet.search.query import parse

@@ -430,8 +430,10 @@ class PostgresEngine:
         return _PG_INDEX
 
     def prepare(self, connection, query: Query) -> Query:
-        """For this transaction only, no JIT compilation: the rules' subqueries make the
-        planner's costs large enough to start it (seconds of compiling for a query of a few
+        """``query`` as this search's statements name it: its prefix's words listed and the
+        whole query written once (``written``; None for a reference, read by its column). For
+        this transaction only, no JIT compilation: the rules' subqueries make the planner's
+        costs large enough to start it (seconds of compiling for a query of a few
         milliseconds), though they are bounded by the few entries they join."""
         # A prefix's words named (``completed``): the GIN index reads a prefix (":*") by
         # gathering every entry of each word it begins into a bitmap before intersecting
@@ -440,7 +442,7 @@ class PostgresEngine:
         # Nor parallel workers: starting them cost more (≈ 50 ms on a busy machine) than the
         # statements of a search they would share. Both as SET LOCAL, in the statement that
         # writes the query (``written``).
-        written = cast(self.written(query), Text) if query.words or query.phrases or query.prefix else None
+        written = None if query.reference else cast(self.written(query), Text)
         compiled = connection.execute(select(
             func.set_config("jit", "off", true()), func.set_config("max_parallel_workers_per_gather", "0", true()),
             written)).one()[2]
