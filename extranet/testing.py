@@ -292,22 +292,29 @@ def csrf_token(client, path: str = "/login") -> str:
     return match.group(1)
 
 
-def count_queries(app, call) -> int:
-    """How many SQL statements ``call()`` sends: a page's query count, which should not grow with
-    the data it shows."""
+def statements_sent(app, call, which=None) -> tuple[list[str], object]:
+    """The SQL statements ``call()`` sends (those ``which(statement)`` keeps, when given), and
+    what ``call()`` returns."""
     with app.app_context():
         engine = _db.engine
     seen = []
 
-    def listener(*_args):
-        seen.append(1)
+    def listener(_conn, _cursor, statement, *_args):
+        if which is None or which(statement):
+            seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        call()
+        result = call()
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
+    return seen, result
+
+
+def count_queries(app, call) -> int:
+    """How many SQL statements ``call()`` sends: a page's query count, which should not grow with
+    the data it shows."""
+    return len(statements_sent(app, call)[0])
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
 
 from extranet.extensions import db
+from extranet.testing import statements_sent
 from tests.sample_plugin import SamplePlugin
 from tests.test_requests import _token, act, file_request, in_english, page, send
 
@@ -29,20 +29,7 @@ def cursor_of(html: str) -> str:
 
 def history_queries(app, call) -> tuple[list[str], object]:
     """The statements ``call()`` sends that read a request's history (events or messages)."""
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def listener(_conn, _cursor, statement, *_args):
-        if "request_events" in statement or "messages" in statement:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        result = call()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return seen, result
+    return statements_sent(app, call, lambda statement: "request_events" in statement or "messages" in statement)
 
 
 def test_a_poll_answers_nothing_new_after_one_query_and_then_the_new_entries(app, client_for, people):

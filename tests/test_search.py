@@ -17,7 +17,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from extranet.testing import csrf_token
+from extranet.testing import csrf_token, statements_sent
 from tests.test_confidential_surfaces import (
     _attach,
     _cast,
@@ -139,6 +139,19 @@ def test_restricted_words_are_in_no_excerpt_of_a_broader_search(world):
     # A word shared with visible text: the colleague's results show the standard request only.
     page = _search(world["clients"]["colleague_a"], q="politique")
     assert "zqstandard" in page and "zqrestricted" not in page and "zqanswer" not in page
+
+
+def test_an_experts_search_reads_the_rules_of_every_kind_in_one_statement(app, people, client_for):
+    """The best-scored candidates of each kind are checked against the rules by id (``among``,
+    the only statement of a search that lists ids): one statement for every kind, not one each."""
+    member, expert = client_for(app, people.member_a), client_for(app, people.expert)
+    reference = _file(member, "policy_review", "hr", "Bail zqtrio", False, policy_name="X", goals="Y")
+    _attach(member, reference, "Le bail zqtrio signé", "signe.txt")
+    _upload(member, "hr", reference, "zqtrio.txt")
+    listed, page = statements_sent(app, lambda: _search(expert, q="zqtrio"),
+                                   lambda statement: "unnest(" in statement or "json_each(" in statement)
+    assert page.count('class="search-hit"') == 3
+    assert len(listed) == 1, listed
 
 
 # -- the query language, on the test database's engine --------------------------------------------

@@ -488,7 +488,7 @@ class PostgresEngine:
     # cheaper from a share of about 1.5 % (at x10: 7 ms rather than 110 ms for "contrat"); a
     # document's text makes it cheaper only for a word most of them hold (74 ms rather than
     # 11 ms for "contrat", 7 % of them).
-    PROBE = 2000
+    PROBE = 1000
     DENSE = {REQUEST: 0.025, MESSAGE: 0.025, DOCUMENT: 0.25}
 
     def newest_scores(self, connection, query: Query, windows: dict[int, int | None],

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, select, union_all
 
 from extranet.documents.models import Document
 from extranet.documents.rules import findable_documents
@@ -398,9 +397,10 @@ def _ranked_scored(user, query: Query, filters: Filters, organization,
             break
         scores = scored if scored is not None else engine.scores(
             connection, query, {KINDS[name]: from_keys[name] for name in todo}, scope)
+        best = _best(engine, {name: bases[name] for name in todo}, {name: scores[KINDS[name]] for name in todo},
+                     needed)
         for name in todo:
-            base, row, at = bases[name]
-            found[name], passed = _best(engine, base, row, at, scores[KINDS[name]], needed)
+            found[name], passed = best[name]
             if passed > COUNT_CAP or from_keys[name] is None:
                 counts[name] = passed  # enough to cap the count, or every match was a candidate
             # As many more as the share the rules left suggests, twice over (``_ranked``).
@@ -413,28 +413,46 @@ def _ranked_scored(user, query: Query, filters: Filters, organization,
     return found, counts
 
 
-def _best(engine, base, row, at, scored: dict[int, float], needed: int) -> tuple[list[int], int]:
-    """The ``needed`` best of ``scored`` (id: score) that the rules (``base``) let through, by
-    score, date and id as ``_ordered``; and how many pass among all of them, up to one past the
-    count's cap. The rules are read for the best-scored first, as many as the count needs, with
-    every candidate tied with the last one read: any other scores less, so the best of those
-    that pass are the first results. One statement for both, in most searches."""
-    ranked = [i for i, _score in sorted(scored.items(), key=itemgetter(1), reverse=True)]
-    dated: list = []
-    read = 0
+def _best(engine, bases: dict[str, tuple], scored: dict[str, dict[int, float]],
+          needed: int) -> dict[str, tuple[list[int], int]]:
+    """Per kind, the ``needed`` best of ``scored[kind]`` (id: score) that the rules (``bases``)
+    let through, by score, date and id as ``_ordered``; and how many pass among all of them,
+    up to one past the count's cap. The rules are read for the best-scored first, as many as
+    the count needs, with every candidate tied with the last one read: any other scores less,
+    so the best of those that pass are the first results. Every kind's in one statement (a
+    statement per kind cost each its own round trip and plan), in most searches one in all."""
+    ranked = {name: sorted(ids, key=ids.__getitem__, reverse=True) for name, ids in scored.items()}
+    dated: dict[str, list] = {name: [] for name in scored}
+    read = dict.fromkeys(scored, 0)
     wanted = max(needed, COUNT_CAP + 1)
-    while read < len(ranked) and len(dated) < wanted:
-        end = min(read + wanted - len(dated), len(ranked))
-        while end < len(ranked) and scored[ranked[end]] == scored[ranked[end - 1]]:
-            end += 1
-        dated += db.session.execute(base.with_only_columns(row, at).where(engine.among(row, ranked[read:end]))).all()
-        read = end
+    while True:
+        chunks = {}
+        for name, ids in ranked.items():
+            if read[name] < len(ids) and len(dated[name]) < wanted:
+                end = min(read[name] + wanted - len(dated[name]), len(ids))
+                while end < len(ids) and scored[name][ids[end]] == scored[name][ids[end - 1]]:
+                    end += 1
+                chunks[name], read[name] = ids[read[name]:end], end
+        if not chunks:
+            break
+        names, selects = list(chunks), []
+        for part, (name, chunk) in enumerate(chunks.items()):
+            base, row, at = bases[name]
+            selects.append(base.with_only_columns(literal(part).label("part"), row, at).where(engine.among(row, chunk)))
+        for part, ref_id, when in db.session.execute(union_all(*selects) if len(selects) > 1 else selects[0]):
+            dated[names[part]].append((ref_id, when))
 
-    def order(item):
-        i, when = item
-        return (scored[i], when is not None, when if when is not None else 0, i)
+    def best(name):
+        score = scored[name]
 
-    return [i for i, _when in sorted(dated, key=order, reverse=True)[:needed]], min(len(dated), COUNT_CAP + 1)
+        def order(item):
+            i, when = item
+            return (score[i], when is not None, when if when is not None else 0, i)
+
+        return ([i for i, _when in sorted(dated[name], key=order, reverse=True)[:needed]],
+                min(len(dated[name]), COUNT_CAP + 1))
+
+    return {name: best(name) for name in scored}
 
 
 def search(user, filters: Filters, organization: Organization | None = None) -> Found:
