@@ -46,9 +46,11 @@ from extranet.web.pager import PageLinks
 
 GROUP_SIZE = 5  # results of each kind shown together when no kind is chosen
 PAGE_SIZE = 20
-# Counted exactly up to here ("500+" beyond, 25 pages): a count reads the rules for every
-# match it counts; past a few hundred results, one refines the words rather than pages on.
-COUNT_CAP = 500
+# Counted exactly up to here ("200+" beyond, 10 pages): a count reads the rules for every
+# match it counts, and so does ranking for each candidate (``_best``); past a couple of hundred
+# results, one adds a word or a filter rather than pages on. 500 cost an expert's common search
+# at x10 on PostgreSQL 10-20 ms of its 100 (bench/RESULTS.md).
+COUNT_CAP = 200
 MAX_PAGE = COUNT_CAP // PAGE_SIZE
 # Matches of a kind ranked at first, across organizations (``_ranked``): the newest, twice
 # the count's cap, so that the rules leave enough of them to count without reading more.
