@@ -283,17 +283,41 @@ def _entries(app) -> int:
 
 
 def test_the_index_is_written_in_the_rows_transaction(app, people):
+    """Noted at each flush, written just before the commit on the transaction's connection: a
+    rolled-back change leaves no entry, nor does a savepoint rolled back inside a committed
+    transaction; a committed row has its entry."""
     from extranet.extensions import db
     from extranet.requests.models import ServiceRequest
 
+    def request(number, title):
+        return ServiceRequest(reference=f"RH-2026-{number}", organization_id=people.org_a, field="hr",
+                              type="policy_review", title=title, state="submitted", requester_id=people.member_a.id)
+
     with app.app_context():
-        req = ServiceRequest(reference="RH-2026-9999", organization_id=people.org_a, field="hr", type="policy_review",
-                             title="Annulé", state="submitted", requester_id=people.member_a.id)
-        db.session.add(req)
+        db.session.add(request(9999, "Annulé"))
         db.session.flush()
-        assert db.session.scalar(text("SELECT count(*) FROM search_index")) == 1
         db.session.rollback()
     assert _entries(app) == 0
+    with app.app_context():
+        db.session.add(request(9998, "Gardé"))
+        with db.session.begin_nested() as savepoint:
+            db.session.add(request(9997, "Défait"))
+            db.session.flush()
+            savepoint.rollback()
+        db.session.commit()
+    assert _entries(app) == 1
+    with app.app_context():
+        assert db.session.scalar(text("SELECT count(*) FROM requests")) == 1
+
+
+def test_a_message_posted_with_its_file_is_indexed_once(app, people, client_for):
+    """The message and its file are two flushes: the entry is written once, at the commit."""
+    member = client_for(app, people.member_a)
+    reference = _file(member, "policy_review", "hr", "Bail", False, policy_name="X", goals="Y")
+    written, _result = statements_sent(app, lambda: _attach(member, reference, "Le bail zqonce", "bail.txt"),
+                                       lambda statement: "INTO search_index" in statement)
+    assert len(written) == 1, written
+    assert _found(member, "zqonce")
 
 
 def test_an_entry_follows_its_rows_text_and_nothing_else(app, people, client_for):
@@ -584,9 +608,8 @@ def test_an_entrys_scope_follows_its_requests_field_organization_and_assignees(a
         assert _in_scope("zqscoped", it, org_b, assigned) == none
         req = db.session.scalar(db.select(ServiceRequest).filter_by(reference=reference))
         db.session.add(RequestParticipant(request_id=req.id, user_id=people.expert.id, role="assignee"))
-        db.session.flush()
-        assert _in_scope("zqscoped", assigned) == both  # in the same transaction
         db.session.commit()
+        assert _in_scope("zqscoped", assigned) == both
         req.field, req.organization_id = "it", people.org_b
         db.session.commit()
         assert _in_scope("zqscoped", it) == _in_scope("zqscoped", org_b) == both

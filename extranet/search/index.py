@@ -1,12 +1,14 @@
 """The index kept in the same transaction as the rows it indexes, and rebuilt on demand.
 
-``init_app`` registers one listener on the application's database session (as the hours
-roll-up does): after each flush it rewrites the entries of the rows the flush created or
-changed, and of the owners of files added, removed or read by the worker (a message's
-attachments, a document's versions, a resource's file), and deletes those of the rows it
-deleted, on the flush's own connection. A rolled-back change takes its index entries with it. Core bulk inserts (the
-benchmark's dataset) bypass the session: ``reindex`` rebuilds everything
-(``flask --app extranet search reindex``).
+``init_app`` registers listeners on the application's database session (as the hours roll-up
+does): each flush notes the entries to rewrite, those of the rows it created, changed or
+deleted and of the owners of files added, removed or read by the worker (a message's
+attachments, a document's versions, a resource's file); just before the transaction commits,
+each noted entry is written once from its row as it then stands (or deleted, its row gone), on
+the transaction's own connection. A post of a message with a file flushes twice (the message,
+then its file): written at each flush, its entry was written twice. A rolled-back change takes
+its notes with it. Core bulk inserts (the benchmark's dataset) bypass the session: ``reindex``
+rebuilds everything (``flask --app extranet search reindex``).
 """
 
 from __future__ import annotations
@@ -101,7 +103,10 @@ def _has_index(connection) -> bool:
     return _ready[engine]
 
 
-def _index_after_flush(session, _flush_context) -> None:
+PENDING = "search_index_pending"  # the session's ``info`` key: ids to write, by kind
+
+
+def _note_after_flush(session, _flush_context) -> None:
     if not any(isinstance(o, (*OWN_KIND, Attachment, DocumentVersion, FileText, RequestParticipant))
                for o in [*session.new, *session.dirty, *session.deleted]):
         return
@@ -114,17 +119,47 @@ def _index_after_flush(session, _flush_context) -> None:
         refresh[MESSAGE].update(connection.scalars(select(Message.id).where(Message.request_id.in_(moved))))
     if documents:  # a resource's file is a document: its name is in the resource's entry
         refresh[RESOURCE].update(connection.scalars(select(Resource.id).where(Resource.document_id.in_(documents))))
+    pending = session.info.setdefault(PENDING, defaultdict(set))
+    for kind in KINDS.values():
+        pending[kind].update(refresh[kind], gone[kind])
+
+
+def _write_before_commit(session) -> None:
+    """Each noted entry written from its row as the transaction leaves it: deleted where the row
+    is gone (or no longer indexed), so that a savepoint rolled back leaves no entry wrong. At
+    the outermost commit only: a savepoint's release is not the transaction's end."""
+    if session.in_nested_transaction():
+        return
+    session.flush()  # the commit's own flush comes after this hook: its changes are noted now
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    connection = session.connection()
     engine = engine_for(connection)
     for kind in KINDS.values():
-        engine.delete(connection, kind, sorted(gone[kind]))
-        engine.write(connection, kind, sources.entries(connection, kind, refresh[kind] - gone[kind]))
+        ids = sorted(pending.get(kind, ()))
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start:start + BATCH]
+            entries = sources.entries(connection, kind, batch)
+            engine.delete(connection, kind, sorted(set(batch) - {ref_id for ref_id, *_rest in entries}))
+            engine.write(connection, kind, entries)
+
+
+def _forget_after_transaction(session, transaction) -> None:
+    if transaction.parent is None:  # committed (written) or rolled back: nothing left to write
+        session.info.pop(PENDING, None)
+
+
+LISTENERS = (("after_flush", _note_after_flush), ("before_commit", _write_before_commit),
+             ("after_transaction_end", _forget_after_transaction))
 
 
 def init_app(app) -> None:
-    """Keep the index with every flush of the application's session (once: the session, like
-    ``db``, is shared by the applications of a process)."""
-    if not event.contains(db.session, "after_flush", _index_after_flush):
-        event.listen(db.session, "after_flush", _index_after_flush)
+    """Keep the index with every transaction of the application's session (once: the session,
+    like ``db``, is shared by the applications of a process)."""
+    for name, listener in LISTENERS:
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
 
 
 def reindex(connection=None, progress: Callable[[int], None] | None = None) -> int:
