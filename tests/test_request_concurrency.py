@@ -17,6 +17,7 @@ import urllib.request
 from collections import Counter
 
 import pytest
+from sqlalchemy import text
 
 from extranet.testing import CSRF_RE
 from tests.sample_plugin import SamplePlugin
@@ -109,6 +110,25 @@ def in_progress(app, client_for, people, *assignees):
     return reference
 
 
+def indexed_messages(app, reference) -> int:
+    """How many of the request's messages have an entry in the search index."""
+    import json
+
+    from extranet.extensions import db
+    from extranet.requests.models import Message, ServiceRequest
+    from extranet.search.engines import MESSAGE, SqliteEngine
+
+    with app.app_context():
+        ids = list(db.session.scalars(db.select(Message.id).join(ServiceRequest)
+                                      .where(ServiceRequest.reference == reference)))
+        if db.engine.dialect.name == "sqlite":
+            return db.session.scalar(text("SELECT count(*) FROM search_index WHERE rowid IN "
+                                          "(SELECT value FROM json_each(:keys))"),
+                                     {"keys": json.dumps([SqliteEngine.key(MESSAGE, i) for i in ids])})
+        return db.session.scalar(text("SELECT count(*) FROM search_index WHERE kind = :kind AND ref_id = ANY(:ids)"),
+                                 {"kind": MESSAGE, "ids": ids})
+
+
 def test_eight_writers_post_messages_and_move_the_request_at_once(app, client_for, people, live_server):
     experts = [add_person(app, f"expert_{n}", fields=("sample",)) for n in (2, 3)]
     admin2 = add_person(app, "second_admin", is_admin=True)
@@ -158,6 +178,8 @@ def test_eight_writers_post_messages_and_move_the_request_at_once(app, client_fo
     # Every message is stored once.
     stored = Counter(body for body, _ in row["messages"])
     assert stored == Counter(sent) and max(stored.values()) == 1
+    # And each has its search entry, written at its own commit.
+    assert indexed_messages(app, reference) == len(row["messages"])
     # Every accepted step is in the history once, in an unbroken chain, and bumped the version once.
     done = sum(1 for kind, status, _ in everything if (kind, status) == ("step", 303))
     steps = [e for e in row["events"][len(before["events"]):] if e[0] == "transition"]
