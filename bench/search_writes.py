@@ -79,9 +79,10 @@ def main() -> None:
             "files": (io.BytesIO(f"Procès-verbal du conseil, séance {n}.\n".encode()), f"pv-seance-{n}.txt"),
         }, content_type="multipart/form-data")
 
+    writes = {"posting a message and its file": post, "uploading a document": upload}
     timings: dict[tuple[str, bool], list[float]] = {}
     n = 0
-    for label, write in (("posting a message and its file", post), ("uploading a document", upload)):
+    for label, write in writes.items():
         for indexed in (True, False, True, False):  # warm-ups of each
             n += 1
             _switch(event, db, LISTENERS, indexed)
@@ -99,7 +100,7 @@ def main() -> None:
         db.engine.dispose()
     print(f"\n{path if isinstance(path, str) else path.name}: {args.runs} writes of each, with the index and without")
     print(f"{'write':32} {'indexed p50':>12} {'p95':>7} {'not p50':>9} {'p95':>7}")
-    for label in ("posting a message and its file", "uploading a document"):
+    for label in writes:
         row = []
         for indexed in (True, False):
             values = timings[(label, indexed)]
